@@ -1,0 +1,16 @@
+// Importing the environment module validates every variable at build and start.
+import "./server/env.js";
+
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  typedRoutes: false,
+  experimental: {
+    // forbidden() renders app/forbidden.tsx with a 403 for pages a role may not open.
+    authInterrupts: true,
+  },
+  serverExternalPackages: ["better-sqlite3", "pg", "@prisma/adapter-better-sqlite3", "@prisma/adapter-pg"],
+};
+
+export default nextConfig;

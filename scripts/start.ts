@@ -1,0 +1,133 @@
+// `npm start`: everything a newcomer needs after `npm install` — environment, database, first
+// admin, a production build when there is none or the sources changed — then serve with a banner.
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describeDatabase, providerOf } from "../server/db/url";
+import {
+  bootstrapFirstAdmin,
+  ensureAuthSecret,
+  generateClients,
+  generatedClientExists,
+  loadEnvironment,
+  migrateDeploy,
+  root,
+} from "./lib/setup";
+
+const buildInputs = [
+  "app",
+  "components",
+  "server",
+  "prisma",
+  "proxy.ts",
+  "instrumentation.ts",
+  "next.config.js",
+  "postcss.config.mjs",
+  "tsconfig.json",
+  "package-lock.json",
+];
+const stampFile = path.join(root, ".next", "rewind-source-hash");
+
+function step(message: string) {
+  console.log(`• ${message}`);
+}
+
+/** A hash of every build input, so a build is redone exactly when a source changed (git sets mtimes). */
+function sourceHash(): string {
+  const hash = createHash("sha256");
+  const visit = (relative: string) => {
+    const full = path.join(root, relative);
+    if (!existsSync(full) || relative.includes(`${path.sep}generated`)) return;
+    if (statSync(full).isDirectory()) {
+      for (const entry of readdirSync(full).sort()) visit(path.join(relative, entry));
+    } else {
+      hash.update(relative).update(readFileSync(full));
+    }
+  };
+  buildInputs.forEach(visit);
+  return hash.digest("hex");
+}
+
+function buildIfStale(): void {
+  const current = sourceHash();
+  const built =
+    existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(stampFile) ? readFileSync(stampFile, "utf8") : null;
+  if (built === current) return step("Build is up to date");
+  step(
+    built
+      ? "Sources changed since the last build: building (about a minute)…"
+      : "No build yet: building (about a minute)…",
+  );
+  const result = spawnSync(path.join(root, "node_modules", ".bin", "next"), ["build"], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, NODE_ENV: "production" },
+  });
+  if (result.status !== 0) throw new Error("next build failed (see above)");
+  writeFileSync(stampFile, current);
+}
+
+async function waitForHealth(url: string, child: ReturnType<typeof spawn>): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}`);
+    try {
+      const response = await fetch(`${url}/api/health`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("the server did not become healthy within 60 s");
+}
+
+async function main() {
+  loadEnvironment();
+  ensureAuthSecret();
+  const port = process.env.PORT || "3000";
+  const appUrl = (process.env.APP_URL || `http://localhost:${port}`).replace(/\/$/, "");
+  process.env.APP_URL = appUrl;
+  process.env.NEXTAUTH_URL ||= appUrl;
+  // Validate every variable now, with a message naming each bad one.
+  await import("../server/env.js");
+
+  const databaseUrl = process.env.DATABASE_URL as string;
+  if (!generatedClientExists(providerOf(databaseUrl))) {
+    step("Generating the database client…");
+    generateClients();
+  }
+  step(`Applying database migrations (${describeDatabase(databaseUrl)})…`);
+  migrateDeploy(databaseUrl);
+  const adminLines = await bootstrapFirstAdmin();
+  buildIfStale();
+
+  const child = spawn(path.join(root, "node_modules", ".bin", "next"), ["start", "-p", port], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, NODE_ENV: "production" },
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
+  child.on("exit", (code) => process.exit(code ?? 0));
+  await waitForHealth(`http://127.0.0.1:${port}`, child);
+
+  const admin = process.env.ADMIN_EMAIL || "admin@rewind.local";
+  const lines = [
+    "Rewind is running",
+    "",
+    `URL:       ${appUrl}`,
+    `Database:  ${describeDatabase(databaseUrl)}`,
+    ...(adminLines.length ? adminLines : [`Sign in:   ${admin} (or any user you created)`]),
+    "",
+    "Stop it with Ctrl+C.",
+  ];
+  const width = Math.max(...lines.map((line) => line.length));
+  console.log(`\n┌${"─".repeat(width + 2)}┐`);
+  for (const line of lines) console.log(`│ ${line.padEnd(width)} │`);
+  console.log(`└${"─".repeat(width + 2)}┘\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`\nRewind could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,48 @@
+// `npm test`: typecheck, lint, unit and integration tests on a temporary SQLite database (and on
+// PostgreSQL when TEST_POSTGRES_URL is set), then the production build and Playwright e2e.
+// Stops at the first failing stage and exits non-zero.
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { root } from "./lib/setup";
+
+const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
+
+type Stage = { name: string; command: string; args: string[]; env?: Record<string, string> };
+
+const stages: Stage[] = [
+  { name: "Typecheck", command: bin("tsc"), args: ["--noEmit"] },
+  { name: "Lint", command: bin("eslint"), args: ["--max-warnings=0", "."] },
+  { name: "Unit and integration tests (SQLite)", command: bin("vitest"), args: ["run"] },
+];
+if (process.env.TEST_POSTGRES_URL) {
+  stages.push({
+    name: "Integration tests (PostgreSQL)",
+    command: bin("vitest"),
+    args: ["run", "--project", "integration"],
+    env: { TEST_DATABASE: "postgresql" },
+  });
+} else {
+  console.log("TEST_POSTGRES_URL is not set: the PostgreSQL run of the integration tests is skipped.");
+}
+stages.push(
+  { name: "Production build", command: bin("next"), args: ["build"], env: { NODE_ENV: "production" } },
+  { name: "End-to-end tests (Chromium)", command: bin("playwright"), args: ["test"] },
+);
+
+const timings: string[] = [];
+for (const stage of stages) {
+  console.log(`\n━━ ${stage.name} ━━`);
+  const started = Date.now();
+  const result = spawnSync(stage.command, stage.args, {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...stage.env },
+  });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  timings.push(`${stage.name}: ${seconds} s`);
+  if (result.status !== 0) {
+    console.error(`\n✗ ${stage.name} failed (exit ${result.status ?? result.signal}).`);
+    process.exit(result.status || 1);
+  }
+}
+console.log(`\n✓ All stages passed\n  ${timings.join("\n  ")}`);

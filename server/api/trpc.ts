@@ -1,0 +1,81 @@
+// The only tRPC building blocks routers may use: the context and the role-based procedures, each
+// built on the one before it (admin ⊇ approver ⊇ operator ⊇ viewer).
+import { initTRPC, TRPCError } from "@trpc/server";
+import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
+import superjson from "superjson";
+import { ZodError } from "zod";
+import type { Db } from "../db";
+import { AppError, type AppErrorCode, type FieldIssues } from "../domain/errors";
+import { hasRole, type RoleName } from "../domain/roles";
+import { findActiveUser, type SessionUser } from "../services/users";
+import { fieldIssues } from "../services/validation";
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface Context {
+  db: Db;
+  clock: Clock;
+  /** Re-read from the database for every request: role changes and disabling apply at once. */
+  user: SessionUser | null;
+}
+
+export async function createContext(options: { db: Db; userId: string | null; clock?: Clock }): Promise<Context> {
+  const user = options.userId ? await findActiveUser(options.db, options.userId) : null;
+  return { db: options.db, clock: options.clock ?? systemClock, user };
+}
+
+const trpcCodes: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
+  UNAUTHORIZED: "UNAUTHORIZED",
+  FORBIDDEN: "FORBIDDEN",
+  NOT_FOUND: "NOT_FOUND",
+  VALIDATION: "BAD_REQUEST",
+  CONFLICT: "CONFLICT",
+  THROTTLED: "TOO_MANY_REQUESTS",
+  PRECONDITION_FAILED: "PRECONDITION_FAILED",
+};
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    let issues: FieldIssues | null = null;
+    if (error.cause instanceof ZodError) issues = fieldIssues(error.cause);
+    else if (error.cause instanceof AppError) issues = error.cause.details.issues ?? null;
+    return { ...shape, data: { ...shape.data, issues } };
+  },
+});
+
+/** Maps AppError to TRPCError, once for every procedure. */
+const appErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: trpcCodes[cause.code], message: cause.message, cause });
+  }
+  return result;
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+export const publicProcedure = t.procedure.use(appErrors);
+
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+function requireRole(role: RoleName, label: string) {
+  return protectedProcedure.use(({ ctx, next }) => {
+    if (!hasRole(ctx.user.role, role)) {
+      throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${label} role or higher` });
+    }
+    return next();
+  });
+}
+
+export const operatorProcedure = requireRole("OPERATOR", "operator");
+export const approverProcedure = requireRole("APPROVER", "approver");
+export const adminProcedure = requireRole("ADMIN", "admin");

@@ -1,0 +1,49 @@
+// The one place environment variables are read and validated. Plain JS (checked by tsc) so that
+// next.config.js can import it and a bad value fails the build as well as the start.
+import { z } from "zod";
+
+const isBuild = process.env.NEXT_PHASE === "phase-production-build";
+const isProduction = process.env.NODE_ENV === "production";
+
+const databaseUrl = z.string().refine((value) => /^(file:|postgres(ql)?:\/\/)/.test(value), {
+  message: "expected a SQLite URL starting with file: or a PostgreSQL URL starting with postgresql://",
+});
+
+const schema = z.object({
+  DATABASE_URL: databaseUrl.default("file:./data/rewind.db"),
+  NEXTAUTH_SECRET:
+    isProduction && !isBuild
+      ? z.string({ message: "required in production: a random string of at least 32 characters" }).min(32, {
+          message: "expected at least 32 characters (generate one with: openssl rand -base64 32)",
+        })
+      : z.string().min(32, { message: "expected at least 32 characters" }).optional(),
+  APP_URL: z.url({ message: "expected an absolute URL such as https://rewind.example.com" }).optional(),
+  PORT: z.coerce
+    .number({ message: "expected a port number" })
+    .int({ message: "expected a whole port number" })
+    .min(1, { message: "expected a port between 1 and 65535" })
+    .max(65535, { message: "expected a port between 1 and 65535" })
+    .default(3000),
+  ADMIN_EMAIL: z.email({ message: "expected an email address" }).default("admin@rewind.local"),
+  ADMIN_PASSWORD: z.string().min(12, { message: "expected at least 12 characters" }).optional(),
+});
+
+/** @typedef {z.infer<typeof schema>} Env */
+
+/**
+ * Validates an environment; throws one error naming every bad variable and what it expects.
+ * @param {Record<string, string | undefined>} source
+ * @returns {Env}
+ */
+export function parseEnv(source) {
+  // An empty string means "unset" (as in `.env` files with `KEY=`).
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Invalid environment variables:\n${lines.join("\n")}\nSee .env.example for every variable.`);
+  }
+  return result.data;
+}
+
+export const env = parseEnv(process.env);

@@ -1,0 +1,149 @@
+// Users: sign-in with throttling, the first admin, and admin management with last-admin protection.
+import { Prisma, type Db } from "../db";
+import { AppError } from "../domain/errors";
+import { loginRetryAt, LOGIN_FAILURE_WINDOW_MS } from "../domain/login-throttle";
+import type { RoleName } from "../domain/roles";
+import { changeRoleSchema, createUserSchema, setDisabledSchema, signInSchema } from "../domain/users";
+import { generatePassword, hashPassword, verifyPassword } from "../auth/password";
+import { parseInput } from "./validation";
+
+/** What a client may see of a user: never the password hash. */
+export const userSelect = {
+  id: true,
+  email: true,
+  name: true,
+  role: true,
+  disabled: true,
+  createdAt: true,
+} satisfies Prisma.UserSelect;
+export type UserDto = Prisma.UserGetPayload<{ select: typeof userSelect }>;
+
+export type SessionUser = Pick<UserDto, "id" | "email" | "name" | "role">;
+
+export function listUsers(db: Db): Promise<UserDto[]> {
+  return db.user.findMany({ select: userSelect, orderBy: [{ disabled: "asc" }, { email: "asc" }] });
+}
+
+/** The signed-in user as the database has it now; null when missing or disabled. */
+export async function findActiveUser(db: Db, userId: string): Promise<SessionUser | null> {
+  const user = await db.user.findUnique({ where: { id: userId }, select: userSelect });
+  return user && !user.disabled ? { id: user.id, email: user.email, name: user.name, role: user.role } : null;
+}
+
+export async function createUser(db: Db, input: unknown): Promise<UserDto> {
+  const data = parseInput(createUserSchema, input);
+  const passwordHash = await hashPassword(data.password);
+  try {
+    return await db.user.create({
+      data: { email: data.email, name: data.name, role: data.role, passwordHash },
+      select: userSelect,
+    });
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
+      throw new AppError("CONFLICT", "A user with this email already exists", {
+        issues: { email: "A user with this email already exists" },
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Runs a change to one user in a serializable transaction that refuses it when it would leave no
+ * active admin: two admins demoting each other at once cannot both succeed.
+ */
+async function changeUser(
+  db: Db,
+  actorId: string,
+  userId: string,
+  change: { role?: RoleName; disabled?: boolean },
+): Promise<UserDto> {
+  try {
+    return await db.$transaction(
+      async (tx) => {
+        const user = await tx.user.findUnique({ where: { id: userId }, select: userSelect });
+        if (!user) throw new AppError("NOT_FOUND", "No such user");
+        if (change.disabled && userId === actorId) {
+          throw new AppError("PRECONDITION_FAILED", "You cannot disable your own account");
+        }
+        const staysActiveAdmin = (change.role ?? user.role) === "ADMIN" && !(change.disabled ?? user.disabled);
+        if (user.role === "ADMIN" && !user.disabled && !staysActiveAdmin) {
+          const activeAdmins = await tx.user.count({ where: { role: "ADMIN", disabled: false } });
+          if (activeAdmins <= 1) {
+            throw new AppError("PRECONDITION_FAILED", "This is the last active admin: make another user admin first");
+          }
+        }
+        return tx.user.update({ where: { id: userId }, data: change, select: userSelect });
+      },
+      { isolationLevel: Prisma.TransactionIsolationLevel.Serializable },
+    );
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2034") {
+      throw new AppError("CONFLICT", "Another change to users happened at the same time: try again");
+    }
+    throw error;
+  }
+}
+
+export function changeRole(db: Db, actorId: string, input: unknown): Promise<UserDto> {
+  const { userId, role } = parseInput(changeRoleSchema, input);
+  return changeUser(db, actorId, userId, { role });
+}
+
+export function setDisabled(db: Db, actorId: string, input: unknown): Promise<UserDto> {
+  const { userId, disabled } = parseInput(setDisabledSchema, input);
+  return changeUser(db, actorId, userId, { disabled });
+}
+
+/**
+ * Checks a sign-in. Throttled emails are refused before the password is even compared, so a
+ * correct guess during the lock does not reveal itself.
+ */
+export async function authenticate(db: Db, input: unknown, now: Date): Promise<SessionUser> {
+  const { email, password } = parseInput(signInSchema, input);
+  const failures = await db.loginFailure.findMany({
+    where: { email, createdAt: { gt: new Date(now.getTime() - LOGIN_FAILURE_WINDOW_MS) } },
+    select: { createdAt: true },
+  });
+  const retryAt = loginRetryAt(
+    failures.map((failure) => failure.createdAt),
+    now,
+  );
+  if (retryAt) {
+    throw new AppError("THROTTLED", `Too many failed sign-ins. Try again after ${retryAt.toISOString()}.`, {
+      retryAt,
+    });
+  }
+  const user = await db.user.findUnique({ where: { email } });
+  if (!user || !(await verifyPassword(password, user.passwordHash))) {
+    await db.loginFailure.create({ data: { email, createdAt: now } });
+    throw new AppError("UNAUTHORIZED", "Wrong email or password");
+  }
+  if (user.disabled) throw new AppError("FORBIDDEN", "This account is disabled: ask an admin to enable it");
+  await db.loginFailure.deleteMany({ where: { email } });
+  return { id: user.id, email: user.email, name: user.name, role: user.role };
+}
+
+/** Failures older than the throttling window are no longer needed; the cycle prunes them. */
+export async function pruneLoginFailures(db: Db, now: Date): Promise<number> {
+  const { count } = await db.loginFailure.deleteMany({
+    where: { createdAt: { lte: new Date(now.getTime() - LOGIN_FAILURE_WINDOW_MS) } },
+  });
+  return count;
+}
+
+/**
+ * Creates the first admin when there are no users. Returns the generated password when none was
+ * given, so the caller can show it exactly once.
+ */
+export async function ensureFirstAdmin(
+  db: Db,
+  options: { email: string; password?: string },
+): Promise<{ created: false } | { created: true; email: string; generatedPassword?: string }> {
+  if ((await db.user.count()) > 0) return { created: false };
+  const password = options.password ?? generatePassword();
+  const user = await createUser(db, { email: options.email, name: "Admin", role: "ADMIN", password });
+  return options.password
+    ? { created: true, email: user.email }
+    : { created: true, email: user.email, generatedPassword: password };
+}

@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { parseEnv } from "@/server/env.js";
+
+describe("environment validation", () => {
+  it("fills in defaults", () => {
+    expect(parseEnv({})).toMatchObject({ DATABASE_URL: "file:./data/rewind.db", PORT: 3000 });
+  });
+
+  it("names every bad variable and what it expects", () => {
+    expect(() => parseEnv({ DATABASE_URL: "mysql://x", PORT: "eighty", ADMIN_EMAIL: "nope" })).toThrow(
+      /DATABASE_URL: expected a SQLite URL[\s\S]*PORT: expected a port number[\s\S]*ADMIN_EMAIL: expected an email address/,
+    );
+  });
+
+  it("treats empty values as unset", () => {
+    expect(parseEnv({ ADMIN_PASSWORD: "", PORT: "" })).toMatchObject({ PORT: 3000 });
+  });
+});
