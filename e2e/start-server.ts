@@ -1,0 +1,70 @@
+// Playwright's webServer: serves the production build against a throwaway SQLite database with
+// one seeded admin, so every run starts from the same known state and leaves nothing behind.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { migrateDeploy, root } from "../scripts/lib/setup";
+import { ADMIN } from "./fixtures";
+
+const port = Number(process.env.E2E_PORT ?? 3100);
+const baseUrl = `http://127.0.0.1:${port}`;
+
+if (!existsSync(path.join(root, ".next", "BUILD_ID"))) {
+  console.error("e2e: no production build in .next: run npm run build first");
+  process.exit(1);
+}
+
+const tempDir = mkdtempSync(path.join(os.tmpdir(), "rewind-e2e-"));
+let cleaned = false;
+function cleanUp(): void {
+  if (cleaned) return;
+  cleaned = true;
+  rmSync(tempDir, { recursive: true, force: true });
+}
+process.on("exit", cleanUp);
+
+// Set before the app's modules load: server/env.js validates process.env at import time.
+Object.assign(process.env, {
+  DATABASE_URL: `file:${path.join(tempDir, "rewind.db")}`,
+  NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+  NEXTAUTH_URL: baseUrl,
+  APP_URL: baseUrl,
+  PORT: String(port),
+  NODE_ENV: "production",
+  NEXT_TELEMETRY_DISABLED: "1",
+});
+const databaseUrl = process.env.DATABASE_URL as string;
+
+try {
+  migrateDeploy(databaseUrl);
+  const { createDb } = await import("../server/db");
+  const { createUser } = await import("../server/services/users");
+  const db = createDb(databaseUrl);
+  await createUser(db, { email: ADMIN.email, name: ADMIN.name, role: "ADMIN", password: ADMIN.password });
+  await db.$disconnect();
+} catch (error) {
+  console.error("e2e: could not prepare the database:", error);
+  cleanUp();
+  process.exit(1);
+}
+
+console.log(`e2e: serving ${baseUrl} with database ${databaseUrl}`);
+const next = spawn(path.join(root, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+  cwd: root,
+  env: process.env,
+  stdio: "inherit",
+});
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (next.exitCode === null && next.signalCode === null) next.kill(signal);
+    else process.exit(1);
+  });
+}
+
+next.on("exit", (code, signal) => {
+  cleanUp();
+  process.exit(code ?? (signal ? 0 : 1));
+});

@@ -1,0 +1,210 @@
+// Replays stored buckets through evaluate → decide, tick by tick, to show what a policy would have done.
+import { decide, decisionKinds, type Decision, type DecisionKind, type DecisionTarget } from "./decision";
+import { evaluate, type ErrorWindow, type Verdict, type VerdictStatus } from "./evaluation";
+import { toWindowMetrics, type MetricBucket } from "./metrics";
+import type { Policy } from "./policy";
+import { LatencySketch } from "./sketch";
+
+export interface BacktestInput {
+  /** One series (one target, one provider/model breakdown), sorted by start. */
+  buckets: readonly MetricBucket[];
+  policy: Policy;
+  /** Epoch ms; ticks run at from, from + cycleMs, … while before `to`. */
+  from: number;
+  to: number;
+  cycleMs: number;
+  initialTarget: Pick<
+    DecisionTarget,
+    "currentSnapshotId" | "knownGoodSnapshotId" | "lastRollbackAt" | "automationPaused"
+  >;
+  /** How many preceding verdicts feed the streak, as the live cycle would load them. */
+  recentVerdictLimit?: number;
+}
+
+export interface BacktestEvent {
+  at: Date;
+  verdict: Verdict;
+  decision: Decision;
+}
+
+export interface BacktestResult {
+  ticks: number;
+  /** Ticks with a violation or breach, or a decision other than NONE; healthy ticks are only counted. */
+  events: BacktestEvent[];
+  verdictCounts: Record<VerdictStatus, number>;
+  decisionCounts: Record<DecisionKind, number>;
+  firstBreachAt: Date | null;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Simplifications, since recorded metrics cannot show what a rollback would have changed:
+ * - a proposal counts as approved at once; every rollback sets `lastRollbackAt`, and automatic and
+ *   emergency ones count toward the hourly cap;
+ * - a rollback stays active until its steps have run ((steps − 1) × step interval; none for an emergency)
+ *   and a verdict is HEALTHY again, so one sustained degradation is one incident, and only a degradation
+ *   after a recovery meets the cooldown and the hourly cap; snapshots never change;
+ * - the window at tick t merges buckets starting in [t − window, t), the same filter as the live cycle;
+ *   a bucket's whole content counts from its start, so resolution is the bucket width.
+ * Counts come from prefix sums and the evaluation window's sketch from a two-stack sliding merge, so a
+ * 7-day replay at 10 s ticks costs O(buckets + ticks) sketch merges rather than O(buckets × window).
+ */
+export function backtest(input: BacktestInput): BacktestResult {
+  const { buckets, policy, cycleMs } = input;
+  if (!(cycleMs > 0)) throw new RangeError(`Cycle interval must be positive, got ${cycleMs}`);
+  if (buckets.some((bucket, i) => i > 0 && bucket.start < (buckets[i - 1]?.start ?? -Infinity))) {
+    throw new RangeError("Buckets must be sorted by start");
+  }
+
+  const starts = buckets.map((b) => b.start);
+  const prefix = prefixSums(buckets);
+  const totalsIn = (lo: number, hi: number) => {
+    const sum = (counter: Counter) => at(prefix[counter], hi) - at(prefix[counter], lo);
+    return {
+      requestCount: sum("requestCount"),
+      errorCount: sum("errorCount"),
+      costMicros: sum("costMicros"),
+      inputTokens: sum("inputTokens"),
+      outputTokens: sum("outputTokens"),
+    };
+  };
+  const errorWindow = (from: number, to: number): ErrorWindow => {
+    const { requestCount, errorCount } = totalsIn(lowerBound(starts, from), lowerBound(starts, to));
+    return { from, to, requestCount, errorRate: requestCount > 0 ? errorCount / requestCount : null };
+  };
+
+  const windowMs = policy.evaluationWindowSeconds * 1000;
+  const rolloutMs = (policy.steps.length - 1) * policy.stepIntervalSeconds * 1000;
+  const verdictLimit = input.recentVerdictLimit ?? 50;
+  const sliding = new SlidingSketchWindow();
+  let [lo, hi] = [0, 0];
+
+  const recent: Pick<Verdict, "status">[] = [];
+  const autoRollbackTimes: number[] = [];
+  let lastRollbackAt = input.initialTarget.lastRollbackAt;
+  let rollback: { stepsDoneAt: number } | null = null;
+
+  const result: BacktestResult = {
+    ticks: 0,
+    events: [],
+    verdictCounts: { INSUFFICIENT_DATA: 0, HEALTHY: 0, VIOLATION: 0, BREACH: 0 },
+    decisionCounts: Object.fromEntries(decisionKinds.map((k) => [k, 0])) as Record<DecisionKind, number>,
+    firstBreachAt: null,
+  };
+
+  for (let t = input.from; t < input.to; t += cycleMs) {
+    for (let next = buckets[hi]; next && next.start < t; next = buckets[++hi]) sliding.push(next.latency);
+    for (; lo < hi && (buckets[lo]?.start ?? Infinity) < t - windowMs; lo++) sliding.shift();
+    const window = toWindowMetrics({ ...totalsIn(lo, hi), latency: sliding.merged() }, { from: t - windowMs, to: t });
+
+    const verdict = evaluate({
+      window,
+      policy,
+      recentVerdicts: recent,
+      burnRate: {
+        longWindow: errorWindow(t - policy.burnRate.longWindowSeconds * 1000, t),
+        shortWindow: errorWindow(t - policy.burnRate.shortWindowSeconds * 1000, t),
+      },
+    });
+    if (rollback && t >= rollback.stepsDoneAt && verdict.status === "HEALTHY") rollback = null;
+    while ((autoRollbackTimes[0] ?? Infinity) <= t - HOUR_MS) autoRollbackTimes.shift();
+    const now = new Date(t);
+    const decision = decide({
+      verdict,
+      policy,
+      now,
+      target: {
+        ...input.initialTarget,
+        hasActiveRollback: rollback !== null,
+        lastRollbackAt,
+        autoRollbacksInLastHour: autoRollbackTimes.length,
+      },
+    });
+
+    if (
+      decision.kind === "PROPOSE_ROLLBACK" ||
+      decision.kind === "AUTO_ROLLBACK" ||
+      decision.kind === "EMERGENCY_ROLLBACK"
+    ) {
+      lastRollbackAt = now;
+      rollback = { stepsDoneAt: decision.kind === "EMERGENCY_ROLLBACK" ? t : t + rolloutMs };
+      if (decision.kind !== "PROPOSE_ROLLBACK") autoRollbackTimes.push(t);
+    }
+    recent.unshift({ status: verdict.status });
+    if (recent.length > verdictLimit) recent.pop();
+
+    result.ticks += 1;
+    result.verdictCounts[verdict.status] += 1;
+    result.decisionCounts[decision.kind] += 1;
+    if (verdict.status === "BREACH") result.firstBreachAt ??= now;
+    if (verdict.status === "VIOLATION" || verdict.status === "BREACH" || decision.kind !== "NONE") {
+      result.events.push({ at: now, verdict, decision });
+    }
+  }
+  return result;
+}
+
+/**
+ * Sliding-window aggregation with two stacks: `front` holds, for each of its sketches, the merge of that
+ * sketch and every newer one in `front`; `back` keeps one running merge. Every sketch is merged a constant
+ * number of times overall, and the window's merge is one more merge. Merges are pure, so nothing is shared.
+ */
+class SlidingSketchWindow {
+  #front: LatencySketch[] = [];
+  #back: LatencySketch[] = [];
+  #backMerged = LatencySketch.empty();
+  #cached: LatencySketch | null = null;
+
+  push(sketch: LatencySketch): void {
+    this.#back.push(sketch);
+    this.#backMerged = LatencySketch.merge([this.#backMerged, sketch]);
+    this.#cached = null;
+  }
+
+  shift(): void {
+    if (this.#front.length === 0) {
+      let merged = LatencySketch.empty();
+      for (const sketch of this.#back.reverse()) {
+        merged = LatencySketch.merge([merged, sketch]);
+        this.#front.push(merged);
+      }
+      this.#back = [];
+      this.#backMerged = LatencySketch.empty();
+    }
+    this.#front.pop();
+    this.#cached = null;
+  }
+
+  merged(): LatencySketch {
+    this.#cached ??= LatencySketch.merge([this.#front.at(-1) ?? LatencySketch.empty(), this.#backMerged]);
+    return this.#cached;
+  }
+}
+
+const COUNTERS = ["requestCount", "errorCount", "costMicros", "inputTokens", "outputTokens"] as const;
+type Counter = (typeof COUNTERS)[number];
+
+/** prefix[counter][i] is the sum of that counter over buckets[0..i). */
+function prefixSums(buckets: readonly MetricBucket[]): Record<Counter, number[]> {
+  const prefix = Object.fromEntries(COUNTERS.map((c) => [c, [0]])) as Record<Counter, number[]>;
+  buckets.forEach((bucket, i) => {
+    for (const c of COUNTERS) prefix[c].push(at(prefix[c], i) + bucket[c]);
+  });
+  return prefix;
+}
+
+function at(values: readonly number[], index: number): number {
+  return values[index] ?? 0;
+}
+
+/** Index of the first start ≥ value. */
+function lowerBound(sorted: readonly number[], value: number): number {
+  let [low, high] = [0, sorted.length];
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((sorted[mid] ?? Infinity) < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}

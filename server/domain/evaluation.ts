@@ -1,0 +1,247 @@
+// One verdict per target per cycle: the evaluation window checked against the policy's SLOs, the streak of
+// preceding violations, and the multi-window error-budget burn rate. Rules and reasons: docs/POLICY.md.
+import { z } from "zod";
+import type { WindowMetrics } from "./metrics";
+import type { Policy } from "./policy";
+
+export const sloSchema = z.enum(["ERROR_RATE", "P95_LATENCY", "COST_PER_REQUEST"]);
+export type Slo = z.infer<typeof sloSchema>;
+
+const sloViolationSchema = z.object({
+  slo: sloSchema,
+  observed: z.number(),
+  threshold: z.number(),
+  windowSeconds: z.number(),
+});
+export type SloViolation = z.infer<typeof sloViolationSchema>;
+
+const observedSchema = z.object({
+  windowSeconds: z.number(),
+  requestCount: z.number(),
+  errorRate: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+  costPerRequestUsd: z.number().nullable(),
+});
+
+const burnRateObservationSchema = z.object({
+  longBurn: z.number(),
+  shortBurn: z.number(),
+  factor: z.number(),
+  longWindowSeconds: z.number(),
+  shortWindowSeconds: z.number(),
+});
+export type BurnRateObservation = z.infer<typeof burnRateObservationSchema>;
+
+/** Stored with each cycle's record; parse stored JSON back with it before feeding `recentVerdicts`. */
+export const verdictSchema = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("INSUFFICIENT_DATA"), observed: observedSchema, explanation: z.string() }),
+  z.object({ status: z.literal("HEALTHY"), observed: observedSchema, explanation: z.string() }),
+  z.object({
+    status: z.literal("VIOLATION"),
+    observed: observedSchema,
+    violations: z.array(sloViolationSchema).min(1),
+    consecutiveCount: z.number().int().positive(),
+    explanation: z.string(),
+  }),
+  z.object({
+    status: z.literal("BREACH"),
+    severity: z.enum(["CRITICAL", "EMERGENCY"]),
+    observed: observedSchema,
+    violations: z.array(sloViolationSchema).min(1),
+    consecutiveCount: z.number().int().positive(),
+    /** Set when the burn-rate alert fired, whether or not it alone made this a breach. */
+    burnRate: burnRateObservationSchema.nullable(),
+    explanation: z.string(),
+  }),
+]);
+export type Verdict = z.infer<typeof verdictSchema>;
+export type VerdictStatus = Verdict["status"];
+
+/** The burn-rate windows need only counts, so the caller may skip merging their latency sketches. */
+export type ErrorWindow = Pick<WindowMetrics, "from" | "to" | "requestCount" | "errorRate">;
+
+export interface EvaluationInput {
+  window: WindowMetrics;
+  policy: Policy;
+  /** Verdicts of the immediately preceding cycles, newest first; only `status` is read. */
+  recentVerdicts: readonly Pick<Verdict, "status">[];
+  burnRate?: { longWindow: ErrorWindow; shortWindow: ErrorWindow };
+}
+
+export function evaluate({ window, policy, recentVerdicts, burnRate }: EvaluationInput): Verdict {
+  const windowSeconds = (window.to - window.from) / 1000;
+  const observed = {
+    windowSeconds,
+    requestCount: window.requestCount,
+    errorRate: window.errorRate,
+    p95Ms: window.p95Ms,
+    costPerRequestUsd: window.costPerRequestUsd,
+  };
+  const overWindow = `over the last ${formatDuration(windowSeconds)}`;
+
+  if (window.requestCount < policy.minRequests) {
+    return {
+      status: "INSUFFICIENT_DATA",
+      observed,
+      explanation:
+        `Only ${formatCount(window.requestCount)} requests ${overWindow}; ` +
+        `at least ${formatCount(policy.minRequests)} are needed for a verdict`,
+    };
+  }
+
+  const windowViolations = sloViolations(observed, policy);
+  const burn = burnRate && policy.burnRate.enabled ? burnRateAlert(burnRate, policy) : null;
+  if (windowViolations.length === 0 && !burn) {
+    return {
+      status: "HEALTHY",
+      observed,
+      explanation:
+        `All SLOs met ${overWindow}: ${formatCount(window.requestCount)} requests, ` +
+        `error rate ${formatValue("ERROR_RATE", window.errorRate)}, P95 ${formatValue("P95_LATENCY", window.p95Ms)}, ` +
+        `${formatValue("COST_PER_REQUEST", window.costPerRequestUsd)} per request`,
+    };
+  }
+
+  const consecutiveCount = 1 + precedingStreak(recentVerdicts);
+  // A burn-rate alert with a healthy evaluation window (possible when the short window is longer) still
+  // names the error-rate SLO, in the short window's terms.
+  const violations: SloViolation[] =
+    burn && !windowViolations.some((v) => v.slo === "ERROR_RATE")
+      ? [
+          {
+            slo: "ERROR_RATE",
+            observed: burn.shortBurn * policy.maxErrorRate,
+            threshold: burn.factor * policy.maxErrorRate,
+            windowSeconds: burn.shortWindowSeconds,
+          },
+          ...windowViolations,
+        ]
+      : windowViolations;
+  const base = { status: "BREACH", observed, violations, consecutiveCount, burnRate: burn } as const;
+
+  const m = policy.emergencyMultiplier;
+  const emergencies = windowViolations.filter((v) => v.observed > v.threshold * m);
+  if (emergencies.length > 0) {
+    const phrases = emergencies.map(
+      (v) =>
+        `${sloLabel(v.slo)} ${formatValue(v.slo, v.observed)} > ${formatValue(v.slo, v.threshold * m)} ` +
+        `(${formatNumber(m)}× the ${formatValue(v.slo, v.threshold)} limit)`,
+    );
+    return {
+      ...base,
+      severity: "EMERGENCY",
+      explanation: `Emergency: ${joinPhrases(phrases)} ${overWindow}`,
+    };
+  }
+
+  const streakNote = `${ordinal(consecutiveCount)} consecutive violation`;
+  const windowPart =
+    windowViolations.length > 0 ? `${joinPhrases(windowViolations.map(violationPhrase))} ${overWindow}` : null;
+  if (burn || consecutiveCount >= policy.consecutiveViolations) {
+    const burnPart =
+      burn &&
+      `error budget burning ${formatNumber(burn.longBurn)}× over the last ${formatDuration(burn.longWindowSeconds)} ` +
+        `and ${formatNumber(burn.shortBurn)}× over the last ${formatDuration(burn.shortWindowSeconds)} ` +
+        `(alert above ${formatNumber(burn.factor)}×)`;
+    const parts = [windowPart && `${windowPart} (${streakNote})`, burnPart].filter((part) => part !== null);
+    return { ...base, severity: "CRITICAL", explanation: capitalize(parts.join("; ")) };
+  }
+
+  return {
+    status: "VIOLATION",
+    observed,
+    violations,
+    consecutiveCount,
+    explanation: capitalize(`${windowPart} (${streakNote}; ${policy.consecutiveViolations} make a breach)`),
+  };
+}
+
+/**
+ * INSUFFICIENT_DATA breaks the streak: a breach then needs `consecutiveViolations` cycles that each had
+ * enough traffic to judge, so gaps of thin data never add up to a rollback. A severe breach does not wait
+ * for a streak anyway: the emergency multiplier and the burn-rate alert act on the first judged window.
+ */
+function precedingStreak(recent: readonly Pick<Verdict, "status">[]): number {
+  const firstBreak = recent.findIndex((v) => v.status !== "VIOLATION" && v.status !== "BREACH");
+  return firstBreak === -1 ? recent.length : firstBreak;
+}
+
+function violationPhrase(v: SloViolation): string {
+  return `${sloLabel(v.slo)} ${formatValue(v.slo, v.observed)} > ${formatValue(v.slo, v.threshold)}`;
+}
+
+function sloViolations(observed: Verdict["observed"], policy: Policy): SloViolation[] {
+  const checks: [Slo, number | null, number][] = [
+    ["ERROR_RATE", observed.errorRate, policy.maxErrorRate],
+    ["P95_LATENCY", observed.p95Ms, policy.maxP95LatencyMs],
+    ["COST_PER_REQUEST", observed.costPerRequestUsd, policy.maxCostPerRequestUsd],
+  ];
+  return checks.flatMap(([slo, value, threshold]) =>
+    value !== null && value > threshold
+      ? [{ slo, observed: value, threshold, windowSeconds: observed.windowSeconds }]
+      : [],
+  );
+}
+
+/**
+ * Google SRE workbook multi-window alert: the long window proves the burn is sustained, the short window
+ * that it is still happening (so the alert resets soon after recovery). Both must burn faster than
+ * `factor` and each must hold `minRequests`.
+ */
+function burnRateAlert(windows: NonNullable<EvaluationInput["burnRate"]>, policy: Policy): BurnRateObservation | null {
+  const burnOf = (w: ErrorWindow) =>
+    w.requestCount >= policy.minRequests && w.errorRate !== null ? w.errorRate / policy.maxErrorRate : null;
+  const longBurn = burnOf(windows.longWindow);
+  const shortBurn = burnOf(windows.shortWindow);
+  const { factor } = policy.burnRate;
+  if (longBurn === null || shortBurn === null || longBurn <= factor || shortBurn <= factor) return null;
+  return {
+    longBurn,
+    shortBurn,
+    factor,
+    longWindowSeconds: (windows.longWindow.to - windows.longWindow.from) / 1000,
+    shortWindowSeconds: (windows.shortWindow.to - windows.shortWindow.from) / 1000,
+  };
+}
+
+const countFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+const numberFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
+const percentFormat = new Intl.NumberFormat("en-US", { style: "percent", maximumFractionDigits: 2 });
+const usdFormat = new Intl.NumberFormat("en-US", {
+  style: "currency",
+  currency: "USD",
+  maximumSignificantDigits: 3,
+});
+
+const formatCount = (n: number) => countFormat.format(n);
+const formatNumber = (n: number) => numberFormat.format(n);
+
+export function sloLabel(slo: Slo): string {
+  return { ERROR_RATE: "error rate", P95_LATENCY: "P95 latency", COST_PER_REQUEST: "cost per request" }[slo];
+}
+
+export function formatValue(slo: Slo, value: number | null): string {
+  if (value === null) return "n/a";
+  if (slo === "ERROR_RATE") return percentFormat.format(value);
+  if (slo === "P95_LATENCY") return `${countFormat.format(value)} ms`;
+  return usdFormat.format(value);
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds >= 3600 && seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds >= 60 && seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${formatNumber(seconds)} s`;
+}
+
+function ordinal(n: number): string {
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" }[n % 10] ?? "th");
+  return `${n}${suffix}`;
+}
+
+function joinPhrases(phrases: readonly string[]): string {
+  return phrases.length <= 1 ? (phrases[0] ?? "") : `${phrases.slice(0, -1).join(", ")} and ${phrases.at(-1)}`;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

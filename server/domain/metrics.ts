@@ -1,0 +1,170 @@
+// Metric buckets: per-request events folded into fixed-width time buckets, and buckets merged into windows.
+// Times are epoch milliseconds; money is integer micro-dollars so sums never accumulate float error.
+import { z } from "zod";
+import { LatencySketch } from "./sketch";
+
+const toEpochMs = (value: number | string) => (typeof value === "number" ? value : Date.parse(value));
+
+export const metricEventSchema = z.object({
+  ts: z
+    .union([
+      z.number().int("Timestamp must be whole epoch milliseconds").nonnegative("Timestamp must not be negative"),
+      z.iso.datetime({ offset: true, error: "Timestamp must be epoch ms or an ISO 8601 date-time" }),
+    ])
+    .transform(toEpochMs),
+  latencyMs: z.number().finite().nonnegative("Latency must not be negative"),
+  ok: z.boolean(),
+  costUsd: z
+    .number()
+    .finite()
+    .nonnegative("Cost must not be negative")
+    .max(1_000, "Cost above $1,000 for one request")
+    .optional(),
+  provider: z.string().trim().min(1).max(100).optional(),
+  model: z.string().trim().min(1).max(200).optional(),
+  inputTokens: z.number().int().nonnegative().optional(),
+  outputTokens: z.number().int().nonnegative().optional(),
+});
+export type MetricEvent = z.infer<typeof metricEventSchema>;
+
+/**
+ * Additive counters plus a latency sketch. `costMicros` is an integer: Number.MAX_SAFE_INTEGER micros is
+ * about $9 billion, far beyond any bucket or window, so plain numbers stay exact.
+ */
+export interface MetricTotals {
+  requestCount: number;
+  errorCount: number;
+  costMicros: number;
+  inputTokens: number;
+  outputTokens: number;
+  latency: LatencySketch;
+}
+
+/** `provider`/`model` are null in the all-traffic series and set in a per-provider/model breakdown. */
+export interface MetricBucket extends MetricTotals {
+  start: number;
+  provider: string | null;
+  model: string | null;
+}
+
+export interface WindowMetrics {
+  from: number;
+  to: number;
+  requestCount: number;
+  errorCount: number;
+  /** Null without requests: no data is not a 0% error rate. */
+  errorRate: number | null;
+  p95Ms: number | null;
+  costMicros: number;
+  costPerRequestUsd: number | null;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export function usdToMicros(usd: number): number {
+  return Math.round(usd * 1_000_000);
+}
+
+export function bucketStart(ts: number, widthMs: number): number {
+  if (!Number.isInteger(widthMs) || widthMs <= 0)
+    throw new RangeError(`Bucket width must be a positive integer, got ${widthMs}`);
+  return ts - (((ts % widthMs) + widthMs) % widthMs);
+}
+
+export function emptyTotals(): MetricTotals {
+  return {
+    requestCount: 0,
+    errorCount: 0,
+    costMicros: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    latency: LatencySketch.empty(),
+  };
+}
+
+/** Pure: a new totals object and a new sketch; ingest uses it to fold a batch into a stored bucket. */
+export function combineTotals(a: MetricTotals, b: MetricTotals): MetricTotals {
+  return {
+    requestCount: a.requestCount + b.requestCount,
+    errorCount: a.errorCount + b.errorCount,
+    costMicros: a.costMicros + b.costMicros,
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    latency: LatencySketch.merge([a.latency, b.latency]),
+  };
+}
+
+/**
+ * Buckets sorted by start, then provider, then model. With `breakdown`, each event lands in its
+ * provider/model bucket only; callers wanting both series aggregate twice.
+ */
+export function aggregateEvents(
+  events: readonly MetricEvent[],
+  options: { widthMs: number; breakdown?: boolean },
+): MetricBucket[] {
+  const buckets = new Map<string, MetricBucket>();
+  for (const event of events) {
+    const start = bucketStart(event.ts, options.widthMs);
+    const provider = options.breakdown ? (event.provider ?? null) : null;
+    const model = options.breakdown ? (event.model ?? null) : null;
+    const key = JSON.stringify([start, provider, model]);
+    let bucket = buckets.get(key);
+    if (!bucket) {
+      bucket = { start, provider, model, ...emptyTotals() };
+      buckets.set(key, bucket);
+    }
+    bucket.requestCount += 1;
+    if (!event.ok) bucket.errorCount += 1;
+    bucket.costMicros += usdToMicros(event.costUsd ?? 0);
+    bucket.inputTokens += event.inputTokens ?? 0;
+    bucket.outputTokens += event.outputTokens ?? 0;
+    bucket.latency.add(event.latencyMs);
+  }
+  return [...buckets.values()].sort(
+    (a, b) => a.start - b.start || compareNullable(a.provider, b.provider) || compareNullable(a.model, b.model),
+  );
+}
+
+function compareNullable(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  return a < b ? -1 : 1;
+}
+
+/** Merges the buckets whose start lies in [from, to); the caller passes one series (one provider/model). */
+export function mergeWindow(buckets: readonly MetricBucket[], range: { from: number; to: number }): WindowMetrics {
+  const inRange = buckets.filter((bucket) => bucket.start >= range.from && bucket.start < range.to);
+  return toWindowMetrics(
+    {
+      requestCount: sum(inRange, (b) => b.requestCount),
+      errorCount: sum(inRange, (b) => b.errorCount),
+      costMicros: sum(inRange, (b) => b.costMicros),
+      inputTokens: sum(inRange, (b) => b.inputTokens),
+      outputTokens: sum(inRange, (b) => b.outputTokens),
+      latency: LatencySketch.merge(inRange.map((b) => b.latency)),
+    },
+    range,
+  );
+}
+
+/** The one place where totals become rates; mergeWindow and the backtest both go through it. */
+export function toWindowMetrics(totals: MetricTotals, range: { from: number; to: number }): WindowMetrics {
+  const { requestCount, errorCount, costMicros } = totals;
+  return {
+    from: range.from,
+    to: range.to,
+    requestCount,
+    errorCount,
+    errorRate: requestCount > 0 ? errorCount / requestCount : null,
+    p95Ms: totals.latency.quantile(0.95),
+    costMicros,
+    costPerRequestUsd: requestCount > 0 ? costMicros / requestCount / 1_000_000 : null,
+    inputTokens: totals.inputTokens,
+    outputTokens: totals.outputTokens,
+  };
+}
+
+function sum<T>(items: readonly T[], pick: (item: T) => number): number {
+  return items.reduce((total, item) => total + pick(item), 0);
+}
