@@ -5,10 +5,9 @@ import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import superjson from "superjson";
 import { ZodError } from "zod";
 import type { Db } from "../db";
-import { AppError, type AppErrorCode, type FieldIssues } from "../domain/errors";
+import { AppError, fieldIssues, type AppErrorCode, type FieldIssues } from "../domain/errors";
 import { hasRole, type RoleName } from "../domain/roles";
 import { findActiveUser, type SessionUser } from "../services/users";
-import { fieldIssues } from "../services/validation";
 
 export interface Clock {
   now(): Date;

@@ -3,8 +3,20 @@
 export type AppErrorCode =
   "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "VALIDATION" | "CONFLICT" | "THROTTLED" | "PRECONDITION_FAILED";
 
+import type { z } from "zod";
+
 /** Messages keyed by field path (e.g. "email", "steps.2"), for forms to show next to the field. */
 export type FieldIssues = Record<string, string>;
+
+/** First message per field path; "_" for issues about the whole input. */
+export function fieldIssues(error: z.ZodError): FieldIssues {
+  const issues: FieldIssues = {};
+  for (const issue of error.issues) {
+    const key = issue.path.map(String).join(".") || "_";
+    issues[key] ??= issue.message;
+  }
+  return issues;
+}
 
 export class AppError extends Error {
   constructor(

@@ -110,8 +110,8 @@ export function evaluate({ window, policy, recentVerdicts, burnRate }: Evaluatio
       ? [
           {
             slo: "ERROR_RATE",
-            observed: burn.shortBurn * policy.maxErrorRate,
-            threshold: burn.factor * policy.maxErrorRate,
+            observed: burn.shortBurn * policy.burnRate.errorBudget,
+            threshold: burn.factor * policy.burnRate.errorBudget,
             windowSeconds: burn.shortWindowSeconds,
           },
           ...windowViolations,
@@ -184,13 +184,15 @@ function sloViolations(observed: Verdict["observed"], policy: Policy): SloViolat
 }
 
 /**
- * Google SRE workbook multi-window alert: the long window proves the burn is sustained, the short window
+ * Google SRE workbook multi-window alert. Burn rate = error rate ÷ the SLO's error budget (1 − objective),
+ * which is separate from maxErrorRate so that slow burns below the rollback threshold are still caught.
+ * The long window proves the burn is sustained, the short window
  * that it is still happening (so the alert resets soon after recovery). Both must burn faster than
  * `factor` and each must hold `minRequests`.
  */
 function burnRateAlert(windows: NonNullable<EvaluationInput["burnRate"]>, policy: Policy): BurnRateObservation | null {
   const burnOf = (w: ErrorWindow) =>
-    w.requestCount >= policy.minRequests && w.errorRate !== null ? w.errorRate / policy.maxErrorRate : null;
+    w.requestCount >= policy.minRequests && w.errorRate !== null ? w.errorRate / policy.burnRate.errorBudget : null;
   const longBurn = burnOf(windows.longWindow);
   const shortBurn = burnOf(windows.shortWindow);
   const { factor } = policy.burnRate;

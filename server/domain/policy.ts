@@ -37,6 +37,11 @@ const stepsSchema = z
 const burnRateSchema = z
   .object({
     enabled: z.boolean().default(true),
+    errorBudget: z
+      .number({ error: "Error budget must be a number" })
+      .gt(0, "Error budget must be greater than 0")
+      .lt(1, "Error budget is a fraction and must be below 1 (100%)")
+      .default(0.002),
     longWindowSeconds: integer("Long window", 300, 7 * DAY_SECONDS).default(3_600),
     shortWindowSeconds: integer("Short window", 60, DAY_SECONDS).default(300),
     factor: z
@@ -84,10 +89,10 @@ export const policySchema = z
     path: ["verificationWindowSeconds"],
     when: whenValid("verificationWindowSeconds", "evaluationWindowSeconds"),
   })
-  .refine((p) => !p.burnRate.enabled || p.burnRate.factor * p.maxErrorRate <= 1, {
-    message: "Burn-rate factor × max error rate is above 100%, so the burn-rate alert could never fire",
+  .refine((p) => !p.burnRate.enabled || p.burnRate.factor * p.burnRate.errorBudget < 1, {
+    message: "Burn-rate factor × error budget must be below 100%, or the burn-rate alert could never fire",
     path: ["burnRate", "factor"],
-    when: whenValid("burnRate", "maxErrorRate"),
+    when: whenValid("burnRate"),
   });
 
 export type Policy = z.infer<typeof policySchema>;
@@ -95,13 +100,3 @@ export type Policy = z.infer<typeof policySchema>;
 export type PolicyInput = z.input<typeof policySchema>;
 
 export const defaultPolicy: Policy = policySchema.parse({});
-
-/** `{ "burnRate.shortWindowSeconds": "Short window must be …" }`, first message per field; "" for the whole form. */
-export function policyFieldErrors(error: z.ZodError): Record<string, string> {
-  const errors: Record<string, string> = {};
-  for (const issue of error.issues) {
-    const key = issue.path.map(String).join(".");
-    errors[key] ??= issue.message;
-  }
-  return errors;
-}

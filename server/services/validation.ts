@@ -1,15 +1,5 @@
 import type { z } from "zod";
-import { AppError, type FieldIssues } from "../domain/errors";
-
-/** Field path → first message, the shape forms show next to each field. */
-export function fieldIssues(error: z.ZodError): FieldIssues {
-  const issues: FieldIssues = {};
-  for (const issue of error.issues) {
-    const key = issue.path.map(String).join(".") || "_";
-    issues[key] ??= issue.message;
-  }
-  return issues;
-}
+import { AppError, fieldIssues } from "../domain/errors";
 
 /** Services validate their own input, whoever calls them (router, route handler, CLI). */
 export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {

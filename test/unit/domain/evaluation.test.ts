@@ -126,8 +126,8 @@ describe("evaluate: emergency", () => {
 });
 
 describe("evaluate: multi-window burn rate", () => {
-  // maxErrorRate 1% with factor 14.4: both windows must exceed 14.4% errors.
-  const p = policy({ maxErrorRate: 0.01, emergencyMultiplier: 100 });
+  // Error budget 1% with factor 14.4: both windows must exceed 14.4% errors.
+  const p = policy({ maxErrorRate: 0.01, emergencyMultiplier: 100, burnRate: { errorBudget: 0.01 } });
   const long = (errorCount: number, requestCount = 10_000) => windowOf({ seconds: 3_600, requestCount, errorCount });
   const short = (errorCount: number, requestCount = 1_000) => windowOf({ seconds: 300, requestCount, errorCount });
 
@@ -149,6 +149,17 @@ describe("evaluate: multi-window burn rate", () => {
     );
   });
 
+  it("catches a slow burn below the rollback threshold", () => {
+    // 3% errors for an hour: under the 5% maxErrorRate, but 15× the default 0.2% budget.
+    const slow = policy({ emergencyMultiplier: 100 });
+    const verdict = run({
+      policy: slow,
+      window: short(30),
+      burnRate: { longWindow: long(300), shortWindow: short(30) },
+    });
+    expect(verdict).toMatchObject({ status: "BREACH", severity: "CRITICAL", consecutiveCount: 1 });
+  });
+
   it("does not fire on a short spike alone, nor on the long window alone", () => {
     for (const burnRate of [
       { longWindow: long(1_000), shortWindow: short(500) },
@@ -161,7 +172,11 @@ describe("evaluate: multi-window burn rate", () => {
   it("needs minRequests in each window and the alert enabled", () => {
     const thinLong = { longWindow: long(40, 49), shortWindow: short(200) };
     expect(run({ policy: p, window: short(200), burnRate: thinLong }).status).toBe("VIOLATION");
-    const disabled = policy({ maxErrorRate: 0.01, emergencyMultiplier: 100, burnRate: { enabled: false } });
+    const disabled = policy({
+      maxErrorRate: 0.01,
+      emergencyMultiplier: 100,
+      burnRate: { enabled: false, errorBudget: 0.01 },
+    });
     expect(
       run({
         policy: disabled,

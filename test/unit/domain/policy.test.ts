@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { defaultPolicy, policyFieldErrors, policySchema, type PolicyInput } from "@/server/domain/policy";
+import { fieldIssues } from "@/server/domain/errors";
+import { defaultPolicy, policySchema, type PolicyInput } from "@/server/domain/policy";
 
 function errorsOf(input: PolicyInput | Record<string, unknown>) {
   const result = policySchema.safeParse(input);
   if (result.success) throw new Error("expected the policy to be rejected");
-  return policyFieldErrors(result.error);
+  return fieldIssues(result.error);
 }
 
 describe("policySchema defaults", () => {
@@ -26,7 +27,7 @@ describe("policySchema defaults", () => {
       stepIntervalSeconds: 120,
       bakeTimeSeconds: 1_800,
       verificationWindowSeconds: 600,
-      burnRate: { enabled: true, longWindowSeconds: 3_600, shortWindowSeconds: 300, factor: 14.4 },
+      burnRate: { enabled: true, errorBudget: 0.002, longWindowSeconds: 3_600, shortWindowSeconds: 300, factor: 14.4 },
     });
   });
 
@@ -78,11 +79,11 @@ describe("policySchema rules, reported on the field they concern", () => {
     });
   });
 
-  it("refuses a burn-rate factor that could never fire for the max error rate", () => {
-    expect(errorsOf({ maxErrorRate: 0.1 })).toEqual({
-      "burnRate.factor": "Burn-rate factor × max error rate is above 100%, so the burn-rate alert could never fire",
+  it("refuses a burn-rate factor that could never fire for the error budget", () => {
+    expect(errorsOf({ burnRate: { errorBudget: 0.1 } })).toEqual({
+      "burnRate.factor": "Burn-rate factor × error budget must be below 100%, or the burn-rate alert could never fire",
     });
-    expect(policySchema.safeParse({ maxErrorRate: 0.1, burnRate: { enabled: false } }).success).toBe(true);
+    expect(policySchema.safeParse({ burnRate: { enabled: false, errorBudget: 0.1 } }).success).toBe(true);
   });
 
   it("needs a verification window at least as long as the evaluation window", () => {
