@@ -1,24 +1,11 @@
 // `npm run user:create -- --email a@b.c --role APPROVER [--name "A B"] [--password-stdin]`
 // Without --password-stdin a password is asked for on a terminal, or generated and printed once.
-import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
+import { readPassword } from "./lib/password-input";
 import { loadEnvironment, migrateDeploy } from "./lib/setup";
 
 const usage =
   'Usage: npm run user:create -- --email a@b.c --role VIEWER|OPERATOR|APPROVER|ADMIN [--name "Name"] [--password-stdin]';
-
-async function readPassword(fromStdin: boolean): Promise<string | null> {
-  if (fromStdin) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString("utf8").trim();
-  }
-  if (!process.stdin.isTTY) return null;
-  const prompt = createInterface({ input: process.stdin, output: process.stdout });
-  const answer = await prompt.question("Password (12+ characters, empty to generate one): ");
-  prompt.close();
-  return answer.trim() || null;
-}
 
 async function main() {
   const { values } = parseArgs({

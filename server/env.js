@@ -2,21 +2,18 @@
 // next.config.js can import it and a bad value fails the build as well as the start.
 import { z } from "zod";
 
-const isBuild = process.env.NEXT_PHASE === "phase-production-build";
-const isProduction = process.env.NODE_ENV === "production";
-
 const databaseUrl = z.string().refine((value) => /^(file:|postgres(ql)?:\/\/)/.test(value), {
   message: "expected a SQLite URL starting with file: or a PostgreSQL URL starting with postgresql://",
 });
 
 const schema = z.object({
   DATABASE_URL: databaseUrl.default("file:./data/rewind.db"),
-  NEXTAUTH_SECRET:
-    isProduction && !isBuild
-      ? z.string({ message: "required in production: a random string of at least 32 characters" }).min(32, {
-          message: "expected at least 32 characters (generate one with: openssl rand -base64 32)",
-        })
-      : z.string().min(32, { message: "expected at least 32 characters" }).optional(),
+  // Optional here so that a build needs no secrets; a production server refuses to start without it
+  // (requireServerSecrets, called from instrumentation.ts).
+  NEXTAUTH_SECRET: z
+    .string()
+    .min(32, { message: "expected at least 32 characters (generate one with: openssl rand -base64 32)" })
+    .optional(),
   APP_URL: z.url({ message: "expected an absolute URL such as https://rewind.example.com" }).optional(),
   PORT: z.coerce
     .number({ message: "expected a port number" })
@@ -47,3 +44,17 @@ export function parseEnv(source) {
 }
 
 export const env = parseEnv(process.env);
+
+/**
+ * A production server must not sign sessions with a guessable secret.
+ * @param {Env} values
+ * @param {string | undefined} nodeEnv
+ */
+export function requireServerSecrets(values, nodeEnv) {
+  if (nodeEnv === "production" && !values.NEXTAUTH_SECRET) {
+    throw new Error(
+      "Invalid environment variables:\n  NEXTAUTH_SECRET: required in production: a random string of at least 32 characters " +
+        "(npm start generates one; with next start set it yourself)\nSee .env.example for every variable.",
+    );
+  }
+}

@@ -1,9 +1,17 @@
 // Users: sign-in with throttling, the first admin, and admin management with last-admin protection.
+import { z } from "zod";
 import { Prisma, type Db } from "../db";
 import { AppError } from "../domain/errors";
 import { loginRetryAt, LOGIN_FAILURE_WINDOW_MS } from "../domain/login-throttle";
 import type { RoleName } from "../domain/roles";
-import { changeRoleSchema, createUserSchema, setDisabledSchema, signInSchema } from "../domain/users";
+import {
+  changeRoleSchema,
+  createUserSchema,
+  emailSchema,
+  passwordSchema,
+  setDisabledSchema,
+  signInSchema,
+} from "../domain/users";
 import { generatePassword, hashPassword, verifyPassword } from "../auth/password";
 import { parseInput } from "./validation";
 
@@ -122,6 +130,18 @@ export async function authenticate(db: Db, input: unknown, now: Date): Promise<S
   if (user.disabled) throw new AppError("FORBIDDEN", "This account is disabled: ask an admin to enable it");
   await db.loginFailure.deleteMany({ where: { email } });
   return { id: user.id, email: user.email, name: user.name, role: user.role };
+}
+
+/** For the recovery CLI: a new password, a cleared throttle and an enabled account. */
+export async function resetPassword(db: Db, input: unknown): Promise<UserDto> {
+  const { email, password } = parseInput(z.object({ email: emailSchema, password: passwordSchema }), input);
+  const passwordHash = await hashPassword(password);
+  return db.$transaction(async (tx) => {
+    const user = await tx.user.findUnique({ where: { email }, select: { id: true } });
+    if (!user) throw new AppError("NOT_FOUND", `No user with the email ${email}`);
+    await tx.loginFailure.deleteMany({ where: { email } });
+    return tx.user.update({ where: { id: user.id }, data: { passwordHash, disabled: false }, select: userSelect });
+  });
 }
 
 /** Failures older than the throttling window are no longer needed; the cycle prunes them. */

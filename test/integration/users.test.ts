@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import { MAX_LOGIN_FAILURES } from "@/server/domain/login-throttle";
-import { authenticate } from "@/server/services/users";
+import { authenticate, resetPassword } from "@/server/services/users";
 import { callerFor, makeUser, testDb, testPassword, uniqueEmail } from "./helpers";
 
 const db = testDb();
@@ -202,5 +202,28 @@ describe("sign-in", () => {
       code: "THROTTLED",
     });
     expect((await authenticate(db, { email: other.email, password: testPassword }, now)).id).toBe(other.id);
+  });
+});
+
+describe("password reset (recovery CLI)", () => {
+  it("sets a new password, clears the throttle and re-enables the account", async () => {
+    const user = await makeUser(db, "ADMIN");
+    const now = new Date();
+    for (let attempt = 0; attempt < MAX_LOGIN_FAILURES; attempt++) {
+      await authenticate(db, { email: user.email, password: "nope nope nope" }, now).catch(() => undefined);
+    }
+    await db.user.update({ where: { id: user.id }, data: { disabled: true } });
+    await resetPassword(db, { email: user.email, password: "a brand new passphrase" });
+    const signedIn = await authenticate(db, { email: user.email, password: "a brand new passphrase" }, now);
+    expect(signedIn.id).toBe(user.id);
+    await expect(authenticate(db, { email: user.email, password: testPassword }, now)).rejects.toThrow(
+      "Wrong email or password",
+    );
+  });
+
+  it("says so for an unknown email", async () => {
+    await expect(resetPassword(db, { email: uniqueEmail("ghost"), password: testPassword })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
   });
 });

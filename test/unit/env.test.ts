@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseEnv } from "@/server/env.js";
+import { parseEnv, requireServerSecrets } from "@/server/env.js";
 
 describe("environment validation", () => {
   it("fills in defaults", () => {
@@ -14,5 +14,19 @@ describe("environment validation", () => {
 
   it("treats empty values as unset", () => {
     expect(parseEnv({ ADMIN_PASSWORD: "", PORT: "" })).toMatchObject({ PORT: 3000 });
+  });
+});
+
+describe("server secrets", () => {
+  it("are required by a production server, not by a build or a dev server", () => {
+    const values = parseEnv({});
+    expect(() => requireServerSecrets(values, "production")).toThrow(/NEXTAUTH_SECRET: required in production/);
+    expect(() => requireServerSecrets(values, "development")).not.toThrow();
+    const withSecret = parseEnv({ NEXTAUTH_SECRET: "x".repeat(32) });
+    expect(() => requireServerSecrets(withSecret, "production")).not.toThrow();
+  });
+
+  it("refuses a short secret", () => {
+    expect(() => parseEnv({ NEXTAUTH_SECRET: "short" })).toThrow(/NEXTAUTH_SECRET: expected at least 32 characters/);
   });
 });

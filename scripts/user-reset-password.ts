@@ -1,0 +1,29 @@
+// `npm run user:reset-password -- --email a@b.c [--password-stdin]`: the way back in for a locked-out
+// or forgotten admin. Sets a new password, clears the sign-in throttle and re-enables the account.
+import { parseArgs } from "node:util";
+import { readPassword } from "./lib/password-input";
+import { loadEnvironment, migrateDeploy } from "./lib/setup";
+
+async function main() {
+  const { values } = parseArgs({
+    options: { email: { type: "string" }, "password-stdin": { type: "boolean", default: false } },
+  });
+  if (!values.email) throw new Error("Usage: npm run user:reset-password -- --email a@b.c [--password-stdin]");
+  loadEnvironment();
+  migrateDeploy(process.env.DATABASE_URL as string);
+  const { getDb } = await import("../server/db");
+  const { resetPassword } = await import("../server/services/users");
+  const { generatePassword } = await import("../server/auth/password");
+  const given = await readPassword(values["password-stdin"]);
+  const password = given ?? generatePassword();
+  const user = await resetPassword(getDb(), { email: values.email, password });
+  console.log(`New password set for ${user.email} (${user.role.toLowerCase()}); sign-in throttle cleared.`);
+  if (!given) console.log(`Password (shown only this once): ${password}`);
+}
+
+main()
+  .then(() => process.exit(0))
+  .catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  });
