@@ -1,0 +1,435 @@
+// The rollback state machine: a plain state that services persist (its `version` guards concurrent writers),
+// pure transitions, and the effects each transition asks services to apply. Diagram and rules: docs/ROLLBACKS.md.
+import { AppError } from "./errors";
+import type { VerdictStatus } from "./evaluation";
+import type { WindowMetrics } from "./metrics";
+import type { Policy } from "./policy";
+
+export const rollbackStatuses = [
+  "PENDING_APPROVAL",
+  "APPROVED",
+  "IN_PROGRESS",
+  "COMPLETED",
+  "REJECTED",
+  "CANCELLED",
+  "EXPIRED",
+  "FAILED",
+] as const;
+export type RollbackStatus = (typeof rollbackStatuses)[number];
+
+export const rollbackTriggers = ["EMERGENCY", "SLO", "MANUAL"] as const;
+export type RollbackTrigger = (typeof rollbackTriggers)[number];
+
+export interface Approval {
+  userId: string;
+  at: Date;
+  comment: string | null;
+}
+
+export interface RollbackState {
+  status: RollbackStatus;
+  trigger: RollbackTrigger;
+  /** Percentages of traffic on the target (known-good) snapshot, strictly ascending, ending at 100. */
+  steps: readonly number[];
+  /** Index into `steps` of the step applied last; -1 before the first. */
+  currentStep: number;
+  /** Share of traffic on the target snapshot; the rest stays on the snapshot that was current before. */
+  trafficPercent: number;
+  approvalsRequired: 1 | 2;
+  approvals: readonly Approval[];
+  /** Null when the system requested it (SLO or emergency). */
+  requestedById: string | null;
+  requestedAt: Date;
+  startedAt: Date | null;
+  lastStepAt: Date | null;
+  /** When it reached a terminal status, COMPLETED included. */
+  endedAt: Date | null;
+  /** The person who rejected, cancelled or aborted it. */
+  endedById: string | null;
+  /** Their comment or reason, the failure reason, or why it expired. */
+  endReason: string | null;
+  /** Cancelled while in progress: traffic went back to the configuration from before the rollback. */
+  aborted: boolean;
+  /** +1 on every transition; services write with `where: { id, version }` so a concurrent writer loses. */
+  version: number;
+}
+
+export type RollbackEvent =
+  | { type: "APPROVE"; userId: string; comment?: string | null }
+  | { type: "REJECT"; userId: string; comment: string }
+  | { type: "CANCEL"; userId: string; reason: string }
+  | { type: "START" }
+  | { type: "ADVANCE"; metricsWorse: boolean }
+  | { type: "ABORT"; userId: string; reason: string }
+  | { type: "EXPIRE" }
+  | { type: "FAIL"; reason: string };
+export type RollbackEventType = RollbackEvent["type"];
+
+export type RollbackEffect =
+  /** Serve this share of traffic on the target snapshot and the rest on the one current before the rollback. */
+  | { kind: "TRAFFIC"; percent: number }
+  /** Make the target snapshot the target's current config; the split ends. */
+  | { kind: "COMPLETED" }
+  /** Page a person beyond the notification every transition gets. */
+  | { kind: "ESCALATE"; reason: string };
+
+/** Also the audit action of the transition. */
+export type RollbackAction =
+  | "rollback.created"
+  | "rollback.approval_added"
+  | "rollback.approved"
+  | "rollback.rejected"
+  | "rollback.cancelled"
+  | "rollback.started"
+  | "rollback.step_advanced"
+  | "rollback.jumped_to_full"
+  | "rollback.completed"
+  | "rollback.aborted"
+  | "rollback.expired"
+  | "rollback.failed";
+
+export interface RollbackTransition {
+  state: RollbackState;
+  action: RollbackAction;
+  effects: RollbackEffect[];
+}
+
+const LEGAL_FROM: Record<RollbackEventType, readonly RollbackStatus[]> = {
+  APPROVE: ["PENDING_APPROVAL"],
+  REJECT: ["PENDING_APPROVAL"],
+  CANCEL: ["PENDING_APPROVAL", "APPROVED"],
+  START: ["APPROVED"],
+  ADVANCE: ["IN_PROGRESS"],
+  ABORT: ["IN_PROGRESS"],
+  EXPIRE: ["PENDING_APPROVAL"],
+  FAIL: ["PENDING_APPROVAL", "APPROVED", "IN_PROGRESS"],
+};
+
+const VERB: Record<RollbackEventType, string> = {
+  APPROVE: "approve",
+  REJECT: "reject",
+  CANCEL: "cancel",
+  START: "start",
+  ADVANCE: "advance",
+  ABORT: "abort",
+  EXPIRE: "expire",
+  FAIL: "fail",
+};
+
+/** For the UI's buttons as much as for `transition`: who may act is the router's business, not this. */
+export function canTransition(status: RollbackStatus, type: RollbackEventType): boolean {
+  return LEGAL_FROM[type].includes(status);
+}
+
+export function isActive(status: RollbackStatus): boolean {
+  return status === "PENDING_APPROVAL" || status === "APPROVED" || status === "IN_PROGRESS";
+}
+
+export function isTerminal(status: RollbackStatus): boolean {
+  return !isActive(status);
+}
+
+export interface CreateRollbackInput {
+  trigger: RollbackTrigger;
+  /** The policy's steps; an emergency ignores them and goes to 100% at once. */
+  steps: readonly number[];
+  approvalsRequired: 1 | 2;
+  mode: Policy["mode"];
+  requestedById: string | null;
+  now: Date;
+}
+
+/**
+ * EMERGENCY starts IN_PROGRESS at 100%. SLO starts APPROVED under an AUTOMATIC policy (the cycle starts it)
+ * and PENDING_APPROVAL otherwise. MANUAL always waits for approval, even when an approver asks: the
+ * requester's own approval counts when one is required, so one approver still needs a second click, and
+ * two-approval policies need two other people.
+ */
+export function createRollback({
+  trigger,
+  steps,
+  approvalsRequired,
+  mode,
+  requestedById,
+  now,
+}: CreateRollbackInput): RollbackTransition {
+  const validSteps =
+    steps.length > 0 &&
+    steps.every((step, i) => Number.isInteger(step) && step >= 1 && step > (steps[i - 1] ?? 0)) &&
+    steps.at(-1) === 100;
+  if (!validSteps) {
+    throw new AppError("VALIDATION", "Steps must be whole percentages from 1 to 100, ascending and ending at 100");
+  }
+  if (trigger === "MANUAL" && requestedById === null) {
+    throw new AppError("VALIDATION", "A manual rollback needs the person who requested it");
+  }
+  const state: RollbackState = {
+    status: "PENDING_APPROVAL",
+    trigger,
+    steps: [...steps],
+    currentStep: -1,
+    trafficPercent: 0,
+    approvalsRequired,
+    approvals: [],
+    requestedById,
+    requestedAt: now,
+    startedAt: null,
+    lastStepAt: null,
+    endedAt: null,
+    endedById: null,
+    endReason: null,
+    aborted: false,
+    version: 0,
+  };
+  if (trigger === "EMERGENCY") {
+    return {
+      state: {
+        ...state,
+        status: "IN_PROGRESS",
+        steps: [100],
+        currentStep: 0,
+        trafficPercent: 100,
+        startedAt: now,
+        lastStepAt: now,
+      },
+      action: "rollback.created",
+      effects: [{ kind: "TRAFFIC", percent: 100 }],
+    };
+  }
+  const automatic = trigger === "SLO" && mode === "AUTOMATIC";
+  return {
+    state: { ...state, status: automatic ? "APPROVED" : "PENDING_APPROVAL" },
+    action: "rollback.created",
+    effects: [],
+  };
+}
+
+/** Illegal transitions throw PRECONDITION_FAILED naming the status and the action. */
+export function transition(state: RollbackState, event: RollbackEvent, now: Date): RollbackTransition {
+  if (!canTransition(state.status, event.type)) {
+    const hint =
+      event.type === "CANCEL" && state.status === "IN_PROGRESS"
+        ? ": abort it instead, which returns traffic to the configuration from before the rollback"
+        : event.type === "ABORT" && (state.status === "PENDING_APPROVAL" || state.status === "APPROVED")
+          ? ": it has not started, cancel it instead"
+          : "";
+    throw new AppError("PRECONDITION_FAILED", `Cannot ${VERB[event.type]} a rollback that is ${state.status}${hint}`);
+  }
+  const next = { ...state, version: state.version + 1 };
+  const ended = (status: RollbackStatus, endedById: string | null, endReason: string | null): RollbackState => ({
+    ...next,
+    status,
+    endedAt: now,
+    endedById,
+    endReason,
+  });
+
+  switch (event.type) {
+    case "APPROVE": {
+      if (state.approvals.some((approval) => approval.userId === event.userId)) {
+        throw new AppError("CONFLICT", "You have already approved this rollback");
+      }
+      if (state.approvalsRequired === 2 && event.userId === state.requestedById) {
+        throw new AppError(
+          "FORBIDDEN",
+          "You requested this rollback and it needs 2 approvals: two other approvers must approve it",
+        );
+      }
+      const comment = event.comment?.trim() || null;
+      const approvals = [...state.approvals, { userId: event.userId, at: now, comment }];
+      return approvals.length < state.approvalsRequired
+        ? { state: { ...next, approvals }, action: "rollback.approval_added", effects: [] }
+        : { state: { ...next, approvals, status: "APPROVED" }, action: "rollback.approved", effects: [] };
+    }
+    case "REJECT":
+      return {
+        state: ended("REJECTED", event.userId, required(event.comment, "A comment is required to reject a rollback")),
+        action: "rollback.rejected",
+        effects: [],
+      };
+    case "CANCEL":
+      return {
+        state: ended("CANCELLED", event.userId, required(event.reason, "A reason is required to cancel a rollback")),
+        action: "rollback.cancelled",
+        effects: [],
+      };
+    case "START": {
+      const percent = state.steps[0] ?? 100;
+      return {
+        state: {
+          ...next,
+          status: "IN_PROGRESS",
+          currentStep: 0,
+          trafficPercent: percent,
+          startedAt: now,
+          lastStepAt: now,
+        },
+        action: "rollback.started",
+        effects: [{ kind: "TRAFFIC", percent }],
+      };
+    }
+    case "ADVANCE": {
+      const last = state.steps.length - 1;
+      if (state.currentStep >= last) {
+        return {
+          state: ended("COMPLETED", null, null),
+          action: "rollback.completed",
+          effects: [{ kind: "COMPLETED" }],
+        };
+      }
+      // Worse metrics mean the incident is deepening under the old config: stop rationing the fix. The page
+      // lets a person abort if the known-good snapshot itself is the cause.
+      if (event.metricsWorse) {
+        return {
+          state: { ...next, currentStep: last, trafficPercent: 100, lastStepAt: now },
+          action: "rollback.jumped_to_full",
+          effects: [
+            { kind: "TRAFFIC", percent: 100 },
+            {
+              kind: "ESCALATE",
+              reason:
+                `Metrics got worse at step ${state.currentStep + 1} of ${state.steps.length} ` +
+                `(${state.trafficPercent}%): all traffic moved to the known-good snapshot`,
+            },
+          ],
+        };
+      }
+      const step = state.currentStep + 1;
+      const percent = state.steps[step] ?? 100;
+      return {
+        state: { ...next, currentStep: step, trafficPercent: percent, lastStepAt: now },
+        action: "rollback.step_advanced",
+        effects: [{ kind: "TRAFFIC", percent }],
+      };
+    }
+    case "ABORT":
+      return {
+        state: {
+          ...ended("CANCELLED", event.userId, required(event.reason, "A reason is required to abort a rollback")),
+          trafficPercent: 0,
+          aborted: true,
+        },
+        action: "rollback.aborted",
+        effects: [{ kind: "TRAFFIC", percent: 0 }],
+      };
+    case "EXPIRE":
+      return {
+        state: ended(
+          "EXPIRED",
+          null,
+          `Approval timed out with ${state.approvals.length} of ${state.approvalsRequired} approvals`,
+        ),
+        action: "rollback.expired",
+        effects: [],
+      };
+    case "FAIL": {
+      // A rollback fails when its target snapshot cannot be served (corrupted, gone); keeping a share of
+      // traffic on it would serve exactly that, so traffic returns to the configuration from before.
+      const reason = required(event.reason, "A reason is required to fail a rollback");
+      return {
+        state: { ...ended("FAILED", null, reason), trafficPercent: 0 },
+        action: "rollback.failed",
+        effects: [
+          ...(state.trafficPercent > 0 ? [{ kind: "TRAFFIC", percent: 0 } as const] : []),
+          { kind: "ESCALATE", reason: `Rollback failed: ${reason}` },
+        ],
+      };
+    }
+  }
+}
+
+function required(text: string, message: string): string {
+  const trimmed = text.trim();
+  if (trimmed === "") throw new AppError("VALIDATION", message);
+  return trimmed;
+}
+
+export function stepDue({
+  lastStepAt,
+  stepIntervalSeconds,
+  now,
+}: {
+  lastStepAt: Date;
+  stepIntervalSeconds: number;
+  now: Date;
+}): boolean {
+  return now.getTime() >= lastStepAt.getTime() + stepIntervalSeconds * 1000;
+}
+
+export function approvalExpired({
+  requestedAt,
+  approvalTimeoutSeconds,
+  now,
+}: {
+  requestedAt: Date;
+  approvalTimeoutSeconds: number;
+  now: Date;
+}): boolean {
+  return now.getTime() >= requestedAt.getTime() + approvalTimeoutSeconds * 1000;
+}
+
+export type SloReadings = Pick<WindowMetrics, "errorRate" | "p95Ms" | "costPerRequestUsd">;
+
+/** Relative rise that counts as worse; below it is noise between two windows of the same config. */
+export const WORSE_TOLERANCE = 0.1;
+
+/**
+ * Worse = any SLO reading more than 10% above its value in the interval before. A reading missing on either
+ * side (no traffic, no latency samples) is not evidence. From a zero baseline any rise counts: the
+ * consequence, finishing the rollback sooner, is the side to err on.
+ */
+export function metricsGotWorse(before: SloReadings, after: SloReadings): boolean {
+  return (["errorRate", "p95Ms", "costPerRequestUsd"] as const).some((key) => {
+    const [b, a] = [before[key], after[key]];
+    return b !== null && a !== null && a > b * (1 + WORSE_TOLERANCE);
+  });
+}
+
+export type VerificationOutcome = "PENDING" | "EFFECTIVE" | "INEFFECTIVE";
+
+export interface VerificationInput {
+  completedAt: Date;
+  verificationWindowSeconds: number;
+  /** Verdicts recorded after completion; `windowSeconds` is the length of the window each one judged. */
+  verdictsSinceCompletion: readonly { status: VerdictStatus; at: Date; windowSeconds: number }[];
+  now: Date;
+}
+
+/**
+ * Ineffective when a BREACH is judged on traffic served entirely after completion, within the verification
+ * window; effective once the window has passed without one. Verdicts whose window started before completion
+ * still judge the old configuration, so they neither condemn nor clear the rollback.
+ */
+export function verificationOutcome({
+  completedAt,
+  verificationWindowSeconds,
+  verdictsSinceCompletion,
+  now,
+}: VerificationInput): VerificationOutcome {
+  const start = completedAt.getTime();
+  const end = start + verificationWindowSeconds * 1000;
+  const breached = verdictsSinceCompletion.some(
+    (v) => v.status === "BREACH" && v.at.getTime() <= end && v.at.getTime() - v.windowSeconds * 1000 >= start,
+  );
+  if (breached) return "INEFFECTIVE";
+  return now.getTime() >= end ? "EFFECTIVE" : "PENDING";
+}
+
+/** What config delivery serves during a rollback; a zero-weight snapshot is left out. */
+export function trafficSplit({
+  trafficPercent,
+  fromSnapshotId,
+  toSnapshotId,
+}: {
+  trafficPercent: number;
+  fromSnapshotId: string;
+  toSnapshotId: string;
+}): { snapshotId: string; weight: number }[] {
+  if (!Number.isInteger(trafficPercent) || trafficPercent < 0 || trafficPercent > 100) {
+    throw new AppError("VALIDATION", `Traffic share must be a whole percentage from 0 to 100, got ${trafficPercent}`);
+  }
+  return [
+    { snapshotId: fromSnapshotId, weight: 100 - trafficPercent },
+    { snapshotId: toSnapshotId, weight: trafficPercent },
+  ].filter((share) => share.weight > 0);
+}
