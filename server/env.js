@@ -23,6 +23,21 @@ const schema = z.object({
     .default(3000),
   ADMIN_EMAIL: z.email({ message: "expected an email address" }).default("admin@rewind.local"),
   ADMIN_PASSWORD: z.string().min(12, { message: "expected at least 12 characters" }).optional(),
+  METRIC_BUCKET_SECONDS: z.coerce
+    .number({ message: "expected a number of seconds" })
+    .int({ message: "expected a whole number of seconds" })
+    .min(1, { message: "expected between 1 and 3600 seconds" })
+    .max(3600, { message: "expected between 1 and 3600 seconds" })
+    .refine((seconds) => 86_400 % seconds === 0, {
+      message: "expected a divisor of 86400 (such as 10, 30, 60 or 300) so buckets line up with minutes and days",
+    })
+    .default(10),
+  METRIC_RETENTION_DAYS: z.coerce
+    .number({ message: "expected a number of days" })
+    .int({ message: "expected a whole number of days" })
+    .min(1, { message: "expected between 1 and 3650 days" })
+    .max(3650, { message: "expected between 1 and 3650 days" })
+    .default(30),
 });
 
 /** @typedef {z.infer<typeof schema>} Env */

@@ -1,11 +1,11 @@
 // The only place a Prisma client is constructed. Both providers' clients are generated (their model
 // API is identical); DATABASE_URL's scheme picks one at runtime, typed as the SQLite one so that
 // code written against it stays provider-neutral.
-import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/sqlite/client";
 import { PrismaClient as PostgresClient } from "./generated/postgresql/client";
 import { env } from "../env.js";
+import { sqliteAdapter } from "./sqlite-adapter";
 import { providerOf, sqliteFilePath } from "./url";
 
 export { Prisma, Role } from "./generated/sqlite/client";
@@ -14,18 +14,22 @@ export type Db = PrismaClient;
 /** The client inside an interactive transaction. */
 export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 
+/**
+ * On SQLite transactions take turns (sqlite-adapter.ts), so waiting for one to start can take longer
+ * than Prisma's 2 s default under load.
+ */
+const transactionOptions = { maxWait: 10_000, timeout: 15_000 };
+
 export function createDb(databaseUrl: string): Db {
   if (providerOf(databaseUrl) === "sqlite") {
-    // A busy timeout lets concurrent writers (cycle, ingestion, requests) queue instead of failing.
-    return new PrismaClient({
-      adapter: new PrismaBetterSQLite3({ url: sqliteFilePath(databaseUrl), timeout: 10_000 }),
-    });
+    return new PrismaClient({ adapter: sqliteAdapter(sqliteFilePath(databaseUrl)), transactionOptions });
   }
   const url = new URL(databaseUrl);
   const schema = url.searchParams.get("schema") ?? undefined;
   url.searchParams.delete("schema");
   const client = new PostgresClient({
     adapter: new PrismaPg({ connectionString: url.toString() }, schema ? { schema } : undefined),
+    transactionOptions,
   });
   return client as unknown as Db;
 }

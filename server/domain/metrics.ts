@@ -5,13 +5,15 @@ import { LatencySketch } from "./sketch";
 
 const toEpochMs = (value: number | string) => (typeof value === "number" ? value : Date.parse(value));
 
+const timestampSchema = z
+  .union([
+    z.number().int("Timestamp must be whole epoch milliseconds").nonnegative("Timestamp must not be negative"),
+    z.iso.datetime({ offset: true, error: "Timestamp must be epoch ms or an ISO 8601 date-time" }),
+  ])
+  .transform(toEpochMs);
+
 export const metricEventSchema = z.object({
-  ts: z
-    .union([
-      z.number().int("Timestamp must be whole epoch milliseconds").nonnegative("Timestamp must not be negative"),
-      z.iso.datetime({ offset: true, error: "Timestamp must be epoch ms or an ISO 8601 date-time" }),
-    ])
-    .transform(toEpochMs),
+  ts: timestampSchema,
   latencyMs: z.number().finite().nonnegative("Latency must not be negative"),
   ok: z.boolean(),
   costUsd: z
@@ -26,6 +28,61 @@ export const metricEventSchema = z.object({
   outputTokens: z.number().int().nonnegative().optional(),
 });
 export type MetricEvent = z.infer<typeof metricEventSchema>;
+
+/**
+ * A window the sender aggregated itself, covering exactly one bucket: `start` must be a bucket boundary
+ * (the service checks it against the configured width). With provider and/or model it adds to that
+ * breakdown row and to the all-traffic series; without, to the all-traffic series only.
+ */
+export const metricWindowSchema = z
+  .object({
+    start: timestampSchema,
+    provider: z.string().trim().min(1).max(100).optional(),
+    model: z.string().trim().min(1).max(200).optional(),
+    requestCount: z.number().int("Request count must be a whole number").nonnegative(),
+    errorCount: z.number().int("Error count must be a whole number").nonnegative(),
+    costUsd: z.number().finite().nonnegative("Cost must not be negative").max(1_000_000_000),
+    inputTokens: z.number().int().nonnegative().optional(),
+    outputTokens: z.number().int().nonnegative().optional(),
+    sketch: z.string().transform((text, ctx) => {
+      try {
+        return LatencySketch.fromBase64(text);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
+        return z.NEVER;
+      }
+    }),
+  })
+  .refine((w) => w.errorCount <= w.requestCount, {
+    message: "Error count must not exceed request count",
+    path: ["errorCount"],
+  })
+  .refine((w) => w.sketch.count <= w.requestCount, {
+    message: "Sketch holds more latencies than the window has requests",
+    path: ["sketch"],
+    when: ({ issues }) => issues.length === 0,
+  });
+export type MetricWindow = z.infer<typeof metricWindowSchema>;
+
+/** What a sender posts: per-request events and/or pre-aggregated windows. */
+export const metricBatchSchema = z.object({
+  events: z.array(metricEventSchema).max(10_000, "Send at most 10,000 events per batch").default([]),
+  windows: z.array(metricWindowSchema).max(10_000, "Send at most 10,000 windows per batch").default([]),
+});
+export type MetricBatch = z.infer<typeof metricBatchSchema>;
+
+/** Adds the rules of a time range [from, to) at most `maxDays` long to an object schema with from/to. */
+export function limitRange<Schema extends z.ZodType<{ from: Date; to: Date }>>(schema: Schema, maxDays: number) {
+  return schema
+    .refine((range) => range.to > range.from, { message: "End must be after start", path: ["to"] })
+    .refine((range) => range.to.getTime() - range.from.getTime() <= maxDays * 86_400_000, {
+      message: `Choose a range of at most ${maxDays} day${maxDays === 1 ? "" : "s"}`,
+      path: ["to"],
+      when: ({ issues }) => issues.length === 0,
+    });
+}
+
+export const targetRangeShape = { targetId: z.string().min(1, "Target is required"), from: z.date(), to: z.date() };
 
 /**
  * Additive counters plus a latency sketch. `costMicros` is an integer: Number.MAX_SAFE_INTEGER micros is
@@ -146,6 +203,24 @@ export function mergeWindow(buckets: readonly MetricBucket[], range: { from: num
     },
     range,
   );
+}
+
+/**
+ * Request and error counts over [from, to) without merging latency sketches: all the burn-rate windows
+ * need, and an hour of sketches is most of an evaluation's cost.
+ */
+export function errorWindow(
+  buckets: readonly MetricBucket[],
+  range: { from: number; to: number },
+): Pick<WindowMetrics, "from" | "to" | "requestCount" | "errorCount" | "errorRate"> {
+  let requestCount = 0;
+  let errorCount = 0;
+  for (const bucket of buckets) {
+    if (bucket.start < range.from || bucket.start >= range.to) continue;
+    requestCount += bucket.requestCount;
+    errorCount += bucket.errorCount;
+  }
+  return { ...range, requestCount, errorCount, errorRate: requestCount > 0 ? errorCount / requestCount : null };
 }
 
 /** The one place where totals become rates; mergeWindow and the backtest both go through it. */

@@ -89,11 +89,16 @@ function diffInto(changes: ConfigChange[], path: (string | number)[], a: JsonVal
     const left = a as Record<string, JsonValue | undefined>;
     const right = b as Record<string, JsonValue | undefined>;
     for (const key of [...new Set([...Object.keys(left), ...Object.keys(right)])].sort()) {
-      diffMember(changes, [...path, key], left[key], right[key]);
+      // Own properties only: a key such as "valueOf" must not find Object.prototype's.
+      diffMember(changes, [...path, key], own(left, key), own(right, key));
     }
   } else if (canonicalJson(a) !== canonicalJson(b)) {
     changes.push({ path, kind: "changed", before: a, after: b });
   }
+}
+
+function own(object: Record<string, JsonValue | undefined>, key: string): JsonValue | undefined {
+  return Object.hasOwn(object, key) ? object[key] : undefined;
 }
 
 function diffMember(

@@ -33,3 +33,43 @@ export function makeUser(db: Db, role: RoleName) {
 export async function callerFor(db: Db, userId: string | null, clock?: Clock) {
   return createCaller(await createContext({ db, userId, ...(clock ? { clock } : {}) }));
 }
+
+export function uniqueSlug(prefix = "target"): string {
+  return `${prefix}-${randomBytes(5).toString("hex")}`;
+}
+
+export function makeTarget(db: Db, overrides: { knownGoodSnapshotId?: string; currentSnapshotId?: string } = {}) {
+  const slug = uniqueSlug();
+  return db.target.create({ data: { slug, name: `Target ${slug}`, ...overrides } });
+}
+
+export const BUCKET_MS = 10_000;
+
+/**
+ * `perSecond` requests a second over [from, from + seconds s): every `errorEvery`-th fails (0: none),
+ * latencies cycle through 100 ms steps up to `latencyMs`.
+ */
+export function traffic(
+  from: number,
+  seconds: number,
+  options: {
+    perSecond?: number;
+    errorEvery?: number;
+    latencyMs?: number;
+    costUsd?: number;
+    provider?: string;
+    model?: string;
+  } = {},
+) {
+  const { perSecond = 1, errorEvery = 0, latencyMs = 1_000, costUsd = 0.001, provider, model } = options;
+  return Array.from({ length: seconds * perSecond }, (_, i) => ({
+    ts: from + Math.floor((i * 1000) / perSecond),
+    latencyMs: 100 + ((i * 100) % latencyMs),
+    ok: errorEvery === 0 || i % errorEvery !== 0,
+    costUsd,
+    inputTokens: 10,
+    outputTokens: 20,
+    ...(provider && { provider }),
+    ...(model && { model }),
+  }));
+}

@@ -30,3 +30,19 @@ describe("server secrets", () => {
     expect(() => parseEnv({ NEXTAUTH_SECRET: "short" })).toThrow(/NEXTAUTH_SECRET: expected at least 32 characters/);
   });
 });
+
+describe("metric settings", () => {
+  it("default to 10 s buckets kept 30 days", () => {
+    expect(parseEnv({})).toMatchObject({ METRIC_BUCKET_SECONDS: 10, METRIC_RETENTION_DAYS: 30 });
+    expect(parseEnv({ METRIC_BUCKET_SECONDS: "60", METRIC_RETENTION_DAYS: "7" })).toMatchObject({
+      METRIC_BUCKET_SECONDS: 60,
+      METRIC_RETENTION_DAYS: 7,
+    });
+  });
+
+  it("refuse widths that do not divide a day and retention outside 1–3650 days", () => {
+    expect(() => parseEnv({ METRIC_BUCKET_SECONDS: "7", METRIC_RETENTION_DAYS: "0" })).toThrow(
+      /METRIC_BUCKET_SECONDS: expected a divisor of 86400[\s\S]*METRIC_RETENTION_DAYS: expected between 1 and 3650 days/,
+    );
+  });
+});

@@ -5,6 +5,7 @@ import {
   bucketStart,
   combineTotals,
   emptyTotals,
+  errorWindow,
   mergeWindow,
   metricEventSchema,
   usdToMicros,
@@ -130,5 +131,26 @@ describe("combineTotals", () => {
     const sum = combineTotals(a, b);
     expect([sum.requestCount, sum.errorCount, sum.costMicros, sum.latency.count]).toEqual([3, 1, 12, 3]);
     expect([a.latency.count, b.latency.count]).toEqual([2, 1]);
+  });
+});
+
+describe("errorWindow", () => {
+  it("counts exactly what mergeWindow counts, without sketches", () => {
+    const events = Array.from({ length: 500 }, (_, i) => ({ ts: T0 + i * 997, latencyMs: 100 + i, ok: i % 7 !== 0 }));
+    const buckets = aggregateEvents(events, { widthMs: 10_000 });
+    for (const range of [
+      { from: T0, to: T0 + 60_000 },
+      { from: T0 + 25_000, to: T0 + 400_000 },
+      { from: T0 - 10_000, to: T0 },
+    ]) {
+      const merged = mergeWindow(buckets, range);
+      expect(errorWindow(buckets, range)).toEqual({
+        from: range.from,
+        to: range.to,
+        requestCount: merged.requestCount,
+        errorCount: merged.errorCount,
+        errorRate: merged.errorRate,
+      });
+    }
   });
 });

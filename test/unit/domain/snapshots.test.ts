@@ -141,6 +141,14 @@ describe("diffConfigs", () => {
     );
   });
 
+  it("treats keys named like Object.prototype members as plain keys", () => {
+    expect(diffConfigs({ valueOf: 0 }, {})).toEqual([{ path: ["valueOf"], kind: "removed", before: 0 }]);
+    expect(diffConfigs({}, { toString: null, constructor: 1 })).toEqual([
+      { path: ["constructor"], kind: "added", after: 1 },
+      { path: ["toString"], kind: "added", after: null },
+    ]);
+  });
+
   it("swaps added and removed when the arguments swap", () => {
     const flip = { added: "removed", removed: "added", changed: "changed" } as const;
     fc.assert(

@@ -1,0 +1,16 @@
+import { z } from "zod";
+import { createTargetSchema, setMonitoringSchema, updateTargetSchema } from "../../domain/targets";
+import { createTarget, getTargetBySlug, listTargets, setMonitoring, updateTarget } from "../../services/targets";
+import { createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
+
+export const targetsRouter = createTRPCRouter({
+  list: protectedProcedure.query(({ ctx }) => listTargets(ctx.db)),
+  bySlug: protectedProcedure
+    .input(z.object({ slug: z.string() }))
+    .query(({ ctx, input }) => getTargetBySlug(ctx.db, input.slug)),
+  create: operatorProcedure.input(createTargetSchema).mutation(({ ctx, input }) => createTarget(ctx.db, input)),
+  update: operatorProcedure.input(updateTargetSchema).mutation(({ ctx, input }) => updateTarget(ctx.db, input)),
+  setMonitoring: operatorProcedure
+    .input(setMonitoringSchema)
+    .mutation(({ ctx, input }) => setMonitoring(ctx.db, input)),
+});

@@ -1,0 +1,26 @@
+// `npm run bench [-- --json FILE] [-- --only NAME]`: prints a table of figures; `--json` also writes them.
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { decisionLatency, sketchAccuracy } from "./domain";
+import { printTable, type Figure } from "./lib";
+
+const suites: Record<string, () => Figure[] | Promise<Figure[]>> = {
+  "decision-latency": decisionLatency,
+  "sketch-accuracy": sketchAccuracy,
+};
+
+const { values } = parseArgs({ options: { json: { type: "string" }, only: { type: "string", multiple: true } } });
+const selected = values.only ?? Object.keys(suites);
+const figures: Figure[] = [];
+for (const name of selected) {
+  const suite = suites[name];
+  if (!suite) throw new Error(`Unknown benchmark "${name}". Known: ${Object.keys(suites).join(", ")}`);
+  console.error(`Running ${name}…`);
+  figures.push(...(await suite()));
+}
+printTable(figures);
+if (values.json) {
+  writeFileSync(values.json, JSON.stringify({ at: new Date().toISOString(), node: process.version, figures }, null, 2));
+  console.error(`Figures written to ${values.json}`);
+}
+process.exit(0);
