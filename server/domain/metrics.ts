@@ -1,7 +1,7 @@
 // Metric buckets: per-request events folded into fixed-width time buckets, and buckets merged into windows.
 // Times are epoch milliseconds; money is integer micro-dollars so sums never accumulate float error.
 import { z } from "zod";
-import { LatencySketch } from "./sketch";
+import { LatencySketch, sketchDataSchema } from "./sketch";
 
 const toEpochMs = (value: number | string) => (typeof value === "number" ? value : Date.parse(value));
 
@@ -44,14 +44,7 @@ export const metricWindowSchema = z
     costUsd: z.number().finite().nonnegative("Cost must not be negative").max(1_000_000_000),
     inputTokens: z.number().int().nonnegative().optional(),
     outputTokens: z.number().int().nonnegative().optional(),
-    sketch: z.string().transform((text, ctx) => {
-      try {
-        return LatencySketch.fromBase64(text);
-      } catch (error) {
-        ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
-        return z.NEVER;
-      }
-    }),
+    sketch: sketchDataSchema.transform((data) => LatencySketch.fromData(data)),
   })
   .refine((w) => w.errorCount <= w.requestCount, {
     message: "Error count must not exceed request count",

@@ -157,7 +157,7 @@ const totalsSelect = {
 type StoredTotals = Prisma.MetricBucketGetPayload<{ select: typeof totalsSelect }>;
 
 /** BigInt columns become numbers: the domain's sums stay exact below 2^53 (see MetricTotals). */
-function toTotals(row: StoredTotals, latency = LatencySketch.fromBase64(row.sketch)): MetricTotals {
+function toTotals(row: StoredTotals, latency = LatencySketch.decode(row.sketch)): MetricTotals {
   return {
     requestCount: row.requestCount,
     errorCount: row.errorCount,
@@ -175,7 +175,7 @@ function toColumns(totals: MetricTotals) {
     costMicros: BigInt(totals.costMicros),
     inputTokens: BigInt(totals.inputTokens),
     outputTokens: BigInt(totals.outputTokens),
-    sketch: totals.latency.toBase64(),
+    sketch: totals.latency.encode(),
   };
 }
 

@@ -2,11 +2,13 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { decisionLatency, sketchAccuracy } from "./domain";
+import { evaluationPass } from "./evaluation-pass";
 import { printTable, type Figure } from "./lib";
 
 const suites: Record<string, () => Figure[] | Promise<Figure[]>> = {
   "decision-latency": decisionLatency,
   "sketch-accuracy": sketchAccuracy,
+  "evaluation-pass": evaluationPass,
 };
 
 const { values } = parseArgs({ options: { json: { type: "string" }, only: { type: "string", multiple: true } } });

@@ -39,7 +39,7 @@ describe("recordMetrics", () => {
   it("merges later batches and pre-aggregated windows into the same buckets", async () => {
     const target = await makeTarget(db);
     await recordMetrics(db, { targetId: target.id, events: traffic(T0, 10, { latencyMs: 500 }) }, options);
-    const sketch = LatencySketch.of([9_000, 9_100, 9_200]).toBase64();
+    const sketch = LatencySketch.of([9_000, 9_100, 9_200]).toData();
     await recordMetrics(
       db,
       {
@@ -95,7 +95,7 @@ describe("recordMetrics", () => {
       code: "VALIDATION",
       details: { issues: { "events.5.latencyMs": "Latency must not be negative" } },
     });
-    const sketch = LatencySketch.of([1]).toBase64();
+    const sketch = LatencySketch.of([1]).toData();
     await expect(
       recordMetrics(
         db,
@@ -116,7 +116,25 @@ describe("recordMetrics", () => {
         { targetId: target.id, windows: [{ start: T0, requestCount: 1, errorCount: 2, costUsd: 0, sketch: "!!" }] },
         options,
       ),
-    ).rejects.toMatchObject({ details: { issues: { "windows.0.sketch": "Latency sketch is not base64 text" } } });
+    ).rejects.toMatchObject({
+      details: {
+        issues: {
+          "windows.0.sketch": "Sketch must be an object with keys, counts and zeroCount (see docs/METRICS.md)",
+        },
+      },
+    });
+    await expect(
+      recordMetrics(
+        db,
+        {
+          targetId: target.id,
+          windows: [
+            { start: T0, requestCount: 2, errorCount: 0, costUsd: 0, sketch: { keys: [9, 3], counts: [1, 1] } },
+          ],
+        },
+        options,
+      ),
+    ).rejects.toMatchObject({ details: { issues: { "windows.0.sketch.keys": "keys must be strictly ascending" } } });
     await expect(recordMetrics(db, { targetId: "missing", events }, options)).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
