@@ -29,6 +29,7 @@ process.on("exit", cleanUp);
 Object.assign(process.env, {
   DATABASE_URL: `file:${path.join(tempDir, "rewind.db")}`,
   NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+  API_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
   NEXTAUTH_URL: baseUrl,
   APP_URL: baseUrl,
   PORT: String(port),
@@ -41,8 +42,13 @@ try {
   migrateDeploy(databaseUrl);
   const { createDb } = await import("../server/db");
   const { createUser } = await import("../server/services/users");
+  const { systemActor } = await import("../server/services/audit");
   const db = createDb(databaseUrl);
-  await createUser(db, { email: ADMIN.email, name: ADMIN.name, role: "ADMIN", password: ADMIN.password });
+  await createUser(
+    db,
+    { actor: systemActor, email: ADMIN.email, name: ADMIN.name, role: "ADMIN", password: ADMIN.password },
+    new Date(),
+  );
   await db.$disconnect();
 } catch (error) {
   console.error("e2e: could not prepare the database:", error);

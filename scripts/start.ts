@@ -7,6 +7,7 @@ import path from "node:path";
 import { describeDatabase, providerOf } from "../server/db/url";
 import {
   bootstrapFirstAdmin,
+  ensureApiKeyEncryptionKey,
   ensureAuthSecret,
   generateClients,
   generatedClientExists,
@@ -85,6 +86,7 @@ async function waitForHealth(url: string, child: ReturnType<typeof spawn>): Prom
 async function main() {
   loadEnvironment();
   ensureAuthSecret();
+  ensureApiKeyEncryptionKey();
   const port = process.env.PORT || "3000";
   const appUrl = (process.env.APP_URL || `http://localhost:${port}`).replace(/\/$/, "");
   process.env.APP_URL = appUrl;

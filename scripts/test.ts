@@ -1,6 +1,6 @@
-// `npm test`: typecheck, lint, unit and integration tests on a temporary SQLite database (and on
-// PostgreSQL when TEST_POSTGRES_URL is set), then the production build and Playwright e2e.
-// Stops at the first failing stage and exits non-zero.
+// `npm test`: typecheck, lint, the production build, Vitest on a temporary SQLite database (unit,
+// integration, and http against the built app), the same database-bound projects on PostgreSQL when
+// TEST_POSTGRES_URL is set, then Playwright e2e. Stops at the first failing stage and exits non-zero.
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { root } from "./lib/setup";
@@ -12,22 +12,21 @@ type Stage = { name: string; command: string; args: string[]; env?: Record<strin
 const stages: Stage[] = [
   { name: "Typecheck", command: bin("tsc"), args: ["--noEmit"] },
   { name: "Lint", command: bin("eslint"), args: ["--max-warnings=0", "."] },
-  { name: "Unit and integration tests (SQLite)", command: bin("vitest"), args: ["run"] },
+  // Before the tests: the http project serves this build.
+  { name: "Production build", command: bin("next"), args: ["build"], env: { NODE_ENV: "production" } },
+  { name: "Unit, integration and HTTP tests (SQLite)", command: bin("vitest"), args: ["run"] },
 ];
 if (process.env.TEST_POSTGRES_URL) {
   stages.push({
-    name: "Integration tests (PostgreSQL)",
+    name: "Integration and HTTP tests (PostgreSQL)",
     command: bin("vitest"),
-    args: ["run", "--project", "integration"],
+    args: ["run", "--project", "integration", "--project", "http"],
     env: { TEST_DATABASE: "postgresql" },
   });
 } else {
-  console.log("TEST_POSTGRES_URL is not set: the PostgreSQL run of the integration tests is skipped.");
+  console.log("TEST_POSTGRES_URL is not set: the PostgreSQL run of the database-bound tests is skipped.");
 }
-stages.push(
-  { name: "Production build", command: bin("next"), args: ["build"], env: { NODE_ENV: "production" } },
-  { name: "End-to-end tests (Chromium)", command: bin("playwright"), args: ["test"] },
-);
+stages.push({ name: "End-to-end tests (Chromium)", command: bin("playwright"), args: ["test"] });
 
 const timings: string[] = [];
 for (const stage of stages) {

@@ -21,15 +21,21 @@ async function main() {
   migrateDeploy(process.env.DATABASE_URL as string);
   const { getDb } = await import("../server/db");
   const { createUser } = await import("../server/services/users");
+  const { systemActor } = await import("../server/services/audit");
   const { generatePassword } = await import("../server/auth/password");
   const given = await readPassword(values["password-stdin"]);
   const password = given ?? generatePassword();
-  const user = await createUser(getDb(), {
-    email: values.email,
-    name: values.name ?? values.email.split("@")[0],
-    role: values.role?.toUpperCase(),
-    password,
-  });
+  const user = await createUser(
+    getDb(),
+    {
+      actor: systemActor,
+      email: values.email,
+      name: values.name ?? values.email.split("@")[0],
+      role: values.role?.toUpperCase(),
+      password,
+    },
+    new Date(),
+  );
   console.log(`Created ${user.email} (${user.role.toLowerCase()})`);
   if (!given) console.log(`Password (shown only this once): ${password}`);
 }

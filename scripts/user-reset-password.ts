@@ -16,7 +16,7 @@ async function main() {
   const { generatePassword } = await import("../server/auth/password");
   const given = await readPassword(values["password-stdin"]);
   const password = given ?? generatePassword();
-  const user = await resetPassword(getDb(), { email: values.email, password });
+  const user = await resetPassword(getDb(), { email: values.email, password }, new Date());
   console.log(`New password set for ${user.email} (${user.role.toLowerCase()}); sign-in throttle cleared.`);
   if (!given) console.log(`Password (shown only this once): ${password}`);
 }

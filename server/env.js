@@ -6,6 +6,21 @@ const databaseUrl = z.string().refine((value) => /^(file:|postgres(ql)?:\/\/)/.t
   message: "expected a SQLite URL starting with file: or a PostgreSQL URL starting with postgresql://",
 });
 
+/**
+ * A 256-bit key given as 64 hex digits or as base64/base64url; null when it is neither.
+ * @param {string} value
+ * @returns {Buffer | null}
+ */
+export function decodeEncryptionKey(value) {
+  const text = value.trim();
+  const bytes = /^[0-9a-fA-F]{64}$/.test(text)
+    ? Buffer.from(text, "hex")
+    : /^[A-Za-z0-9+/_-]{43}=?$/.test(text)
+      ? Buffer.from(text.replace(/-/g, "+").replace(/_/g, "/"), "base64")
+      : null;
+  return bytes && bytes.length === 32 ? bytes : null;
+}
+
 const schema = z.object({
   DATABASE_URL: databaseUrl.default("file:./data/rewind.db"),
   // Optional here so that a build needs no secrets; a production server refuses to start without it
@@ -13,6 +28,14 @@ const schema = z.object({
   NEXTAUTH_SECRET: z
     .string()
     .min(32, { message: "expected at least 32 characters (generate one with: openssl rand -base64 32)" })
+    .optional(),
+  // Encrypts API keys' signing secrets at rest (AES-256-GCM). Optional for a build; required by a
+  // production server (requireServerSecrets). Changing it makes existing signing secrets unreadable.
+  API_KEY_ENCRYPTION_KEY: z
+    .string()
+    .refine((value) => decodeEncryptionKey(value) !== null, {
+      message: "expected 32 random bytes as 64 hex digits or base64 (generate one with: openssl rand -base64 32)",
+    })
     .optional(),
   APP_URL: z.url({ message: "expected an absolute URL such as https://rewind.example.com" }).optional(),
   PORT: z.coerce
@@ -66,10 +89,34 @@ export const env = parseEnv(process.env);
  * @param {string | undefined} nodeEnv
  */
 export function requireServerSecrets(values, nodeEnv) {
-  if (nodeEnv === "production" && !values.NEXTAUTH_SECRET) {
+  if (nodeEnv !== "production") return;
+  const missing = [];
+  if (!values.NEXTAUTH_SECRET) {
+    missing.push("  NEXTAUTH_SECRET: required in production: a random string of at least 32 characters");
+  }
+  if (!values.API_KEY_ENCRYPTION_KEY) {
+    missing.push("  API_KEY_ENCRYPTION_KEY: required in production: 32 random bytes (openssl rand -base64 32)");
+  }
+  if (missing.length > 0) {
     throw new Error(
-      "Invalid environment variables:\n  NEXTAUTH_SECRET: required in production: a random string of at least 32 characters " +
-        "(npm start generates one; with next start set it yourself)\nSee .env.example for every variable.",
+      `Invalid environment variables:\n${missing.join("\n")}\n` +
+        "(npm start generates both; with next start set them yourself)\nSee .env.example for every variable.",
     );
   }
+}
+
+/**
+ * The key that encrypts API keys' signing secrets.
+ * @param {Env} values
+ * @returns {Buffer}
+ */
+export function apiKeyEncryptionKey(values = env) {
+  const key = values.API_KEY_ENCRYPTION_KEY && decodeEncryptionKey(values.API_KEY_ENCRYPTION_KEY);
+  if (!key) {
+    throw new Error(
+      "API_KEY_ENCRYPTION_KEY is not set: API keys need it to keep their signing secrets encrypted " +
+        "(npm start generates one into data/api-key-encryption-key; else: openssl rand -base64 32)",
+    );
+  }
+  return key;
 }

@@ -31,6 +31,22 @@ export function ensureAuthSecret(): void {
   process.env.NEXTAUTH_SECRET = readFileSync(file, "utf8").trim();
 }
 
+/**
+ * API keys' signing secrets are encrypted at rest. Without API_KEY_ENCRYPTION_KEY, a key is generated
+ * once into data/api-key-encryption-key (readable by this user only); losing it makes existing signing
+ * secrets unreadable, so back it up with the database.
+ */
+export function ensureApiKeyEncryptionKey(): void {
+  if (process.env.API_KEY_ENCRYPTION_KEY) return;
+  const file = path.join(root, "data", "api-key-encryption-key");
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, randomBytes(32).toString("base64"), { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  process.env.API_KEY_ENCRYPTION_KEY = readFileSync(file, "utf8").trim();
+}
+
 export function generatedClientExists(provider: DatabaseProvider): boolean {
   return existsSync(path.join(root, "server", "db", "generated", provider, "client.ts"));
 }
@@ -84,7 +100,11 @@ export async function bootstrapFirstAdmin(): Promise<string[]> {
   const { getDb } = await import("../../server/db");
   const { ensureFirstAdmin } = await import("../../server/services/users");
   const email = process.env.ADMIN_EMAIL || "admin@rewind.local";
-  const result = await ensureFirstAdmin(getDb(), { email, password: process.env.ADMIN_PASSWORD || undefined });
+  const result = await ensureFirstAdmin(
+    getDb(),
+    { email, password: process.env.ADMIN_PASSWORD || undefined },
+    new Date(),
+  );
   if (!result.created) return [];
   if (result.generatedPassword) {
     return [`First admin created: ${result.email}`, `Password (shown only this once): ${result.generatedPassword}`];

@@ -1,7 +1,14 @@
 import { createCallerFactory, createTRPCRouter } from "./trpc";
+import { apiKeysRouter } from "./routers/api-keys";
+import { cycleRouter } from "./routers/cycle";
+import { auditRouter } from "./routers/audit";
 import { evaluationRouter } from "./routers/evaluation";
+import { flagsRouter } from "./routers/flags";
 import { metricsRouter } from "./routers/metrics";
 import { policiesRouter } from "./routers/policies";
+import { rollbacksRouter } from "./routers/rollbacks";
+import { snapshotsRouter } from "./routers/snapshots";
+import { systemRouter } from "./routers/system";
 import { targetsRouter } from "./routers/targets";
 import { usersRouter } from "./routers/users";
 
@@ -11,6 +18,13 @@ export const appRouter = createTRPCRouter({
   metrics: metricsRouter,
   policies: policiesRouter,
   evaluation: evaluationRouter,
+  rollbacks: rollbacksRouter,
+  cycle: cycleRouter,
+  snapshots: snapshotsRouter,
+  flags: flagsRouter,
+  system: systemRouter,
+  audit: auditRouter,
+  apiKeys: apiKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,7 +1,14 @@
 // The one error type services throw. Routers map it to TRPCError (server/api/trpc.ts) and route
 // handlers to an HTTP status with a JSON body (server/api/http.ts); nothing else needs to know.
 export type AppErrorCode =
-  "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "VALIDATION" | "CONFLICT" | "THROTTLED" | "PRECONDITION_FAILED";
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "VALIDATION"
+  | "CONFLICT"
+  | "THROTTLED"
+  | "PRECONDITION_FAILED"
+  | "PAYLOAD_TOO_LARGE";
 
 import type { z } from "zod";
 

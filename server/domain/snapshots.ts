@@ -2,6 +2,7 @@
 // diff between two snapshots, and when a published snapshot becomes known-good. Rules: docs/ROLLBACKS.md.
 import { z } from "zod";
 import { canonicalJson, checksumOf, isPlainObject, type JsonPath, type JsonValue } from "./canonical-json";
+import { reasonSchema } from "./audit";
 import { AppError } from "./errors";
 
 /** Measured on the canonical form, so the limit does not depend on how the client indented its JSON. */
@@ -151,3 +152,17 @@ export function assertCanBeKnownGood(snapshot: { version: number; failedAt: Date
     );
   }
 }
+
+/** What a publisher sends: the snapshot and the target it configures. */
+export const publishSnapshotSchema = snapshotInputSchema.extend({
+  targetId: z.string({ error: "Target is required" }).min(1, "Target is required"),
+});
+
+/** Marking or unmarking known-good by hand: a person says why. */
+export const snapshotMarkSchema = z.object({ snapshotId: z.string().min(1), reason: reasonSchema });
+
+export const snapshotDiffSchema = z.object({
+  targetId: z.string().min(1),
+  fromId: z.string().min(1),
+  toId: z.string().min(1),
+});

@@ -1,7 +1,7 @@
 // The evaluation step of the monitoring cycle: per target, the policy's windows merged from stored
 // buckets → verdict (recorded) → decision; the pass over every monitored target; policy backtests.
 import { z } from "zod";
-import { type Prisma, type Db } from "../db";
+import { Prisma, type Db } from "../db";
 import { backtest, type BacktestEvent, type BacktestResult } from "../domain/backtest";
 import { decide, decisionKinds, type Decision, type DecisionKind, type DecisionTarget } from "../domain/decision";
 import { AppError } from "../domain/errors";
@@ -17,6 +17,7 @@ import {
 import { defaultPolicy, policySchema, type Policy } from "../domain/policy";
 import { loadBuckets, loadSeriesByTarget, pruneMetrics, sumRequestsByTarget } from "./metrics";
 import { loadLatestPolicies, parseStoredPolicy } from "./policies";
+import { retryOnConflict } from "./retry";
 import { parseInput } from "./validation";
 
 /** Verdicts kept per target; the pass deletes older ones. */
@@ -33,24 +34,53 @@ const evaluatedTargetSelect = {
   currentSnapshotId: true,
   knownGoodSnapshotId: true,
 } satisfies Prisma.TargetSelect;
-type EvaluatedTarget = Prisma.TargetGetPayload<{ select: typeof evaluatedTargetSelect }>;
+export type EvaluatedTarget = Prisma.TargetGetPayload<{ select: typeof evaluatedTargetSelect }>;
+
+/** The one row of SystemState (server/services/system.ts owns its changes). */
+const SYSTEM_STATE_ID = "global";
+const HOUR_MS = 3_600_000;
 
 /**
- * The rollback state `decide` needs. Rollbacks, emergency stop and snapshots arrive in later issues;
- * until then only the snapshot ids are real.
+ * The rollback state `decide` needs, for every target matching `where`, in one query per kind of data
+ * (the pass decides for a thousand targets). "Automatic" rollbacks — the ones the hourly cap counts —
+ * are those created without needing a person's approval: emergency ones and SLO ones under an AUTOMATIC
+ * policy. The rollbacks service stores `approvalsRequired` 0 for exactly those (docs/ROLLBACKS.md), so
+ * the count is a plain column filter. Rollbacks requested after `now` are ignored, so a backtest of the
+ * past sees the past.
  */
-export function loadDecisionTarget(
-  _db: Db,
-  target: Pick<EvaluatedTarget, "currentSnapshotId" | "knownGoodSnapshotId">,
-  _now: Date,
-): Promise<DecisionTarget> {
-  return Promise.resolve({
-    hasActiveRollback: false,
+export async function loadDecisionTargets(
+  db: Db,
+  where: Prisma.TargetWhereInput,
+  now: Date,
+): Promise<(target: Pick<EvaluatedTarget, "id" | "currentSnapshotId" | "knownGoodSnapshotId">) => DecisionTarget> {
+  const [active, latest, automatic, system] = await Promise.all([
+    db.rollback.findMany({ where: { activeTargetId: { not: null }, target: where }, select: { targetId: true } }),
+    db.rollback.groupBy({
+      by: ["targetId"],
+      where: { target: where, requestedAt: { lte: now } },
+      _max: { requestedAt: true },
+    }),
+    db.rollback.groupBy({
+      by: ["targetId"],
+      where: { target: where, approvalsRequired: 0, requestedAt: { gt: new Date(now.getTime() - HOUR_MS), lte: now } },
+      _count: { _all: true },
+    }),
+    db.systemState.findUnique({
+      where: { id: SYSTEM_STATE_ID },
+      select: { emergencyStopActive: true, monitoringPaused: true },
+    }),
+  ]);
+  const activeTargets = new Set(active.map((row) => row.targetId));
+  const lastRollbackAt = new Map(latest.map((row) => [row.targetId, row._max.requestedAt]));
+  const automaticCounts = new Map(automatic.map((row) => [row.targetId, row._count._all]));
+  const automationPaused = Boolean(system?.emergencyStopActive || system?.monitoringPaused);
+  return (target) => ({
+    hasActiveRollback: activeTargets.has(target.id),
     currentSnapshotId: target.currentSnapshotId,
     knownGoodSnapshotId: target.knownGoodSnapshotId,
-    lastRollbackAt: null,
-    autoRollbacksInLastHour: 0,
-    automationPaused: false,
+    lastRollbackAt: lastRollbackAt.get(target.id) ?? null,
+    autoRollbacksInLastHour: automaticCounts.get(target.id) ?? 0,
+    automationPaused,
   });
 }
 
@@ -70,22 +100,39 @@ export interface TargetEvaluation {
   decision: Decision;
 }
 
-type Outcome = { target: EvaluatedTarget; result: TargetEvaluation } | { target: EvaluatedTarget; error: unknown };
+/** What the monitoring cycle needs to act on a target's evaluation. */
+export interface TargetEvaluationResult extends TargetEvaluation {
+  policy: Policy;
+  policyVersion: number | null;
+  /** The verdict recorded before this one, to notify on changes rather than on every cycle. */
+  previous: Pick<VerdictRecordDto, "status" | "severity"> | null;
+  /**
+   * False when this target already had a verdict at this instant: another run of the cycle at the same
+   * `now` recorded it and acts on it, so this run must not act again.
+   */
+  recorded: boolean;
+}
+
+export type EvaluationOutcome =
+  { target: EvaluatedTarget; result: TargetEvaluationResult } | { target: EvaluatedTarget; error: unknown };
 
 /**
  * Evaluates targets with their data loaded in bulk: one query for the latest policies, one for the
- * evaluation windows' buckets (with sketches), and one sum per distinct burn-rate window length (counts
- * only, summed by the database). Each target then reads its recent verdicts, records its verdict and
- * prunes its history; a failure there, or an invalid stored policy, fails that target only.
+ * evaluation windows' buckets (with sketches), one sum per distinct burn-rate window length (counts
+ * only, summed by the database), and the rollback state `decide` needs (loadDecisionTargets). Each
+ * target then reads its recent verdicts, is evaluated and decided; a failure there, or an invalid stored
+ * policy, fails that target only. The verdicts are recorded together (recordVerdicts), then each target's
+ * history is pruned.
  *
  * Windows end at the start of the current bucket: [end − window, end) holds only complete buckets.
+ * Only verdicts before `now` feed the streak, so evaluating twice at one instant gives the same verdict.
  */
 async function evaluateTargets(
   db: Db,
   targets: readonly EvaluatedTarget[],
   where: Prisma.TargetWhereInput,
   { now, bucketWidthMs }: EvaluationOptions,
-): Promise<Outcome[]> {
+): Promise<EvaluationOutcome[]> {
   const end = bucketStart(now.getTime(), bucketWidthMs);
   const rows = await loadLatestPolicies(db, where);
   const policies = new Map<string, { version: number | null; policy: Policy } | { error: unknown }>(
@@ -105,7 +152,8 @@ async function evaluateTargets(
   );
   const bucketWhere = { target: where };
   const range = (seconds: number) => ({ from: new Date(end - seconds * 1000), to: new Date(end) });
-  const [series, ...sums] = await Promise.all([
+  const [decisionTarget, series, ...sums] = await Promise.all([
+    loadDecisionTargets(db, where, now),
     loadSeriesByTarget(db, bucketWhere, { from: new Date(evaluationFrom), to: new Date(end) }),
     ...[...burnLengths].map((seconds) => sumRequestsByTarget(db, bucketWhere, range(seconds))),
   ]);
@@ -116,17 +164,17 @@ async function evaluateTargets(
       { from: end - seconds * 1000, to: end },
     );
 
-  return Promise.all(
-    targets.map(async (target): Promise<Outcome> => {
+  const evaluated = await Promise.all(
+    targets.map(async (target): Promise<EvaluationOutcome> => {
       try {
         const entry = policies.get(target.id);
         if (!entry || "error" in entry) throw entry?.error;
         const { policy, version } = entry;
         const recent = await db.verdictRecord.findMany({
-          where: { targetId: target.id },
+          where: { targetId: target.id, evaluatedAt: { lt: now } },
           orderBy: { evaluatedAt: "desc" },
           take: recentVerdictLimit(policy),
-          select: { status: true },
+          select: { status: true, severity: true },
         });
         const verdict = evaluate({
           window: mergeWindow(series.get(target.id) ?? [], {
@@ -142,34 +190,99 @@ async function evaluateTargets(
             },
           }),
         });
-        await recordVerdict(db, target.id, verdict, { now, policyVersion: version });
-        const decision = decide({ verdict, policy, now, target: await loadDecisionTarget(db, target, now) });
-        return { target, result: { verdict, decision } };
+        const decision = decide({ verdict, policy, now, target: decisionTarget(target) });
+        return {
+          target,
+          result: {
+            verdict,
+            decision,
+            policy,
+            policyVersion: version,
+            previous: recent[0] ?? null,
+            recorded: false,
+          },
+        };
       } catch (error) {
         return { target, error };
       }
     }),
   );
+  const results = evaluated.flatMap((outcome) =>
+    "result" in outcome ? [{ ...outcome.result, target: outcome.target }] : [],
+  );
+  let recorded: Set<string>;
+  try {
+    recorded = await recordVerdicts(db, results, { now, where });
+  } catch (error) {
+    return evaluated.map((outcome) => ("error" in outcome ? outcome : { target: outcome.target, error }));
+  }
+  return Promise.all(
+    evaluated.map(async (outcome): Promise<EvaluationOutcome> => {
+      if ("error" in outcome || !recorded.has(outcome.target.id)) return outcome;
+      try {
+        await pruneVerdicts(db, outcome.target.id);
+        return { target: outcome.target, result: { ...outcome.result, recorded: true } };
+      } catch (error) {
+        return { target: outcome.target, error };
+      }
+    }),
+  );
 }
 
-async function recordVerdict(
+/**
+ * Records the pass's verdicts in one transaction, skipping targets that already have a verdict at `now`,
+ * and returns the ids of the targets it recorded for: a cycle run again at the same instant records, and
+ * so acts, only once. There is no unique key on (target, time) to lean on, so two passes racing at one
+ * instant are serialized by locking the targets' rows (`SET "id" = "id"` changes nothing, on both
+ * databases; a Prisma update would bump `updatedAt`) and checking again under the lock. The first check
+ * comes before the lock so that SQLite starts as a reader: a second writer then fails at once and is
+ * retried, where a transaction that starts by writing waits out the busy timeout. A serializable
+ * transaction would need no lock, but a PostgreSQL serialization failure at commit reaches Prisma in a way
+ * that leaves the pooled connection checked out.
+ */
+async function recordVerdicts(
   db: Db,
-  targetId: string,
-  verdict: Verdict,
-  options: { now: Date; policyVersion: number | null },
-): Promise<void> {
-  await db.verdictRecord.create({
-    data: {
-      targetId,
-      evaluatedAt: options.now,
-      status: verdict.status,
-      severity: verdict.status === "BREACH" ? verdict.severity : null,
-      consecutiveCount: "consecutiveCount" in verdict ? verdict.consecutiveCount : 0,
-      details: verdict,
-      policyVersion: options.policyVersion,
-    },
-    select: { id: true },
-  });
+  results: readonly (Pick<TargetEvaluationResult, "verdict" | "policyVersion"> & { target: { id: string } })[],
+  { now, where }: { now: Date; where: Prisma.TargetWhereInput },
+): Promise<Set<string>> {
+  if (results.length === 0) return new Set();
+  return retryOnConflict(() =>
+    db.$transaction(async (tx) => {
+      const unrecorded = async () => {
+        const existing = await tx.verdictRecord.findMany({
+          where: { evaluatedAt: now, target: where },
+          select: { targetId: true },
+        });
+        const done = new Set(existing.map((row) => row.targetId));
+        return results.filter((result) => !done.has(result.target.id));
+      };
+      if ((await unrecorded()).length === 0) return new Set<string>();
+      // In slices: SQLite takes at most 999 bound parameters per statement.
+      for (let i = 0; i < results.length; i += LOCK_SLICE) {
+        const ids = results.slice(i, i + LOCK_SLICE).map((result) => result.target.id);
+        await tx.$executeRaw`UPDATE "Target" SET "id" = "id" WHERE "id" IN (${Prisma.join(ids)})`;
+      }
+      const pending = await unrecorded();
+      await tx.verdictRecord.createMany({
+        data: pending.map(({ target, verdict, policyVersion }) => ({
+          targetId: target.id,
+          evaluatedAt: now,
+          status: verdict.status,
+          severity: verdict.status === "BREACH" ? verdict.severity : null,
+          consecutiveCount: "consecutiveCount" in verdict ? verdict.consecutiveCount : 0,
+          details: verdict,
+          policyVersion,
+        })),
+      });
+      return new Set(pending.map((result) => result.target.id));
+    }),
+  );
+}
+
+const LOCK_SLICE = 500;
+
+/** Keeps the newest VERDICT_HISTORY_LIMIT verdicts of a target. */
+async function pruneVerdicts(db: Db, targetId: string): Promise<void> {
   const oldestDropped = await db.verdictRecord.findFirst({
     where: { targetId },
     orderBy: { evaluatedAt: "desc" },
@@ -187,14 +300,47 @@ export async function evaluateTarget(db: Db, targetId: string, options: Evaluati
   if (!target) throw new AppError("NOT_FOUND", "No such target");
   const [outcome] = await evaluateTargets(db, [target], { id: targetId }, options);
   if (!outcome || "error" in outcome) throw outcome?.error;
-  return outcome.result;
+  return { verdict: outcome.result.verdict, decision: outcome.result.decision };
 }
 
-export interface EvaluationPassSummary {
+/** Evaluates every target with `monitoringEnabled`, each independently (records verdicts, decides). */
+export async function evaluateMonitoredTargets(db: Db, options: EvaluationOptions): Promise<EvaluationOutcome[]> {
+  const where = { monitoringEnabled: true } satisfies Prisma.TargetWhereInput;
+  const targets = await db.target.findMany({ where, select: evaluatedTargetSelect, orderBy: { slug: "asc" } });
+  return evaluateTargets(db, targets, where, options);
+}
+
+export interface EvaluationCounts {
   targetsEvaluated: number;
   verdicts: Record<VerdictStatus, number>;
   decisions: Record<DecisionKind, number>;
   errors: { targetSlug: string; message: string }[];
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function countEvaluations(outcomes: readonly EvaluationOutcome[]): EvaluationCounts {
+  const counts: EvaluationCounts = {
+    targetsEvaluated: 0,
+    verdicts: { INSUFFICIENT_DATA: 0, HEALTHY: 0, VIOLATION: 0, BREACH: 0 },
+    decisions: Object.fromEntries(decisionKinds.map((kind) => [kind, 0])) as Record<DecisionKind, number>,
+    errors: [],
+  };
+  for (const outcome of outcomes) {
+    if ("error" in outcome) {
+      counts.errors.push({ targetSlug: outcome.target.slug, message: errorMessage(outcome.error) });
+      continue;
+    }
+    counts.targetsEvaluated += 1;
+    counts.verdicts[outcome.result.verdict.status] += 1;
+    counts.decisions[outcome.result.decision.kind] += 1;
+  }
+  return counts;
+}
+
+export interface EvaluationPassSummary extends EvaluationCounts {
   prunedBuckets: number;
   durationMs: number;
 }
@@ -208,29 +354,9 @@ export async function runEvaluationPass(
   options: EvaluationOptions & { retentionMs: number },
 ): Promise<EvaluationPassSummary> {
   const startedAt = performance.now();
-  const where = { monitoringEnabled: true } satisfies Prisma.TargetWhereInput;
-  const targets = await db.target.findMany({ where, select: evaluatedTargetSelect, orderBy: { slug: "asc" } });
-  const outcomes = await evaluateTargets(db, targets, where, options);
-  const summary: EvaluationPassSummary = {
-    targetsEvaluated: 0,
-    verdicts: { INSUFFICIENT_DATA: 0, HEALTHY: 0, VIOLATION: 0, BREACH: 0 },
-    decisions: Object.fromEntries(decisionKinds.map((kind) => [kind, 0])) as Record<DecisionKind, number>,
-    errors: [],
-    prunedBuckets: await pruneMetrics(db, { before: new Date(options.now.getTime() - options.retentionMs) }),
-    durationMs: 0,
-  };
-  for (const outcome of outcomes) {
-    if ("error" in outcome) {
-      const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
-      summary.errors.push({ targetSlug: outcome.target.slug, message });
-      continue;
-    }
-    summary.targetsEvaluated += 1;
-    summary.verdicts[outcome.result.verdict.status] += 1;
-    summary.decisions[outcome.result.decision.kind] += 1;
-  }
-  summary.durationMs = Math.round(performance.now() - startedAt);
-  return summary;
+  const counts = countEvaluations(await evaluateMonitoredTargets(db, options));
+  const prunedBuckets = await pruneMetrics(db, { before: new Date(options.now.getTime() - options.retentionMs) });
+  return { ...counts, prunedBuckets, durationMs: Math.round(performance.now() - startedAt) };
 }
 
 const verdictHistorySchema = z.object({
@@ -313,7 +439,8 @@ export async function backtestPolicy(
     from: start,
     to: to.getTime(),
     cycleMs: cycleSeconds * 1000,
-    initialTarget: await loadDecisionTarget(db, target, from),
+    // Today's emergency stop or maintenance says nothing about the replayed past.
+    initialTarget: { ...(await loadDecisionTargets(db, { id: targetId }, from))(target), automationPaused: false },
     recentVerdictLimit: recentVerdictLimit(policy),
   });
   return {

@@ -1,6 +1,178 @@
-// Feature flags and the kill switches the emergency stop turns off.
-import type { Tx } from "../db";
-import { appendAudit, type Actor } from "./audit";
+// Feature flags the orchestrator reads, and the kill switches the emergency stop turns off. While the stop
+// is active no kill switch may be on, and only a person turns one back on.
+import type { z } from "zod";
+import type { Db, Prisma, Tx } from "../db";
+import { AppError } from "../domain/errors";
+import { createFlagSchema, setFlagEnabledSchema, updateFlagSchema } from "../domain/flags";
+import { actorIdOf, appendAudit, changedFields, describeActor, type Actor, type WithActor } from "./audit";
+import { enqueueNotification } from "./notifications";
+import { retryOnConflict } from "./retry";
+import { parseInput } from "./validation";
+
+export const flagSelect = {
+  id: true,
+  key: true,
+  description: true,
+  enabled: true,
+  killSwitch: true,
+  targetId: true,
+  updatedById: true,
+  createdAt: true,
+  updatedAt: true,
+} satisfies Prisma.FeatureFlagSelect;
+export type FlagDto = Prisma.FeatureFlagGetPayload<{ select: typeof flagSelect }>;
+
+/** By key; with a target, that target's flags only. */
+export function listFlags(db: Db, options: { targetId?: string } = {}): Promise<FlagDto[]> {
+  return db.featureFlag.findMany({
+    where: options.targetId ? { targetId: options.targetId } : {},
+    select: flagSelect,
+    orderBy: { key: "asc" },
+  });
+}
+
+/** The one check behind create, update and toggle: the emergency stop keeps every kill switch off. */
+async function assertKillSwitchMayBeOn(tx: Tx, flag: { enabled: boolean; killSwitch: boolean }): Promise<void> {
+  if (!flag.enabled || !flag.killSwitch) return;
+  const state = await tx.systemState.findUnique({ where: { id: "global" }, select: { emergencyStopActive: true } });
+  if (state?.emergencyStopActive) {
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      "The emergency stop is active: kill switches stay off until a person lifts it",
+    );
+  }
+}
+
+async function findFlag(tx: Tx, id: string): Promise<FlagDto> {
+  const flag = await tx.featureFlag.findUnique({ where: { id }, select: flagSelect });
+  if (!flag) throw new AppError("NOT_FOUND", "No such flag");
+  return flag;
+}
+
+export function createFlag(
+  db: Db,
+  { actor, ...input }: WithActor<z.input<typeof createFlagSchema>>,
+  now: Date,
+): Promise<FlagDto> {
+  const data = parseInput(createFlagSchema, input);
+  return retryOnConflict(() =>
+    db.$transaction(async (tx) => {
+      if (data.targetId && !(await tx.target.findUnique({ where: { id: data.targetId }, select: { id: true } }))) {
+        throw new AppError("NOT_FOUND", "No such target", { issues: { targetId: "No such target" } });
+      }
+      // Checked before inserting: a unique violation would read as a write conflict and be retried.
+      if (await tx.featureFlag.findUnique({ where: { key: data.key }, select: { id: true } })) {
+        throw new AppError("CONFLICT", "A flag with this key already exists", {
+          issues: { key: "A flag with this key already exists" },
+        });
+      }
+      await assertKillSwitchMayBeOn(tx, data);
+      const flag = await tx.featureFlag.create({
+        data: { ...data, targetId: data.targetId ?? null, updatedById: actorIdOf(actor) },
+        select: flagSelect,
+      });
+      await appendAudit(
+        tx,
+        {
+          actor,
+          action: "flag.created",
+          entityType: "FeatureFlag",
+          entityId: flag.id,
+          targetId: flag.targetId,
+          after: { key: flag.key, description: flag.description, enabled: flag.enabled, killSwitch: flag.killSwitch },
+        },
+        now,
+      );
+      return flag;
+    }),
+  );
+}
+
+/** Description and kill-switch mark; an update that changes nothing records nothing. */
+export function updateFlag(
+  db: Db,
+  { actor, ...input }: WithActor<z.input<typeof updateFlagSchema>>,
+  now: Date,
+): Promise<FlagDto> {
+  const { id, ...change } = parseInput(updateFlagSchema, input);
+  return retryOnConflict(() =>
+    db.$transaction(async (tx) => {
+      const flag = await findFlag(tx, id);
+      const changed = changedFields(flag, change);
+      if (!changed) return flag;
+      await assertKillSwitchMayBeOn(tx, { ...flag, ...change });
+      const updated = await tx.featureFlag.update({
+        where: { id },
+        data: { ...change, updatedById: actorIdOf(actor) },
+        select: flagSelect,
+      });
+      await appendAudit(
+        tx,
+        {
+          actor,
+          action: "flag.updated",
+          entityType: "FeatureFlag",
+          entityId: id,
+          targetId: flag.targetId,
+          ...changed,
+        },
+        now,
+      );
+      return updated;
+    }),
+  );
+}
+
+/** Turning a kill switch back on takes a person, and is refused while the emergency stop is active. */
+export function setFlagEnabled(
+  db: Db,
+  { actor, ...input }: WithActor<z.input<typeof setFlagEnabledSchema>>,
+  now: Date,
+): Promise<FlagDto> {
+  const { id, enabled } = parseInput(setFlagEnabledSchema, input);
+  return retryOnConflict(() =>
+    db.$transaction(async (tx) => {
+      const flag = await findFlag(tx, id);
+      if (flag.enabled === enabled) return flag;
+      if (enabled && flag.killSwitch && actor.type !== "USER") {
+        throw new AppError("FORBIDDEN", "Only a person turns a kill switch back on");
+      }
+      await assertKillSwitchMayBeOn(tx, { ...flag, enabled });
+      const updated = await tx.featureFlag.update({
+        where: { id },
+        data: { enabled, updatedById: actorIdOf(actor) },
+        select: flagSelect,
+      });
+      const state = enabled ? "on" : "off";
+      await appendAudit(
+        tx,
+        {
+          actor,
+          action: enabled ? "flag.enabled" : "flag.disabled",
+          entityType: "FeatureFlag",
+          entityId: id,
+          targetId: flag.targetId,
+          before: { enabled: flag.enabled },
+          after: { enabled },
+        },
+        now,
+      );
+      await enqueueNotification(
+        tx,
+        {
+          event: enabled ? "flag.enabled" : "flag.disabled",
+          severity: "INFO",
+          title: `Flag ${flag.key} turned ${state}`,
+          body: `${await describeActor(tx, actor)} turned ${flag.killSwitch ? "the kill switch" : "the flag"} ${flag.key} ${state}.`,
+          targetId: flag.targetId,
+          payload: { flagId: id, key: flag.key, enabled, killSwitch: flag.killSwitch },
+        },
+        now,
+      );
+      return updated;
+    }),
+  );
+}
 
 /**
  * Turns off every enabled kill-switch flag (of one target and the global ones, or all when no target is
@@ -22,7 +194,7 @@ export async function disableKillSwitches(
   for (const flag of flags) {
     await tx.featureFlag.update({
       where: { id: flag.id },
-      data: { enabled: false, updatedById: options.actor.type === "SYSTEM" ? null : options.actor.id },
+      data: { enabled: false, updatedById: actorIdOf(options.actor) },
     });
     await appendAudit(
       tx,

@@ -1,8 +1,10 @@
 // Versioned SLO policies: every save inserts the next version, so history shows who changed what when.
 import { z } from "zod";
 import { type Prisma, type Db } from "../db";
+import type { JsonValue } from "../domain/canonical-json";
 import { AppError } from "../domain/errors";
 import { defaultPolicy, policySchema, type Policy } from "../domain/policy";
+import { appendAudit, systemActor, userActor } from "./audit";
 import { retryOnConflict } from "./retry";
 import { parseInput } from "./validation";
 
@@ -93,30 +95,49 @@ export async function listPolicyVersions(db: Db, targetId: string): Promise<Poli
 
 const updatePolicySchema = z.object({
   actorId: z.string().min(1).nullable(),
+  /** A machine client's key: audited as the key; `createdById` names users only, so it stays null. */
+  apiKeyId: z.string().min(1).optional(),
   targetId: z.string().min(1, "Target is required"),
   policy: z.unknown(),
 });
 
 /**
- * Saves the next version. Field issues are keyed by policy field ("burnRate.factor"), as the form
- * shows them. Two saves at once both read version n; the unique (targetId, version) lets one insert
- * n + 1 and the other retry as n + 2, so neither is lost.
+ * Saves the next version, audited as policy.updated with the version before and after (null actor: the
+ * system). Field issues are keyed by policy field ("burnRate.factor"), as the form shows them. Two saves
+ * at once both read version n; the unique (targetId, version) lets one insert n + 1 and the other retry
+ * as n + 2, so neither is lost.
  */
 export async function updatePolicy(db: Db, input: unknown, now: Date): Promise<PolicyVersionDto> {
-  const { actorId, targetId, policy: draft } = parseInput(updatePolicySchema, input);
+  const { actorId, apiKeyId, targetId, policy: draft } = parseInput(updatePolicySchema, input);
   const policy = parseInput(policySchema, draft);
   await requireTarget(db, targetId);
-  const row = await retryOnConflict(async () => {
-    const latest = await db.policy.findFirst({
-      where: { targetId },
-      orderBy: { version: "desc" },
-      select: { version: true },
-    });
-    return db.policy.create({
-      data: { targetId, version: (latest?.version ?? 0) + 1, config: policy, createdById: actorId, createdAt: now },
-      select: policyVersionSelect,
-    });
-  });
+  const row = await retryOnConflict(() =>
+    db.$transaction(async (tx) => {
+      const latest = await tx.policy.findFirst({
+        where: { targetId },
+        orderBy: { version: "desc" },
+        select: { version: true, config: true },
+      });
+      const created = await tx.policy.create({
+        data: { targetId, version: (latest?.version ?? 0) + 1, config: policy, createdById: actorId, createdAt: now },
+        select: policyVersionSelect,
+      });
+      await appendAudit(
+        tx,
+        {
+          actor: apiKeyId ? { type: "API_KEY", id: apiKeyId } : actorId ? userActor(actorId) : systemActor,
+          action: "policy.updated",
+          entityType: "Policy",
+          entityId: created.id,
+          targetId,
+          before: latest && { version: latest.version, policy: latest.config as JsonValue },
+          after: { version: created.version, policy },
+        },
+        now,
+      );
+      return created;
+    }),
+  );
   return toDto(row, await creatorsOf(db, [row]));
 }
 

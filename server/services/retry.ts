@@ -9,9 +9,14 @@ const MAX_ATTEMPTS = 10;
  * P2034: PostgreSQL serialization failure or deadlock. P2002: two writers inserted the same unique
  * key (a new bucket, the next policy version). SQLite reports a writer that could not take the lock,
  * or whose read snapshot went stale while another connection committed, as SQLITE_BUSY ("database is
- * locked"), which Prisma surfaces as P1008 with the driver's code in `meta`.
+ * locked"), which Prisma surfaces as P1008 with the driver's code in `meta`. A serialization failure
+ * raised by PostgreSQL at COMMIT reaches us unwrapped: the driver adapter's own error, kind
+ * TransactionWriteConflict (SQLSTATE 40001).
  */
 export function isWriteConflict(error: unknown): boolean {
+  if (error instanceof Error && error.name === "DriverAdapterError") {
+    return (error.cause as { kind?: unknown } | undefined)?.kind === "TransactionWriteConflict";
+  }
   if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
   if (error.code === "P2034" || error.code === "P2002") return true;
   const cause = (error.meta?.driverAdapterError as { cause?: { originalCode?: unknown } } | undefined)?.cause;

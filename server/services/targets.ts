@@ -1,7 +1,11 @@
 // Targets: create, edit, switch monitoring, and list them with their latest verdict.
-import { Prisma, type Db } from "../db";
+import type { z } from "zod";
+import type { Prisma, Db } from "../db";
 import { AppError } from "../domain/errors";
 import { createTargetSchema, setMonitoringSchema, slugSchema, updateTargetSchema } from "../domain/targets";
+import { appendAudit, changedFields, describeActor, type Actor, type WithActor } from "./audit";
+import { enqueueNotification } from "./notifications";
+import { retryOnConflict } from "./retry";
 import { parseInput } from "./validation";
 
 export const targetSelect = {
@@ -54,37 +58,95 @@ export async function getTarget(db: Db, id: string): Promise<TargetDto> {
   return target;
 }
 
-export async function createTarget(db: Db, input: unknown): Promise<TargetDto> {
+export function createTarget(
+  db: Db,
+  { actor, ...input }: WithActor<z.input<typeof createTargetSchema>>,
+  now: Date,
+): Promise<TargetDto> {
   const data = parseInput(createTargetSchema, input);
-  try {
-    return await db.target.create({ data, select: targetSelect });
-  } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-      throw new AppError("CONFLICT", "A target with this slug already exists", {
-        issues: { slug: "A target with this slug already exists" },
-      });
-    }
-    throw error;
-  }
+  return retryOnConflict(() =>
+    db.$transaction(async (tx) => {
+      // Checked before inserting: a unique violation would read as a write conflict and be retried.
+      if (await tx.target.findUnique({ where: { slug: data.slug }, select: { id: true } })) {
+        throw new AppError("CONFLICT", "A target with this slug already exists", {
+          issues: { slug: "A target with this slug already exists" },
+        });
+      }
+      const target = await tx.target.create({ data, select: targetSelect });
+      await appendAudit(
+        tx,
+        {
+          actor,
+          action: "target.created",
+          entityType: "Target",
+          entityId: target.id,
+          targetId: target.id,
+          after: data,
+        },
+        now,
+      );
+      return target;
+    }),
+  );
 }
 
-export function updateTarget(db: Db, input: unknown): Promise<TargetDto> {
-  const { id, ...data } = parseInput(updateTargetSchema, input);
-  return changeTarget(db, id, data);
+export function updateTarget(
+  db: Db,
+  { actor, ...input }: WithActor<z.input<typeof updateTargetSchema>>,
+  now: Date,
+): Promise<TargetDto> {
+  const { id, ...change } = parseInput(updateTargetSchema, input);
+  return changeTarget(db, id, change, { actor, now });
 }
 
-export function setMonitoring(db: Db, input: unknown): Promise<TargetDto> {
+/** Per-target monitoring on/off: people hear about it, since a target not monitored is never rolled back. */
+export function setMonitoring(
+  db: Db,
+  { actor, ...input }: WithActor<z.input<typeof setMonitoringSchema>>,
+  now: Date,
+): Promise<TargetDto> {
   const { id, enabled } = parseInput(setMonitoringSchema, input);
-  return changeTarget(db, id, { monitoringEnabled: enabled });
+  return changeTarget(db, id, { monitoringEnabled: enabled }, { actor, now });
 }
 
-async function changeTarget(db: Db, id: string, data: Prisma.TargetUpdateInput): Promise<TargetDto> {
-  try {
-    return await db.target.update({ where: { id }, data, select: targetSelect });
-  } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2025") {
-      throw new AppError("NOT_FOUND", "No such target");
-    }
-    throw error;
-  }
+/** One transaction with its audit event; a change to the values the target already has records nothing. */
+function changeTarget(
+  db: Db,
+  id: string,
+  change: { name?: string; description?: string; monitoringEnabled?: boolean },
+  { actor, now }: { actor: Actor; now: Date },
+): Promise<TargetDto> {
+  return retryOnConflict(() =>
+    db.$transaction(async (tx) => {
+      const target = await tx.target.findUnique({ where: { id }, select: targetSelect });
+      if (!target) throw new AppError("NOT_FOUND", "No such target");
+      const changed = changedFields(target, change);
+      if (!changed) return target;
+      const updated = await tx.target.update({ where: { id }, data: change, select: targetSelect });
+      const monitoring = change.monitoringEnabled;
+      const action =
+        monitoring === undefined
+          ? "target.updated"
+          : monitoring
+            ? "target.monitoring_enabled"
+            : "target.monitoring_disabled";
+      await appendAudit(tx, { actor, action, entityType: "Target", entityId: id, targetId: id, ...changed }, now);
+      if (monitoring !== undefined) {
+        await enqueueNotification(
+          tx,
+          {
+            event: action,
+            severity: monitoring ? "INFO" : "WARNING",
+            title: `${target.slug}: monitoring turned ${monitoring ? "on" : "off"}`,
+            body: monitoring
+              ? `${await describeActor(tx, actor)} turned monitoring of ${target.slug} back on.`
+              : `${await describeActor(tx, actor)} turned monitoring of ${target.slug} off: it is not evaluated or rolled back until it is turned on again.`,
+            targetId: id,
+          },
+          now,
+        );
+      }
+      return updated;
+    }),
+  );
 }

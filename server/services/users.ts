@@ -13,6 +13,8 @@ import {
   signInSchema,
 } from "../domain/users";
 import { generatePassword, hashPassword, verifyPassword } from "../auth/password";
+import { appendAudit, systemActor, type Actor, type WithActor } from "./audit";
+import { retryOnConflict } from "./retry";
 import { parseInput } from "./validation";
 
 /** What a client may see of a user: never the password hash. */
@@ -38,69 +40,95 @@ export async function findActiveUser(db: Db, userId: string): Promise<SessionUse
   return user && !user.disabled ? { id: user.id, email: user.email, name: user.name, role: user.role } : null;
 }
 
-export async function createUser(db: Db, input: unknown): Promise<UserDto> {
+/** `actor` is the admin who creates the account, or the system for the first admin and the CLI. */
+export async function createUser(db: Db, { actor, ...input }: WithActor, now: Date): Promise<UserDto> {
   const data = parseInput(createUserSchema, input);
   const passwordHash = await hashPassword(data.password);
-  try {
-    return await db.user.create({
-      data: { email: data.email, name: data.name, role: data.role, passwordHash },
-      select: userSelect,
-    });
-  } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-      throw new AppError("CONFLICT", "A user with this email already exists", {
-        issues: { email: "A user with this email already exists" },
+  return retryOnConflict(() =>
+    db.$transaction(async (tx) => {
+      // Checked before inserting: a unique violation would read as a write conflict and be retried.
+      if (await tx.user.findUnique({ where: { email: data.email }, select: { id: true } })) {
+        throw new AppError("CONFLICT", "A user with this email already exists", {
+          issues: { email: "A user with this email already exists" },
+        });
+      }
+      const user = await tx.user.create({
+        data: { email: data.email, name: data.name, role: data.role, passwordHash },
+        select: userSelect,
       });
-    }
-    throw error;
-  }
+      await appendAudit(
+        tx,
+        {
+          actor,
+          action: "user.created",
+          entityType: "User",
+          entityId: user.id,
+          after: { email: user.email, name: user.name, role: user.role },
+        },
+        now,
+      );
+      return user;
+    }),
+  );
 }
 
 /**
- * Runs a change to one user in a serializable transaction that refuses it when it would leave no
- * active admin: two admins demoting each other at once cannot both succeed.
+ * Runs a change to one user, with its audit event, in a serializable transaction that refuses it when it
+ * would leave no active admin: two admins demoting each other at once cannot both succeed (the loser is
+ * retried and then refused). A change to the value the user already has records nothing.
  */
-async function changeUser(
+function changeUser(
   db: Db,
-  actorId: string,
+  actor: Actor,
   userId: string,
-  change: { role?: RoleName; disabled?: boolean },
+  change: { role: RoleName } | { disabled: boolean },
+  now: Date,
 ): Promise<UserDto> {
-  try {
-    return await db.$transaction(
+  return retryOnConflict(() =>
+    db.$transaction(
       async (tx) => {
         const user = await tx.user.findUnique({ where: { id: userId }, select: userSelect });
         if (!user) throw new AppError("NOT_FOUND", "No such user");
-        if (change.disabled && userId === actorId) {
+        const role = "role" in change ? change.role : user.role;
+        const disabled = "disabled" in change ? change.disabled : user.disabled;
+        if (role === user.role && disabled === user.disabled) return user;
+        if (disabled && actor.type === "USER" && userId === actor.id) {
           throw new AppError("PRECONDITION_FAILED", "You cannot disable your own account");
         }
-        const staysActiveAdmin = (change.role ?? user.role) === "ADMIN" && !(change.disabled ?? user.disabled);
-        if (user.role === "ADMIN" && !user.disabled && !staysActiveAdmin) {
+        if (user.role === "ADMIN" && !user.disabled && !(role === "ADMIN" && !disabled)) {
           const activeAdmins = await tx.user.count({ where: { role: "ADMIN", disabled: false } });
           if (activeAdmins <= 1) {
             throw new AppError("PRECONDITION_FAILED", "This is the last active admin: make another user admin first");
           }
         }
-        return tx.user.update({ where: { id: userId }, data: change, select: userSelect });
+        const updated = await tx.user.update({ where: { id: userId }, data: change, select: userSelect });
+        await appendAudit(
+          tx,
+          {
+            actor,
+            action: "role" in change ? "user.role_changed" : disabled ? "user.disabled" : "user.enabled",
+            entityType: "User",
+            entityId: userId,
+            before: "role" in change ? { role: user.role } : { disabled: user.disabled },
+            after: "role" in change ? { role } : { disabled },
+          },
+          now,
+        );
+        return updated;
       },
       { isolationLevel: Prisma.TransactionIsolationLevel.Serializable },
-    );
-  } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2034") {
-      throw new AppError("CONFLICT", "Another change to users happened at the same time: try again");
-    }
-    throw error;
-  }
+    ),
+  );
 }
 
-export function changeRole(db: Db, actorId: string, input: unknown): Promise<UserDto> {
+export function changeRole(db: Db, { actor, ...input }: WithActor, now: Date): Promise<UserDto> {
   const { userId, role } = parseInput(changeRoleSchema, input);
-  return changeUser(db, actorId, userId, { role });
+  return changeUser(db, actor, userId, { role }, now);
 }
 
-export function setDisabled(db: Db, actorId: string, input: unknown): Promise<UserDto> {
+export function setDisabled(db: Db, { actor, ...input }: WithActor, now: Date): Promise<UserDto> {
   const { userId, disabled } = parseInput(setDisabledSchema, input);
-  return changeUser(db, actorId, userId, { disabled });
+  return changeUser(db, actor, userId, { disabled }, now);
 }
 
 /**
@@ -132,16 +160,36 @@ export async function authenticate(db: Db, input: unknown, now: Date): Promise<S
   return { id: user.id, email: user.email, name: user.name, role: user.role };
 }
 
-/** For the recovery CLI: a new password, a cleared throttle and an enabled account. */
-export async function resetPassword(db: Db, input: unknown): Promise<UserDto> {
+/** For the recovery CLI (recorded as the system's doing): a new password, a cleared throttle and an enabled account. */
+export async function resetPassword(db: Db, input: unknown, now: Date): Promise<UserDto> {
   const { email, password } = parseInput(z.object({ email: emailSchema, password: passwordSchema }), input);
   const passwordHash = await hashPassword(password);
-  return db.$transaction(async (tx) => {
-    const user = await tx.user.findUnique({ where: { email }, select: { id: true } });
-    if (!user) throw new AppError("NOT_FOUND", `No user with the email ${email}`);
-    await tx.loginFailure.deleteMany({ where: { email } });
-    return tx.user.update({ where: { id: user.id }, data: { passwordHash, disabled: false }, select: userSelect });
-  });
+  return retryOnConflict(() =>
+    db.$transaction(async (tx) => {
+      const user = await tx.user.findUnique({ where: { email }, select: { id: true, disabled: true } });
+      if (!user) throw new AppError("NOT_FOUND", `No user with the email ${email}`);
+      await tx.loginFailure.deleteMany({ where: { email } });
+      const updated = await tx.user.update({
+        where: { id: user.id },
+        data: { passwordHash, disabled: false },
+        select: userSelect,
+      });
+      await appendAudit(
+        tx,
+        {
+          actor: systemActor,
+          action: "user.password_reset",
+          entityType: "User",
+          entityId: user.id,
+          before: { disabled: user.disabled },
+          after: { disabled: false },
+          reason: "Password reset with the recovery CLI",
+        },
+        now,
+      );
+      return updated;
+    }),
+  );
 }
 
 /** Failures older than the throttling window are no longer needed; the cycle prunes them. */
@@ -159,10 +207,15 @@ export async function pruneLoginFailures(db: Db, now: Date): Promise<number> {
 export async function ensureFirstAdmin(
   db: Db,
   options: { email: string; password?: string },
+  now: Date,
 ): Promise<{ created: false } | { created: true; email: string; generatedPassword?: string }> {
   if ((await db.user.count()) > 0) return { created: false };
   const password = options.password ?? generatePassword();
-  const user = await createUser(db, { email: options.email, name: "Admin", role: "ADMIN", password });
+  const user = await createUser(
+    db,
+    { actor: systemActor, email: options.email, name: "Admin", role: "ADMIN", password },
+    now,
+  );
   return options.password
     ? { created: true, email: user.email }
     : { created: true, email: user.email, generatedPassword: password };

@@ -6,6 +6,7 @@ import { createCaller } from "@/server/api/root";
 import { createContext, type Clock } from "@/server/api/trpc";
 import { createDb, type Db } from "@/server/db";
 import type { RoleName } from "@/server/domain/roles";
+import { systemActor } from "@/server/services/audit";
 import { createUser } from "@/server/services/users";
 
 /** A client for this run's database, disconnected after the calling file's tests. */
@@ -22,12 +23,17 @@ export function uniqueEmail(prefix = "user"): string {
 }
 
 export function makeUser(db: Db, role: RoleName) {
-  return createUser(db, {
-    email: uniqueEmail(role.toLowerCase()),
-    name: `Test ${role.toLowerCase()}`,
-    role,
-    password: testPassword,
-  });
+  return createUser(
+    db,
+    {
+      actor: systemActor,
+      email: uniqueEmail(role.toLowerCase()),
+      name: `Test ${role.toLowerCase()}`,
+      role,
+      password: testPassword,
+    },
+    new Date(),
+  );
 }
 
 export async function callerFor(db: Db, userId: string | null, clock?: Clock) {

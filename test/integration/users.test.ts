@@ -213,7 +213,7 @@ describe("password reset (recovery CLI)", () => {
       await authenticate(db, { email: user.email, password: "nope nope nope" }, now).catch(() => undefined);
     }
     await db.user.update({ where: { id: user.id }, data: { disabled: true } });
-    await resetPassword(db, { email: user.email, password: "a brand new passphrase" });
+    await resetPassword(db, { email: user.email, password: "a brand new passphrase" }, now);
     const signedIn = await authenticate(db, { email: user.email, password: "a brand new passphrase" }, now);
     expect(signedIn.id).toBe(user.id);
     await expect(authenticate(db, { email: user.email, password: testPassword }, now)).rejects.toThrow(
@@ -222,7 +222,9 @@ describe("password reset (recovery CLI)", () => {
   });
 
   it("says so for an unknown email", async () => {
-    await expect(resetPassword(db, { email: uniqueEmail("ghost"), password: testPassword })).rejects.toMatchObject({
+    await expect(
+      resetPassword(db, { email: uniqueEmail("ghost"), password: testPassword }, new Date()),
+    ).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
   });

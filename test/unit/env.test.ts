@@ -1,5 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { parseEnv, requireServerSecrets } from "@/server/env.js";
+import { apiKeyEncryptionKey, parseEnv, requireServerSecrets } from "@/server/env.js";
 
 describe("environment validation", () => {
   it("fills in defaults", () => {
@@ -22,8 +23,20 @@ describe("server secrets", () => {
     const values = parseEnv({});
     expect(() => requireServerSecrets(values, "production")).toThrow(/NEXTAUTH_SECRET: required in production/);
     expect(() => requireServerSecrets(values, "development")).not.toThrow();
-    const withSecret = parseEnv({ NEXTAUTH_SECRET: "x".repeat(32) });
-    expect(() => requireServerSecrets(withSecret, "production")).not.toThrow();
+    expect(() => requireServerSecrets(values, "production")).toThrow(/API_KEY_ENCRYPTION_KEY: required in production/);
+    const withSecrets = parseEnv({ NEXTAUTH_SECRET: "x".repeat(32), API_KEY_ENCRYPTION_KEY: "ab".repeat(32) });
+    expect(() => requireServerSecrets(withSecrets, "production")).not.toThrow();
+  });
+
+  it("take the API key encryption key as 32 bytes in hex or base64", () => {
+    const bytes = randomBytes(32);
+    for (const text of [bytes.toString("hex"), bytes.toString("base64"), bytes.toString("base64url")]) {
+      expect(apiKeyEncryptionKey(parseEnv({ API_KEY_ENCRYPTION_KEY: text }))).toEqual(bytes);
+    }
+    expect(() => parseEnv({ API_KEY_ENCRYPTION_KEY: randomBytes(16).toString("hex") })).toThrow(
+      /API_KEY_ENCRYPTION_KEY: expected 32 random bytes/,
+    );
+    expect(() => apiKeyEncryptionKey(parseEnv({}))).toThrow(/API_KEY_ENCRYPTION_KEY is not set/);
   });
 
   it("refuses a short secret", () => {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { createTargetSchema, setMonitoringSchema, updateTargetSchema } from "../../domain/targets";
+import { userActor } from "../../services/audit";
 import { createTarget, getTargetBySlug, listTargets, setMonitoring, updateTarget } from "../../services/targets";
 import { createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 
@@ -8,9 +9,13 @@ export const targetsRouter = createTRPCRouter({
   bySlug: protectedProcedure
     .input(z.object({ slug: z.string() }))
     .query(({ ctx, input }) => getTargetBySlug(ctx.db, input.slug)),
-  create: operatorProcedure.input(createTargetSchema).mutation(({ ctx, input }) => createTarget(ctx.db, input)),
-  update: operatorProcedure.input(updateTargetSchema).mutation(({ ctx, input }) => updateTarget(ctx.db, input)),
+  create: operatorProcedure
+    .input(createTargetSchema)
+    .mutation(({ ctx, input }) => createTarget(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now())),
+  update: operatorProcedure
+    .input(updateTargetSchema)
+    .mutation(({ ctx, input }) => updateTarget(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now())),
   setMonitoring: operatorProcedure
     .input(setMonitoringSchema)
-    .mutation(({ ctx, input }) => setMonitoring(ctx.db, input)),
+    .mutation(({ ctx, input }) => setMonitoring(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now())),
 });

@@ -1,0 +1,11 @@
+// POST /api/v1/ingest (scope ingest): a batch of request events and/or pre-aggregated windows. docs/API.md
+import { machineRoute } from "@/server/api/http";
+import { ingestMetrics } from "@/server/services/ingest";
+import { metricSettings } from "@/server/settings";
+
+export const dynamic = "force-dynamic";
+
+export const POST = machineRoute({ scope: "ingest", body: true, idempotent: true }, async ({ db, key, body, now }) => ({
+  status: 202,
+  body: await ingestMetrics(db, { key, body }, { now, ...metricSettings }),
+}));

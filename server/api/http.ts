@@ -1,0 +1,215 @@
+// The machine API's HTTP layer: the one AppError → status mapping and JSON error body, and `machineRoute`,
+// which every /api/v1 handler goes through: API key, per-key rate limit, body limit, signature, JSON,
+// Idempotency-Key. Handlers stay thin: they call a service and say which status to answer with.
+import { apiKeyEncryptionKey } from "../env.js";
+import { getDb, type Db } from "../db";
+import { canonicalJson, sha256Hex } from "../domain/canonical-json";
+import { TokenBucket, verifySignature, type ApiKeyScope } from "../domain/api-keys";
+import { AppError, type AppErrorCode } from "../domain/errors";
+import { authenticateApiKey, signingSecretOf, type ApiKeyPrincipal } from "../services/api-keys";
+import { acceptSignature, requestHash, withIdempotency } from "../services/replay-protection";
+
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+/** Per key and per server instance: N instances behind a load balancer allow up to N times this. */
+export const RATE_LIMIT = { perSecond: 50, burst: 100 };
+const SIGNATURE_HEADER = "x-rewind-signature";
+
+const statusOf: Record<AppErrorCode, number> = {
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  VALIDATION: 422,
+  CONFLICT: 409,
+  THROTTLED: 429,
+  PRECONDITION_FAILED: 409,
+  PAYLOAD_TOO_LARGE: 413,
+};
+
+/** Refusals of the request's form (not its content) that services never see. */
+class BadRequest extends Error {}
+
+export interface MachineResult {
+  status: number;
+  /** Omitted for 304. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+function json(result: MachineResult): Response {
+  const headers = { "Cache-Control": "no-store", ...result.headers };
+  if (result.body === undefined) return new Response(null, { status: result.status, headers });
+  return Response.json(result.body, { status: result.status, headers });
+}
+
+/** `{ error: { code, message, issues? } }` with the status of its code; anything unexpected is a logged 500. */
+export function errorResponse(error: unknown, now: Date, context = ""): Response {
+  if (error instanceof AppError) {
+    const { issues, retryAt } = error.details;
+    const headers: Record<string, string> = {};
+    if (error.code === "THROTTLED" && retryAt) {
+      headers["Retry-After"] = String(Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000)));
+    }
+    if (error.code === "UNAUTHORIZED") headers["WWW-Authenticate"] = 'Bearer realm="rewind"';
+    return json({
+      status: statusOf[error.code],
+      body: { error: { code: error.code, message: error.message, ...(issues && { issues }) } },
+      headers,
+    });
+  }
+  if (error instanceof BadRequest) {
+    return json({ status: 400, body: { error: { code: "BAD_REQUEST", message: error.message } } });
+  }
+  console.error(`[api] ${context} failed:`, error);
+  return json({ status: 500, body: { error: { code: "INTERNAL", message: "Internal server error" } } });
+}
+
+export function bearerToken(request: Request): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
+  return match?.[1] ?? null;
+}
+
+function tooLarge(): AppError {
+  return new AppError(
+    "PAYLOAD_TOO_LARGE",
+    `Request body exceeds the ${MAX_BODY_BYTES / 1024 / 1024} MB limit: split it`,
+  );
+}
+
+/** The raw body, refused as soon as it passes the limit (announced by Content-Length or not). */
+export async function readBody(request: Request, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  if (Number(request.headers.get("content-length") ?? 0) > limit) throw tooLarge();
+  if (!request.body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseJson(raw: Buffer): unknown {
+  if (raw.length === 0) throw new BadRequest("Request body is empty: send JSON");
+  try {
+    return JSON.parse(raw.toString("utf8"));
+  } catch (error) {
+    throw new BadRequest(`Request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+const buckets = new Map<string, TokenBucket>();
+
+function rateLimit(keyId: string, now: Date): void {
+  const nowMs = now.getTime();
+  if (buckets.size > 10_000) {
+    for (const [id, bucket] of buckets) if (bucket.isFull(nowMs)) buckets.delete(id);
+  }
+  let bucket = buckets.get(keyId);
+  if (!bucket) {
+    bucket = new TokenBucket(RATE_LIMIT.perSecond, RATE_LIMIT.burst, nowMs);
+    buckets.set(keyId, bucket);
+  }
+  const taken = bucket.take(nowMs);
+  if (!taken.ok) {
+    throw new AppError(
+      "THROTTLED",
+      `Rate limit of ${RATE_LIMIT.perSecond} requests/s (bursts of ${RATE_LIMIT.burst}) per API key exceeded: retry after ${taken.retryAfterSeconds} s`,
+      { retryAt: new Date(nowMs + taken.retryAfterSeconds * 1000) },
+    );
+  }
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export interface MachineRequest<Params> {
+  request: Request;
+  db: Db;
+  key: ApiKeyPrincipal;
+  now: Date;
+  params: Params;
+  /** The parsed JSON body (undefined for requests without one). */
+  body: unknown;
+}
+
+/**
+ * Wraps a route handler. A `{ slug }` path parameter is checked against the key's target allow-list. For
+ * requests with a body (`body: true`), a key with signing on must sign it (X-Rewind-Signature), and with
+ * `idempotent` an Idempotency-Key makes retries replay the first response.
+ */
+export function machineRoute<Params extends Record<string, string> = Record<string, never>>(
+  options: { scope: ApiKeyScope; body?: boolean; idempotent?: boolean },
+  handler: (input: MachineRequest<Params>) => Promise<MachineResult>,
+) {
+  return async (request: Request, context?: { params: Promise<Params> }): Promise<Response> => {
+    const now = new Date();
+    try {
+      const db = getDb();
+      // Routes without dynamic segments get no params.
+      const params = ((await context?.params) ?? {}) as Params;
+      const key = await authenticateApiKey(
+        db,
+        bearerToken(request),
+        { scope: options.scope, ...(params.slug !== undefined && { targetSlug: params.slug }) },
+        now,
+      );
+      rateLimit(key.id, now);
+      let raw: Buffer = Buffer.alloc(0);
+      let body: unknown;
+      if (options.body) {
+        raw = await readBody(request);
+        if (key.signingRequired) {
+          const secret = signingSecretOf(key, apiKeyEncryptionKey());
+          const verified = verifySignature(request.headers.get(SIGNATURE_HEADER), { secret, rawBody: raw, now });
+          await acceptSignature(db, verified, now);
+        }
+        body = parseJson(raw);
+      }
+      const run = () => handler({ request, db, key, now, params, body });
+      const idempotencyKey = options.idempotent ? request.headers.get("idempotency-key") : null;
+      if (idempotencyKey === null) return json(await run());
+      if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
+        throw new AppError("VALIDATION", "Idempotency-Key must be 1–255 printable ASCII characters", {
+          issues: { "Idempotency-Key": "1–255 printable ASCII characters, e.g. a UUID" },
+        });
+      }
+      const result = await withIdempotency(
+        db,
+        { apiKeyId: key.id, key: idempotencyKey, requestHash: requestHash(raw), now },
+        async () => {
+          const { status, body: responseBody } = await run();
+          // Stored as JSON: dates become strings, as the first response sent them.
+          return { status, body: JSON.parse(JSON.stringify(responseBody ?? {})) as never };
+        },
+      );
+      return json({
+        status: result.status,
+        body: result.body,
+        headers: result.replayed ? { "Idempotent-Replayed": "true" } : {},
+      });
+    } catch (error) {
+      return errorResponse(error, now, `${request.method} ${new URL(request.url).pathname}`);
+    }
+  };
+}
+
+/** A strong ETag over the canonical JSON of a body: equal content, equal tag, whatever the key order. */
+export function etagOf(body: unknown): string {
+  return `"${sha256Hex(canonicalJson(body))}"`;
+}
+
+/** If-None-Match holds the tag (or `*`): the client's copy is current. Weak comparison, as RFC 9110 says. */
+export function notModified(request: Request, etag: string): boolean {
+  const header = request.headers.get("if-none-match");
+  if (!header) return false;
+  return header
+    .split(",")
+    .map((tag) => tag.trim().replace(/^W\//, ""))
+    .some((tag) => tag === "*" || tag === etag);
+}

@@ -1,0 +1,23 @@
+import { z } from "zod";
+import { apiKeyEncryptionKey } from "../../env.js";
+import { createApiKeySchema } from "../../domain/api-keys";
+import { userActor } from "../../services/audit";
+import { createApiKey, listApiKeys, revokeApiKey } from "../../services/api-keys";
+import { adminProcedure, createTRPCRouter } from "../trpc";
+
+export const apiKeysRouter = createTRPCRouter({
+  list: adminProcedure.query(({ ctx }) => listApiKeys(ctx.db)),
+  /** The key and its signing secret are in this response only. */
+  create: adminProcedure
+    .input(createApiKeySchema)
+    .mutation(({ ctx, input }) =>
+      createApiKey(
+        ctx.db,
+        { actor: userActor(ctx.user.id), ...input },
+        { now: ctx.clock.now(), encryptionKey: apiKeyEncryptionKey() },
+      ),
+    ),
+  revoke: adminProcedure
+    .input(z.object({ id: z.string().min(1) }))
+    .mutation(({ ctx, input }) => revokeApiKey(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now())),
+});

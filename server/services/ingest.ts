@@ -1,0 +1,116 @@
+// Metric ingestion from machine clients: the request's limits, the time range events may fall in, the
+// batch written through recordMetrics, then event-driven action when the batch makes an emergency.
+import { z } from "zod";
+import type { Db } from "../db";
+import type { ApiKeyDto } from "./api-keys";
+import { assertKeyMayUseTarget } from "./api-keys";
+import { AppError, type FieldIssues } from "../domain/errors";
+import { slugSchema } from "../domain/targets";
+import { recordMetrics } from "./metrics";
+import { actOnEmergency, type TargetAction } from "./target-actions";
+import { parseInput } from "./validation";
+
+export const MAX_EVENTS_PER_REQUEST = 10_000;
+export const MAX_WINDOWS_PER_REQUEST = 10_000;
+/** Clocks differ: events up to this far ahead of the server's clock are accepted. */
+export const MAX_FUTURE_SKEW_MS = 60_000;
+/** Issues listed per refused batch; the message counts them all. */
+const MAX_LISTED_ISSUES = 100;
+
+const envelopeSchema = z.object({
+  target: slugSchema,
+  events: z.array(z.unknown(), { error: "Events must be a list" }).optional(),
+  windows: z.array(z.unknown(), { error: "Windows must be a list" }).optional(),
+});
+
+export interface IngestResult {
+  target: string;
+  events: number;
+  windows: number;
+  buckets: number;
+  /** Set when the batch made an emergency-level breach and Rewind acted on it at once. */
+  action: TargetAction | null;
+}
+
+function epochMs(value: unknown): number | null {
+  if (typeof value === "number") return value;
+  if (typeof value === "string") {
+    const parsed = Date.parse(value);
+    return Number.isNaN(parsed) ? null : parsed;
+  }
+  return null;
+}
+
+/**
+ * Timestamps outside [now − retention, now + 1 min] would be pruned at once or judged before they happen.
+ * Checked on the raw items (malformed ones are left to the schema), so a batch is parsed once.
+ */
+function outOfRange(
+  items: readonly unknown[],
+  field: "ts" | "start",
+  list: "events" | "windows",
+  bounds: { oldest: number; latest: number; retentionDays: number },
+): FieldIssues {
+  const issues: FieldIssues = {};
+  items.forEach((item, i) => {
+    const ts = epochMs(typeof item === "object" && item !== null ? (item as Record<string, unknown>)[field] : null);
+    if (ts === null) return;
+    if (ts < bounds.oldest) issues[`${list}.${i}.${field}`] = `Older than the ${bounds.retentionDays}-day retention`;
+    else if (ts > bounds.latest) issues[`${list}.${i}.${field}`] = "More than 1 minute in the future";
+  });
+  return issues;
+}
+
+/** Validates and stores a batch for the target it names (404 unknown, 403 not allowed for the key). */
+export async function ingestMetrics(
+  db: Db,
+  input: { key: Pick<ApiKeyDto, "prefix" | "targetSlugs">; body: unknown },
+  options: { now: Date; bucketWidthMs: number; retentionMs: number },
+): Promise<IngestResult> {
+  const { now, bucketWidthMs, retentionMs } = options;
+  const body = input.body as { events?: unknown; windows?: unknown } | null;
+  for (const [list, max] of [
+    ["events", MAX_EVENTS_PER_REQUEST],
+    ["windows", MAX_WINDOWS_PER_REQUEST],
+  ] as const) {
+    const items = body?.[list];
+    if (Array.isArray(items) && items.length > max) {
+      throw new AppError(
+        "PAYLOAD_TOO_LARGE",
+        `At most ${max.toLocaleString("en-US")} ${list} per request; this one has ${items.length.toLocaleString("en-US")}: split it`,
+      );
+    }
+  }
+  const { target: slug, events = [], windows = [] } = parseInput(envelopeSchema, input.body);
+  assertKeyMayUseTarget(input.key, slug);
+  const target = await db.target.findUnique({
+    where: { slug },
+    select: { id: true, slug: true, monitoringEnabled: true },
+  });
+  if (!target) throw new AppError("NOT_FOUND", `No such target: ${slug}`);
+
+  const bounds = {
+    oldest: now.getTime() - retentionMs,
+    latest: now.getTime() + MAX_FUTURE_SKEW_MS,
+    retentionDays: retentionMs / 86_400_000,
+  };
+  const issues = { ...outOfRange(events, "ts", "events", bounds), ...outOfRange(windows, "start", "windows", bounds) };
+  const count = Object.keys(issues).length;
+  if (count > 0) {
+    const listed = Object.fromEntries(Object.entries(issues).slice(0, MAX_LISTED_ISSUES));
+    throw new AppError(
+      "VALIDATION",
+      `${count} item${count === 1 ? "" : "s"} outside the accepted time range (the last ${bounds.retentionDays} days up to 1 minute ahead): ` +
+        Object.entries(listed)
+          .slice(0, 5)
+          .map(([path, message]) => `${path}: ${message}`)
+          .join("; ") +
+        (count > 5 ? "; …" : ""),
+      { issues: listed },
+    );
+  }
+
+  const stored = await recordMetrics(db, { targetId: target.id, events, windows }, { bucketWidthMs, now });
+  const action = stored.events + stored.windows > 0 ? await actOnEmergency(db, target, { now, bucketWidthMs }) : null;
+  return { target: slug, ...stored, action };
+}
