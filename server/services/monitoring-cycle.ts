@@ -3,7 +3,6 @@
 // old metrics. Steps, pause semantics and idempotency: docs/ROLLBACKS.md ("The monitoring cycle").
 import { z } from "zod";
 import type { Db } from "../db";
-import type { DecisionKind } from "../domain/decision";
 import {
   countEvaluations,
   errorMessage,
@@ -12,15 +11,9 @@ import {
   type EvaluationOutcome,
 } from "./evaluation";
 import { pruneMetrics } from "./metrics";
-import { enqueueNotification } from "./notifications";
-import {
-  advanceDueRollbacks,
-  expireStaleApprovals,
-  startRollbackFromDecision,
-  verifyCompletedRollbacks,
-  type CycleError,
-} from "./rollbacks";
+import { advanceDueRollbacks, expireStaleApprovals, verifyCompletedRollbacks, type CycleError } from "./rollbacks";
 import { promoteBakedSnapshots } from "./snapshots";
+import { actOnDecision } from "./target-actions";
 import { getSystemState } from "./system";
 import { parseInput } from "./validation";
 
@@ -54,8 +47,6 @@ export interface MonitoringCycleSummary extends Omit<EvaluationCounts, "errors">
   errors: CycleError[];
   durationMs: number;
 }
-
-const ROLLBACK_KINDS: readonly DecisionKind[] = ["PROPOSE_ROLLBACK", "AUTO_ROLLBACK", "EMERGENCY_ROLLBACK"];
 
 /**
  * Runs one cycle at `now`. Each step, and each target or rollback within it, fails on its own: the error is
@@ -159,11 +150,7 @@ export async function runMonitoringCycle(
   return summary;
 }
 
-/**
- * Rollback decisions create a rollback (none when the target already has an active one). NOTIFY enqueues a
- * notification only when the verdict's status or severity differs from the previous verdict's: a target
- * violating for an hour, or a breach with nothing to roll back to, is announced once, not every cycle.
- */
+/** Acts on one target's decision (target-actions.ts) and counts what it did. */
 async function act(
   db: Db,
   outcome: Extract<EvaluationOutcome, { result: unknown }>,
@@ -172,34 +159,16 @@ async function act(
 ): Promise<void> {
   const { target, result } = outcome;
   const { verdict, decision, previous } = result;
-  if (ROLLBACK_KINDS.includes(decision.kind)) {
-    const started = await startRollbackFromDecision(
-      db,
-      { target, decision, verdict, policy: result.policy, policyVersion: result.policyVersion },
-      now,
-    );
-    if (!started.created) return;
-    if (started.status === "PENDING_APPROVAL") actions.proposed += 1;
-    if (started.status === "APPROVED") actions.automatic += 1;
-    if (started.status === "IN_PROGRESS") actions.emergency += 1;
-    return;
-  }
-  if (decision.kind !== "NOTIFY") return;
-  const severity = verdict.status === "BREACH" ? verdict.severity : null;
-  if (previous && previous.status === verdict.status && previous.severity === severity) return;
-  await enqueueNotification(
+  const { rollback, notified } = await actOnDecision(
     db,
-    {
-      event: `verdict.${verdict.status.toLowerCase()}`,
-      severity: severity === "EMERGENCY" ? "EMERGENCY" : decision.escalate ? "CRITICAL" : "WARNING",
-      title: `${verdict.status === "BREACH" ? "SLO breach" : "SLO violation"} on ${target.slug}`,
-      body: decision.explanation,
-      targetId: target.id,
-      payload: { status: verdict.status, severity, reasons: decision.reasons, escalate: decision.escalate },
-    },
+    { target, decision, verdict, policy: result.policy, policyVersion: result.policyVersion, previous },
     now,
   );
-  actions.notified += 1;
+  if (notified) actions.notified += 1;
+  if (!rollback?.created) return;
+  if (rollback.status === "PENDING_APPROVAL") actions.proposed += 1;
+  if (rollback.status === "APPROVED") actions.automatic += 1;
+  if (rollback.status === "IN_PROGRESS") actions.emergency += 1;
 }
 
 /** This server instance's last cycle, for the dashboard; null until one ran here. */

@@ -36,8 +36,13 @@ function summarize(verdict: Verdict, decision: Decision, rollback: TargetAction[
   };
 }
 
-/** Starts the rollback a decision asks for, or notifies when the verdict differs from the previous one. */
-async function act(
+/**
+ * What the cycle and the event-driven paths do with a decision. Rollback decisions create a rollback (none
+ * when the target already has an active one). NOTIFY enqueues a notification only when the verdict's
+ * status or severity differs from the previous verdict's: a target violating for an hour, or a breach with
+ * nothing to roll back to, is announced once, not every cycle.
+ */
+export async function actOnDecision(
   db: Db,
   input: {
     target: TargetRef;
@@ -48,28 +53,37 @@ async function act(
     previous: { status: string; severity: string | null } | null;
   },
   now: Date,
-): Promise<TargetAction> {
+): Promise<{ rollback: Awaited<ReturnType<typeof startRollbackFromDecision>> | null; notified: boolean }> {
   const { target, verdict, decision, previous } = input;
   if (ROLLBACK_KINDS.includes(decision.kind)) {
-    const started = await startRollbackFromDecision(db, input, now);
-    return summarize(verdict, decision, { id: started.rollbackId, status: started.status, created: started.created });
+    return { rollback: await startRollbackFromDecision(db, input, now), notified: false };
   }
   const severity = verdict.status === "BREACH" ? verdict.severity : null;
-  if (decision.kind === "NOTIFY" && !(previous?.status === verdict.status && previous.severity === severity)) {
-    await enqueueNotification(
-      db,
-      {
-        event: `verdict.${verdict.status.toLowerCase()}`,
-        severity: severity === "EMERGENCY" ? "EMERGENCY" : decision.escalate ? "CRITICAL" : "WARNING",
-        title: `${verdict.status === "BREACH" ? "SLO breach" : "SLO violation"} on ${target.slug}`,
-        body: decision.explanation,
-        targetId: target.id,
-        payload: { status: verdict.status, severity, reasons: decision.reasons, escalate: decision.escalate },
-      },
-      now,
-    );
+  if (decision.kind !== "NOTIFY" || (previous?.status === verdict.status && previous.severity === severity)) {
+    return { rollback: null, notified: false };
   }
-  return summarize(verdict, decision, null);
+  await enqueueNotification(
+    db,
+    {
+      event: `verdict.${verdict.status.toLowerCase()}`,
+      severity: severity === "EMERGENCY" ? "EMERGENCY" : decision.escalate ? "CRITICAL" : "WARNING",
+      title: `${verdict.status === "BREACH" ? "SLO breach" : "SLO violation"} on ${target.slug}`,
+      body: decision.explanation,
+      targetId: target.id,
+      payload: { status: verdict.status, severity, reasons: decision.reasons, escalate: decision.escalate },
+    },
+    now,
+  );
+  return { rollback: null, notified: true };
+}
+
+async function act(db: Db, input: Parameters<typeof actOnDecision>[1], now: Date): Promise<TargetAction> {
+  const { rollback } = await actOnDecision(db, input, now);
+  return summarize(
+    input.verdict,
+    input.decision,
+    rollback && { id: rollback.rollbackId, status: rollback.status, created: rollback.created },
+  );
 }
 
 function latestVerdict(db: Db, targetId: string, now: Date) {

@@ -244,10 +244,12 @@ describe("GET /api/v1/targets/{slug}/config", () => {
 
   it("refuses a corrupted snapshot rather than serving it", async () => {
     const slug = await newTarget();
+    // A body no other test sends: the same key signing identical bodies in one second is a replay.
     const published = await api("POST", `/api/v1/targets/${slug}/snapshots`, {
       key: publisher,
-      body: { config: { model: "a" } },
+      body: { config: { model: "a", slug } },
     });
+    expect(published.status).toBe(201);
     await db.configSnapshot.update({ where: { id: published.body.id }, data: { config: { model: "tampered" } } });
     const response = await api("GET", `/api/v1/targets/${slug}/config`, { key: reader });
     expect(response.status).toBe(409);
