@@ -111,6 +111,8 @@ export interface TargetEvaluationResult extends TargetEvaluation {
    * `now` recorded it and acts on it, so this run must not act again.
    */
   recorded: boolean;
+  /** Whether this evaluation also prunes the target's verdict history (isFirstInPrunePeriod). */
+  pruneHistory: boolean;
 }
 
 export type EvaluationOutcome =
@@ -174,7 +176,7 @@ async function evaluateTargets(
           where: { targetId: target.id, evaluatedAt: { lt: now } },
           orderBy: { evaluatedAt: "desc" },
           take: recentVerdictLimit(policy),
-          select: { status: true, severity: true },
+          select: { status: true, severity: true, evaluatedAt: true },
         });
         const verdict = evaluate({
           window: mergeWindow(series.get(target.id) ?? [], {
@@ -198,7 +200,8 @@ async function evaluateTargets(
             decision,
             policy,
             policyVersion: version,
-            previous: recent[0] ?? null,
+            previous: recent[0] ? { status: recent[0].status, severity: recent[0].severity } : null,
+            pruneHistory: isFirstInPrunePeriod(recent[0]?.evaluatedAt ?? null, now),
             recorded: false,
           },
         };
@@ -220,7 +223,7 @@ async function evaluateTargets(
     evaluated.map(async (outcome): Promise<EvaluationOutcome> => {
       if ("error" in outcome || !recorded.has(outcome.target.id)) return outcome;
       try {
-        await pruneVerdicts(db, outcome.target.id);
+        if (outcome.result.pruneHistory) await pruneVerdicts(db, outcome.target.id);
         return { target: outcome.target, result: { ...outcome.result, recorded: true } };
       } catch (error) {
         return { target: outcome.target, error };
@@ -282,6 +285,20 @@ async function recordVerdicts(
 const LOCK_SLICE = 500;
 
 /** Keeps the newest VERDICT_HISTORY_LIMIT verdicts of a target. */
+/**
+ * History is pruned once per target per period, on its first evaluation in the period, not on every
+ * cycle: finding the 1,000th newest verdict walks a thousand index entries per target, which at every
+ * 10 s cycle would cost more than the evaluation itself. The bound is then about 1,000 plus one period
+ * of verdicts. Stateless, so any cadence (scheduler, cron, several instances) prunes every target.
+ */
+const PRUNE_PERIOD_MS = 5 * 60_000;
+
+function isFirstInPrunePeriod(previousAt: Date | null, now: Date): boolean {
+  return (
+    !previousAt || Math.floor(previousAt.getTime() / PRUNE_PERIOD_MS) !== Math.floor(now.getTime() / PRUNE_PERIOD_MS)
+  );
+}
+
 async function pruneVerdicts(db: Db, targetId: string): Promise<void> {
   const oldestDropped = await db.verdictRecord.findFirst({
     where: { targetId },

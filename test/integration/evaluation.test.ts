@@ -146,6 +146,14 @@ describe("runEvaluationPass", () => {
     expect(kept[0]?.evaluatedAt).toEqual(new Date(T - (VERDICT_HISTORY_LIMIT - 1) * BUCKET_MS));
     expect(kept.at(-1)?.evaluatedAt).toEqual(new Date(T + MINUTE));
     expect(await db.metricBucket.count({ where: { targetId: target.id } })).toBe(1);
+
+    // Within the same 5-minute period the history is not walked again: it may exceed the limit by one
+    // period's verdicts until the next period's first evaluation prunes it.
+    const options = { bucketWidthMs: BUCKET_MS, retentionMs: YEAR };
+    await runEvaluationPass(db, { ...options, now: new Date(T + MINUTE + BUCKET_MS) });
+    expect(await db.verdictRecord.count({ where: { targetId: target.id } })).toBe(VERDICT_HISTORY_LIMIT + 1);
+    await runEvaluationPass(db, { ...options, now: new Date(T + 5 * MINUTE) });
+    expect(await db.verdictRecord.count({ where: { targetId: target.id } })).toBe(VERDICT_HISTORY_LIMIT);
   });
 
   it("runs for operators through the router, not for viewers", async () => {
