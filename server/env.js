@@ -37,6 +37,16 @@ const schema = z.object({
       message: "expected 32 random bytes as 64 hex digits or base64 (generate one with: openssl rand -base64 32)",
     })
     .optional(),
+  // Bearer token of GET/POST /api/cron/monitor; without it the cron route answers 503.
+  CRON_SECRET: z.string().min(16, { message: "expected at least 16 characters" }).optional(),
+  MONITOR_INTERVAL_SECONDS: z.coerce
+    .number({ message: "expected a number of seconds" })
+    .int({ message: "expected a whole number of seconds" })
+    .min(1, { message: "expected at least 1 second" })
+    .max(3600, { message: "expected at most 3600 seconds" })
+    .default(10),
+  // "off" when an external cron drives the cycle through /api/cron/monitor.
+  MONITOR_SCHEDULER: z.enum(["on", "off"], { message: 'expected "on" or "off"' }).default("on"),
   APP_URL: z.url({ message: "expected an absolute URL such as https://rewind.example.com" }).optional(),
   PORT: z.coerce
     .number({ message: "expected a port number" })

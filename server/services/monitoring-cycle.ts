@@ -146,7 +146,6 @@ export async function runMonitoringCycle(
     summary.prunedBuckets = await pruneMetrics(db, { before: new Date(now.getTime() - retentionMs) });
   });
   summary.durationMs = Math.round(performance.now() - startedAt);
-  lastCycle = summary;
   return summary;
 }
 
@@ -169,11 +168,4 @@ async function act(
   if (rollback.status === "PENDING_APPROVAL") actions.proposed += 1;
   if (rollback.status === "APPROVED") actions.automatic += 1;
   if (rollback.status === "IN_PROGRESS") actions.emergency += 1;
-}
-
-/** This server instance's last cycle, for the dashboard; null until one ran here. */
-let lastCycle: MonitoringCycleSummary | null = null;
-
-export function lastCycleSummary(): MonitoringCycleSummary | null {
-  return lastCycle;
 }

@@ -16,6 +16,8 @@ declare module "vitest" {
     baseUrl: string;
     /** API_KEY_ENCRYPTION_KEY of the server, so tests can create keys it can read. */
     apiKeyEncryptionKey: string;
+    /** CRON_SECRET of the server, for the cron route's tests. */
+    cronSecret: string;
   }
 }
 
@@ -40,6 +42,7 @@ export default async function setup(project: TestProject) {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const apiKeyEncryptionKey = randomBytes(32).toString("base64");
+  const cronSecret = randomBytes(32).toString("base64url");
   const server = spawn(
     path.join(root, "node_modules", ".bin", "next"),
     ["start", "-p", String(port), "-H", "127.0.0.1"],
@@ -54,7 +57,7 @@ export default async function setup(project: TestProject) {
         NEXTAUTH_URL: baseUrl,
         APP_URL: baseUrl,
         API_KEY_ENCRYPTION_KEY: apiKeyEncryptionKey,
-        CRON_SECRET: randomBytes(32).toString("base64url"),
+        CRON_SECRET: cronSecret,
         // Nothing but the tests' requests may act: no built-in cycle between them.
         MONITOR_SCHEDULER: "off",
         METRIC_BUCKET_SECONDS: "10",
@@ -94,6 +97,7 @@ export default async function setup(project: TestProject) {
   project.provide("databaseUrl", database.url);
   project.provide("baseUrl", baseUrl);
   project.provide("apiKeyEncryptionKey", apiKeyEncryptionKey);
+  project.provide("cronSecret", cronSecret);
   return async () => {
     // The server's own log is shown only when something went wrong on its side.
     const log = output.join("");

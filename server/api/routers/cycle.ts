@@ -1,10 +1,16 @@
-import { lastCycleSummary, runMonitoringCycle } from "../../services/monitoring-cycle";
+import { CYCLE_LEASE, recentCycleRuns, runCycleUnderLease } from "../../services/cycle-runner";
+import { currentLease } from "../../services/lease";
 import { metricSettings } from "../../settings";
 import { createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 
 export const cycleRouter = createTRPCRouter({
-  /** Runs one monitoring cycle now; the cron route and the scheduler run it on a schedule. */
-  run: operatorProcedure.mutation(({ ctx }) => runMonitoringCycle(ctx.db, { now: ctx.clock.now(), ...metricSettings })),
-  /** The last cycle this server instance ran, or null. */
-  status: protectedProcedure.query(() => lastCycleSummary()),
+  /** Runs one monitoring cycle now, under the same lease as the cron route and the scheduler. */
+  run: operatorProcedure.mutation(({ ctx }) =>
+    runCycleUnderLease(ctx.db, { trigger: "manual", now: () => ctx.clock.now(), ...metricSettings }),
+  ),
+  /** The last cycles (any instance) and who holds the lease. */
+  status: protectedProcedure.query(async ({ ctx }) => ({
+    runs: await recentCycleRuns(ctx.db),
+    lease: await currentLease(ctx.db, CYCLE_LEASE),
+  })),
 });

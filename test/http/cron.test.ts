@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import { testDb } from "./helpers";
+
+const db = testDb();
+const baseUrl = inject("baseUrl");
+
+function cron(method: "GET" | "POST", token?: string) {
+  return fetch(`${baseUrl}/api/cron/monitor`, {
+    method,
+    headers: token === undefined ? {} : { Authorization: `Bearer ${token}` },
+  });
+}
+
+describe("/api/cron/monitor", () => {
+  it("refuses a missing or wrong secret with 401 and runs nothing", async () => {
+    const before = await db.cycleRun.count();
+    for (const response of [
+      await cron("POST"),
+      await cron("GET", "wrong"),
+      await cron("POST", `${inject("cronSecret")}x`),
+    ]) {
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("UNAUTHORIZED");
+    }
+    expect(await db.cycleRun.count()).toBe(before);
+  });
+
+  it("runs one cycle for 10 concurrent calls; the others say a cycle is running", async () => {
+    // Cycles start at least a second apart: wait out any earlier test's spacing.
+    await db.lease.deleteMany({});
+    const before = await db.cycleRun.count();
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => cron(i % 2 === 0 ? "POST" : "GET", inject("cronSecret"))),
+    );
+    const statuses = responses.map((response) => response.status).sort();
+    expect(statuses).toEqual([200, ...Array<number>(9).fill(409)]);
+    const bodies = (await Promise.all(responses.map((response) => response.json()))) as { status: string }[];
+    expect(bodies.filter((body) => body.status === "ran")).toHaveLength(1);
+    expect(bodies.filter((body) => body.status === "busy")).toHaveLength(9);
+    expect(await db.cycleRun.count()).toBe(before + 1);
+    expect(await db.cycleRun.findFirst({ orderBy: { startedAt: "desc" } })).toMatchObject({ trigger: "cron" });
+  });
+});
