@@ -45,6 +45,8 @@ const schema = z.object({
     .min(1, { message: "expected at least 1 second" })
     .max(3600, { message: "expected at most 3600 seconds" })
     .default(10),
+  // Optional bearer token that Prometheus must send to scrape GET /api/metrics.
+  METRICS_TOKEN: z.string().min(16, { message: "expected at least 16 characters" }).optional(),
   // "off" when an external cron drives the cycle through /api/cron/monitor.
   MONITOR_SCHEDULER: z.enum(["on", "off"], { message: 'expected "on" or "off"' }).default("on"),
   APP_URL: z.url({ message: "expected an absolute URL such as https://rewind.example.com" }).optional(),

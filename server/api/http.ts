@@ -1,6 +1,7 @@
 // The machine API's HTTP layer: the one AppError → status mapping and JSON error body, and `machineRoute`,
 // which every /api/v1 handler goes through: API key, per-key rate limit, body limit, signature, JSON,
 // Idempotency-Key. Handlers stay thin: they call a service and say which status to answer with.
+import { timingSafeEqual } from "node:crypto";
 import { apiKeyEncryptionKey } from "../env.js";
 import { getDb, type Db } from "../db";
 import { canonicalJson, sha256Hex } from "../domain/canonical-json";
@@ -66,6 +67,13 @@ export function errorResponse(error: unknown, now: Date, context = ""): Response
 export function bearerToken(request: Request): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
   return match?.[1] ?? null;
+}
+
+/** Whether the request's bearer token is `secret`, compared in constant time (no hint of a near guess). */
+export function bearerMatches(request: Request, secret: string): boolean {
+  const given = Buffer.from(bearerToken(request) ?? "");
+  const expected = Buffer.from(secret);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 function tooLarge(): AppError {

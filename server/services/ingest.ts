@@ -7,6 +7,7 @@ import { assertKeyMayUseTarget } from "./api-keys";
 import { AppError, type FieldIssues } from "../domain/errors";
 import { slugSchema } from "../domain/targets";
 import { recordMetrics } from "./metrics";
+import { countIngested } from "./own-metrics";
 import { actOnEmergency, type TargetAction } from "./target-actions";
 import { parseInput } from "./validation";
 
@@ -111,6 +112,7 @@ export async function ingestMetrics(
   }
 
   const stored = await recordMetrics(db, { targetId: target.id, events, windows }, { bucketWidthMs, now });
+  countIngested(stored);
   const action = stored.events + stored.windows > 0 ? await actOnEmergency(db, target, { now, bucketWidthMs }) : null;
   return { target: slug, ...stored, action };
 }

@@ -42,3 +42,23 @@ describe("/api/cron/monitor", () => {
     expect(await db.cycleRun.findFirst({ orderBy: { startedAt: "desc" } })).toMatchObject({ trigger: "cron" });
   });
 });
+
+describe("/api/metrics", () => {
+  it("refuses a scrape without the token and serves the Prometheus text format with it", async () => {
+    expect((await fetch(`${baseUrl}/api/metrics`)).status).toBe(401);
+    const response = await fetch(`${baseUrl}/api/metrics`, {
+      headers: { Authorization: `Bearer ${inject("metricsToken")}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    const runs = await db.cycleRun.count({ where: { trigger: "cron" } });
+    expect(text).toContain("# TYPE rewind_cycle_duration_seconds gauge");
+    expect(text).toContain(`rewind_cycle_runs_total{trigger="cron"} ${runs}`);
+    expect(text).toMatch(/^rewind_ingested_events_total \d+$/m);
+    expect(text).toMatch(
+      /^rewind_outbox_notifications\{status="PENDING"\} \d+$|# TYPE rewind_outbox_notifications gauge/m,
+    );
+    expect(text).toMatch(/^rewind_cycle_lease_held(\{holder="[^"]+"\} 1| 0)$/m);
+  });
+});

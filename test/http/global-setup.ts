@@ -18,6 +18,8 @@ declare module "vitest" {
     apiKeyEncryptionKey: string;
     /** CRON_SECRET of the server, for the cron route's tests. */
     cronSecret: string;
+    /** METRICS_TOKEN of the server, for GET /api/metrics. */
+    metricsToken: string;
   }
 }
 
@@ -43,6 +45,7 @@ export default async function setup(project: TestProject) {
   const baseUrl = `http://127.0.0.1:${port}`;
   const apiKeyEncryptionKey = randomBytes(32).toString("base64");
   const cronSecret = randomBytes(32).toString("base64url");
+  const metricsToken = randomBytes(24).toString("base64url");
   const server = spawn(
     path.join(root, "node_modules", ".bin", "next"),
     ["start", "-p", String(port), "-H", "127.0.0.1"],
@@ -58,6 +61,7 @@ export default async function setup(project: TestProject) {
         APP_URL: baseUrl,
         API_KEY_ENCRYPTION_KEY: apiKeyEncryptionKey,
         CRON_SECRET: cronSecret,
+        METRICS_TOKEN: metricsToken,
         // Nothing but the tests' requests may act: no built-in cycle between them.
         MONITOR_SCHEDULER: "off",
         METRIC_BUCKET_SECONDS: "10",
@@ -98,6 +102,7 @@ export default async function setup(project: TestProject) {
   project.provide("baseUrl", baseUrl);
   project.provide("apiKeyEncryptionKey", apiKeyEncryptionKey);
   project.provide("cronSecret", cronSecret);
+  project.provide("metricsToken", metricsToken);
   return async () => {
     // The server's own log is shown only when something went wrong on its side.
     const log = output.join("");

@@ -1,7 +1,6 @@
 // GET/POST /api/cron/monitor with `Authorization: Bearer $CRON_SECRET`: runs one monitoring cycle under
 // the database lease and answers its summary, or 409 when another cycle is running. docs/API.md
-import { timingSafeEqual } from "node:crypto";
-import { bearerToken, errorResponse } from "@/server/api/http";
+import { bearerMatches, errorResponse } from "@/server/api/http";
 import { getDb } from "@/server/db";
 import { AppError } from "@/server/domain/errors";
 import { env } from "@/server/env.js";
@@ -9,13 +8,6 @@ import { runCycleUnderLease } from "@/server/services/cycle-runner";
 import { metricSettings } from "@/server/settings";
 
 export const dynamic = "force-dynamic";
-
-function authorized(request: Request, secret: string): boolean {
-  const given = Buffer.from(bearerToken(request) ?? "");
-  const expected = Buffer.from(secret);
-  // Constant time: the comparison must not reveal how much of a guess was right.
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
 
 async function handle(request: Request): Promise<Response> {
   const now = new Date();
@@ -25,7 +17,7 @@ async function handle(request: Request): Promise<Response> {
       { status: 503 },
     );
   }
-  if (!authorized(request, env.CRON_SECRET)) {
+  if (!bearerMatches(request, env.CRON_SECRET)) {
     return errorResponse(new AppError("UNAUTHORIZED", "Missing or wrong cron secret"), now);
   }
   try {
