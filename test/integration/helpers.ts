@@ -1,7 +1,8 @@
 // Shared setup for integration tests: the run's real database, users with unique emails, and
 // tRPC callers acting as a given user.
+import { TRPCError } from "@trpc/server";
 import { randomBytes } from "node:crypto";
-import { afterAll, inject } from "vitest";
+import { afterAll, expect, inject } from "vitest";
 import { createCaller } from "@/server/api/root";
 import { createContext, type Clock } from "@/server/api/trpc";
 import { createDb, type Db } from "@/server/db";
@@ -78,4 +79,14 @@ export function traffic(
     ...(provider && { provider }),
     ...(model && { model }),
   }));
+}
+
+/** The TRPCError a call fails with; fails the test when the call succeeds or throws something else. */
+export async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
+  const error = await promise.then(
+    () => null,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(TRPCError);
+  return error as TRPCError;
 }

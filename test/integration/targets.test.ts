@@ -1,17 +1,7 @@
-import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
-import { callerFor, makeUser, testDb, uniqueSlug } from "./helpers";
+import { callerFor, makeUser, rejection, testDb, uniqueSlug } from "./helpers";
 
 const db = testDb();
-
-async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
-  const error = await promise.then(
-    () => null,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(TRPCError);
-  return error as TRPCError;
-}
 
 describe("targets router", () => {
   it("refuses unauthenticated callers and lets viewers read but not create", async () => {

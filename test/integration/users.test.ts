@@ -1,19 +1,9 @@
-import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import { MAX_LOGIN_FAILURES } from "@/server/domain/login-throttle";
 import { authenticate, resetPassword } from "@/server/services/users";
-import { callerFor, makeUser, testDb, testPassword, uniqueEmail } from "./helpers";
+import { callerFor, makeUser, rejection, testDb, testPassword, uniqueEmail } from "./helpers";
 
 const db = testDb();
-
-async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
-  const error = await promise.then(
-    () => null,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(TRPCError);
-  return error as TRPCError;
-}
 
 describe("users router", () => {
   it("refuses an unauthenticated caller with UNAUTHORIZED", async () => {
