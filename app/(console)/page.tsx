@@ -4,9 +4,10 @@ export default function OverviewPage() {
   return (
     <>
       <PageHeader title="Overview" description="Every monitored target, worst first." />
-      <EmptyState title="No targets are monitored yet">
-        Targets, their live metrics and verdicts arrive with the evaluation engine, which this version of Rewind does
-        not include yet. Nothing here is hidden: there is simply nothing to show.
+      <EmptyState title="The overview is not built yet">
+        Rewind already monitors targets: the built-in scheduler evaluates every monitored target every 10 s, and
+        rollbacks, approvals and the audit history work through the API (docs/API.md) and tRPC. This page does not show
+        them yet; it shows no data rather than made-up data.
       </EmptyState>
     </>
   );

@@ -7,8 +7,9 @@ export default function ApprovalsPage() {
   return (
     <>
       <PageHeader title="Approvals" description="Rollbacks waiting for an approver." />
-      <EmptyState title="Nothing is waiting for approval">
-        Rollback proposals come from the monitoring cycle, which is not part of this version yet.
+      <EmptyState title="The approvals queue is not built yet">
+        Rollback proposals are created by the monitoring cycle and can be approved through tRPC (rollbacks.approve);
+        this page does not list them yet.
       </EmptyState>
     </>
   );

@@ -7,8 +7,9 @@ export default function AuditPage() {
   return (
     <>
       <PageHeader title="Audit" description="The tamper-evident history of every change." />
-      <EmptyState title="No audit events yet">
-        The hash-chained audit history arrives with the rollback lifecycle; this version does not record one yet.
+      <EmptyState title="The audit log page is not built yet">
+        Every change is already recorded in the hash-chained audit history, readable and verifiable through tRPC
+        (audit.list, audit.verify); this page does not show it yet.
       </EmptyState>
     </>
   );

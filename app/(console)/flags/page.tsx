@@ -7,8 +7,8 @@ export default function FlagsPage() {
   return (
     <>
       <PageHeader title="Feature flags" description="Switches the orchestrator reads, and the kill switches." />
-      <EmptyState title="No feature flags yet">
-        Feature flags and the emergency stop are not part of this version yet.
+      <EmptyState title="The feature flags page is not built yet">
+        Feature flags and the emergency stop work through tRPC (flags, system); this page does not show them yet.
       </EmptyState>
     </>
   );

@@ -7,8 +7,9 @@ export default function PoliciesPage() {
   return (
     <>
       <PageHeader title="Policies" description="SLO thresholds and rollback rules per target." />
-      <EmptyState title="No policies yet">
-        Policies belong to targets, which arrive with the evaluation engine. This version cannot create them yet.
+      <EmptyState title="The policy editor is not built yet">
+        Policies are versioned per target and can be set with <code>{"PUT /api/v1/targets/{slug}/policy"}</code>{" "}
+        (docs/API.md); this page does not edit them yet.
       </EmptyState>
     </>
   );

@@ -7,8 +7,8 @@ export default function RollbacksPage() {
   return (
     <>
       <PageHeader title="Rollbacks" description="Every rollback, with who did what and why." />
-      <EmptyState title="No rollbacks yet">
-        Rollbacks are recorded here once the rollback lifecycle is in place; this version does not perform any.
+      <EmptyState title="The rollback history is not built yet">
+        Rollbacks are recorded and can be listed through tRPC (rollbacks.list); this page does not show them yet.
       </EmptyState>
     </>
   );

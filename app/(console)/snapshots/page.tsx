@@ -7,8 +7,9 @@ export default function SnapshotsPage() {
   return (
     <>
       <PageHeader title="Snapshots" description="Versioned configurations and their known-good marks." />
-      <EmptyState title="No snapshots yet">
-        The orchestrator publishes configuration snapshots through the API, which this version does not offer yet.
+      <EmptyState title="The snapshots page is not built yet">
+        The orchestrator publishes snapshots with <code>{"POST /api/v1/targets/{slug}/snapshots"}</code> (docs/API.md);
+        this page does not list them yet.
       </EmptyState>
     </>
   );
