@@ -49,6 +49,8 @@ const schema = z.object({
   METRICS_TOKEN: z.string().min(16, { message: "expected at least 16 characters" }).optional(),
   // "off" when an external cron drives the cycle through /api/cron/monitor.
   MONITOR_SCHEDULER: z.enum(["on", "off"], { message: 'expected "on" or "off"' }).default("on"),
+  // Slack incoming webhook for notifications; a URL saved in Settings takes precedence.
+  SLACK_WEBHOOK_URL: z.url({ message: "expected a Slack incoming webhook URL (https://hooks.slack.com/…)" }).optional(),
   APP_URL: z.url({ message: "expected an absolute URL such as https://rewind.example.com" }).optional(),
   PORT: z.coerce
     .number({ message: "expected a port number" })

@@ -1,5 +1,6 @@
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 import { apiKeysRouter } from "./routers/api-keys";
+import { notificationsRouter } from "./routers/notifications";
 import { cycleRouter } from "./routers/cycle";
 import { auditRouter } from "./routers/audit";
 import { evaluationRouter } from "./routers/evaluation";
@@ -25,6 +26,7 @@ export const appRouter = createTRPCRouter({
   system: systemRouter,
   audit: auditRouter,
   apiKeys: apiKeysRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

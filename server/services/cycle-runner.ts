@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import type { Db } from "../db";
 import { acquireLease, currentLease, holdLeaseUntil } from "./lease";
 import { runMonitoringCycle, type MonitoringCycleSummary } from "./monitoring-cycle";
+import { deliverNotifications } from "./notifier";
 
 export const CYCLE_LEASE = "monitoring-cycle";
 /** A holder that died mid-cycle blocks the next ones for at most this long. */
@@ -55,6 +56,10 @@ export async function runCycleUnderLease(
       },
       select: { id: true },
     });
+    // Delivery never fails the cycle: what it could not send waits in the outbox for the next one.
+    await deliverNotifications(db, { now: options.now() }).catch((error: unknown) =>
+      console.error("[notifier] delivery failed:", error),
+    );
     return { status: "ran", summary };
   } finally {
     const finished = options.now().getTime();

@@ -69,6 +69,11 @@ const matrix: Entry[] = [
   { path: "apiKeys.list", minimumRole: "ADMIN" },
   { path: "apiKeys.create", minimumRole: "ADMIN", input: {} },
   { path: "apiKeys.revoke", minimumRole: "ADMIN", input: { id: "missing" } },
+  { path: "notifications.settings", minimumRole: "ADMIN" },
+  { path: "notifications.deadLetters", minimumRole: "ADMIN" },
+  { path: "notifications.retry", minimumRole: "ADMIN", input: { id: "missing" } },
+  { path: "notifications.setSlackWebhook", minimumRole: "ADMIN", input: { url: "not a url" } },
+  { path: "notifications.sendTest", minimumRole: "ADMIN" },
 ];
 
 type Caller = Awaited<ReturnType<typeof callerFor>>;
