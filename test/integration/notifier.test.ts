@@ -58,8 +58,8 @@ async function enqueue(title: string, createdAt = T) {
 
 describe("notification delivery", () => {
   beforeEach(async () => {
-    // The outbox is shared with other tests' notifications: start from an empty queue.
-    await db.notification.updateMany({ where: { status: "PENDING" }, data: { status: "DELIVERED" } });
+    // The outbox is shared with other tests' notifications: start with no queue and no dead letters.
+    await db.notification.updateMany({ where: { status: { in: ["PENDING", "DEAD"] } }, data: { status: "DELIVERED" } });
   });
   afterEach(async () => {
     await db.setting.deleteMany({ where: { key: "slack.webhookUrl" } });
