@@ -1,5 +1,5 @@
-// A fresh database for one test run: a temporary SQLite file by default, or a new PostgreSQL database on
-// TEST_POSTGRES_URL's server when TEST_DATABASE=postgresql. Migrated; `drop` deletes it.
+// A fresh database for one test or benchmark run: a temporary SQLite file, or a new PostgreSQL database
+// on a server. By default TEST_DATABASE and TEST_POSTGRES_URL choose. Migrated; `drop` deletes it.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,9 +7,13 @@ import path from "node:path";
 import pg from "pg";
 import { migrateDeploy } from "../scripts/lib/setup";
 
-export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (process.env.TEST_DATABASE === "postgresql") {
-    const serverUrl = process.env.TEST_POSTGRES_URL;
+export async function createTestDatabase(
+  options: { postgresServerUrl?: string } = process.env.TEST_DATABASE === "postgresql"
+    ? { postgresServerUrl: process.env.TEST_POSTGRES_URL ?? "" }
+    : {},
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (options.postgresServerUrl !== undefined) {
+    const serverUrl = options.postgresServerUrl;
     if (!serverUrl) throw new Error("TEST_DATABASE=postgresql needs TEST_POSTGRES_URL");
     const name = `rewind_test_${Date.now()}_${randomBytes(3).toString("hex")}`;
     const admin = new pg.Client({ connectionString: serverUrl });
