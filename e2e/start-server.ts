@@ -5,14 +5,14 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { migrateDeploy, root } from "../scripts/lib/setup";
+import { buildDir, migrateDeploy, root } from "../scripts/lib/setup";
 import { ADMIN } from "./fixtures";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseUrl = `http://127.0.0.1:${port}`;
 
-if (!existsSync(path.join(root, ".next", "BUILD_ID"))) {
-  console.error("e2e: no production build in .next: run npm run build first");
+if (!existsSync(path.join(buildDir, "BUILD_ID"))) {
+  console.error(`e2e: no production build in ${buildDir}: run npm run build first`);
   process.exit(1);
 }
 

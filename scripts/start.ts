@@ -7,6 +7,7 @@ import path from "node:path";
 import { describeDatabase, providerOf } from "../server/db/url";
 import {
   bootstrapFirstAdmin,
+  buildDir,
   ensureApiKeyEncryptionKey,
   ensureAuthSecret,
   generateClients,
@@ -28,7 +29,7 @@ const buildInputs = [
   "tsconfig.json",
   "package-lock.json",
 ];
-const stampFile = path.join(root, ".next", "rewind-source-hash");
+const stampFile = path.join(buildDir, "rewind-source-hash");
 
 function step(message: string) {
   console.log(`• ${message}`);
@@ -53,7 +54,7 @@ function sourceHash(): string {
 function buildIfStale(): void {
   const current = sourceHash();
   const built =
-    existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(stampFile) ? readFileSync(stampFile, "utf8") : null;
+    existsSync(path.join(buildDir, "BUILD_ID")) && existsSync(stampFile) ? readFileSync(stampFile, "utf8") : null;
   if (built === current) return step("Build is up to date");
   step(
     built

@@ -7,6 +7,8 @@ import path from "node:path";
 import { providerOf, sqliteFilePath, type DatabaseProvider } from "../../server/db/url";
 
 export const root = path.resolve(import.meta.dirname, "../..");
+/** Where `next build` writes; next.config.js reads the same variable. */
+export const buildDir = path.join(root, process.env.NEXT_DIST_DIR || ".next");
 const prismaBin = path.join(root, "node_modules", ".bin", "prisma");
 
 /** Loads .env (if any) without overriding variables already set, and fills in defaults. */

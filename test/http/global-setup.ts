@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { root } from "../../scripts/lib/setup";
+import { buildDir, root } from "../../scripts/lib/setup";
 import { createTestDatabase } from "../test-database";
 
 declare module "vitest" {
@@ -37,8 +37,8 @@ function freePort(): Promise<number> {
 }
 
 export default async function setup(project: TestProject) {
-  if (!existsSync(path.join(root, ".next", "BUILD_ID"))) {
-    throw new Error("http tests need a production build in .next: run `npm run build` first");
+  if (!existsSync(path.join(buildDir, "BUILD_ID"))) {
+    throw new Error(`http tests need a production build in ${buildDir}: run \`npm run build\` first`);
   }
   const database = await createTestDatabase();
   const port = await freePort();
