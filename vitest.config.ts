@@ -27,6 +27,19 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: "components",
+          // React components and hooks in jsdom, talking to the real routers on a real database.
+          include: ["test/components/**/*.test.tsx"],
+          environment: "jsdom",
+          globalSetup: ["test/integration/global-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: "http",
           include: ["test/http/**/*.test.ts"],
           environment: "node",

@@ -58,3 +58,89 @@ export function Alert({ children }: { children: ReactNode }) {
     </div>
   );
 }
+
+export function Card({ children, className = "" }: { children: ReactNode; className?: string }) {
+  return (
+    <section className={`rounded-lg border border-slate-200 bg-white p-4 shadow-sm ${className}`}>{children}</section>
+  );
+}
+
+/** A grey placeholder block shown while data loads; screen readers hear the label once. */
+export function Skeleton({ className = "h-4 w-full", label }: { className?: string; label?: string }) {
+  return (
+    <div
+      className={`animate-pulse rounded bg-slate-200 ${className}`}
+      role={label ? "status" : undefined}
+      aria-label={label}
+    />
+  );
+}
+
+/** Rows of skeleton lines for a list or table that is loading. */
+export function ListSkeleton({ rows = 3, label = "Loading" }: { rows?: number; label?: string }) {
+  return (
+    <div role="status" aria-label={label} className="space-y-3">
+      {Array.from({ length: rows }, (_, index) => (
+        <div key={index} className="h-10 animate-pulse rounded bg-slate-200" />
+      ))}
+    </div>
+  );
+}
+
+/** The message of a failed query or mutation, as an alert the user can read. */
+export function QueryError({ error, what }: { error: { message: string } | null; what: string }) {
+  if (!error) return null;
+  return (
+    <Alert>
+      Could not load {what}: {error.message}
+    </Alert>
+  );
+}
+
+const statusTones = {
+  good: "bg-emerald-100 text-emerald-900 ring-emerald-600/30",
+  warning: "bg-amber-100 text-amber-900 ring-amber-600/30",
+  bad: "bg-red-100 text-red-900 ring-red-600/30",
+  critical: "bg-red-700 text-white ring-red-800",
+  neutral: "bg-slate-100 text-slate-800 ring-slate-500/30",
+  info: "bg-indigo-100 text-indigo-900 ring-indigo-600/30",
+} as const;
+export type StatusTone = keyof typeof statusTones;
+
+export function Badge({ tone = "neutral", children }: { tone?: StatusTone; children: ReactNode }) {
+  return (
+    <span
+      className={`inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${statusTones[tone]}`}
+    >
+      {children}
+    </span>
+  );
+}
+
+/** A labelled progress bar: `value` of `max`, with the text read to screen readers. */
+export function ProgressBar({
+  value,
+  max = 1,
+  label,
+  tone = "info",
+}: {
+  value: number;
+  max?: number;
+  label: string;
+  tone?: "info" | "good" | "bad";
+}) {
+  const share = max > 0 ? Math.min(1, Math.max(0, value / max)) : 0;
+  const fill = { info: "bg-indigo-600", good: "bg-emerald-600", bad: "bg-red-600" }[tone];
+  return (
+    <div
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={max}
+      aria-valuenow={value}
+      className="h-2.5 w-full overflow-hidden rounded-full bg-slate-200"
+    >
+      <div className={`h-full ${fill} transition-[width]`} style={{ width: `${share * 100}%` }} />
+    </div>
+  );
+}

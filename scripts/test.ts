@@ -20,7 +20,7 @@ if (process.env.TEST_POSTGRES_URL) {
   stages.push({
     name: "Integration and HTTP tests (PostgreSQL)",
     command: bin("vitest"),
-    args: ["run", "--project", "integration", "--project", "http"],
+    args: ["run", "--project", "integration", "--project", "components", "--project", "http"],
     env: { TEST_DATABASE: "postgresql" },
   });
 } else {

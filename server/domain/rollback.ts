@@ -1,5 +1,7 @@
 // The rollback state machine: a plain state that services persist (its `version` guards concurrent writers),
 // pure transitions, and the effects each transition asks services to apply. Diagram and rules: docs/ROLLBACKS.md.
+import { z } from "zod";
+import { reasonSchema } from "./audit";
 import { AppError } from "./errors";
 import type { VerdictStatus } from "./evaluation";
 import type { WindowMetrics } from "./metrics";
@@ -433,3 +435,42 @@ export function trafficSplit({
     { snapshotId: toSnapshotId, weight: trafficPercent },
   ].filter((share) => share.weight > 0);
 }
+
+// Request schemas, shared by the services and the dashboard's forms.
+
+export const manualRollbackInputSchema = z.object({
+  targetId: z.string().min(1, "Target is required"),
+  toSnapshotId: z.string().min(1, "Choose the snapshot to roll back to"),
+  reason: reasonSchema,
+});
+
+const actionInputSchema = z.object({ rollbackId: z.string().min(1, "Rollback is required") });
+export const approveInputSchema = actionInputSchema.extend({
+  comment: z.string().trim().max(500, "Comment must be at most 500 characters").optional(),
+});
+export const rejectInputSchema = actionInputSchema.extend({
+  comment: z
+    .string({ error: "A comment is required to reject a rollback" })
+    .trim()
+    .min(1, "A comment is required to reject a rollback")
+    .max(500, "Comment must be at most 500 characters"),
+});
+export const reasonActionInputSchema = actionInputSchema.extend({ reason: reasonSchema });
+
+export const rollbackListSchema = z
+  .object({
+    targetId: z.string().min(1).optional(),
+    trigger: z.enum(rollbackTriggers).optional(),
+    status: z.enum(rollbackStatuses).optional(),
+    /** Requested at or after. */
+    from: z.date().optional(),
+    /** Requested before. */
+    to: z.date().optional(),
+    /** The `nextCursor` of the previous page. */
+    cursor: z.string().min(1).optional(),
+    limit: z.number().int().min(1).max(100).default(50),
+  })
+  .refine((filter) => !filter.from || !filter.to || filter.from < filter.to, {
+    message: "From must be before to",
+    path: ["to"],
+  });

@@ -3,7 +3,6 @@
 // monitoring cycle drive. Rules and guarantees: docs/ROLLBACKS.md.
 import { z } from "zod";
 import type { Db, Prisma, Tx } from "../db";
-import { reasonSchema } from "../domain/audit";
 import { decisionKinds, type Decision } from "../domain/decision";
 import { AppError } from "../domain/errors";
 import { verdictSchema, type Verdict } from "../domain/evaluation";
@@ -13,9 +12,12 @@ import {
   approvalExpired,
   createRollback,
   isActive,
+  manualRollbackInputSchema,
   metricsGotWorse,
-  rollbackStatuses,
-  rollbackTriggers,
+  reasonActionInputSchema,
+  rejectInputSchema,
+  approveInputSchema,
+  rollbackListSchema,
   stepDue,
   trafficSplit,
   transition,
@@ -578,12 +580,6 @@ export async function startRollbackFromDecision(
   });
 }
 
-export const manualRollbackInputSchema = z.object({
-  targetId: z.string().min(1, "Target is required"),
-  toSnapshotId: z.string().min(1, "Choose the snapshot to roll back to"),
-  reason: reasonSchema,
-});
-
 /**
  * An operator asks to roll a target back to a snapshot of their choice: of this target, not the current
  * one, never failed, checksum intact. It always waits for approval (docs/ROLLBACKS.md, Triggers).
@@ -637,19 +633,6 @@ export async function requestManualRollback(
   });
   return getRollback(db, id);
 }
-
-const actionInputSchema = z.object({ rollbackId: z.string().min(1, "Rollback is required") });
-export const approveInputSchema = actionInputSchema.extend({
-  comment: z.string().trim().max(500, "Comment must be at most 500 characters").optional(),
-});
-export const rejectInputSchema = actionInputSchema.extend({
-  comment: z
-    .string({ error: "A comment is required to reject a rollback" })
-    .trim()
-    .min(1, "A comment is required to reject a rollback")
-    .max(500, "Comment must be at most 500 characters"),
-});
-export const reasonActionInputSchema = actionInputSchema.extend({ reason: reasonSchema });
 
 /** A person's transition: only users approve, reject, cancel or abort (roles are the router's check). */
 async function personTransition(
@@ -1086,24 +1069,6 @@ export async function getRollback(db: Db, rollbackId: string): Promise<RollbackD
     }),
   };
 }
-
-export const rollbackListSchema = z
-  .object({
-    targetId: z.string().min(1).optional(),
-    trigger: z.enum(rollbackTriggers).optional(),
-    status: z.enum(rollbackStatuses).optional(),
-    /** Requested at or after. */
-    from: z.date().optional(),
-    /** Requested before. */
-    to: z.date().optional(),
-    /** The `nextCursor` of the previous page. */
-    cursor: z.string().min(1).optional(),
-    limit: z.number().int().min(1).max(100).default(50),
-  })
-  .refine((filter) => !filter.from || !filter.to || filter.from < filter.to, {
-    message: "From must be before to",
-    path: ["to"],
-  });
 
 /** Newest first, a page at a time. */
 export async function listRollbacks(

@@ -1,18 +1,20 @@
 import { z } from "zod";
 import {
   abortRollback,
-  approveInputSchema,
   approveRollback,
   cancelRollback,
   getRollback,
   listRollbacks,
+  rejectRollback,
+  requestManualRollback,
+} from "../../services/rollbacks";
+import {
+  approveInputSchema,
   manualRollbackInputSchema,
   reasonActionInputSchema,
   rejectInputSchema,
-  rejectRollback,
-  requestManualRollback,
   rollbackListSchema,
-} from "../../services/rollbacks";
+} from "../../domain/rollback";
 import { userActor } from "../../services/audit";
 import { approverProcedure, createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 
