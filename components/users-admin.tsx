@@ -3,17 +3,10 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { roleDescriptions, roles, type RoleName } from "@/server/domain/roles";
 import { createUserSchema } from "@/server/domain/users";
+import { issuesOf, type Issues } from "./form-errors";
 import { useToast } from "./toast";
 import { useTRPC } from "./trpc";
 import { Alert, Button, FieldError, inputClass } from "./ui";
-
-type Issues = Record<string, string>;
-
-/** Field messages from a tRPC error (server/api/trpc.ts puts them in data.issues). */
-function issuesOf(error: unknown): Issues {
-  const data = (error as { data?: { issues?: Issues | null } } | null)?.data;
-  return data?.issues ?? {};
-}
 
 const roleLabel = (role: RoleName) => role.charAt(0) + role.slice(1).toLowerCase();
 
