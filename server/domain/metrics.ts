@@ -236,3 +236,35 @@ export function toWindowMetrics(totals: MetricTotals, range: { from: number; to:
 function sum<T>(items: readonly T[], pick: (item: T) => number): number {
   return items.reduce((total, item) => total + pick(item), 0);
 }
+
+/** Charts draw at most this many points per series, whatever the range (a 7-day window of 10 s buckets is 60,480). */
+export const MAX_CHART_POINTS = 1_000;
+
+/** The smallest whole number of buckets per point that keeps a range within `maxPoints` points. */
+export function chartStepMs(range: { from: number; to: number }, bucketWidthMs: number, maxPoints: number): number {
+  const bucketsPerPoint = Math.max(1, Math.ceil((range.to - range.from) / bucketWidthMs / maxPoints));
+  return bucketsPerPoint * bucketWidthMs;
+}
+
+/**
+ * Buckets sorted by start, merged into consecutive steps of `stepMs` from `range.from` (aligned to the
+ * step, so a refreshed chart keeps its points still). Every step is present: a step without traffic is a
+ * point with nulls, so the chart shows a gap instead of joining across silence.
+ */
+export function downsampleSeries(
+  buckets: readonly MetricBucket[],
+  range: { from: number; to: number },
+  stepMs: number,
+): WindowMetrics[] {
+  const points: WindowMetrics[] = [];
+  let index = 0;
+  for (let from = bucketStart(range.from, stepMs); from < range.to; from += stepMs) {
+    const to = from + stepMs;
+    while (index < buckets.length && (buckets[index] as MetricBucket).start < from) index++;
+    const inStep: MetricBucket[] = [];
+    while (index < buckets.length && (buckets[index] as MetricBucket).start < to)
+      inStep.push(buckets[index++] as MetricBucket);
+    points.push(mergeWindow(inStep, { from, to }));
+  }
+  return points;
+}

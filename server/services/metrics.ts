@@ -5,12 +5,15 @@ import { Prisma, type Db } from "../db";
 import { AppError } from "../domain/errors";
 import {
   aggregateEvents,
+  bucketStart,
+  chartStepMs,
   combineTotals,
+  downsampleSeries,
+  MAX_CHART_POINTS,
   mergeWindow,
   metricBatchSchema,
   limitRange,
   targetRangeShape,
-  toWindowMetrics,
   usdToMicros,
   type MetricBucket,
   type MetricTotals,
@@ -301,18 +304,37 @@ export interface SeriesPoint {
   costPerRequestUsd: number | null;
 }
 
-/** Per-bucket points of the all-traffic series over a range of at most a day, for charts. */
-export async function metricSeries(db: Db, input: unknown): Promise<SeriesPoint[]> {
-  const { targetId, from, to } = parseInput(summaryRangeSchema, input);
-  const buckets = await loadBuckets(db, targetId, { from, to });
-  return buckets.map((bucket) => {
-    const metrics = toWindowMetrics(bucket, { from: bucket.start, to: bucket.start });
-    return {
-      start: new Date(bucket.start),
-      requestCount: metrics.requestCount,
-      errorRate: metrics.errorRate,
-      p95Ms: metrics.p95Ms,
-      costPerRequestUsd: metrics.costPerRequestUsd,
-    };
-  });
+export interface MetricSeries {
+  /** Each point covers [start, start + stepMs): whole buckets, as few as keep the range within maxPoints. */
+  stepMs: number;
+  points: SeriesPoint[];
+}
+
+const seriesRangeSchema = limitRange(
+  z.object({
+    ...targetRangeShape,
+    maxPoints: z.number().int().min(10).max(MAX_CHART_POINTS).default(MAX_CHART_POINTS),
+  }),
+  7,
+);
+
+/**
+ * The all-traffic series of a range of up to 7 days for charts, downsampled on the server to at most
+ * `maxPoints` points (latency sketches merge, so each point's P95 is exact to the sketch's 1%).
+ */
+export async function metricSeries(db: Db, input: unknown, settings: { bucketWidthMs: number }): Promise<MetricSeries> {
+  const { targetId, from, to, maxPoints } = parseInput(seriesRangeSchema, input);
+  const range = { from: from.getTime(), to: to.getTime() };
+  const stepMs = chartStepMs(range, settings.bucketWidthMs, maxPoints);
+  const buckets = await loadBuckets(db, targetId, { from: new Date(bucketStart(range.from, stepMs)), to });
+  return {
+    stepMs,
+    points: downsampleSeries(buckets, range, stepMs).map((point) => ({
+      start: new Date(point.from),
+      requestCount: point.requestCount,
+      errorRate: point.errorRate,
+      p95Ms: point.p95Ms,
+      costPerRequestUsd: point.costPerRequestUsd,
+    })),
+  };
 }

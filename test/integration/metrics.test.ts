@@ -165,8 +165,12 @@ describe("metrics router", () => {
     expect(summary.window).toMatchObject({ requestCount: 60, errorCount: 6, errorRate: 0.1 });
     expect(summary.breakdown).toMatchObject([{ provider: "openai", model: null, requestCount: 60 }]);
     const series = await viewer.metrics.series(input);
-    expect(series.map((point) => point.requestCount)).toEqual([10, 10, 10, 10, 10, 10]);
-    await expect(viewer.metrics.series({ ...input, to: new Date(T0 + 2 * 86_400_000) })).rejects.toMatchObject({
+    expect(series.points.map((point) => point.requestCount)).toEqual([10, 10, 10, 10, 10, 10]);
+    const week = await viewer.metrics.series({ ...input, to: new Date(T0 + 7 * 86_400_000) });
+    expect(week.points.length).toBeLessThanOrEqual(1_000);
+    expect(week.stepMs).toBe(61 * 10_000);
+    expect(week.points.reduce((total, point) => total + point.requestCount, 0)).toBe(60);
+    await expect(viewer.metrics.series({ ...input, to: new Date(T0 + 8 * 86_400_000) })).rejects.toMatchObject({
       code: "BAD_REQUEST",
     });
   });
