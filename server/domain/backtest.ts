@@ -27,10 +27,33 @@ export interface BacktestEvent {
   decision: Decision;
 }
 
+/** The decisions that start a rollback: what a chart of the backtest marks. */
+export const rollbackDecisionKinds = ["PROPOSE_ROLLBACK", "AUTO_ROLLBACK", "EMERGENCY_ROLLBACK"] as const;
+export type RollbackDecisionKind = (typeof rollbackDecisionKinds)[number];
+
+export interface BacktestAction {
+  at: Date;
+  kind: RollbackDecisionKind;
+  explanation: string;
+}
+
+/** How bad a period got: a violation, a critical breach, or an emergency breach. */
+export type PeriodLevel = "VIOLATION" | "BREACH" | "EMERGENCY";
+
+/** Consecutive ticks with a VIOLATION or BREACH verdict, over [from, to): `to` is the tick after the last one. */
+export interface BacktestPeriod {
+  from: Date;
+  to: Date;
+  level: PeriodLevel;
+}
+
 export interface BacktestResult {
   ticks: number;
   /** Ticks with a violation or breach, or a decision other than NONE; healthy ticks are only counted. */
   events: BacktestEvent[];
+  /** Every rollback the policy would have started, oldest first. */
+  actions: BacktestAction[];
+  periods: BacktestPeriod[];
   verdictCounts: Record<VerdictStatus, number>;
   decisionCounts: Record<DecisionKind, number>;
   firstBreachAt: Date | null;
@@ -88,6 +111,8 @@ export function backtest(input: BacktestInput): BacktestResult {
   const result: BacktestResult = {
     ticks: 0,
     events: [],
+    actions: [],
+    periods: [],
     verdictCounts: { INSUFFICIENT_DATA: 0, HEALTHY: 0, VIOLATION: 0, BREACH: 0 },
     decisionCounts: Object.fromEntries(decisionKinds.map((k) => [k, 0])) as Record<DecisionKind, number>,
     firstBreachAt: null,
@@ -130,6 +155,7 @@ export function backtest(input: BacktestInput): BacktestResult {
       lastRollbackAt = now;
       rollback = { stepsDoneAt: decision.kind === "EMERGENCY_ROLLBACK" ? t : t + rolloutMs };
       if (decision.kind !== "PROPOSE_ROLLBACK") autoRollbackTimes.push(t);
+      result.actions.push({ at: now, kind: decision.kind, explanation: decision.explanation });
     }
     recent.unshift({ status: verdict.status });
     if (recent.length > verdictLimit) recent.pop();
@@ -141,8 +167,46 @@ export function backtest(input: BacktestInput): BacktestResult {
     if (verdict.status === "VIOLATION" || verdict.status === "BREACH" || decision.kind !== "NONE") {
       result.events.push({ at: now, verdict, decision });
     }
+    const level = periodLevel(verdict);
+    const open = result.periods.at(-1);
+    if (level && open && open.to.getTime() === t) {
+      open.to = new Date(Math.min(t + cycleMs, input.to));
+      open.level = worstLevel(open.level, level);
+    } else if (level) {
+      result.periods.push({ from: now, to: new Date(Math.min(t + cycleMs, input.to)), level });
+    }
   }
   return result;
+}
+
+const LEVEL_RANK: Record<PeriodLevel, number> = { VIOLATION: 0, BREACH: 1, EMERGENCY: 2 };
+
+function periodLevel(verdict: Verdict): PeriodLevel | null {
+  if (verdict.status === "VIOLATION") return "VIOLATION";
+  if (verdict.status === "BREACH") return verdict.severity === "EMERGENCY" ? "EMERGENCY" : "BREACH";
+  return null;
+}
+
+function worstLevel(a: PeriodLevel, b: PeriodLevel): PeriodLevel {
+  return LEVEL_RANK[a] >= LEVEL_RANK[b] ? a : b;
+}
+
+/**
+ * Joins periods less than `minGapMs` apart, keeping the worst level: a chart drawn at that resolution
+ * shows flapping as one shaded span instead of thousands of slivers, and the list stays short.
+ */
+export function mergePeriods(periods: readonly BacktestPeriod[], minGapMs: number): BacktestPeriod[] {
+  const merged: BacktestPeriod[] = [];
+  for (const period of periods) {
+    const last = merged.at(-1);
+    if (last && period.from.getTime() - last.to.getTime() < minGapMs) {
+      last.to = new Date(Math.max(last.to.getTime(), period.to.getTime()));
+      last.level = worstLevel(last.level, period.level);
+    } else {
+      merged.push({ ...period });
+    }
+  }
+  return merged;
 }
 
 /**

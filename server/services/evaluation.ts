@@ -2,7 +2,14 @@
 // buckets → verdict (recorded) → decision; the pass over every monitored target; policy backtests.
 import { z } from "zod";
 import { Prisma, type Db } from "../db";
-import { backtest, type BacktestEvent, type BacktestResult } from "../domain/backtest";
+import {
+  backtest,
+  mergePeriods,
+  type BacktestAction,
+  type BacktestEvent,
+  type BacktestPeriod,
+  type BacktestResult,
+} from "../domain/backtest";
 import { decide, decisionKinds, type Decision, type DecisionKind, type DecisionTarget } from "../domain/decision";
 import { AppError } from "../domain/errors";
 import { evaluate, verdictSchema, type ErrorWindow, type Verdict, type VerdictStatus } from "../domain/evaluation";
@@ -410,8 +417,10 @@ export async function listVerdicts(db: Db, input: unknown): Promise<VerdictRecor
   return rows.map((row) => ({ ...row, details: verdictSchema.parse(row.details) }));
 }
 
-/** At most this many non-trivial ticks are returned; the counts cover every tick. */
+/** At most this many non-trivial ticks (and rollbacks) are returned; the counts cover every tick. */
 const BACKTEST_EVENT_LIMIT = 500;
+/** Violation periods closer than 1/500 of the range are joined, so a chart gets at most about 500 spans. */
+const BACKTEST_PERIOD_LIMIT = 500;
 
 const backtestSchema = limitRange(
   z.object({
@@ -423,9 +432,13 @@ const backtestSchema = limitRange(
   7,
 );
 
-export type BacktestSummary = Omit<BacktestResult, "events"> & {
+export type BacktestSummary = Omit<BacktestResult, "events" | "actions" | "periods"> & {
   events: BacktestEvent[];
   eventCount: number;
+  actions: BacktestAction[];
+  /** Violation and breach periods, those less than `periodGapMs` apart joined. */
+  periods: BacktestPeriod[];
+  periodGapMs: number;
   policy: Policy;
 };
 
@@ -460,10 +473,14 @@ export async function backtestPolicy(
     initialTarget: { ...(await loadDecisionTargets(db, { id: targetId }, from))(target), automationPaused: false },
     recentVerdictLimit: recentVerdictLimit(policy),
   });
+  const periodGapMs = Math.max(cycleSeconds * 1000, Math.ceil((to.getTime() - start) / BACKTEST_PERIOD_LIMIT));
   return {
     ...result,
     events: result.events.slice(0, BACKTEST_EVENT_LIMIT),
     eventCount: result.events.length,
+    actions: result.actions.slice(0, BACKTEST_EVENT_LIMIT),
+    periods: mergePeriods(result.periods, periodGapMs),
+    periodGapMs,
     policy,
   };
 }

@@ -191,4 +191,40 @@ describe("backtest", () => {
       cause: { details: { issues: { minRequests: "Minimum requests must be at least 1" } } },
     });
   });
+
+  it("returns every rollback and the violation periods, joined at the range's resolution", async () => {
+    const T = Date.UTC(2026, 4, 8);
+    const target = await targetWithPolicy();
+    const phases: [number, "healthy" | "slow"][] = [
+      [0, "healthy"],
+      [20, "slow"],
+      [25, "healthy"],
+      [35, "slow"],
+      [40, "healthy"],
+    ];
+    for (const [i, [minute, kind]] of phases.entries()) {
+      const end = phases[i + 1]?.[0] ?? 50;
+      const latencyMs = kind === "slow" ? 3_000 : 500;
+      await record(target.id, traffic(T + minute * MINUTE, (end - minute) * 60, { latencyMs }), T);
+    }
+    const viewer = await callerFor(db, (await makeUser(db, "VIEWER")).id);
+    const to = new Date(T + 60 * MINUTE);
+
+    const hour = await viewer.policies.backtest({ targetId: target.id, from: new Date(T + 10 * MINUTE), to });
+    expect(hour.actions.map((action) => action.kind)).toEqual(["PROPOSE_ROLLBACK", "PROPOSE_ROLLBACK"]);
+    expect(hour.actions[0]?.at.getTime()).toBeGreaterThan(T + 20 * MINUTE);
+    expect(hour.periods.map((period) => period.level)).toEqual(["BREACH", "BREACH"]);
+    expect(hour.periods[0]?.from.getTime()).toBeGreaterThan(T + 20 * MINUTE);
+    expect(hour.periods[1]?.to.getTime()).toBeLessThanOrEqual(T + 42 * MINUTE);
+
+    // Over 7 days, one span is about 20 min: the two degradations 10 min apart draw as one.
+    const week = await viewer.policies.backtest({
+      targetId: target.id,
+      from: new Date(to.getTime() - 7 * 86_400_000),
+      to,
+    });
+    expect(week.periodGapMs).toBeGreaterThan(10 * MINUTE);
+    expect(week.periods).toEqual([{ from: hour.periods[0]?.from, to: hour.periods[1]?.to, level: "BREACH" }]);
+    expect(week.actions.map((action) => action.at)).toEqual(hour.actions.map((action) => action.at));
+  });
 });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { backtest, type BacktestInput } from "@/server/domain/backtest";
+import { backtest, mergePeriods, type BacktestInput, type BacktestPeriod } from "@/server/domain/backtest";
 import { mergeWindow, type MetricBucket } from "@/server/domain/metrics";
 import { LatencySketch } from "@/server/domain/sketch";
 import { logNormal, policy, rng, T0 } from "./fixtures";
@@ -152,6 +152,66 @@ describe("backtest", () => {
         },
       ),
       { numRuns: 100 },
+    );
+  });
+
+  it("lists every rollback it would start and the periods of violation, whatever the event list holds", () => {
+    const result = run(series(300, (m) => between(60, 90)(m) || between(180, 210)(m)));
+    expect(result.actions.map((a) => [(a.at.getTime() - T0) / 1000, a.kind])).toEqual(rollbacks(result));
+    expect(result.actions[0]?.explanation).toMatch(/Propose a rollback/);
+    // Each degradation is one period: from its first violating tick to the tick after its last bad one.
+    expect(result.periods.map((p) => [p.level, (p.from.getTime() - T0) / MINUTE])).toEqual([
+      ["BREACH", 60 + 1 / 6],
+      ["BREACH", 180 + 1 / 6],
+    ]);
+    const badTicks = result.verdictCounts.VIOLATION + result.verdictCounts.BREACH;
+    const covered = result.periods.reduce((sum, p) => sum + (p.to.getTime() - p.from.getTime()) / 10_000, 0);
+    expect(covered).toBe(badTicks);
+  });
+
+  it("marks a period an emergency when any of its ticks was one, and ends the last period at the range end", () => {
+    const result = run(series(30, between(20, 30)), { policy: policy({ emergencyMultiplier: 1.1 }) });
+    expect(result.periods).toHaveLength(1);
+    expect(result.periods[0]?.level).toBe("EMERGENCY");
+    expect(result.periods[0]?.to).toEqual(new Date(T0 + 30 * MINUTE));
+    expect(result.actions.map((a) => a.kind)).toEqual(["EMERGENCY_ROLLBACK"]);
+  });
+});
+
+describe("mergePeriods", () => {
+  const period = (from: number, to: number, level: BacktestPeriod["level"]): BacktestPeriod => ({
+    from: new Date(from * MINUTE),
+    to: new Date(to * MINUTE),
+    level,
+  });
+
+  it("joins periods closer than the gap and keeps the worst level, leaving its input alone", () => {
+    const input = [period(0, 1, "VIOLATION"), period(2, 3, "EMERGENCY"), period(10, 11, "BREACH")];
+    expect(mergePeriods(input, 2 * MINUTE)).toEqual([period(0, 3, "EMERGENCY"), period(10, 11, "BREACH")]);
+    expect(mergePeriods(input, MINUTE)).toEqual(input);
+    expect(input[0]).toEqual(period(0, 1, "VIOLATION"));
+  });
+
+  it("leaves at most one period per gap length of the range", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 30 }), { maxLength: 200 }),
+        fc.integer({ min: 1, max: 60 }),
+        (gaps, gap) => {
+          let at = 0;
+          const periods = gaps.map((g) => {
+            at += g;
+            return period(at, ++at, "VIOLATION");
+          });
+          const merged = mergePeriods(periods, gap * MINUTE);
+          for (let i = 1; i < merged.length; i++) {
+            expect(merged[i]!.from.getTime() - merged[i - 1]!.to.getTime()).toBeGreaterThanOrEqual(gap * MINUTE);
+          }
+          expect(merged.reduce((sum, p) => sum + p.to.getTime() - p.from.getTime(), 0)).toBeGreaterThanOrEqual(
+            periods.length * MINUTE,
+          );
+        },
+      ),
     );
   });
 });
