@@ -2,11 +2,11 @@
 // one seeded admin, so every run starts from the same known state and leaves nothing behind.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { buildDir, migrateDeploy, root } from "../scripts/lib/setup";
-import { ADMIN } from "./fixtures";
+import { ADMIN, e2eStateFile, SEEDED_USERS, type E2eState } from "./fixtures";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseUrl = `http://127.0.0.1:${port}`;
@@ -17,11 +17,14 @@ if (!existsSync(path.join(buildDir, "BUILD_ID"))) {
 }
 
 const tempDir = mkdtempSync(path.join(os.tmpdir(), "rewind-e2e-"));
+const stateFile = e2eStateFile(port);
+const cronSecret = randomBytes(24).toString("base64url");
 let cleaned = false;
 function cleanUp(): void {
   if (cleaned) return;
   cleaned = true;
   rmSync(tempDir, { recursive: true, force: true });
+  rmSync(stateFile, { force: true });
 }
 process.on("exit", cleanUp);
 
@@ -34,6 +37,9 @@ Object.assign(process.env, {
   APP_URL: baseUrl,
   PORT: String(port),
   NODE_ENV: "production",
+  CRON_SECRET: cronSecret,
+  // The specs drive the monitoring cycle through the cron route, so each step happens when they say.
+  MONITOR_SCHEDULER: "off",
   NEXT_TELEMETRY_DISABLED: "1",
 });
 const databaseUrl = process.env.DATABASE_URL as string;
@@ -43,12 +49,22 @@ try {
   const { createDb } = await import("../server/db");
   const { createUser } = await import("../server/services/users");
   const { systemActor } = await import("../server/services/audit");
+  const { createApiKey } = await import("../server/services/api-keys");
+  const { apiKeyEncryptionKey } = await import("../server/env.js");
+  const { apiKeyScopes } = await import("../server/domain/api-keys");
   const db = createDb(databaseUrl);
-  await createUser(
+  const now = new Date();
+  await createUser(db, { actor: systemActor, ...ADMIN, role: "ADMIN" }, now);
+  for (const [role, user] of Object.entries(SEEDED_USERS)) {
+    await createUser(db, { actor: systemActor, ...user, role }, now);
+  }
+  const created = await createApiKey(
     db,
-    { actor: systemActor, email: ADMIN.email, name: ADMIN.name, role: "ADMIN", password: ADMIN.password },
-    new Date(),
+    { actor: systemActor, name: "e2e", scopes: [...apiKeyScopes], targetSlugs: null, signingRequired: true },
+    { now, encryptionKey: apiKeyEncryptionKey() },
   );
+  const state: E2eState = { baseUrl, apiKey: created.key, signingSecret: created.signingSecret, cronSecret };
+  writeFileSync(stateFile, JSON.stringify(state), { mode: 0o600 });
   await db.$disconnect();
 } catch (error) {
   console.error("e2e: could not prepare the database:", error);
