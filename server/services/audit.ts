@@ -124,7 +124,10 @@ function auditWhere(filter: z.output<typeof auditFilterSchema>): Prisma.AuditEve
   return {
     ...(filter.targetId && { targetId: filter.targetId }),
     ...(filter.actorId && { actorId: filter.actorId }),
+    ...(filter.actorType && { actorType: filter.actorType }),
     ...(filter.action && { action: { startsWith: filter.action } }),
+    ...(filter.entityType && { entityType: filter.entityType }),
+    ...(filter.entityId && { entityId: filter.entityId }),
     ...((filter.from ?? filter.to) && { at: { gte: filter.from, lte: filter.to } }),
   };
 }
@@ -146,22 +149,97 @@ async function withActors(
   }));
 }
 
-/** Newest first. `nextCursor` is the cursor of the next (older) page, null on the last one. */
+/**
+ * Newest first. `nextCursor` is the cursor of the next (older) page, null on the last one; `newerCursor` is the
+ * `newerThan` of the page before (newer), null when nothing newer matches. A `newerThan` page is the `limit`
+ * events just above that sequence.
+ */
 export async function listAuditEvents(
   db: Db,
   input: z.input<typeof auditPageSchema>,
-): Promise<{ events: AuditEventDto[]; nextCursor: number | null }> {
-  const { filter, cursor, limit } = parseInput(auditPageSchema, input);
+): Promise<{ events: AuditEventDto[]; nextCursor: number | null; newerCursor: number | null }> {
+  const { filter, cursor, newerThan, limit } = parseInput(auditPageSchema, input);
+  const where = auditWhere(filter);
+  if (newerThan === undefined) {
+    const rows = await db.auditEvent.findMany({
+      where: { ...where, ...(cursor !== undefined && { sequence: { lt: cursor } }) },
+      orderBy: { sequence: "desc" },
+      take: limit + 1,
+      select: auditEventSelect,
+    });
+    const page = rows.slice(0, limit);
+    // The first page is the newest; below a cursor, look above the page (or above the cursor when it is empty).
+    const top = cursor === undefined ? null : (page[0]?.sequence ?? cursor - 1);
+    const newer = top !== null && (await exists(db, { ...where, sequence: { gt: top } }));
+    return {
+      events: await withActors(db, page),
+      nextCursor: rows.length > limit ? (page.at(-1)?.sequence ?? null) : null,
+      newerCursor: newer ? top : null,
+    };
+  }
   const rows = await db.auditEvent.findMany({
-    where: { ...auditWhere(filter), ...(cursor !== undefined && { sequence: { lt: cursor } }) },
-    orderBy: { sequence: "desc" },
+    where: { ...where, sequence: { gt: newerThan } },
+    orderBy: { sequence: "asc" },
     take: limit + 1,
     select: auditEventSelect,
   });
-  const page = rows.slice(0, limit);
+  const page = rows.slice(0, limit).reverse();
+  const bottom = page.at(-1)?.sequence ?? newerThan + 1;
+  const older = await exists(db, { ...where, sequence: { lt: bottom } });
   return {
     events: await withActors(db, page),
-    nextCursor: rows.length > limit ? (page.at(-1)?.sequence ?? null) : null,
+    nextCursor: older ? bottom : null,
+    newerCursor: rows.length > limit ? (page[0]?.sequence ?? null) : null,
+  };
+}
+
+async function exists(db: Db, where: Prisma.AuditEventWhereInput): Promise<boolean> {
+  return (await db.auditEvent.findFirst({ where, select: { id: true } })) !== null;
+}
+
+/** What the log holds, with counts, for the filters' choices: actions, entity types and the actors behind them. */
+export interface AuditFacets {
+  actions: { action: string; count: number }[];
+  entityTypes: { entityType: string; count: number }[];
+  /** Users and API keys that acted, by name (a deleted key or user keeps its id only); the system is implied. */
+  actors: { type: "USER" | "API_KEY"; id: string; name: string | null; email: string | null; count: number }[];
+}
+
+export async function auditFacets(db: Db): Promise<AuditFacets> {
+  const [actions, entityTypes, actorRows] = await Promise.all([
+    db.auditEvent.groupBy({ by: ["action"], _count: { _all: true }, orderBy: { action: "asc" } }),
+    db.auditEvent.groupBy({ by: ["entityType"], _count: { _all: true }, orderBy: { entityType: "asc" } }),
+    db.auditEvent.groupBy({
+      by: ["actorType", "actorId"],
+      where: { actorId: { not: null }, actorType: { in: ["USER", "API_KEY"] } },
+      _count: { _all: true },
+    }),
+  ]);
+  const idsOf = (type: string) =>
+    actorRows.flatMap((row) => (row.actorType === type && row.actorId ? [row.actorId] : []));
+  const [users, keys] = await Promise.all([
+    db.user.findMany({ where: { id: { in: idsOf("USER") } }, select: { id: true, name: true, email: true } }),
+    db.apiKey.findMany({ where: { id: { in: idsOf("API_KEY") } }, select: { id: true, name: true } }),
+  ]);
+  const actors = actorRows.flatMap((row): AuditFacets["actors"] => {
+    if (!row.actorId) return [];
+    if (row.actorType === "USER") {
+      const user = users.find((candidate) => candidate.id === row.actorId);
+      return [
+        { type: "USER", id: row.actorId, name: user?.name ?? null, email: user?.email ?? null, count: row._count._all },
+      ];
+    }
+    const key = keys.find((candidate) => candidate.id === row.actorId);
+    return [{ type: "API_KEY", id: row.actorId, name: key?.name ?? null, email: null, count: row._count._all }];
+  });
+  actors.sort(
+    (a, b) =>
+      a.type.localeCompare(b.type) || (a.name ?? a.id).localeCompare(b.name ?? b.id) || a.id.localeCompare(b.id),
+  );
+  return {
+    actions: actions.map((row) => ({ action: row.action, count: row._count._all })),
+    entityTypes: entityTypes.map((row) => ({ entityType: row.entityType, count: row._count._all })),
+    actors,
   };
 }
 

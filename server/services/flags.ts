@@ -22,12 +22,47 @@ export const flagSelect = {
 } satisfies Prisma.FeatureFlagSelect;
 export type FlagDto = Prisma.FeatureFlagGetPayload<{ select: typeof flagSelect }>;
 
+const flagListSelect = {
+  ...flagSelect,
+  target: { select: { slug: true, name: true } },
+} satisfies Prisma.FeatureFlagSelect;
+
+/** A listed flag, with its target's name and who changed it last: a user, an API key, or Rewind (no id). */
+export type FlagListItemDto = Prisma.FeatureFlagGetPayload<{ select: typeof flagListSelect }> & {
+  updatedBy:
+    | { type: "USER"; name: string; email: string }
+    | { type: "API_KEY"; name: string }
+    | { type: "SYSTEM" }
+    | { type: "UNKNOWN" };
+};
+
 /** By key; with a target, that target's flags only. */
-export function listFlags(db: Db, options: { targetId?: string } = {}): Promise<FlagDto[]> {
-  return db.featureFlag.findMany({
+export async function listFlags(db: Db, options: { targetId?: string } = {}): Promise<FlagListItemDto[]> {
+  const flags = await db.featureFlag.findMany({
     where: options.targetId ? { targetId: options.targetId } : {},
-    select: flagSelect,
+    select: flagListSelect,
     orderBy: { key: "asc" },
+  });
+  // updatedById holds a user's or an API key's id (actorIdOf); ids are cuids, so one lookup in each table tells which.
+  const ids = [...new Set(flags.flatMap((flag) => (flag.updatedById ? [flag.updatedById] : [])))];
+  const [users, keys] =
+    ids.length === 0
+      ? [[], []]
+      : await Promise.all([
+          db.user.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, email: true } }),
+          db.apiKey.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } }),
+        ]);
+  return flags.map((flag) => {
+    const user = users.find((candidate) => candidate.id === flag.updatedById);
+    const key = keys.find((candidate) => candidate.id === flag.updatedById);
+    const updatedBy: FlagListItemDto["updatedBy"] = !flag.updatedById
+      ? { type: "SYSTEM" }
+      : user
+        ? { type: "USER", name: user.name, email: user.email }
+        : key
+          ? { type: "API_KEY", name: key.name }
+          : { type: "UNKNOWN" };
+    return { ...flag, updatedBy };
   });
 }
 

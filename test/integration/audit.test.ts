@@ -3,7 +3,14 @@ import { describe, expect, it } from "vitest";
 import type { Prisma } from "@/server/db";
 import { hashAuditEvent, type AuditActorType } from "@/server/domain/audit-chain";
 import type { JsonValue } from "@/server/domain/canonical-json";
-import { appendAudit, exportAuditEvents, verifyAuditChain, type AuditEntry } from "@/server/services/audit";
+import { createApiKey } from "@/server/services/api-keys";
+import {
+  appendAudit,
+  exportAuditEvents,
+  systemActor,
+  verifyAuditChain,
+  type AuditEntry,
+} from "@/server/services/audit";
 import { updatePolicy } from "@/server/services/policies";
 import { resetPassword } from "@/server/services/users";
 import { callerFor, makeUser, testDb, uniqueSlug } from "./helpers";
@@ -135,6 +142,116 @@ describe("audit log", () => {
     await expect(anonymous.audit.list({})).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     await expect(anonymous.audit.verify()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
     await expect(anonymous.audit.export({ format: "csv" })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+  });
+
+  it("filters by actor type, entity type and entity id, in the list and the export", async () => {
+    const operator = await makeUser(db, "OPERATOR");
+    const { targetId, events } = await appendEvents(
+      [
+        entry({ actor: { type: "USER", id: operator.id }, entityType: "FeatureFlag", entityId: "f1" }),
+        entry({ entityType: "FeatureFlag", entityId: "f2" }),
+        entry({ actor: { type: "API_KEY", id: "key-2" }, entityType: "FeatureFlag", entityId: "f1" }),
+        entry({ entityType: "Target", entityId: "f1" }),
+      ],
+      150,
+    );
+    const sequences = events.map((event) => event.sequence);
+    const viewer = await callerFor(db, (await makeUser(db, "VIEWER")).id);
+    const list = async (filter: Parameters<typeof viewer.audit.list>[0]["filter"]) =>
+      (await viewer.audit.list({ filter: { targetId, ...filter } })).events.map((event) => event.sequence);
+
+    expect(await list({ actorType: "SYSTEM" })).toEqual([sequences[3], sequences[1]]);
+    expect(await list({ actorType: "API_KEY" })).toEqual([sequences[2]]);
+    expect(await list({ entityType: "FeatureFlag" })).toEqual([sequences[2], sequences[1], sequences[0]]);
+    expect(await list({ entityType: "FeatureFlag", entityId: "f1" })).toEqual([sequences[2], sequences[0]]);
+    expect(await list({ entityId: "f1", actorType: "SYSTEM" })).toEqual([sequences[3]]);
+    // Exact, not a prefix: the action is the only prefix filter.
+    expect(await list({ entityType: "Feature" })).toEqual([]);
+    await expect(viewer.audit.list({ filter: { actorType: "ROBOT" as "USER" } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+
+    const exported = JSON.parse(
+      await viewer.audit.export({ filter: { targetId, entityType: "FeatureFlag", entityId: "f1" }, format: "json" }),
+    ) as { sequence: number }[];
+    expect(exported.map((event) => event.sequence)).toEqual([sequences[0], sequences[2]]);
+  });
+
+  it("pages to newer events as well as older ones", async () => {
+    const { targetId, events } = await appendEvents([entry(), entry(), entry(), entry(), entry()], 160);
+    const s = events.map((event) => event.sequence);
+    const viewer = await callerFor(db, (await makeUser(db, "VIEWER")).id);
+    const page = async (input: { cursor?: number; newerThan?: number }) => {
+      const result = await viewer.audit.list({ filter: { targetId }, limit: 2, ...input });
+      return { ...result, events: result.events.map((event) => event.sequence) };
+    };
+
+    const newest = await page({});
+    expect(newest).toEqual({ events: [s[4], s[3]], nextCursor: s[3], newerCursor: null });
+    const middle = await page({ cursor: newest.nextCursor ?? 0 });
+    expect(middle).toEqual({ events: [s[2], s[1]], nextCursor: s[1], newerCursor: s[2] });
+    const oldest = await page({ cursor: middle.nextCursor ?? 0 });
+    expect(oldest).toEqual({ events: [s[0]], nextCursor: null, newerCursor: s[0] });
+    // Back up: each newer page is the events just above the cursor, newest first.
+    expect(await page({ newerThan: oldest.newerCursor ?? 0 })).toEqual(middle);
+    expect(await page({ newerThan: middle.newerCursor ?? 0 })).toEqual({
+      events: [s[4], s[3]],
+      nextCursor: s[3],
+      newerCursor: null,
+    });
+    // A link to one event: the page starting at it.
+    expect(await page({ cursor: (s[2] ?? 0) + 1 })).toEqual(middle);
+    expect(await page({ newerThan: 0 })).toEqual({ events: [s[1], s[0]], nextCursor: null, newerCursor: s[1] });
+    await expect(viewer.audit.list({ cursor: 5, newerThan: 2 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+  });
+
+  it("lists the actions, entity types and actors present, with counts and names", async () => {
+    const operator = await makeUser(db, "OPERATOR");
+    const { apiKey } = await createApiKey(
+      db,
+      { actor: systemActor, name: "facet key", scopes: ["ingest"] },
+      { now: at(0), encryptionKey: randomBytes(32) },
+    );
+    const action = `facet${randomBytes(4).toString("hex")}.done`;
+    const entityType = `Facet${randomBytes(4).toString("hex")}`;
+    const goneKey = `revoked-${randomBytes(4).toString("hex")}`;
+    await appendEvents(
+      [
+        entry({ actor: { type: "USER", id: operator.id }, action, entityType }),
+        entry({ actor: { type: "USER", id: operator.id }, action, entityType }),
+        entry({ actor: { type: "API_KEY", id: apiKey.id }, action }),
+        entry({ actor: { type: "API_KEY", id: goneKey }, action }),
+        entry({ action }),
+      ],
+      170,
+    );
+    const viewer = await callerFor(db, (await makeUser(db, "VIEWER")).id);
+    const facets = await viewer.audit.facets();
+
+    expect(facets.actions.find((row) => row.action === action)).toEqual({ action, count: 5 });
+    expect(facets.entityTypes.find((row) => row.entityType === entityType)).toEqual({ entityType, count: 2 });
+    expect(facets.actions.map((row) => row.action)).toEqual([...facets.actions.map((row) => row.action)].sort());
+    expect(facets.actors.find((actor) => actor.id === operator.id)).toEqual({
+      type: "USER",
+      id: operator.id,
+      name: operator.name,
+      email: operator.email,
+      count: 2,
+    });
+    expect(facets.actors.find((actor) => actor.id === apiKey.id)).toMatchObject({
+      type: "API_KEY",
+      name: "facet key",
+      email: null,
+    });
+    expect(facets.actors.every((actor) => actor.type === "USER" || actor.type === "API_KEY")).toBe(true);
+    expect(facets.actors.find((actor) => actor.id === goneKey)).toEqual({
+      type: "API_KEY",
+      id: goneKey,
+      name: null,
+      email: null,
+      count: 1,
+    });
+    await expect((await callerFor(db, null)).audit.facets()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
   });
 
   it("exports CSV with quotes, commas, line breaks and formulas escaped, and JSON", async () => {

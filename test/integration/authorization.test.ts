@@ -65,6 +65,7 @@ const matrix: Entry[] = [
   { path: "system.resumeMonitoring", minimumRole: "OPERATOR", input: { reason: "" } },
   { path: "audit.list", minimumRole: "VIEWER", input: { limit: 1 } },
   { path: "audit.verify", minimumRole: "VIEWER" },
+  { path: "audit.facets", minimumRole: "VIEWER" },
   { path: "audit.export", minimumRole: "VIEWER", input: { filter: { targetId: "missing" }, format: "json" } },
   { path: "apiKeys.list", minimumRole: "ADMIN" },
   { path: "apiKeys.create", minimumRole: "ADMIN", input: {} },

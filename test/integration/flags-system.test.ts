@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import { createApiKey } from "@/server/services/api-keys";
 import { systemActor, userActor } from "@/server/services/audit";
-import { setFlagEnabled } from "@/server/services/flags";
+import { createFlag, setFlagEnabled } from "@/server/services/flags";
 import { activateEmergencyStop, automationPaused, liftEmergencyStop } from "@/server/services/system";
 import { callerFor, makeTarget, makeUser, testDb } from "./helpers";
 
@@ -80,6 +81,39 @@ describe("feature flags", () => {
       enabled: false,
       description: "",
     });
+  });
+});
+
+describe("flag list", () => {
+  it("names each flag's target and who changed it last: a person, an API key or Rewind", async () => {
+    const target = await makeTarget(db);
+    const { user, caller } = await callerAs("OPERATOR");
+    const { apiKey } = await createApiKey(
+      db,
+      { actor: systemActor, name: "orchestrator", scopes: ["config:read"] },
+      { now: at(0), encryptionKey: randomBytes(32) },
+    );
+    const byPerson = await caller.flags.create({ key: uniqueKey("person"), targetId: target.id });
+    const byKey = await createFlag(db, { actor: userActor(user.id), key: uniqueKey("key"), enabled: true }, at(0));
+    await setFlagEnabled(db, { actor: { type: "API_KEY", id: apiKey.id }, id: byKey.id, enabled: false }, at(1));
+    const bySystem = await createFlag(db, { actor: systemActor, key: uniqueKey("system") }, at(2));
+    const byGone = await createFlag(
+      db,
+      { actor: { type: "API_KEY", id: "deleted-key" }, key: uniqueKey("gone") },
+      at(3),
+    );
+
+    const listed = await caller.flags.list();
+    const find = (id: string) => listed.find((flag) => flag.id === id);
+    expect(find(byPerson.id)).toMatchObject({
+      target: { slug: target.slug, name: target.name },
+      updatedBy: { type: "USER", name: user.name, email: user.email },
+    });
+    expect(find(byKey.id)).toMatchObject({ target: null, updatedBy: { type: "API_KEY", name: "orchestrator" } });
+    expect(find(bySystem.id)).toMatchObject({ updatedBy: { type: "SYSTEM" } });
+    expect(find(byGone.id)).toMatchObject({ updatedBy: { type: "UNKNOWN" } });
+    expect(JSON.stringify(listed)).not.toMatch(/keyHash|signingSecret|passwordHash/);
+    expect((await caller.flags.list({ targetId: target.id })).map((flag) => flag.id)).toEqual([byPerson.id]);
   });
 });
 
