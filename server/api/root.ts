@@ -2,6 +2,7 @@ import { createCallerFactory, createTRPCRouter } from "./trpc";
 import { apiKeysRouter } from "./routers/api-keys";
 import { notificationsRouter } from "./routers/notifications";
 import { cycleRouter } from "./routers/cycle";
+import { dashboardRouter } from "./routers/dashboard";
 import { auditRouter } from "./routers/audit";
 import { evaluationRouter } from "./routers/evaluation";
 import { flagsRouter } from "./routers/flags";
@@ -24,6 +25,7 @@ export const appRouter = createTRPCRouter({
   snapshots: snapshotsRouter,
   flags: flagsRouter,
   system: systemRouter,
+  dashboard: dashboardRouter,
   audit: auditRouter,
   apiKeys: apiKeysRouter,
   notifications: notificationsRouter,

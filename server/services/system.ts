@@ -84,14 +84,17 @@ async function changeState(
   return count === 1;
 }
 
-/** Turns every kill switch off and pauses automatic actions until a person lifts it. */
+/**
+ * Turns every kill switch off and pauses automatic actions until a person lifts it. Returns the new state
+ * and the keys of the kill switches it turned off.
+ */
 export async function activateEmergencyStop(
   db: Db,
   { actor, ...input }: StateChange,
   now: Date,
-): Promise<SystemStateDto> {
+): Promise<SystemStateDto & { killSwitchesTurnedOff: string[] }> {
   const { reason } = parseInput(reasonInputSchema, input);
-  await retryOnConflict(() =>
+  const keys = await retryOnConflict(() =>
     db.$transaction(async (tx) => {
       const started = await changeState(
         tx,
@@ -137,9 +140,10 @@ export async function activateEmergencyStop(
         },
         now,
       );
+      return keys;
     }),
   );
-  return getSystemState(db);
+  return { ...(await getSystemState(db)), killSwitchesTurnedOff: keys };
 }
 
 /** A person only. Kill switches stay off: whoever lifts the stop turns them on again one by one. */

@@ -63,6 +63,7 @@ const matrix: Entry[] = [
   { path: "system.liftEmergencyStop", minimumRole: "APPROVER", input: { reason: "" } },
   { path: "system.pauseMonitoring", minimumRole: "OPERATOR", input: { reason: "" } },
   { path: "system.resumeMonitoring", minimumRole: "OPERATOR", input: { reason: "" } },
+  { path: "dashboard.overview", minimumRole: "VIEWER" },
   { path: "audit.list", minimumRole: "VIEWER", input: { limit: 1 } },
   { path: "audit.verify", minimumRole: "VIEWER" },
   { path: "audit.facets", minimumRole: "VIEWER" },

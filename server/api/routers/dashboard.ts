@@ -1,0 +1,10 @@
+import { getOverview } from "../../services/dashboard";
+import { metricSettings } from "../../settings";
+import { createTRPCRouter, protectedProcedure } from "../trpc";
+
+export const dashboardRouter = createTRPCRouter({
+  /** Every target worst first, with the system switches: what the overview page polls. */
+  overview: protectedProcedure.query(({ ctx }) =>
+    getOverview(ctx.db, { now: ctx.clock.now(), bucketWidthMs: metricSettings.bucketWidthMs }),
+  ),
+});
