@@ -1,0 +1,430 @@
+"use client";
+// The one time-series chart of an SLO metric (error rate, P95 latency or cost per request), shared by every
+// page that draws one. Usage:
+//
+//   <MetricChart
+//     metric="errorRate"                                   // which field of each point to draw
+//     points={series.points}                               // metrics.series points, oldest first; nulls are gaps
+//     range={{ from, to }}                                 // the x-axis
+//     thresholds={[{ value: 0.05, label: "Limit" }]}       // horizontal lines; the first is always kept in view
+//     periods={[{ from, to, level: "BREACH" }]}            // shaded spans (verdicts, or a backtest's periods)
+//     markers={[{ at, label: "Rollback · Completed", href: "/rollbacks/r1" }]}  // vertical lines
+//   />
+//
+// Screen readers get the figure's title, a one-line summary (latest, maximum, limit, periods, rollbacks) and
+// a data table in a <details>; the drawn SVG itself is hidden from them. The chart fills its parent's width.
+import Link from "next/link";
+import { useId, useMemo, useState, type ReactNode } from "react";
+import {
+  CartesianGrid,
+  Line,
+  LineChart,
+  ReferenceArea,
+  ReferenceLine,
+  Tooltip,
+  XAxis,
+  YAxis,
+  type DotItemDotProps,
+} from "recharts";
+import { formatDateTime, formatMs, formatPercent, formatUsd } from "../format";
+
+export type ChartMetric = "errorRate" | "p95Ms" | "costPerRequestUsd";
+
+/** A point covers [start, start + stepMs); a null (or missing) value is a step without traffic. */
+export type ChartPoint = { start: Date } & { [K in ChartMetric]?: number | null };
+
+export interface ChartThreshold {
+  value: number;
+  /** Shown on the line with the formatted value, e.g. "Limit" → "Limit 5%". */
+  label: string;
+  /** "limit" (default): a dashed red line; "emergency": a dotted dark red one. */
+  tone?: "limit" | "emergency";
+}
+
+/** Same shape as a backtest's periods: [from, to) at the worst level reached. */
+export interface ChartPeriod {
+  from: Date;
+  to: Date;
+  level: "VIOLATION" | "BREACH" | "EMERGENCY";
+}
+
+export interface ChartMarker {
+  at: Date;
+  /** Short: it is drawn at the top of the line, e.g. "Rollback · Completed". */
+  label: string;
+  /** Where the marker leads, e.g. /rollbacks/<id>; a link in the chart and in the data list. */
+  href?: string;
+}
+
+export interface MetricChartProps {
+  metric: ChartMetric;
+  points: readonly ChartPoint[];
+  range: { from: Date; to: Date };
+  thresholds?: readonly ChartThreshold[];
+  periods?: readonly ChartPeriod[];
+  markers?: readonly ChartMarker[];
+  /** Defaults to the metric's name ("Error rate", "P95 latency", "Cost per request"). */
+  title?: string;
+  /** Height of the drawing in pixels. */
+  height?: number;
+}
+
+const metricInfo: Record<ChartMetric, { title: string; format: (value: number) => string; color: string }> = {
+  errorRate: { title: "Error rate", format: (value) => formatPercent(value), color: "#4f46e5" },
+  p95Ms: { title: "P95 latency", format: formatMs, color: "#0f766e" },
+  costPerRequestUsd: { title: "Cost per request", format: formatUsd, color: "#7c3aed" },
+};
+
+const periodFill: Record<ChartPeriod["level"], string> = {
+  VIOLATION: "#f59e0b",
+  BREACH: "#ef4444",
+  EMERGENCY: "#991b1b",
+};
+const periodLabel: Record<ChartPeriod["level"], string> = {
+  VIOLATION: "Violation",
+  BREACH: "Breach",
+  EMERGENCY: "Emergency",
+};
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const TICK_STEPS = [MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR];
+const LONG_TICK_STEPS = [6 * HOUR, 12 * HOUR, DAY, 2 * DAY];
+
+/** About `count` ticks on whole local minutes, hours or days. */
+export function timeTicks(range: { from: number; to: number }, count = 6): number[] {
+  const span = range.to - range.from;
+  if (span <= 0) return [];
+  const step = [...TICK_STEPS, ...LONG_TICK_STEPS].find((candidate) => span / candidate <= count) ?? 7 * DAY;
+  const offset = new Date(range.from).getTimezoneOffset() * MINUTE;
+  const ticks: number[] = [];
+  for (let t = Math.ceil((range.from - offset) / step) * step + offset; t <= range.to; t += step) ticks.push(t);
+  return ticks;
+}
+
+const timeOnly = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" });
+const dayAndTime = new Intl.DateTimeFormat("en-GB", { weekday: "short", hour: "2-digit", minute: "2-digit" });
+const dayOnly = new Intl.DateTimeFormat("en-GB", { weekday: "short", day: "numeric", month: "short" });
+
+function tickFormatter(range: { from: number; to: number }, ticks: readonly number[]) {
+  const spansDays = range.to - range.from > DAY;
+  const wholeDays = ticks.length > 1 && (ticks[1] ?? 0) - (ticks[0] ?? 0) >= DAY;
+  return (t: number) => (wholeDays ? dayOnly : spansDays ? dayAndTime : timeOnly).format(t);
+}
+
+/** Axis labels: fewer digits than the figures in the text, enough to tell ticks apart. */
+function axisFormatter(metric: ChartMetric, top: number) {
+  if (metric === "errorRate") return (value: number) => formatPercent(value, top < 0.01 ? 2 : top < 0.1 ? 1 : 0);
+  return metricInfo[metric].format;
+}
+
+interface Datum {
+  t: number;
+  value: number | null;
+}
+
+/** The highest value and the latest one with traffic, for the summary. */
+function extremes(data: readonly Datum[]) {
+  let max: Datum | null = null;
+  let latest: Datum | null = null;
+  for (const datum of data) {
+    if (datum.value === null) continue;
+    if (!max || datum.value > (max.value ?? 0)) max = datum;
+    latest = datum;
+  }
+  return { max, latest };
+}
+
+export function MetricChart({
+  metric,
+  points,
+  range,
+  thresholds = [],
+  periods = [],
+  markers = [],
+  title,
+  height = 220,
+}: MetricChartProps) {
+  const info = metricInfo[metric];
+  const heading = title ?? info.title;
+  const ids = { title: useId(), summary: useId() };
+  const [tableOpen, setTableOpen] = useState(false);
+  const from = range.from.getTime();
+  const to = range.to.getTime();
+
+  const data = useMemo<Datum[]>(
+    () => points.map((point) => ({ t: point.start.getTime(), value: point[metric] ?? null })),
+    [points, metric],
+  );
+  const { max, latest } = extremes(data);
+  const limit = thresholds[0];
+  const top = Math.max(max?.value ?? 0, limit?.value ?? 0) * 1.15 || 1;
+  const ticks = timeTicks({ from, to });
+  const formatTick = tickFormatter({ from, to }, ticks);
+  const formatAxis = axisFormatter(metric, top);
+  const visiblePeriods = periods
+    .map((period) => ({ ...period, x1: Math.max(from, period.from.getTime()), x2: Math.min(to, period.to.getTime()) }))
+    .filter((period) => period.x2 > period.x1);
+  const visibleMarkers = markers.filter((marker) => marker.at.getTime() >= from && marker.at.getTime() <= to);
+
+  // A point with no neighbour draws no line segment, so it gets a dot of its own.
+  const isolated = (index: number) =>
+    data[index]?.value != null && data[index - 1]?.value == null && data[index + 1]?.value == null;
+  const renderDot = ({ cx, cy, index }: DotItemDotProps) =>
+    isolated(index) && cx != null && cy != null ? (
+      <circle key={index} cx={cx} cy={cy} r={2.5} fill={info.color} />
+    ) : (
+      <g key={index} />
+    );
+
+  const summary = [
+    latest?.value != null
+      ? `Latest ${info.format(latest.value)} at ${formatTick(latest.t)}, highest ${info.format(max?.value ?? 0)} at ${formatTick(max?.t ?? 0)}.`
+      : "No traffic in this window.",
+    thresholds.length > 0 ? `${thresholds.map((line) => `${line.label} ${info.format(line.value)}`).join(", ")}.` : "",
+    visiblePeriods.length > 0
+      ? `${visiblePeriods.length} period${visiblePeriods.length === 1 ? "" : "s"} of violation or breach shaded.`
+      : "",
+    visibleMarkers.length > 0
+      ? `${visibleMarkers.length} rollback${visibleMarkers.length === 1 ? "" : "s"} marked.`
+      : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
+
+  return (
+    <figure aria-labelledby={ids.title} aria-describedby={ids.summary} className="min-w-0">
+      <figcaption className="mb-2 flex flex-wrap items-baseline justify-between gap-x-3">
+        <h3 id={ids.title} className="text-sm font-semibold">
+          {heading}
+        </h3>
+        <span className="text-sm text-slate-700 tabular-nums">
+          {latest?.value != null ? info.format(latest.value) : "—"}
+          {limit ? <span className="text-slate-600"> / limit {info.format(limit.value)}</span> : null}
+        </span>
+      </figcaption>
+      {/* The drawing repeats what the summary and the table say; links inside it are for the mouse. */}
+      <div aria-hidden="true">
+        <LineChart
+          responsive
+          accessibilityLayer={false}
+          data={data}
+          style={{ width: "100%", height }}
+          margin={{ top: 18, right: 12, bottom: 0, left: 0 }}
+        >
+          <CartesianGrid stroke="#e2e8f0" vertical={false} />
+          <XAxis
+            dataKey="t"
+            type="number"
+            scale="time"
+            domain={[from, to]}
+            ticks={ticks}
+            tickFormatter={formatTick}
+            allowDataOverflow
+            tick={{ fontSize: 11, fill: "#475569" }}
+            stroke="#94a3b8"
+          />
+          <YAxis
+            domain={[0, top]}
+            tickFormatter={formatAxis}
+            tickCount={5}
+            allowDataOverflow
+            width={64}
+            tick={{ fontSize: 11, fill: "#475569" }}
+            stroke="#94a3b8"
+          />
+          {visiblePeriods.map((period) => (
+            <ReferenceArea
+              key={`${period.x1}-${period.level}`}
+              x1={period.x1}
+              x2={period.x2}
+              fill={periodFill[period.level]}
+              fillOpacity={0.18}
+              ifOverflow="hidden"
+            />
+          ))}
+          {thresholds.map((line) => (
+            <ReferenceLine
+              key={`${line.label}-${line.value}`}
+              y={line.value}
+              stroke={line.tone === "emergency" ? "#7f1d1d" : "#dc2626"}
+              strokeDasharray={line.tone === "emergency" ? "2 3" : "6 4"}
+              ifOverflow="hidden"
+              label={{
+                value: `${line.label} ${info.format(line.value)}`,
+                position: "insideTopRight",
+                fontSize: 11,
+                fill: line.tone === "emergency" ? "#7f1d1d" : "#b91c1c",
+              }}
+            />
+          ))}
+          {visibleMarkers.map((marker) => (
+            <ReferenceLine
+              key={`${marker.at.getTime()}-${marker.label}`}
+              x={marker.at.getTime()}
+              stroke="#4338ca"
+              strokeWidth={1.5}
+              label={(props: { viewBox?: { x?: number; y?: number } }) => (
+                <MarkerLabel x={props.viewBox?.x ?? 0} y={props.viewBox?.y ?? 0} marker={marker} />
+              )}
+            />
+          ))}
+          <Tooltip
+            labelFormatter={(t) => formatDateTime(new Date(Number(t)))}
+            formatter={(value) => [typeof value === "number" ? info.format(value) : "no traffic", heading]}
+            isAnimationActive={false}
+          />
+          <Line
+            dataKey="value"
+            type="linear"
+            stroke={info.color}
+            strokeWidth={1.75}
+            dot={renderDot}
+            activeDot={{ r: 3 }}
+            connectNulls={false}
+            isAnimationActive={false}
+          />
+        </LineChart>
+      </div>
+      <Legend
+        color={info.color}
+        thresholds={thresholds.length > 0}
+        levels={[...new Set(visiblePeriods.map((period) => period.level))]}
+        markers={visibleMarkers.length > 0}
+      />
+      <p id={ids.summary} className="sr-only">
+        {summary}
+      </p>
+      <details className="mt-1 text-sm" onToggle={(event) => setTableOpen(event.currentTarget.open)}>
+        <summary className="cursor-pointer text-xs text-slate-700 hover:text-slate-900">{heading}: data table</summary>
+        {tableOpen ? (
+          <ChartData
+            heading={heading}
+            data={data}
+            format={info.format}
+            periods={visiblePeriods}
+            markers={visibleMarkers}
+          />
+        ) : null}
+      </details>
+    </figure>
+  );
+}
+
+function MarkerLabel({ x, y, marker }: { x: number; y: number; marker: ChartMarker }) {
+  const text = (
+    <text x={x + 4} y={y + 11} fontSize={11} fill="#3730a3" fontWeight={600}>
+      {marker.label}
+    </text>
+  );
+  return marker.href ? (
+    <a href={marker.href} tabIndex={-1} style={{ cursor: "pointer" }}>
+      {text}
+    </a>
+  ) : (
+    text
+  );
+}
+
+function Legend({
+  color,
+  thresholds,
+  levels,
+  markers,
+}: {
+  color: string;
+  thresholds: boolean;
+  levels: readonly ChartPeriod["level"][];
+  markers: boolean;
+}) {
+  const item = (swatch: ReactNode, label: string) => (
+    <li key={label} className="flex items-center gap-1.5">
+      {swatch}
+      {label}
+    </li>
+  );
+  return (
+    <ul aria-hidden="true" className="mt-1 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-700">
+      {item(<span className="h-0.5 w-4" style={{ background: color }} />, "Measured")}
+      {thresholds ? item(<span className="w-4 border-t-2 border-dashed border-red-600" />, "Threshold") : null}
+      {levels.map((level) =>
+        item(
+          <span className="h-3 w-4 rounded-sm" style={{ background: periodFill[level], opacity: 0.35 }} />,
+          periodLabel[level],
+        ),
+      )}
+      {markers ? item(<span className="h-3 w-0.5 bg-indigo-700" />, "Rollback") : null}
+    </ul>
+  );
+}
+
+function ChartData({
+  heading,
+  data,
+  format,
+  periods,
+  markers,
+}: {
+  heading: string;
+  data: readonly Datum[];
+  format: (value: number) => string;
+  periods: readonly (ChartPeriod & { x1: number; x2: number })[];
+  markers: readonly ChartMarker[];
+}) {
+  return (
+    <div className="mt-2 space-y-3">
+      {markers.length > 0 ? (
+        <ul className="space-y-1">
+          {markers.map((marker) => (
+            <li key={`${marker.at.getTime()}-${marker.label}`}>
+              {formatDateTime(marker.at)}:{" "}
+              {marker.href ? (
+                <Link href={marker.href} className="text-indigo-700 underline">
+                  {marker.label}
+                </Link>
+              ) : (
+                marker.label
+              )}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {periods.length > 0 ? (
+        <ul className="space-y-1">
+          {periods.map((period) => (
+            <li key={`${period.x1}-${period.level}`}>
+              {periodLabel[period.level]} from {formatDateTime(new Date(period.x1))} to{" "}
+              {formatDateTime(new Date(period.x2))}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <div className="max-h-64 overflow-auto rounded border border-slate-200">
+        <table className="w-full text-left text-xs">
+          <caption className="sr-only">{heading} over time</caption>
+          <thead className="sticky top-0 bg-slate-50 text-slate-700">
+            <tr>
+              <th scope="col" className="px-2 py-1 font-medium">
+                Time
+              </th>
+              <th scope="col" className="px-2 py-1 font-medium">
+                {heading}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.map((datum) => (
+              <tr key={datum.t} className="border-t border-slate-100">
+                <td className="px-2 py-0.5 tabular-nums">{formatDateTime(new Date(datum.t))}</td>
+                <td className="px-2 py-0.5 tabular-nums">
+                  {datum.value === null ? "no traffic" : format(datum.value)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
