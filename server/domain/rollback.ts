@@ -228,15 +228,15 @@ export function transition(state: RollbackState, event: RollbackEvent, now: Date
 
   switch (event.type) {
     case "APPROVE": {
-      if (state.approvals.some((approval) => approval.userId === event.userId)) {
-        throw new AppError("CONFLICT", "You have already approved this rollback");
-      }
-      if (state.approvalsRequired === 2 && event.userId === state.requestedById) {
-        throw new AppError(
-          "FORBIDDEN",
-          "You requested this rollback and it needs 2 approvals: two other approvers must approve it",
-        );
-      }
+      const refusal = approvalRefusal(
+        {
+          approvalsRequired: state.approvalsRequired,
+          requestedById: state.requestedById,
+          approverIds: state.approvals.map((approval) => approval.userId),
+        },
+        event.userId,
+      );
+      if (refusal) throw new AppError(refusal.code, refusal.message);
       const comment = event.comment?.trim() || null;
       const approvals = [...state.approvals, { userId: event.userId, at: now, comment }];
       return approvals.length < state.approvalsRequired
@@ -338,6 +338,27 @@ export function transition(state: RollbackState, event: RollbackEvent, now: Date
       };
     }
   }
+}
+
+/**
+ * Why this person may not approve a pending rollback, or null when they may: nobody approves twice, and the
+ * requester of a two-approval rollback leaves both approvals to others. `transition` enforces it; the
+ * dashboard says it before anyone clicks.
+ */
+export function approvalRefusal(
+  rollback: { approvalsRequired: number; requestedById: string | null; approverIds: readonly string[] },
+  userId: string,
+): { code: "CONFLICT" | "FORBIDDEN"; message: string } | null {
+  if (rollback.approverIds.includes(userId)) {
+    return { code: "CONFLICT", message: "You have already approved this rollback" };
+  }
+  if (rollback.approvalsRequired === 2 && userId === rollback.requestedById) {
+    return {
+      code: "FORBIDDEN",
+      message: "You requested this rollback and it needs 2 approvals: two other approvers must approve it",
+    };
+  }
+  return null;
 }
 
 function required(text: string, message: string): string {
@@ -457,20 +478,35 @@ export const rejectInputSchema = actionInputSchema.extend({
 });
 export const reasonActionInputSchema = actionInputSchema.extend({ reason: reasonSchema });
 
+const rollbackFilterShape = {
+  targetId: z.string().min(1).optional(),
+  trigger: z.enum(rollbackTriggers).optional(),
+  status: z.enum(rollbackStatuses).optional(),
+  /** A person who requested, approved, rejected, cancelled or aborted it. */
+  actorId: z.string().min(1).optional(),
+  /** Requested at or after. */
+  from: z.date().optional(),
+  /** Requested before. */
+  to: z.date().optional(),
+};
+const fromBeforeTo = (filter: { from?: Date | undefined; to?: Date | undefined }) =>
+  !filter.from || !filter.to || filter.from < filter.to;
+const fromBeforeToIssue = { message: "From must be before to", path: ["to"] };
+
+/** The history's filters: the list, its summary and its export take the same ones. */
+export const rollbackFilterSchema = z.object(rollbackFilterShape).refine(fromBeforeTo, fromBeforeToIssue);
+export type RollbackFilter = z.input<typeof rollbackFilterSchema>;
+
 export const rollbackListSchema = z
   .object({
-    targetId: z.string().min(1).optional(),
-    trigger: z.enum(rollbackTriggers).optional(),
-    status: z.enum(rollbackStatuses).optional(),
-    /** Requested at or after. */
-    from: z.date().optional(),
-    /** Requested before. */
-    to: z.date().optional(),
+    ...rollbackFilterShape,
     /** The `nextCursor` of the previous page. */
     cursor: z.string().min(1).optional(),
     limit: z.number().int().min(1).max(100).default(50),
   })
-  .refine((filter) => !filter.from || !filter.to || filter.from < filter.to, {
-    message: "From must be before to",
-    path: ["to"],
-  });
+  .refine(fromBeforeTo, fromBeforeToIssue);
+
+export const rollbackExportSchema = z.object({
+  filter: rollbackFilterSchema.default({}),
+  format: z.enum(["csv", "json"], { error: "Choose csv or json" }),
+});

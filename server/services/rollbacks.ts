@@ -17,16 +17,21 @@ import {
   reasonActionInputSchema,
   rejectInputSchema,
   approveInputSchema,
+  rollbackExportSchema,
+  rollbackFilterSchema,
   rollbackListSchema,
   stepDue,
   trafficSplit,
   transition,
   verificationOutcome,
   type RollbackEvent,
+  type RollbackFilter,
   type RollbackState,
   type RollbackTransition,
   type RollbackTrigger,
 } from "../domain/rollback";
+import { summarizeRollbacks, timeToActionMs, type RollbackHistorySummary } from "../domain/rollback-history";
+import { toCsv } from "../domain/csv";
 import { actorIdOf, appendAudit, describeActor, systemActor, type Actor, type WithActor } from "./audit";
 import { disableKillSwitches } from "./flags";
 import { loadBuckets } from "./metrics";
@@ -952,7 +957,7 @@ export async function verifyCompletedRollbacks(
   return summary;
 }
 
-// Reading: the list with filters, one rollback in detail.
+// Reading: the list with filters, its summary and export, one rollback in detail, the approvals queue.
 
 type UserRef = { id: string; name: string; email: string };
 
@@ -982,24 +987,49 @@ export interface RollbackSummaryDto {
   requestedBy: UserRef | null;
   requestedAt: Date;
   reason: string | null;
+  /** The first traffic switch. */
+  startedAt: Date | null;
+  /** Breach to action (domain timeToActionMs): null until traffic moved. */
+  timeToActionMs: number | null;
   endedAt: Date | null;
+  endedBy: UserRef | null;
   endReason: string | null;
   aborted: boolean;
   verification: string | null;
+  verifiedAt: Date | null;
 }
 
 export interface RollbackDetailDto extends RollbackSummaryDto {
   version: number;
-  startedAt: Date | null;
   lastStepAt: Date | null;
-  endedBy: UserRef | null;
-  verifiedAt: Date | null;
   policyVersion: number | null;
   evidence: RollbackEvidence | null;
   approvals: { user: UserRef | null; decision: string; comment: string | null; at: Date }[];
   /** What config delivery serves: weights per snapshot, summing to 100. */
   trafficSplit: { snapshotId: string; weight: number }[];
 }
+
+/** The timing rules the cycle applies to a rollback, and the thresholds its evidence was judged against. */
+export interface RollbackPolicyContext {
+  /**
+   * The SLO thresholds of the policy version stored with the rollback (the one its verdict was judged by),
+   * else the target's current policy; null when the stored policy no longer parses.
+   */
+  thresholds: {
+    policyVersion: number | null;
+    maxErrorRate: number;
+    maxP95LatencyMs: number;
+    maxCostPerRequestUsd: number;
+  } | null;
+  /** Pending: when the cycle expires it (the current policy's approval timeout, as the cycle applies it). */
+  approvalDeadline: Date | null;
+  /** In progress: when the next step is due (the cycle takes it on its first run from then). */
+  nextStepDueAt: Date | null;
+  /** Completed and not yet judged: when the verification window ends. */
+  verificationEndsAt: Date | null;
+}
+
+export type RollbackViewDto = RollbackDetailDto & { policy: RollbackPolicyContext };
 
 interface Lookups {
   userOf: (id: string | null) => UserRef | null;
@@ -1035,25 +1065,23 @@ function toSummary(row: RollbackRow, { userOf, snapshotOf }: Lookups): RollbackS
     requestedBy: userOf(row.requestedById),
     requestedAt: row.requestedAt,
     reason: row.reason,
+    startedAt: row.startedAt,
+    timeToActionMs: timeToActionMs(row),
     endedAt: row.endedAt,
+    endedBy: userOf(row.endedById),
     endReason: row.endReason,
     aborted: row.aborted,
     verification: row.verification,
+    verifiedAt: row.verifiedAt,
   };
 }
 
-export async function getRollback(db: Db, rollbackId: string): Promise<RollbackDetailDto> {
-  const row = await db.rollback.findUnique({ where: { id: rollbackId }, select: rollbackRowSelect });
-  if (!row) throw new AppError("NOT_FOUND", "No such rollback");
-  const found = await lookups(db, [row]);
+function toDetail(row: RollbackRow, found: Lookups): RollbackDetailDto {
   const evidence = evidenceSchema.safeParse(row.evidence);
   return {
     ...toSummary(row, found),
     version: row.version,
-    startedAt: row.startedAt,
     lastStepAt: row.lastStepAt,
-    endedBy: found.userOf(row.endedById),
-    verifiedAt: row.verifiedAt,
     policyVersion: row.policyVersion,
     evidence: evidence.success ? evidence.data : null,
     approvals: row.approvals.map((approval) => ({
@@ -1070,20 +1098,101 @@ export async function getRollback(db: Db, rollbackId: string): Promise<RollbackD
   };
 }
 
+/** What config delivery and the mutations return: no policy lookups, so serving config stays cheap. */
+export async function getRollback(db: Db, rollbackId: string): Promise<RollbackDetailDto> {
+  const row = await db.rollback.findUnique({ where: { id: rollbackId }, select: rollbackRowSelect });
+  if (!row) throw new AppError("NOT_FOUND", "No such rollback");
+  return toDetail(row, await lookups(db, [row]));
+}
+
+const thresholdsOf = (policyVersion: number | null, config: unknown): RollbackPolicyContext["thresholds"] => {
+  const parsed = policySchema.safeParse(config);
+  if (!parsed.success) return null;
+  const { maxErrorRate, maxP95LatencyMs, maxCostPerRequestUsd } = parsed.data;
+  return { policyVersion, maxErrorRate, maxP95LatencyMs, maxCostPerRequestUsd };
+};
+
+/** Details with their policy context, for the dashboard: two policy queries for any number of rollbacks. */
+async function views(db: Db, rows: readonly RollbackRow[]): Promise<RollbackViewDto[]> {
+  if (rows.length === 0) return [];
+  const pinned = rows.flatMap((row) =>
+    row.policyVersion === null ? [] : [{ targetId: row.targetId, version: row.policyVersion }],
+  );
+  const [found, latest, stored] = await Promise.all([
+    lookups(db, rows),
+    loadLatestPolicies(db, { id: { in: rows.map((row) => row.targetId) } }),
+    pinned.length === 0
+      ? []
+      : db.policy.findMany({ where: { OR: pinned }, select: { targetId: true, version: true, config: true } }),
+  ]);
+  return rows.map((row) => {
+    const current = latest.get(row.targetId);
+    const currentPolicy = current ? policySchema.safeParse(current.config) : null;
+    const timing = currentPolicy === null ? defaultPolicy : currentPolicy.success ? currentPolicy.data : null;
+    const pinnedRow = stored.find((policy) => policy.targetId === row.targetId && policy.version === row.policyVersion);
+    const after = (start: Date | null, seconds: number | undefined) =>
+      start && seconds !== undefined ? new Date(start.getTime() + seconds * 1000) : null;
+    return {
+      ...toDetail(row, found),
+      policy: {
+        thresholds: pinnedRow
+          ? thresholdsOf(pinnedRow.version, pinnedRow.config)
+          : thresholdsOf(current?.version ?? null, current?.config ?? defaultPolicy),
+        approvalDeadline:
+          row.status === "PENDING_APPROVAL" ? after(row.requestedAt, timing?.approvalTimeoutSeconds) : null,
+        nextStepDueAt: row.status === "IN_PROGRESS" ? after(row.lastStepAt, timing?.stepIntervalSeconds) : null,
+        verificationEndsAt:
+          row.status === "COMPLETED" && row.verification === "PENDING"
+            ? after(row.endedAt, timing?.verificationWindowSeconds)
+            : null,
+      },
+    };
+  });
+}
+
+/** One rollback for its page: the details and the policy context (thresholds, deadlines). */
+export async function getRollbackView(db: Db, rollbackId: string): Promise<RollbackViewDto> {
+  const row = await db.rollback.findUnique({ where: { id: rollbackId }, select: rollbackRowSelect });
+  if (!row) throw new AppError("NOT_FOUND", "No such rollback");
+  const [view] = await views(db, [row]);
+  return view!;
+}
+
+/** The approvals queue: every rollback waiting for approval, the one expiring first (requested first) first. */
+export async function listPendingRollbacks(db: Db): Promise<RollbackViewDto[]> {
+  const rows = await db.rollback.findMany({
+    where: { status: "PENDING_APPROVAL" },
+    orderBy: [{ requestedAt: "asc" }, { id: "asc" }],
+    select: rollbackRowSelect,
+  });
+  return views(db, rows);
+}
+
+type RollbackFilterInput = z.output<typeof rollbackFilterSchema>;
+
+function rollbackWhere({ targetId, trigger, status, actorId, from, to }: RollbackFilterInput) {
+  return {
+    ...(targetId && { targetId }),
+    ...(trigger && { trigger }),
+    ...(status && { status }),
+    ...(actorId && {
+      OR: [{ requestedById: actorId }, { endedById: actorId }, { approvals: { some: { userId: actorId } } }],
+    }),
+    ...((from ?? to) && { requestedAt: { gte: from, lt: to } }),
+  } satisfies Prisma.RollbackWhereInput;
+}
+
+const newestFirst = [{ requestedAt: "desc" }, { id: "desc" }] satisfies Prisma.RollbackOrderByWithRelationInput[];
+
 /** Newest first, a page at a time. */
 export async function listRollbacks(
   db: Db,
   input: z.input<typeof rollbackListSchema>,
 ): Promise<{ items: RollbackSummaryDto[]; nextCursor: string | null }> {
-  const { targetId, trigger, status, from, to, cursor, limit } = parseInput(rollbackListSchema, input);
+  const { cursor, limit, ...filter } = parseInput(rollbackListSchema, input);
   const rows = await db.rollback.findMany({
-    where: {
-      ...(targetId && { targetId }),
-      ...(trigger && { trigger }),
-      ...(status && { status }),
-      ...((from ?? to) && { requestedAt: { gte: from, lt: to } }),
-    },
-    orderBy: [{ requestedAt: "desc" }, { id: "desc" }],
+    where: rollbackWhere(filter),
+    orderBy: newestFirst,
     ...(cursor && { cursor: { id: cursor }, skip: 1 }),
     take: limit + 1,
     select: rollbackRowSelect,
@@ -1094,4 +1203,115 @@ export async function listRollbacks(
     items: page.map((row) => toSummary(row, found)),
     nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
   };
+}
+
+/** The figures over every rollback the filter matches (domain summarizeRollbacks). */
+export async function rollbackSummary(db: Db, input: RollbackFilter): Promise<RollbackHistorySummary> {
+  const filter = parseInput(rollbackFilterSchema, input);
+  const rows = await db.rollback.findMany({
+    where: rollbackWhere(filter),
+    select: { trigger: true, requestedAt: true, startedAt: true, verification: true },
+  });
+  return summarizeRollbacks(rows, filter);
+}
+
+/** The people who requested, approved, rejected, cancelled or aborted any rollback: the actor filter's choices. */
+export async function listRollbackActors(db: Db): Promise<UserRef[]> {
+  const [requested, ended, decided] = await Promise.all([
+    db.rollback.findMany({
+      where: { requestedById: { not: null } },
+      distinct: ["requestedById"],
+      select: { requestedById: true },
+    }),
+    db.rollback.findMany({ where: { endedById: { not: null } }, distinct: ["endedById"], select: { endedById: true } }),
+    db.rollbackApproval.findMany({ distinct: ["userId"], select: { userId: true } }),
+  ]);
+  const ids = new Set([
+    ...requested.map((row) => row.requestedById),
+    ...ended.map((row) => row.endedById),
+    ...decided.map((row) => row.userId),
+  ]);
+  ids.delete(null);
+  if (ids.size === 0) return [];
+  return db.user.findMany({
+    where: { id: { in: [...ids] as string[] } },
+    select: { id: true, name: true, email: true },
+    orderBy: [{ name: "asc" }, { email: "asc" }],
+  });
+}
+
+const EXPORT_PAGE = 1_000;
+
+const csvColumns = [
+  "id",
+  "targetSlug",
+  "targetName",
+  "trigger",
+  "status",
+  "requestedAt",
+  "requestedBy",
+  "reason",
+  "fromVersion",
+  "toVersion",
+  "steps",
+  "trafficPercent",
+  "approvalsRequired",
+  "approvals",
+  "startedAt",
+  "timeToActionSeconds",
+  "endedAt",
+  "endedBy",
+  "endReason",
+  "aborted",
+  "verification",
+  "verifiedAt",
+] as const;
+
+function csvRow(item: RollbackSummaryDto): Record<(typeof csvColumns)[number], string | number | boolean | null> {
+  const iso = (date: Date | null) => date?.toISOString() ?? null;
+  return {
+    id: item.id,
+    targetSlug: item.target.slug,
+    targetName: item.target.name,
+    trigger: item.trigger,
+    status: item.status,
+    requestedAt: item.requestedAt.toISOString(),
+    requestedBy: item.requestedBy?.email ?? null,
+    reason: item.reason,
+    fromVersion: item.fromSnapshot.version,
+    toVersion: item.toSnapshot.version,
+    steps: item.steps.join("/"),
+    trafficPercent: item.trafficPercent,
+    approvalsRequired: item.approvalsRequired,
+    approvals: item.approvalCount,
+    startedAt: iso(item.startedAt),
+    timeToActionSeconds: item.timeToActionMs === null ? null : item.timeToActionMs / 1000,
+    endedAt: iso(item.endedAt),
+    endedBy: item.endedBy?.email ?? null,
+    endReason: item.endReason,
+    aborted: item.aborted,
+    verification: item.verification,
+    verifiedAt: iso(item.verifiedAt),
+  };
+}
+
+/** Every rollback the filter matches, newest first like the list, as CSV or a JSON array of list items. */
+export async function exportRollbacks(db: Db, input: z.input<typeof rollbackExportSchema>): Promise<string> {
+  const { filter, format } = parseInput(rollbackExportSchema, input);
+  const items: RollbackSummaryDto[] = [];
+  for (let cursor: string | undefined; ;) {
+    const rows = await db.rollback.findMany({
+      where: rollbackWhere(filter),
+      orderBy: newestFirst,
+      ...(cursor && { cursor: { id: cursor }, skip: 1 }),
+      take: EXPORT_PAGE,
+      select: rollbackRowSelect,
+    });
+    const found = await lookups(db, rows);
+    items.push(...rows.map((row) => toSummary(row, found)));
+    cursor = rows.at(-1)?.id;
+    if (!cursor || rows.length < EXPORT_PAGE) break;
+  }
+  if (format === "json") return JSON.stringify(items, null, 2);
+  return toCsv(csvColumns, items.map(csvRow));
 }

@@ -37,6 +37,10 @@ const matrix: Entry[] = [
   { path: "evaluation.verdicts", minimumRole: "VIEWER", input: { targetId: "missing" } },
   { path: "rollbacks.list", minimumRole: "VIEWER", input: { targetId: "missing" } },
   { path: "rollbacks.byId", minimumRole: "VIEWER", input: { rollbackId: "missing" } },
+  { path: "rollbacks.summary", minimumRole: "VIEWER", input: { targetId: "missing" } },
+  { path: "rollbacks.export", minimumRole: "VIEWER", input: { filter: { targetId: "missing" }, format: "csv" } },
+  { path: "rollbacks.actors", minimumRole: "VIEWER" },
+  { path: "rollbacks.pending", minimumRole: "VIEWER" },
   {
     path: "rollbacks.requestManual",
     minimumRole: "OPERATOR",

@@ -3,16 +3,22 @@ import {
   abortRollback,
   approveRollback,
   cancelRollback,
-  getRollback,
+  exportRollbacks,
+  getRollbackView,
+  listPendingRollbacks,
+  listRollbackActors,
   listRollbacks,
   rejectRollback,
   requestManualRollback,
+  rollbackSummary,
 } from "../../services/rollbacks";
 import {
   approveInputSchema,
   manualRollbackInputSchema,
   reasonActionInputSchema,
   rejectInputSchema,
+  rollbackExportSchema,
+  rollbackFilterSchema,
   rollbackListSchema,
 } from "../../domain/rollback";
 import { userActor } from "../../services/audit";
@@ -20,9 +26,13 @@ import { approverProcedure, createTRPCRouter, operatorProcedure, protectedProced
 
 export const rollbacksRouter = createTRPCRouter({
   list: protectedProcedure.input(rollbackListSchema).query(({ ctx, input }) => listRollbacks(ctx.db, input)),
+  summary: protectedProcedure.input(rollbackFilterSchema).query(({ ctx, input }) => rollbackSummary(ctx.db, input)),
+  export: protectedProcedure.input(rollbackExportSchema).query(({ ctx, input }) => exportRollbacks(ctx.db, input)),
+  actors: protectedProcedure.query(({ ctx }) => listRollbackActors(ctx.db)),
+  pending: protectedProcedure.query(({ ctx }) => listPendingRollbacks(ctx.db)),
   byId: protectedProcedure
     .input(z.object({ rollbackId: z.string() }))
-    .query(({ ctx, input }) => getRollback(ctx.db, input.rollbackId)),
+    .query(({ ctx, input }) => getRollbackView(ctx.db, input.rollbackId)),
   requestManual: operatorProcedure
     .input(manualRollbackInputSchema)
     .mutation(({ ctx, input }) =>

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "@/server/domain/errors";
 import {
   approvalExpired,
+  approvalRefusal,
   createRollback,
   isActive,
   isTerminal,
@@ -219,6 +220,30 @@ describe("approvals", () => {
     expect(() => transition(once, approve("alice"), now)).toThrow(
       appError("CONFLICT", "You have already approved this rollback"),
     );
+  });
+
+  it("approvalRefusal, which the dashboard shows before anyone clicks, agrees with transition", () => {
+    for (const approvalsRequired of [1, 2] as const) {
+      for (const requestedById of ["olga", null]) {
+        for (const earlier of [[], ["alice"]] as string[][]) {
+          const state = apply(
+            create({ trigger: requestedById ? "MANUAL" : "SLO", requestedById, approvalsRequired }),
+            ...earlier.map((userId) => approve(userId)),
+          );
+          if (state.status !== "PENDING_APPROVAL") continue;
+          for (const userId of ["olga", "alice", "bob"]) {
+            const refusal = approvalRefusal({ approvalsRequired, requestedById, approverIds: earlier }, userId);
+            if (refusal)
+              expect(() => transition(state, approve(userId), now)).toThrow(appError(refusal.code, refusal.message));
+            else expect(() => transition(state, approve(userId), now)).not.toThrow();
+          }
+        }
+      }
+    }
+    expect(approvalRefusal({ approvalsRequired: 2, requestedById: "olga", approverIds: [] }, "olga")?.code).toBe(
+      "FORBIDDEN",
+    );
+    expect(approvalRefusal({ approvalsRequired: 1, requestedById: "olga", approverIds: [] }, "olga")).toBeNull();
   });
 
   it("a rejection ends it, even after a first approval, keeping who and why", () => {
