@@ -1,13 +1,14 @@
 // API keys of machine clients: created by admins (the key and its signing secret are shown once), stored
 // as a SHA-256 hash plus a display prefix, the signing secret encrypted with AES-256-GCM; authentication
 // of requests by scope and target allow-list; revocation. Contract: docs/API.md.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { Db, Prisma } from "../db";
 import { apiKeyScopes, createApiKeySchema, type ApiKeyScope, type CreateApiKeyInput } from "../domain/api-keys";
 import { AppError } from "../domain/errors";
 import { appendAudit, type Actor, type WithActor } from "./audit";
 import { retryOnConflict } from "./retry";
+import { openSecret, sealSecret } from "./secret-box";
 import { parseInput } from "./validation";
 
 const KEY_PREFIX = "rwd_";
@@ -52,34 +53,13 @@ export function hashApiKey(key: string): string {
   return createHash("sha256").update(key, "utf8").digest("hex");
 }
 
-/** `v1.<iv>.<tag>.<ciphertext>` in base64url; the key's prefix is authenticated data, so rows cannot swap secrets. */
-function encryptSecret(secret: string, prefix: string, encryptionKey: Buffer): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", encryptionKey, iv).setAAD(Buffer.from(prefix));
-  const ciphertext = Buffer.concat([cipher.update(secret, "utf8"), cipher.final()]);
-  return ["v1", iv, cipher.getAuthTag(), ciphertext]
-    .map((part) => (typeof part === "string" ? part : part.toString("base64url")))
-    .join(".");
-}
-
 /** The signing secret of an authenticated key, to verify its request signatures. */
 export function signingSecretOf(
   key: Pick<ApiKeyPrincipal, "prefix" | "signingSecretEncrypted">,
   encryptionKey: Buffer,
 ): string {
-  const [version, iv, tag, ciphertext] = key.signingSecretEncrypted.split(".");
-  if (version !== "v1" || !iv || !tag || !ciphertext)
-    throw new Error(`API key ${key.prefix}: unreadable signing secret`);
-  try {
-    const decipher = createDecipheriv("aes-256-gcm", encryptionKey, Buffer.from(iv, "base64url"))
-      .setAAD(Buffer.from(key.prefix))
-      .setAuthTag(Buffer.from(tag, "base64url"));
-    return Buffer.concat([decipher.update(Buffer.from(ciphertext, "base64url")), decipher.final()]).toString("utf8");
-  } catch {
-    throw new Error(
-      `API key ${key.prefix}: the signing secret cannot be decrypted (was API_KEY_ENCRYPTION_KEY changed?)`,
-    );
-  }
+  // The key's prefix is the associated data: rows cannot swap secrets.
+  return openSecret(key.signingSecretEncrypted, key.prefix, encryptionKey, `API key ${key.prefix}`);
 }
 
 export interface CreatedApiKey {
@@ -110,7 +90,7 @@ export function createApiKey(
           keyHash: hashApiKey(key),
           scopes: scopes.join(","),
           targetSlugs: targetSlugs ? targetSlugs.join(",") : null,
-          signingSecretEncrypted: encryptSecret(signingSecret, prefix, encryptionKey),
+          signingSecretEncrypted: sealSecret(signingSecret, prefix, encryptionKey),
           signingRequired,
           createdById: actor.type === "USER" ? actor.id : null,
           createdAt: now,

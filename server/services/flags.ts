@@ -5,7 +5,7 @@ import type { Db, Prisma, Tx } from "../db";
 import { AppError } from "../domain/errors";
 import { createFlagSchema, setFlagEnabledSchema, updateFlagSchema } from "../domain/flags";
 import { actorIdOf, appendAudit, changedFields, describeActor, type Actor, type WithActor } from "./audit";
-import { enqueueNotification } from "./notifications";
+import { enqueueConfigChanged, enqueueNotification } from "./notifications";
 import { retryOnConflict } from "./retry";
 import { parseInput } from "./validation";
 
@@ -78,6 +78,25 @@ async function assertKillSwitchMayBeOn(tx: Tx, flag: { enabled: boolean; killSwi
   }
 }
 
+/**
+ * Flags are part of the effective configuration: a target's own flag changes that target's, a global one
+ * every target's. Announced as `config.changed`.
+ */
+async function announceFlagChange(
+  tx: Tx,
+  options: { targetId: string | null; cause: string; summary: string; keys: string[] },
+  now: Date,
+): Promise<void> {
+  const target = options.targetId
+    ? await tx.target.findUnique({ where: { id: options.targetId }, select: { id: true, slug: true } })
+    : null;
+  await enqueueConfigChanged(
+    tx,
+    { target, cause: options.cause, summary: options.summary, details: { flags: options.keys } },
+    now,
+  );
+}
+
 async function findFlag(tx: Tx, id: string): Promise<FlagDto> {
   const flag = await tx.featureFlag.findUnique({ where: { id }, select: flagSelect });
   if (!flag) throw new AppError("NOT_FOUND", "No such flag");
@@ -115,6 +134,16 @@ export function createFlag(
           entityId: flag.id,
           targetId: flag.targetId,
           after: { key: flag.key, description: flag.description, enabled: flag.enabled, killSwitch: flag.killSwitch },
+        },
+        now,
+      );
+      await announceFlagChange(
+        tx,
+        {
+          targetId: flag.targetId,
+          cause: "flag.created",
+          summary: `New flag ${flag.key} (${flag.enabled ? "on" : "off"}).`,
+          keys: [flag.key],
         },
         now,
       );
@@ -204,6 +233,16 @@ export function setFlagEnabled(
         },
         now,
       );
+      await announceFlagChange(
+        tx,
+        {
+          targetId: flag.targetId,
+          cause: enabled ? "flag.enabled" : "flag.disabled",
+          summary: `Flag ${flag.key} turned ${state}.`,
+          keys: [flag.key],
+        },
+        now,
+      );
       return updated;
     }),
   );
@@ -242,6 +281,20 @@ export async function disableKillSwitches(
         before: { enabled: true },
         after: { enabled: false },
         reason: options.reason,
+      },
+      options.now,
+    );
+  }
+  // One announcement per target whose flags changed (null: the global flags, every target's).
+  for (const targetId of new Set(flags.map((flag) => flag.targetId))) {
+    const keys = flags.filter((flag) => flag.targetId === targetId).map((flag) => flag.key);
+    await announceFlagChange(
+      tx,
+      {
+        targetId,
+        cause: "flag.kill_switch_off",
+        summary: `Kill switches turned off: ${keys.join(", ")}.`,
+        keys,
       },
       options.now,
     );

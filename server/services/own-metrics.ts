@@ -35,7 +35,7 @@ export async function renderOwnMetrics(db: Db, now: Date): Promise<string> {
     }),
     db.cycleRun.groupBy({ by: ["trigger"], _count: { _all: true } }),
     db.rollback.groupBy({ by: ["trigger", "status"], _count: { _all: true } }),
-    db.notification.groupBy({ by: ["status"], _count: { _all: true } }),
+    db.notificationDelivery.groupBy({ by: ["channel", "status"], _count: { _all: true } }),
     db.lease.findUnique({ where: { name: CYCLE_LEASE }, select: { holder: true, expiresAt: true } }),
   ]);
   const verdicts = (lastRun?.summary as { verdicts?: Record<string, number> } | undefined)?.verdicts ?? {};
@@ -74,8 +74,11 @@ export async function renderOwnMetrics(db: Db, now: Date): Promise<string> {
       family(
         "rewind_outbox_notifications",
         "gauge",
-        "Notifications in the outbox by delivery status (PENDING is the backlog).",
-        outbox.map((row) => ({ labels: { status: row.status }, value: row._count._all })),
+        "Notification deliveries (one per notification and channel) by channel and status; PENDING is the backlog.",
+        outbox.map((row) => ({
+          labels: { channel: row.channel.toLowerCase(), status: row.status },
+          value: row._count._all,
+        })),
       ),
       family(
         "rewind_cycle_lease_held",

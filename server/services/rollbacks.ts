@@ -35,7 +35,7 @@ import { toCsv } from "../domain/csv";
 import { actorIdOf, appendAudit, describeActor, systemActor, type Actor, type WithActor } from "./audit";
 import { disableKillSwitches } from "./flags";
 import { loadBuckets } from "./metrics";
-import { enqueueNotification, type NotificationInput } from "./notifications";
+import { enqueueConfigChanged, enqueueNotification, type NotificationInput } from "./notifications";
 import { loadLatestPolicies, parseStoredPolicy } from "./policies";
 import { retryOnConflict } from "./retry";
 import { getSnapshotForUse, markSnapshotFailed, setCurrentSnapshot } from "./snapshots";
@@ -338,6 +338,37 @@ async function notifyTransition(tx: Tx, context: NotifyContext, actor: Actor, no
         actorType: actor.type,
         actorId: actorIdOf(actor),
         escalate,
+      },
+    },
+    now,
+  );
+  await announceConfigChange(tx, context, now);
+}
+
+/**
+ * A transition that moves traffic (a step, an emergency's 100%, an abort's 0%) or completes changes what
+ * config delivery serves for the target: announced as `config.changed`.
+ */
+async function announceConfigChange(tx: Tx, { row, result, versions }: NotifyContext, now: Date): Promise<void> {
+  const traffic = result.effects.find((effect) => effect.kind === "TRAFFIC");
+  const completed = result.effects.some((effect) => effect.kind === "COMPLETED");
+  if (!traffic && !completed) return;
+  const from = `v${versions.get(row.fromSnapshotId) ?? "?"}`;
+  const to = `v${versions.get(row.toSnapshotId) ?? "?"}`;
+  const percent = result.state.trafficPercent;
+  await enqueueConfigChanged(
+    tx,
+    {
+      target: { id: row.target.id, slug: row.target.slug },
+      cause: result.action === "rollback.created" ? createdEvent(result.state) : result.action,
+      summary: completed
+        ? `${to} is now the current configuration of ${row.target.slug}; the rollback's traffic split ended.`
+        : `${row.target.slug} serves ${to} to ${percent}% of traffic and ${from} to ${100 - percent}%.`,
+      details: {
+        rollbackId: row.id,
+        trafficPercent: percent,
+        fromSnapshotId: row.fromSnapshotId,
+        toSnapshotId: row.toSnapshotId,
       },
     },
     now,

@@ -17,7 +17,7 @@ import {
   type ConfigChange,
 } from "../domain/snapshots";
 import { actorIdOf, appendAudit, describeActor, systemActor, type Actor, type WithActor } from "./audit";
-import { enqueueNotification } from "./notifications";
+import { enqueueConfigChanged, enqueueNotification } from "./notifications";
 import { getPolicy, loadLatestPolicies, parseStoredPolicy } from "./policies";
 import { retryOnConflict } from "./retry";
 import { parseInput } from "./validation";
@@ -147,6 +147,16 @@ export function publishSnapshot(
             `${snapshot.label ? ` (${snapshot.label})` : ""}; it bakes before it becomes known-good.`,
           targetId,
           payload: { snapshotId: snapshot.id, version: snapshot.version, checksum },
+        },
+        now,
+      );
+      await enqueueConfigChanged(
+        tx,
+        {
+          target: { id: targetId, slug: target.slug },
+          cause: "snapshot.published",
+          summary: `v${snapshot.version} is now the current configuration of ${target.slug}.`,
+          details: { snapshotId: snapshot.id, version: snapshot.version, checksum },
         },
         now,
       );

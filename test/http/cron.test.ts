@@ -57,7 +57,7 @@ describe("/api/metrics", () => {
     expect(text).toContain(`rewind_cycle_runs_total{trigger="cron"} ${runs}`);
     expect(text).toMatch(/^rewind_ingested_events_total \d+$/m);
     expect(text).toMatch(
-      /^rewind_outbox_notifications\{status="PENDING"\} \d+$|# TYPE rewind_outbox_notifications gauge/m,
+      /^rewind_outbox_notifications\{channel="[a-z]+",status="PENDING"\} \d+$|# TYPE rewind_outbox_notifications gauge/m,
     );
     expect(text).toMatch(/^rewind_cycle_lease_held(\{holder="[^"]+"\} 1| 0)$/m);
   });

@@ -80,6 +80,11 @@ const matrix: Entry[] = [
   { path: "notifications.retry", minimumRole: "ADMIN", input: { id: "missing" } },
   { path: "notifications.setSlackWebhook", minimumRole: "ADMIN", input: { url: "not a url" } },
   { path: "notifications.sendTest", minimumRole: "ADMIN" },
+  { path: "notifications.webhooks", minimumRole: "ADMIN" },
+  { path: "notifications.createWebhook", minimumRole: "ADMIN", input: { name: "", url: "x", events: [] } },
+  { path: "notifications.updateWebhook", minimumRole: "ADMIN", input: { id: "missing", name: "x" } },
+  { path: "notifications.deleteWebhook", minimumRole: "ADMIN", input: { id: "missing" } },
+  { path: "notifications.testWebhook", minimumRole: "ADMIN", input: { id: "missing" } },
 ];
 
 type Caller = Awaited<ReturnType<typeof callerFor>>;

@@ -56,10 +56,19 @@ async function enqueue(title: string, createdAt = T) {
   return db.notification.findFirstOrThrow({ where: { title } });
 }
 
+/** The notification's Slack delivery (created by the first delivery run after it was enqueued). */
+function slackDelivery(notificationId: string) {
+  return db.notificationDelivery.findFirstOrThrow({ where: { notificationId, channel: "SLACK" } });
+}
+
 describe("notification delivery", () => {
   beforeEach(async () => {
     // The outbox is shared with other tests' notifications: start with no queue and no dead letters.
-    await db.notification.updateMany({ where: { status: { in: ["PENDING", "DEAD"] } }, data: { status: "DELIVERED" } });
+    await db.notification.updateMany({ where: { dispatchedAt: null }, data: { dispatchedAt: T } });
+    await db.notificationDelivery.updateMany({
+      where: { status: { in: ["PENDING", "DEAD"] } },
+      data: { status: "DELIVERED" },
+    });
   });
   afterEach(async () => {
     await db.setting.deleteMany({ where: { key: "slack.webhookUrl" } });
@@ -81,7 +90,7 @@ describe("notification delivery", () => {
         now = new Date(now.getTime() + backoffMs(attempt));
       }
       expect(await deliverNotifications(db, { now })).toMatchObject({ delivered: 1 });
-      expect(await db.notification.findUniqueOrThrow({ where: { id: notification.id } })).toMatchObject({
+      expect(await slackDelivery(notification.id)).toMatchObject({
         status: "DELIVERED",
         attempts: 4,
         lastError: null,
@@ -103,20 +112,19 @@ describe("notification delivery", () => {
         await deliverNotifications(db, { now });
         now = new Date(now.getTime() + backoffMs(attempt));
       }
-      const dead = await db.notification.findUniqueOrThrow({ where: { id: notification.id } });
+      const dead = await slackDelivery(notification.id);
       expect(dead).toMatchObject({
         status: "DEAD",
         attempts: MAX_DELIVERY_ATTEMPTS,
         lastError: "HTTP 503 from the webhook",
       });
-      expect((await listDeadLetters(db)).map((letter) => letter.id)).toContain(notification.id);
+      expect(await listDeadLetters(db)).toContainEqual(
+        expect.objectContaining({ id: dead.id, notificationId: notification.id, channel: "SLACK", endpoint: null }),
+      );
 
-      await retryDeadLetter(db, { actor: systemActor, id: notification.id }, now);
-      expect(await db.notification.findUniqueOrThrow({ where: { id: notification.id } })).toMatchObject({
-        status: "PENDING",
-        attempts: 0,
-      });
-      await expect(retryDeadLetter(db, { actor: systemActor, id: notification.id }, now)).rejects.toMatchObject({
+      await retryDeadLetter(db, { actor: systemActor, id: dead.id }, now);
+      expect(await slackDelivery(notification.id)).toMatchObject({ status: "PENDING", attempts: 0 });
+      await expect(retryDeadLetter(db, { actor: systemActor, id: dead.id }, now)).rejects.toMatchObject({
         code: "NOT_FOUND",
       });
       await expect(sendTestMessage(db)).rejects.toThrow(/Slack did not accept the test message: HTTP 503/);
@@ -130,7 +138,7 @@ describe("notification delivery", () => {
     const slack = await fakeSlack(0);
     try {
       await deliverNotifications(db, { now: T });
-      expect(await db.notification.findUniqueOrThrow({ where: { id: old.id } })).toMatchObject({ status: "DEAD" });
+      expect(await slackDelivery(old.id)).toMatchObject({ status: "DEAD", lastError: "Not delivered within 24 hours" });
       expect(slack.calls()).toBe(0);
     } finally {
       await slack.close();
