@@ -1,0 +1,242 @@
+"use client";
+// Everything the target page shows and does, live: the target, its latest verdict, the metric series of the
+// chosen window, the verdicts to shade, its rollbacks, policy and snapshots, polled every few seconds; and
+// the actions on it, each invalidating what it changed. Roles are the server's to enforce: a refused action
+// rejects and its error is kept in `actionError` for the page to show.
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { TRPCClientErrorLike } from "@trpc/client";
+import type { inferRouterOutputs } from "@trpc/server";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import type { AppRouter } from "@/server/api/root";
+import { fieldIssues, type FieldIssues } from "@/server/domain/errors";
+import { policySchema, type PolicyInput } from "@/server/domain/policy";
+import { isActive } from "@/server/domain/rollback";
+import { verdictPeriods, type VerdictPeriod } from "@/server/domain/verdict-periods";
+import { issuesOf } from "./form-errors";
+import { chartWindows, defaultChartWindow, type ChartWindow } from "./target/windows";
+import { useTRPC } from "./trpc";
+
+type Outputs = inferRouterOutputs<AppRouter>;
+export type TargetView = Outputs["targets"]["bySlug"];
+export type VerdictView = Outputs["evaluation"]["verdicts"][number];
+export type SeriesView = Outputs["metrics"]["series"];
+export type SummaryView = Outputs["metrics"]["summary"];
+export type RollbackView = Outputs["rollbacks"]["list"]["items"][number];
+export type RollbackDetailView = Outputs["rollbacks"]["requestManual"];
+export type PolicyView = Outputs["policies"]["get"];
+export type SnapshotView = Outputs["snapshots"]["list"][number];
+export type ActionError = TRPCClientErrorLike<AppRouter>;
+
+/** Field issues from the client-side check or the server's, or the saved version. */
+export type PolicyUpdateResult = { ok: true; policy: PolicyView } | { ok: false; issues: FieldIssues };
+
+export interface PerformanceRollbackOptions {
+  initialWindow?: ChartWindow;
+  /** How often everything is reloaded, in ms. */
+  pollMs?: number;
+}
+
+const DAY_MS = 86_400_000;
+/** Verdicts kept per target (server/services/evaluation.ts VERDICT_HISTORY_LIMIT) and the built-in cycle's pace. */
+const VERDICT_LIMIT = 1_000;
+const CYCLE_MS = 10_000;
+/** A verdict shades at most this long: longer silences (monitoring off, no cycles) are not violations. */
+const VERDICT_SPAN_MS = 2 * 60_000;
+/** Series and summaries are keyed by their range, which moves with every poll: old ranges go quickly. */
+const RANGE_GC_MS = 30_000;
+const ROLLBACK_PAGE = 50;
+
+export function usePerformanceRollback(targetSlug: string, options: PerformanceRollbackOptions = {}) {
+  const { initialWindow = defaultChartWindow, pollMs = 5_000 } = options;
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [selectedWindow, setSelectedWindow] = useState<ChartWindow>(initialWindow);
+  const [now, setNow] = useState(() => Date.now());
+  const [actionError, setActionError] = useState<ActionError | null>(null);
+
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), pollMs);
+    return () => clearInterval(timer);
+  }, [pollMs]);
+
+  const windowMs = chartWindows[selectedWindow].ms;
+  const range = useMemo(() => ({ from: new Date(now - windowMs), to: new Date(now) }), [now, windowMs]);
+  const live = { refetchInterval: pollMs } as const;
+
+  const target = useQuery(trpc.targets.bySlug.queryOptions({ slug: targetSlug }, live));
+  const targetId = target.data?.id ?? "";
+  const ready = targetId !== "";
+
+  const series = useQuery(
+    trpc.metrics.series.queryOptions(
+      { targetId, ...range },
+      { enabled: ready, placeholderData: keepPreviousData, gcTime: RANGE_GC_MS },
+    ),
+  );
+  // The provider/model breakdown is summarised over at most a day (metrics.summary's limit).
+  const summary = useQuery(
+    trpc.metrics.summary.queryOptions(
+      { targetId, ...range },
+      { enabled: ready && windowMs <= DAY_MS, placeholderData: keepPreviousData, gcTime: RANGE_GC_MS },
+    ),
+  );
+  const verdictLimit = Math.min(VERDICT_LIMIT, Math.ceil(windowMs / CYCLE_MS) + 1);
+  const verdicts = useQuery(
+    trpc.evaluation.verdicts.queryOptions({ targetId, limit: verdictLimit }, { ...live, enabled: ready }),
+  );
+  const rollbacks = useQuery(
+    trpc.rollbacks.list.queryOptions({ targetId, limit: ROLLBACK_PAGE }, { ...live, enabled: ready }),
+  );
+  const policy = useQuery(trpc.policies.get.queryOptions({ targetId }, { ...live, enabled: ready }));
+  const snapshots = useQuery(trpc.snapshots.list.queryOptions({ targetId }, { ...live, enabled: ready }));
+
+  const periods = useMemo<VerdictPeriod[]>(
+    () => verdictPeriods(verdicts.data ?? [], { now: new Date(now), maxGapMs: VERDICT_SPAN_MS }),
+    [verdicts.data, now],
+  );
+  const rollbackItems = rollbacks.data?.items;
+  // Only one rollback of a target can be active, and none can start while it is, so it is the newest.
+  const activeRollback = rollbackItems?.find((rollback) => isActive(rollback.status)) ?? null;
+  const verdictList = verdicts.data;
+  // When the history holds as many verdicts as asked for, older ones were pruned or left out: shading starts here.
+  const verdictsSince =
+    verdictList && verdictList.length >= verdictLimit ? (verdictList.at(-1)?.evaluatedAt ?? null) : null;
+
+  const invalidate = useCallback(
+    (...keys: readonly (readonly unknown[])[]) =>
+      Promise.all(keys.map((queryKey) => queryClient.invalidateQueries({ queryKey }))),
+    [queryClient],
+  );
+
+  /** Runs a mutation, keeping its error for the page; rethrows so callers can keep a dialog open. */
+  async function act<T>(run: () => Promise<T>): Promise<T> {
+    setActionError(null);
+    try {
+      return await run();
+    } catch (error) {
+      setActionError(error as ActionError);
+      throw error;
+    }
+  }
+
+  function requireTargetId(): string {
+    if (!ready) throw new Error("The target has not loaded yet");
+    return targetId;
+  }
+
+  const requestManual = useMutation(trpc.rollbacks.requestManual.mutationOptions());
+  const cancel = useMutation(trpc.rollbacks.cancel.mutationOptions());
+  const abort = useMutation(trpc.rollbacks.abort.mutationOptions());
+  const setMonitoring = useMutation(trpc.targets.setMonitoring.mutationOptions());
+  const savePolicy = useMutation(trpc.policies.update.mutationOptions());
+
+  /** Asks for a manual rollback to a snapshot of this target; it waits for approval (operators and up). */
+  const triggerRollback = (input: { toSnapshotId: string; reason: string }) =>
+    act(async () => {
+      const rollback = await requestManual.mutateAsync({ targetId: requireTargetId(), ...input });
+      await invalidate(trpc.rollbacks.pathKey());
+      return rollback;
+    });
+
+  /**
+   * Stops the active rollback: a pending or approved one is cancelled (no traffic had moved), one in progress
+   * is aborted (traffic returns to the snapshot from before it). Either needs the approver role.
+   */
+  const cancelRollback = ({ reason }: { reason: string }) =>
+    act(async () => {
+      if (!activeRollback) throw new Error("This target has no active rollback");
+      const input = { rollbackId: activeRollback.id, reason };
+      const rollback =
+        activeRollback.status === "IN_PROGRESS" ? await abort.mutateAsync(input) : await cancel.mutateAsync(input);
+      await invalidate(trpc.rollbacks.pathKey(), trpc.targets.pathKey(), trpc.snapshots.pathKey());
+      return rollback;
+    });
+
+  const switchMonitoring = (enabled: boolean) =>
+    act(async () => {
+      const updated = await setMonitoring.mutateAsync({ id: requireTargetId(), enabled });
+      await invalidate(trpc.targets.pathKey());
+      return updated;
+    });
+
+  /**
+   * Validates the draft with the shared policy schema first: when it is invalid nothing is sent and the field
+   * issues come back (as they do when the server refuses it); other failures reject.
+   */
+  const updatePolicy = async (draft: PolicyInput): Promise<PolicyUpdateResult> => {
+    const parsed = policySchema.safeParse(draft);
+    if (!parsed.success) return { ok: false, issues: fieldIssues(parsed.error) };
+    try {
+      return await act(async () => {
+        const saved = await savePolicy.mutateAsync({ targetId: requireTargetId(), policy: parsed.data });
+        // A policy's bake time decides the current snapshot's bake state.
+        await invalidate(trpc.policies.pathKey(), trpc.snapshots.pathKey());
+        return { ok: true as const, policy: saved };
+      });
+    } catch (error) {
+      const issues = issuesOf(error);
+      if (Object.keys(issues).length > 0) return { ok: false, issues };
+      throw error;
+    }
+  };
+
+  const setWindow = useCallback((next: ChartWindow) => {
+    setSelectedWindow(next);
+    setNow(Date.now());
+  }, []);
+
+  /** Reloads everything now, the series up to this instant. */
+  const refresh = useCallback(async () => {
+    setNow(Date.now());
+    await invalidate(
+      trpc.targets.bySlug.queryKey({ slug: targetSlug }),
+      trpc.evaluation.verdicts.pathKey(),
+      trpc.rollbacks.pathKey(),
+      trpc.policies.pathKey(),
+      trpc.snapshots.pathKey(),
+    );
+  }, [invalidate, trpc, targetSlug]);
+
+  const queries = [target, series, summary, verdicts, rollbacks, policy, snapshots];
+  return {
+    window: selectedWindow,
+    setWindow,
+    range,
+    target: target.data,
+    /** The latest recorded verdict, null before the first evaluation. */
+    verdict: verdictList ? (verdictList[0] ?? null) : undefined,
+    verdicts: verdictList,
+    /** Violation and breach periods from the verdicts, for shading. */
+    periods,
+    /** Set when the verdict history does not reach back to the window's start: shading begins here. */
+    verdictsSince,
+    series: series.data,
+    /** The series shown is the previous window's or range's while the new one loads. */
+    seriesIsStale: series.isPlaceholderData,
+    /** Undefined for windows over a day, which metrics.summary does not cover. */
+    summary: windowMs <= DAY_MS ? summary.data : undefined,
+    rollbacks: rollbackItems,
+    activeRollback,
+    policy: policy.data,
+    snapshots: snapshots.data,
+    isLoading: target.isPending || (ready && queries.some((query) => query.isPending && query.isEnabled)),
+    /** The first failed load (the target's before the rest), or null. */
+    error: queries.find((query) => query.error)?.error ?? null,
+    actionError,
+    clearActionError: () => setActionError(null),
+    pending: {
+      trigger: requestManual.isPending,
+      cancel: cancel.isPending || abort.isPending,
+      monitoring: setMonitoring.isPending,
+      policy: savePolicy.isPending,
+    },
+    triggerRollback,
+    cancelRollback,
+    startMonitoring: () => switchMonitoring(true),
+    stopMonitoring: () => switchMonitoring(false),
+    updatePolicy,
+    refresh,
+  };
+}
+
+export type PerformanceRollback = ReturnType<typeof usePerformanceRollback>;
