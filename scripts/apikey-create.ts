@@ -1,7 +1,7 @@
 // `npm run apikey:create -- --name N --scopes ingest,config:read [--targets slug1,slug2] [--unsigned]`
 // Prints the key and its signing secret once: only a hash and the encrypted secret are stored.
 import { parseArgs } from "node:util";
-import { ensureApiKeyEncryptionKey, loadEnvironment, migrateDeploy } from "./lib/setup";
+import { createLocalApiKey } from "./lib/local-api-key";
 
 const usage =
   "Usage: npm run apikey:create -- --name NAME --scopes ingest,config:read,snapshots:write,policies:write " +
@@ -17,37 +17,25 @@ async function main() {
     },
   });
   if (!values.name || !values.scopes) throw new Error(`--name and --scopes are required\n${usage}`);
-  loadEnvironment();
-  ensureApiKeyEncryptionKey();
-  migrateDeploy(process.env.DATABASE_URL as string);
-  const { apiKeyEncryptionKey } = await import("../server/env.js");
-  const { getDb } = await import("../server/db");
-  const { systemActor } = await import("../server/services/audit");
-  const { createApiKey } = await import("../server/services/api-keys");
   const list = (text: string) =>
     text
       .split(",")
       .map((item) => item.trim())
       .filter(Boolean);
-  const created = await createApiKey(
-    getDb(),
-    {
-      actor: systemActor,
-      name: values.name,
-      scopes: list(values.scopes) as never,
-      targetSlugs: values.targets ? list(values.targets) : null,
-      signingRequired: !values.unsigned,
-    },
-    { now: new Date(), encryptionKey: apiKeyEncryptionKey() },
-  );
-  const { apiKey } = created;
+  const apiKey = await createLocalApiKey({
+    name: values.name,
+    scopes: list(values.scopes),
+    targetSlugs: values.targets ? list(values.targets) : null,
+    signingRequired: !values.unsigned,
+    migrate: true,
+  });
   console.log(`Created API key "${apiKey.name}" (${apiKey.prefix}…)`);
   console.log(`Scopes:  ${apiKey.scopes.join(", ")}`);
   console.log(`Targets: ${apiKey.targetSlugs?.join(", ") ?? "all"}`);
   console.log(`Signing: ${apiKey.signingRequired ? "required" : "off"}`);
   console.log("\nShown only this once; store them in your secret manager:");
-  console.log(`  API key:        ${created.key}`);
-  console.log(`  Signing secret: ${created.signingSecret}`);
+  console.log(`  API key:        ${apiKey.key}`);
+  console.log(`  Signing secret: ${apiKey.signingSecret}`);
 }
 
 main().then(

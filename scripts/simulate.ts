@@ -1,0 +1,72 @@
+// `npm run simulate -- --scenario healthy|emergency|gradual|cost [--url URL] [--key K --secret S] [--duration S]
+// [--speed X] [--cron-secret C]`: demo traffic against a running Rewind (scripts/lib/simulator.ts).
+import { parseArgs } from "node:util";
+import { SCENARIOS, SimulatorError, simulate, type Scenario } from "./lib/simulator";
+
+const usage = `Usage: npm run simulate -- --scenario ${SCENARIOS.join("|")} [options]
+
+  --url URL            Rewind's address (default http://127.0.0.1:3000, or PORT from the environment)
+  --key KEY            an API key with the scopes ingest, config:read, snapshots:write, policies:write;
+                       without one, a key is created in the local database (DATABASE_URL, .env)
+  --secret SECRET      the key's signing secret (leave out for a key created with --unsigned)
+  --duration SECONDS   stop after this long at the latest (default: healthy 60, emergency 180, gradual 1200, cost 600)
+  --speed X            traffic multiplier (default 1: ~100 requests/s over three targets)
+  --cron-secret C      run monitoring cycles through /api/cron/monitor (for a server with MONITOR_SCHEDULER=off)`;
+
+function fail(message: string): never {
+  console.error(`${message}\n\n${usage}`);
+  process.exit(2);
+}
+
+function positive(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) fail(`--${name} must be a positive number, got "${text}"`);
+  return value;
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: "string" },
+      url: { type: "string" },
+      key: { type: "string" },
+      secret: { type: "string" },
+      duration: { type: "string" },
+      speed: { type: "string" },
+      "cron-secret": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const scenario = values.scenario as Scenario | undefined;
+  if (!scenario || !SCENARIOS.includes(scenario)) fail(`--scenario must be one of ${SCENARIOS.join(", ")}`);
+  if (values.secret !== undefined && values.key === undefined) fail("--secret goes with --key");
+
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+  const result = await simulate({
+    scenario,
+    url: values.url ?? `http://127.0.0.1:${process.env.PORT || 3000}`,
+    ...(values.key !== undefined && { key: values.key }),
+    ...(values.secret !== undefined && { secret: values.secret }),
+    ...(values.duration !== undefined && { durationSeconds: positive("duration", values.duration) }),
+    ...(values.speed !== undefined && { speed: positive("speed", values.speed) }),
+    ...(values["cron-secret"] !== undefined && { cronSecret: values["cron-secret"] }),
+    signal: controller.signal,
+  });
+  if (result.outcome === "no-rollback" || result.outcome === "rollback-ended") process.exitCode = 1;
+}
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    console.error(
+      `\n${error instanceof SimulatorError ? error.message : error instanceof Error ? error.stack : String(error)}`,
+    );
+    process.exit(1);
+  },
+);
