@@ -1,14 +1,19 @@
-import { EmptyState, PageHeader } from "@/components/ui";
+import type { Metadata } from "next";
+import { Overview } from "@/components/overview/overview";
+import { PageHeader } from "@/components/ui";
+import { requirePageUser } from "@/server/auth/session";
 
-export default function OverviewPage() {
+export const metadata: Metadata = { title: "Overview" };
+
+export default async function OverviewPage() {
+  const user = await requirePageUser("VIEWER");
   return (
     <>
-      <PageHeader title="Overview" description="Every monitored target, worst first." />
-      <EmptyState title="The overview is not built yet">
-        Rewind already monitors targets: the built-in scheduler evaluates every monitored target every 10 s, and
-        rollbacks, approvals and the audit history work through the API (docs/API.md) and tRPC. This page does not show
-        them yet; it shows no data rather than made-up data.
-      </EmptyState>
+      <PageHeader
+        title="Overview"
+        description="Every target, worst first: its latest verdict, the configuration it runs, any rollback under way, and the last hour."
+      />
+      <Overview role={user.role} />
     </>
   );
 }
