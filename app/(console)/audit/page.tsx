@@ -1,16 +1,22 @@
 import type { Metadata } from "next";
-import { EmptyState, PageHeader } from "@/components/ui";
+import { Suspense } from "react";
+import { AuditLog } from "@/components/audit/audit-log";
+import { ListSkeleton, PageHeader } from "@/components/ui";
+import { requirePageUser } from "@/server/auth/session";
 
 export const metadata: Metadata = { title: "Audit" };
 
-export default function AuditPage() {
+export default async function AuditPage() {
+  await requirePageUser("VIEWER");
   return (
     <>
-      <PageHeader title="Audit" description="The tamper-evident history of every change." />
-      <EmptyState title="The audit log page is not built yet">
-        Every change is already recorded in the hash-chained audit history, readable and verifiable through tRPC
-        (audit.list, audit.verify); this page does not show it yet.
-      </EmptyState>
+      <PageHeader
+        title="Audit log"
+        description="Every change, who made it and why, in a hash chain that shows any later edit."
+      />
+      <Suspense fallback={<ListSkeleton rows={6} label="Loading the audit log" />}>
+        <AuditLog />
+      </Suspense>
     </>
   );
 }

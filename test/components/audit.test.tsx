@@ -1,0 +1,122 @@
+// The audit page's banner and export against the real routers on the run's real database (./render). The chain
+// is shared by every test of the run: a test that breaks it restores the row before it ends.
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { randomBytes } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import { AuditChainBanner } from "@/components/audit/audit-chain-banner";
+import { AuditExport } from "@/components/audit/audit-export";
+import { appendAudit } from "@/server/services/audit";
+import { makeUser, testDb } from "../integration/helpers";
+import { renderAs } from "./render";
+
+const db = testDb();
+
+async function viewer() {
+  return { db, userId: (await makeUser(db, "VIEWER")).id };
+}
+
+describe("AuditChainBanner", () => {
+  it("says the chain verifies, with the number of events, in a named region", async () => {
+    // Each user made records an event, so the chain has several to count whatever ran before.
+    await makeUser(db, "VIEWER");
+    renderAs(await viewer(), <AuditChainBanner />);
+    const banner = screen.getByRole("region", { name: "Audit chain verification" });
+    await waitFor(() => expect(banner.textContent).toContain("verifies"));
+    const count = await db.auditEvent.count();
+    expect(banner.textContent).toContain(`The audit chain verifies: ${count.toLocaleString("en")} events, unbroken.`);
+  });
+
+  it("names the first broken event and links to it", async () => {
+    const targetId = `banner-${randomBytes(4).toString("hex")}`;
+    await db.$transaction((tx) =>
+      appendAudit(
+        tx,
+        {
+          actor: { type: "SYSTEM" },
+          action: "test.banner",
+          entityType: "Test",
+          entityId: "b1",
+          targetId,
+          reason: "kept",
+        },
+        new Date(),
+      ),
+    );
+    const event = await db.auditEvent.findFirstOrThrow({ where: { targetId } });
+    await db.$executeRaw`UPDATE "AuditEvent" SET "reason" = ${"rewritten"} WHERE "id" = ${event.id}`;
+    try {
+      renderAs(await viewer(), <AuditChainBanner />);
+      const banner = screen.getByRole("region", { name: "Audit chain verification" });
+      await waitFor(() => expect(banner.textContent).toContain("breaks"));
+      expect(banner.textContent).toContain(`The chain breaks at event #${event.sequence} (${event.id}`);
+      expect(banner.textContent).toContain("hash mismatch");
+      expect(banner.textContent).toContain("this event was changed after it was recorded");
+      expect(
+        within(banner)
+          .getByRole("link", { name: `Show event #${event.sequence}` })
+          .getAttribute("href"),
+      ).toBe(`/audit?before=${event.sequence + 1}&event=${event.sequence}`);
+    } finally {
+      await db.$executeRaw`UPDATE "AuditEvent" SET "reason" = ${"kept"} WHERE "id" = ${event.id}`;
+    }
+  });
+});
+
+describe("AuditExport", () => {
+  // jsdom has no object URLs (these are undefined there): the test supplies them and puts back what was there.
+  const originals = {
+    create: Reflect.get(URL, "createObjectURL") as unknown,
+    revoke: Reflect.get(URL, "revokeObjectURL") as unknown,
+  };
+  const clicked: { name: string; blob: Blob | undefined }[] = [];
+  const blobs = new Map<string, Blob>();
+  // A download is a click on a link with a `download` name; jsdom would try to navigate to it.
+  const recordDownload = (event: MouseEvent) => {
+    const link = event.target as HTMLAnchorElement;
+    if (!link.download) return;
+    event.preventDefault();
+    clicked.push({ name: link.download, blob: blobs.get(link.href) });
+  };
+  afterEach(() => {
+    Reflect.set(URL, "createObjectURL", originals.create);
+    Reflect.set(URL, "revokeObjectURL", originals.revoke);
+    document.removeEventListener("click", recordDownload);
+  });
+
+  it("downloads the filtered log as CSV and as JSON", async () => {
+    const targetId = `export-${randomBytes(4).toString("hex")}`;
+    for (const action of ["test.first", "test.second"]) {
+      await db.$transaction((tx) =>
+        appendAudit(tx, { actor: { type: "SYSTEM" }, action, entityType: "Test", entityId: "x", targetId }, new Date()),
+      );
+    }
+    // Keep the blob each download is made from.
+    URL.createObjectURL = (blob: Blob) => {
+      const url = `blob:test/${blobs.size}`;
+      blobs.set(url, blob);
+      return url;
+    };
+    URL.revokeObjectURL = () => undefined;
+    document.addEventListener("click", recordDownload);
+
+    renderAs(await viewer(), <AuditExport filter={{ targetId }} filtered />);
+    const ui = userEvent.setup();
+    expect(screen.getByRole("group", { name: "Download the events matching these filters:" })).toBeTruthy();
+    await ui.click(screen.getByRole("button", { name: "Export CSV" }));
+    await waitFor(() => expect(clicked).toHaveLength(1));
+    await ui.click(screen.getByRole("button", { name: "Export JSON" }));
+    await waitFor(() => expect(clicked).toHaveLength(2));
+
+    const [csv, json] = clicked;
+    expect(csv?.name).toMatch(/^rewind-audit-\d{8}-\d{6}\.csv$/);
+    expect(csv?.blob?.type).toBe("text/csv;charset=utf-8");
+    const lines = (await csv?.blob?.text())?.trim().split("\r\n");
+    expect(lines?.[0]).toMatch(/^sequence,at,actorType/);
+    expect(lines?.slice(1).map((line) => line.split(",")[6])).toEqual(["test.first", "test.second"]);
+    expect(json?.name).toMatch(/\.json$/);
+    const events = JSON.parse((await json?.blob?.text()) ?? "null") as { action: string }[];
+    expect(events.map((event) => event.action)).toEqual(["test.first", "test.second"]);
+    expect(await screen.findAllByText(/^Downloaded rewind-audit-\d{8}-\d{6}\.(csv|json)$/)).toHaveLength(2);
+  });
+});
