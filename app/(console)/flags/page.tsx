@@ -1,15 +1,23 @@
 import type { Metadata } from "next";
-import { EmptyState, PageHeader } from "@/components/ui";
+import { Suspense } from "react";
+import { FlagsConsole } from "@/components/flags/flags-console";
+import { ListSkeleton, PageHeader } from "@/components/ui";
+import { requirePageUser } from "@/server/auth/session";
+import { hasRole } from "@/server/domain/roles";
 
 export const metadata: Metadata = { title: "Flags" };
 
-export default function FlagsPage() {
+export default async function FlagsPage() {
+  const user = await requirePageUser("VIEWER");
   return (
     <>
-      <PageHeader title="Feature flags" description="Switches the orchestrator reads, and the kill switches." />
-      <EmptyState title="The feature flags page is not built yet">
-        Feature flags and the emergency stop work through tRPC (flags, system); this page does not show them yet.
-      </EmptyState>
+      <PageHeader
+        title="Feature flags"
+        description="Switches the orchestrator reads with each target's configuration, and the kill switches the emergency stop turns off."
+      />
+      <Suspense fallback={<ListSkeleton rows={4} label="Loading flags" />}>
+        <FlagsConsole canEdit={hasRole(user.role, "OPERATOR")} />
+      </Suspense>
     </>
   );
 }
