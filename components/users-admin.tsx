@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { roleDescriptions, roles, type RoleName } from "@/server/domain/roles";
 import { createUserSchema } from "@/server/domain/users";
+import { ConfirmDialog } from "./confirm-dialog";
 import { issuesOf, type Issues } from "./form-errors";
 import { useToast } from "./toast";
 import { useTRPC } from "./trpc";
@@ -103,22 +104,27 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
                     <td className="px-3 py-2 text-right">
                       {user.id === currentUserId ? (
                         <span className="text-xs text-slate-500">You</span>
-                      ) : (
+                      ) : user.disabled ? (
                         <Button
-                          tone={user.disabled ? "secondary" : "danger"}
+                          tone="secondary"
                           disabled={setDisabled.isPending}
-                          onClick={() => {
-                            if (
-                              user.disabled ||
-                              window.confirm(`Disable ${user.email}? They are signed out at once.`)
-                            ) {
-                              setDisabled.mutate({ userId: user.id, disabled: !user.disabled });
-                            }
-                          }}
+                          onClick={() => setDisabled.mutate({ userId: user.id, disabled: false })}
                         >
-                          {user.disabled ? "Enable" : "Disable"}
-                          <span className="sr-only"> {user.email}</span>
+                          Enable<span className="sr-only"> {user.email}</span>
                         </Button>
+                      ) : (
+                        <ConfirmDialog
+                          trigger={
+                            <Button tone="danger" disabled={setDisabled.isPending}>
+                              Disable<span className="sr-only"> {user.email}</span>
+                            </Button>
+                          }
+                          title={`Disable ${user.email}?`}
+                          description={<p>They are signed out at once and cannot sign in until enabled again.</p>}
+                          confirmLabel="Disable user"
+                          tone="danger"
+                          onConfirm={() => setDisabled.mutateAsync({ userId: user.id, disabled: true })}
+                        />
                       )}
                     </td>
                   </tr>

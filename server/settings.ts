@@ -5,3 +5,12 @@ export const metricSettings = {
   bucketWidthMs: env.METRIC_BUCKET_SECONDS * 1000,
   retentionMs: env.METRIC_RETENTION_DAYS * 86_400_000,
 };
+
+/** How cycles are triggered on this instance, for the scheduler status page. */
+export const schedulerSettings = {
+  /** The built-in scheduler runs in this server (MONITOR_SCHEDULER=on). */
+  enabled: env.MONITOR_SCHEDULER === "on",
+  intervalSeconds: env.MONITOR_INTERVAL_SECONDS,
+  /** CRON_SECRET is set, so /api/cron/monitor accepts calls. */
+  cronEnabled: env.CRON_SECRET !== undefined,
+};

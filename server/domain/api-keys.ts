@@ -1,31 +1,10 @@
 // Machine clients: API key scopes and creation input, request signatures (HMAC-SHA256 over the timestamp
 // and the raw body) and the per-key rate limit. Contract: docs/API.md.
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { z } from "zod";
 import { AppError } from "./errors";
-import { slugSchema } from "./targets";
 
-export const apiKeyScopes = ["ingest", "config:read", "snapshots:write", "policies:write"] as const;
-export type ApiKeyScope = (typeof apiKeyScopes)[number];
-
-const scopeSchema = z.enum(apiKeyScopes, { error: `Scopes are ${apiKeyScopes.join(", ")}` });
-
-export const createApiKeySchema = z.object({
-  name: z.string().trim().min(1, "Name is required").max(100, "Name must be at most 100 characters"),
-  scopes: z
-    .array(scopeSchema)
-    .min(1, "Choose at least one scope")
-    .transform((scopes) => [...new Set(scopes)]),
-  /** Null or absent: every target. */
-  targetSlugs: z
-    .array(slugSchema)
-    .min(1, "List at least one target, or leave the list out for all targets")
-    .max(100, "List at most 100 targets")
-    .transform((slugs) => [...new Set(slugs)])
-    .nullish(),
-  signingRequired: z.boolean().default(true),
-});
-export type CreateApiKeyInput = z.input<typeof createApiKeySchema>;
+// The input schema lives apart from the signing code so client forms can import it without node:crypto.
+export { apiKeyScopes, createApiKeySchema, type ApiKeyScope, type CreateApiKeyInput } from "./api-key-input";
 
 /** Requests signed further than this from the server's clock are refused; seen signatures are kept as long. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;

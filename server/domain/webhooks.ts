@@ -1,7 +1,7 @@
-// Outbound notifications: which channel gets which event (webhook endpoints' event patterns, Slack's
-// exclusions), the webhook request body and its signed headers. Contract: docs/API.md, "Outbound webhooks".
+// Outbound notifications: endpoint input, and which channel gets which event (webhook endpoints' event
+// patterns, Slack's exclusions). No node:crypto here, so settings forms can import it; the signed request
+// is in webhook-requests.ts. Contract: docs/API.md, "Outbound webhooks".
 import { z } from "zod";
-import { signRequest } from "./api-keys";
 
 /** `*`, an event name (`config.changed`) or a prefix ending in `.*` (`rollback.*`). */
 const patternRegex = /^(\*|[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?)$/;
@@ -72,52 +72,4 @@ export function eventMatches(patterns: readonly string[], event: string): boolea
  */
 export function slackReceives(event: string): boolean {
   return event !== "config.changed";
-}
-
-export interface OutboundNotification {
-  id: string;
-  event: string;
-  severity: string;
-  title: string;
-  body: string;
-  targetId: string | null;
-  rollbackId: string | null;
-  payload: unknown;
-  createdAt: Date;
-}
-
-/** The JSON body POSTed to an endpoint: the notification as stored, `createdAt` in ISO 8601. */
-export function webhookBody(notification: OutboundNotification): string {
-  const { id, event, severity, title, body, targetId, rollbackId, payload, createdAt } = notification;
-  return JSON.stringify({
-    id,
-    event,
-    severity,
-    title,
-    body,
-    targetId,
-    rollbackId,
-    payload,
-    createdAt: createdAt.toISOString(),
-  });
-}
-
-/**
- * The headers of one attempt: signed exactly like ingestion requests (HMAC-SHA256 over "<t>.<raw body>"),
- * and the delivery id, the same on every retry, so a receiver can drop duplicates.
- */
-export function webhookHeaders(options: {
-  secret: string;
-  rawBody: string;
-  event: string;
-  deliveryId: string;
-  now: Date;
-}): Record<string, string> {
-  return {
-    "Content-Type": "application/json",
-    "User-Agent": "Rewind-Webhooks/1",
-    "X-Rewind-Event": options.event,
-    "X-Rewind-Delivery": options.deliveryId,
-    "X-Rewind-Signature": signRequest(options.secret, Math.floor(options.now.getTime() / 1000), options.rawBody),
-  };
 }

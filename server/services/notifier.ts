@@ -5,7 +5,8 @@
 import { z } from "zod";
 import type { Db, Prisma } from "../db";
 import { AppError } from "../domain/errors";
-import { eventMatches, slackReceives, webhookBody, webhookHeaders } from "../domain/webhooks";
+import { webhookBody, webhookHeaders } from "../domain/webhook-requests";
+import { eventMatches, slackReceives } from "../domain/webhooks";
 import { apiKeyEncryptionKey, env } from "../env.js";
 import { appendAudit, type Actor } from "./audit";
 import { retryOnConflict } from "./retry";

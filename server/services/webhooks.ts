@@ -6,11 +6,10 @@ import { z } from "zod";
 import type { Db, Prisma } from "../db";
 import type { JsonValue } from "../domain/canonical-json";
 import { AppError } from "../domain/errors";
+import { webhookBody, webhookHeaders } from "../domain/webhook-requests";
 import {
   createWebhookSchema,
   updateWebhookSchema,
-  webhookBody,
-  webhookHeaders,
   type CreateWebhookInput,
   type UpdateWebhookInput,
 } from "../domain/webhooks";

@@ -1,33 +1,29 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { settingsSections } from "@/components/settings/sections";
 import { PageHeader } from "@/components/ui";
-import { hasRole } from "@/server/domain/roles";
 import { requirePageUser } from "@/server/auth/session";
 
 export const metadata: Metadata = { title: "Settings" };
 
 export default async function SettingsPage() {
-  const user = await requirePageUser();
+  await requirePageUser("ADMIN");
   return (
     <>
-      <PageHeader title="Settings" />
-      {hasRole(user.role, "ADMIN") ? (
-        <ul className="grid gap-3 sm:grid-cols-2">
-          <li>
+      <PageHeader title="Settings" description="Users, machine access, notifications and the monitoring scheduler." />
+      <ul className="grid gap-3 sm:grid-cols-2" aria-label="Settings sections">
+        {settingsSections.map((section) => (
+          <li key={section.href}>
             <Link
-              href="/settings/users"
-              className="block rounded-lg border border-slate-200 bg-white p-4 hover:border-indigo-400"
+              href={section.href}
+              className="block h-full rounded-lg border border-slate-200 bg-white p-4 hover:border-indigo-400 focus-visible:outline-2 focus-visible:outline-indigo-600"
             >
-              <span className="font-medium">Users</span>
-              <span className="mt-1 block text-sm text-slate-600">Who can sign in, and with which role.</span>
+              <span className="font-medium">{section.label}</span>
+              <span className="mt-1 block text-sm text-slate-600">{section.description}</span>
             </Link>
           </li>
-        </ul>
-      ) : (
-        <p className="text-sm text-slate-600">
-          Settings are managed by admins. Your role is {user.role.toLowerCase()}.
-        </p>
-      )}
+        ))}
+      </ul>
     </>
   );
 }

@@ -1,6 +1,6 @@
 import { CYCLE_LEASE, recentCycleRuns, runCycleUnderLease } from "../../services/cycle-runner";
 import { currentLease } from "../../services/lease";
-import { metricSettings } from "../../settings";
+import { metricSettings, schedulerSettings } from "../../settings";
 import { createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 
 export const cycleRouter = createTRPCRouter({
@@ -8,9 +8,11 @@ export const cycleRouter = createTRPCRouter({
   run: operatorProcedure.mutation(({ ctx }) =>
     runCycleUnderLease(ctx.db, { trigger: "manual", now: () => ctx.clock.now(), ...metricSettings }),
   ),
-  /** The last cycles (any instance) and who holds the lease. */
+  /** The last cycles (any instance), who holds the lease, and how this instance triggers cycles. */
   status: protectedProcedure.query(async ({ ctx }) => ({
     runs: await recentCycleRuns(ctx.db),
     lease: await currentLease(ctx.db, CYCLE_LEASE),
+    scheduler: schedulerSettings,
+    now: ctx.clock.now(),
   })),
 });

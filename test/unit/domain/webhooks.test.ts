@@ -1,14 +1,13 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { verifySignature } from "@/server/domain/api-keys";
+import { webhookBody, webhookHeaders } from "@/server/domain/webhook-requests";
 import {
   createWebhookSchema,
   eventMatches,
   slackReceives,
   updateWebhookSchema,
-  webhookBody,
   webhookEventPatternSchema,
-  webhookHeaders,
 } from "@/server/domain/webhooks";
 
 describe("event patterns", () => {

@@ -1,0 +1,19 @@
+// The settings sections, for the sub-navigation and the settings index (a plain module: server pages import it).
+export const settingsSections = [
+  { href: "/settings/users", label: "Users", description: "Who can sign in, and with which role." },
+  {
+    href: "/settings/api-keys",
+    label: "API keys",
+    description: "Keys for the orchestrator, CI and Alertmanager: scopes, targets, signing, revocation.",
+  },
+  {
+    href: "/settings/notifications",
+    label: "Notifications",
+    description: "Slack, outbound webhooks and deliveries that failed.",
+  },
+  {
+    href: "/settings/scheduler",
+    label: "Scheduler",
+    description: "When the monitoring cycle last ran, how long it took, and when it runs next.",
+  },
+] as const;
