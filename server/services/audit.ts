@@ -209,29 +209,30 @@ export async function auditFacets(db: Db): Promise<AuditFacets> {
   const [actions, entityTypes, actorRows] = await Promise.all([
     db.auditEvent.groupBy({ by: ["action"], _count: { _all: true }, orderBy: { action: "asc" } }),
     db.auditEvent.groupBy({ by: ["entityType"], _count: { _all: true }, orderBy: { entityType: "asc" } }),
-    db.auditEvent.groupBy({
-      by: ["actorType", "actorId"],
-      where: { actorId: { not: null }, actorType: { in: ["USER", "API_KEY"] } },
-      _count: { _all: true },
-    }),
+    // By id alone the (actorId, at) index covers the count; ids are cuids, so the users and keys tables tell the type.
+    db.auditEvent.groupBy({ by: ["actorId"], where: { actorId: { not: null } }, _count: { _all: true } }),
   ]);
-  const idsOf = (type: string) =>
-    actorRows.flatMap((row) => (row.actorType === type && row.actorId ? [row.actorId] : []));
+  const ids = actorRows.flatMap((row) => (row.actorId ? [row.actorId] : []));
   const [users, keys] = await Promise.all([
-    db.user.findMany({ where: { id: { in: idsOf("USER") } }, select: { id: true, name: true, email: true } }),
-    db.apiKey.findMany({ where: { id: { in: idsOf("API_KEY") } }, select: { id: true, name: true } }),
+    db.user.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, email: true } }),
+    db.apiKey.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } }),
   ]);
-  const actors = actorRows.flatMap((row): AuditFacets["actors"] => {
-    if (!row.actorId) return [];
-    if (row.actorType === "USER") {
-      const user = users.find((candidate) => candidate.id === row.actorId);
-      return [
-        { type: "USER", id: row.actorId, name: user?.name ?? null, email: user?.email ?? null, count: row._count._all },
-      ];
-    }
+  const actors: AuditFacets["actors"] = [];
+  for (const row of actorRows) {
+    if (!row.actorId) continue;
+    const count = row._count._all;
+    const user = users.find((candidate) => candidate.id === row.actorId);
     const key = keys.find((candidate) => candidate.id === row.actorId);
-    return [{ type: "API_KEY", id: row.actorId, name: key?.name ?? null, email: null, count: row._count._all }];
-  });
+    if (user) actors.push({ type: "USER", id: user.id, name: user.name, email: user.email, count });
+    else if (key) actors.push({ type: "API_KEY", id: key.id, name: key.name, email: null, count });
+    else {
+      // Neither exists any more (or never did): the events still say which kind of actor it was.
+      const event = await db.auditEvent.findFirst({ where: { actorId: row.actorId }, select: { actorType: true } });
+      if (event?.actorType === "USER" || event?.actorType === "API_KEY") {
+        actors.push({ type: event.actorType, id: row.actorId, name: null, email: null, count });
+      }
+    }
+  }
   actors.sort(
     (a, b) =>
       a.type.localeCompare(b.type) || (a.name ?? a.id).localeCompare(b.name ?? b.id) || a.id.localeCompare(b.id),
