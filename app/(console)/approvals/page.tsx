@@ -1,16 +1,19 @@
 import type { Metadata } from "next";
-import { EmptyState, PageHeader } from "@/components/ui";
+import { ApprovalsQueue } from "@/components/rollbacks/approvals-queue";
+import { PageHeader } from "@/components/ui";
+import { requirePageUser } from "@/server/auth/session";
 
 export const metadata: Metadata = { title: "Approvals" };
 
-export default function ApprovalsPage() {
+export default async function ApprovalsPage() {
+  const user = await requirePageUser("VIEWER");
   return (
     <>
-      <PageHeader title="Approvals" description="Rollbacks waiting for an approver." />
-      <EmptyState title="The approvals queue is not built yet">
-        Rollback proposals are created by the monitoring cycle and can be approved through tRPC (rollbacks.approve);
-        this page does not list them yet.
-      </EmptyState>
+      <PageHeader
+        title="Approvals"
+        description="Rollbacks waiting for an approver, with the evidence that triggered them."
+      />
+      <ApprovalsQueue viewer={{ id: user.id, role: user.role }} />
     </>
   );
 }
