@@ -35,9 +35,9 @@ export function SecretReveal({
         {title}
       </h3>
       <p className="mt-1 text-sm font-medium text-amber-900">
-        Copy {secrets.length > 1 ? "these values" : "this value"} now: Rewind keeps only{" "}
-        {secrets.length > 1 ? "hashed or encrypted copies" : "an encrypted copy"} and will not show{" "}
-        {secrets.length > 1 ? "them" : "it"} again.
+        {secrets.length > 1
+          ? "Copy them now: Rewind keeps no readable copy to show, and this is the only time you see them."
+          : "Copy it now: Rewind keeps no readable copy to show, and this is the only time you see it."}
       </p>
       {children ? <div className="mt-2 text-sm text-slate-700">{children}</div> : null}
       <div className="mt-3 space-y-3">
