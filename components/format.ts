@@ -25,6 +25,7 @@ export function formatRelative(date: Date | string | null | undefined, now: Date
   if (date == null) return "—";
   const seconds = Math.round((new Date(date).getTime() - now.getTime()) / 1000);
   const abs = Math.abs(seconds);
+  if (abs < 5) return "just now";
   const [value, unit] =
     abs < 60
       ? [abs, "s"]
@@ -34,6 +35,12 @@ export function formatRelative(date: Date | string | null | undefined, now: Date
           ? [Math.round(abs / 3600), "h"]
           : [Math.round(abs / 86_400), "d"];
   return seconds < 0 ? `${value} ${unit} ago` : `in ${value} ${unit}`;
+}
+
+/** formatRelative for past events: one slightly ahead of this browser's clock (server clock skew) reads "0 s ago", not "in 1 s". */
+export function formatAgo(date: Date | string | null | undefined): string {
+  if (date == null) return "—";
+  return formatRelative(date, new Date(Math.max(Date.now(), new Date(date).getTime())));
 }
 
 export function shortChecksum(checksum: string): string {
