@@ -42,6 +42,8 @@ export type SnapshotDto = Prisma.ConfigSnapshotGetPayload<{ select: typeof snaps
 export type SnapshotWithConfig = SnapshotDto & { config: JsonValue };
 
 export type SnapshotListItem = SnapshotDto & {
+  /** Who published it, for display: a user's name and email, an API key's name, or Rewind itself. */
+  createdBy: { type: string; name: string; email: string | null };
   isCurrent: boolean;
   /** Marked known-good (after its bake or by hand) and not failed since. */
   isKnownGood: boolean;
@@ -234,13 +236,45 @@ export async function listSnapshots(db: Db, targetId: string, now: Date): Promis
     current && awaitingBake(current)
       ? await bakeOf(db, current, (await getPolicy(db, targetId)).policy.bakeTimeSeconds, now)
       : null;
+  const creatorOf = await snapshotCreators(db, rows);
   return rows.map((row) => ({
     ...row,
+    createdBy: creatorOf(row),
     isCurrent: row.id === target.currentSnapshotId,
     isKnownGood: row.knownGoodAt !== null && row.failedAt === null,
     isRollbackTarget: row.id === target.knownGoodSnapshotId,
     bake: row === current && bake ? { state: bake.state, readyAt: bake.readyAt } : null,
   }));
+}
+
+/** Publishers are referenced by type and id (a user, an API key or the system), so their names are looked up. */
+async function snapshotCreators(
+  db: Db,
+  rows: readonly Pick<SnapshotDto, "createdByType" | "createdById">[],
+): Promise<(row: Pick<SnapshotDto, "createdByType" | "createdById">) => SnapshotListItem["createdBy"]> {
+  const idsOf = (type: string) => [
+    ...new Set(rows.flatMap((row) => (row.createdByType === type && row.createdById ? [row.createdById] : []))),
+  ];
+  const [userIds, keyIds] = [idsOf("USER"), idsOf("API_KEY")];
+  const [users, keys] = await Promise.all([
+    userIds.length === 0
+      ? []
+      : db.user.findMany({ where: { id: { in: userIds } }, select: { id: true, name: true, email: true } }),
+    keyIds.length === 0 ? [] : db.apiKey.findMany({ where: { id: { in: keyIds } }, select: { id: true, name: true } }),
+  ]);
+  const userById = new Map(users.map((user) => [user.id, user]));
+  const keyById = new Map(keys.map((key) => [key.id, key]));
+  return ({ createdByType: type, createdById: id }) => {
+    if (type === "USER") {
+      const user = id ? userById.get(id) : undefined;
+      return { type, name: user?.name ?? `Deleted user ${id ?? ""}`.trim(), email: user?.email ?? null };
+    }
+    if (type === "API_KEY") {
+      const key = id ? keyById.get(id) : undefined;
+      return { type, name: key ? `API key ${key.name}` : `Deleted API key ${id ?? ""}`.trim(), email: null };
+    }
+    return { type, name: "Rewind", email: null };
+  };
 }
 
 /** What changed from one snapshot of a target to another (domain diffConfigs). */

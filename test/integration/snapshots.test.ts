@@ -1,6 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { inject, describe, expect, it } from "vitest";
 import { Prisma, type Db } from "@/server/db";
 import { providerOf } from "@/server/db/url";
+import { createApiKey } from "@/server/services/api-keys";
 import { systemActor, userActor } from "@/server/services/audit";
 import { updatePolicy } from "@/server/services/policies";
 import {
@@ -173,6 +175,33 @@ describe("reading snapshots", () => {
     await expect(caller.snapshots.diff({ targetId: target.id, fromId: a.id, toId: foreign.id })).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
+  });
+
+  it("lists versions newest first with who published each, the current one and the rollback target", async () => {
+    const target = await makeTarget(db);
+    const { operator, caller } = await operatorAt();
+    const { apiKey } = await createApiKey(
+      db,
+      { actor: systemActor, name: "ci-deploy", scopes: ["snapshots:write"] },
+      { now: at(0), encryptionKey: randomBytes(32) },
+    );
+    const first = (await caller.snapshots.publish({ targetId: target.id, config })).snapshot;
+    await publishSnapshot(
+      db,
+      { actor: { type: "API_KEY", id: apiKey.id }, targetId: target.id, config: { v: 2 } },
+      at(1),
+    );
+    await publishSnapshot(db, { actor: systemActor, targetId: target.id, config: { v: 3 } }, at(2));
+    await caller.snapshots.markKnownGood({ snapshotId: first.id, reason: "ran all week" });
+
+    const list = await caller.snapshots.list({ targetId: target.id });
+    expect(list.map((s) => [s.version, s.createdBy, s.isCurrent, s.isKnownGood, s.isRollbackTarget])).toEqual([
+      [3, { type: "SYSTEM", name: "Rewind", email: null }, true, false, false],
+      [2, { type: "API_KEY", name: "API key ci-deploy", email: null }, false, false, false],
+      [1, { type: "USER", name: operator.name, email: operator.email }, false, true, true],
+    ]);
+    expect(list[0]?.bake).toMatchObject({ state: "BAKING" });
+    expect(list[0]).not.toHaveProperty("config");
   });
 });
 
