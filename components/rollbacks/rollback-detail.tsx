@@ -4,7 +4,7 @@
 import { useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
-import type { ReactNode } from "react";
+import { useId, type ReactNode } from "react";
 import type { AppRouter } from "@/server/api/root";
 import { isActive } from "@/server/domain/rollback";
 import { formatDateTime, formatRelative } from "../format";
@@ -414,9 +414,12 @@ function Timeline({ rollbackId, live }: { rollbackId: string; live: boolean }) {
       { refetchInterval: live ? POLL_MS : false },
     ),
   );
+  const headingId = useId();
   return (
     <Card>
-      <h2 className="mb-3 text-base font-semibold">Timeline</h2>
+      <h2 id={headingId} className="mb-3 text-base font-semibold">
+        Timeline
+      </h2>
       {events.isPending ? (
         <ListSkeleton rows={3} label="Loading the timeline" />
       ) : events.isError ? (
@@ -424,7 +427,7 @@ function Timeline({ rollbackId, live }: { rollbackId: string; live: boolean }) {
       ) : events.data.events.length === 0 ? (
         <p className="text-sm text-slate-600">No events recorded.</p>
       ) : (
-        <ol className="relative space-y-4 border-l border-slate-200 pl-5">
+        <ol aria-labelledby={headingId} className="relative space-y-4 border-l border-slate-200 pl-5">
           {[...events.data.events].reverse().map((event) => {
             const before = stateOf(event.before);
             const after = stateOf(event.after);

@@ -1,0 +1,167 @@
+// The rollback pages' decisions against the real routers on the run's real database (./render): who sees which
+// button and why, what each dialog sends, and the rollback page's state and timeline.
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { RollbackActions } from "@/components/rollbacks/rollback-actions";
+import { RollbackDetail } from "@/components/rollbacks/rollback-detail";
+import type { RoleName } from "@/server/domain/roles";
+import { userActor } from "@/server/services/audit";
+import {
+  advanceDueRollbacks,
+  getRollbackView,
+  requestManualRollback,
+  startRollbackFromDecision,
+} from "@/server/services/rollbacks";
+import { BUCKET_MS, makeUser, testDb } from "../integration/helpers";
+import { breachVerdict, lifecyclePolicy, lifecycleTarget, rollbackDecision } from "../integration/lifecycle-fixtures";
+import { renderAs as renderWith } from "./render";
+
+const db = testDb();
+/** Waits for the server's answer: generous, since the machine's other work can hold a request up. */
+const answered = { timeout: 10_000 };
+
+async function proposal(policy = lifecyclePolicy) {
+  const fixture = await lifecycleTarget(db, policy, new Date());
+  const { rollbackId } = await startRollbackFromDecision(
+    db,
+    {
+      target: fixture.target,
+      decision: rollbackDecision("PROPOSE_ROLLBACK"),
+      verdict: breachVerdict,
+      policy: fixture.policy,
+      policyVersion: 1,
+    },
+    new Date(),
+  );
+  return { fixture, rollback: await getRollbackView(db, rollbackId) };
+}
+
+const viewerOf = async (role: RoleName) => {
+  const user = await makeUser(db, role);
+  return { user, viewer: { id: user.id, role } };
+};
+
+describe("RollbackActions", () => {
+  it("shows a viewer or operator the reason instead of the buttons", async () => {
+    const { rollback } = await proposal();
+    for (const [role, article] of [
+      ["VIEWER", "a"],
+      ["OPERATOR", "an"],
+    ] as const) {
+      const { user, viewer } = await viewerOf(role);
+      const { unmount } = renderAs(user.id, <RollbackActions rollback={rollback} viewer={viewer} />);
+      expect(
+        screen.getByText(`Approving needs the approver role; you are ${article} ${role.toLowerCase()}.`),
+      ).toBeTruthy();
+      expect(screen.queryByRole("button")).toBeNull();
+      unmount();
+    }
+  });
+
+  it("approves with a comment after asking; a rejection cannot be sent without one", async () => {
+    const { rollback } = await proposal();
+    const { user, viewer } = await viewerOf("APPROVER");
+    const ui = userEvent.setup();
+    const { calls } = renderAs(user.id, <RollbackActions rollback={rollback} viewer={viewer} />);
+
+    await ui.click(screen.getByRole("button", { name: "Reject" }));
+    let dialog = screen.getByRole("dialog", { name: `Reject the rollback of ${rollback.target.slug}?` });
+    expect(within(dialog).getByRole("button", { name: "Reject" })).toHaveProperty("disabled", true);
+    await ui.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(calls).not.toContain("rollbacks.reject");
+
+    await ui.click(screen.getByRole("button", { name: "Approve" }));
+    dialog = screen.getByRole("dialog", { name: `Approve the rollback of ${rollback.target.slug}?` });
+    expect(dialog.textContent).toContain("Your approval is the one it needs");
+    await ui.type(within(dialog).getByLabelText("Comment (optional)"), "Evidence is clear");
+    await ui.click(within(dialog).getByRole("button", { name: "Approve" }));
+    expect(await screen.findByText(`Approved the rollback of ${rollback.target.slug}`, {}, answered)).toBeTruthy();
+    expect(await db.rollbackApproval.findMany({ where: { rollbackId: rollback.id } })).toMatchObject([
+      { userId: user.id, decision: "APPROVE", comment: "Evidence is clear" },
+    ]);
+  });
+
+  it("tells the requester of a two-approval rollback why they cannot approve; rejecting still works", async () => {
+    const fixture = await lifecycleTarget(db, { ...lifecyclePolicy, approvalsRequired: 2 }, new Date());
+    const { user, viewer } = await viewerOf("APPROVER");
+    const requested = await requestManualRollback(
+      db,
+      { actor: userActor(user.id), targetId: fixture.target.id, toSnapshotId: fixture.good.id, reason: "bad prompt" },
+      new Date(),
+    );
+    const rollback = await getRollbackView(db, requested.id);
+    const ui = userEvent.setup();
+    renderAs(user.id, <RollbackActions rollback={rollback} viewer={viewer} />);
+
+    expect(
+      screen.getByText("You requested this rollback and it needs 2 approvals: two other approvers must approve it."),
+    ).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Approve" })).toBeNull();
+    await ui.click(screen.getByRole("button", { name: "Reject" }));
+    const dialog = screen.getByRole("dialog");
+    await ui.type(within(dialog).getByLabelText("Comment"), "Found the real cause upstream");
+    await ui.click(within(dialog).getByRole("button", { name: "Reject" }));
+    await waitFor(
+      async () =>
+        expect(await db.rollback.findUniqueOrThrow({ where: { id: rollback.id } })).toMatchObject({
+          status: "REJECTED",
+          endReason: "Found the real cause upstream",
+        }),
+      answered,
+    );
+  });
+});
+
+describe("RollbackDetail", () => {
+  it("shows the step, the split, abort for approvers, and the timeline from the audit log", async () => {
+    const fixture = await lifecycleTarget(db, { ...lifecyclePolicy, mode: "AUTOMATIC" }, new Date());
+    const { rollbackId } = await startRollbackFromDecision(
+      db,
+      {
+        target: fixture.target,
+        decision: rollbackDecision("AUTO_ROLLBACK"),
+        verdict: breachVerdict,
+        policy: fixture.policy,
+        policyVersion: 1,
+      },
+      new Date(),
+    );
+    await advanceDueRollbacks(db, { now: new Date(), bucketWidthMs: BUCKET_MS });
+    const { user, viewer } = await viewerOf("APPROVER");
+    const ui = userEvent.setup();
+    renderAs(user.id, <RollbackDetail rollbackId={rollbackId} viewer={viewer} />);
+
+    expect(await screen.findByRole("heading", { name: "Step 1 of 3" }, answered)).toBeTruthy();
+    expect(
+      screen.getByRole("progressbar", { name: "Traffic on v1, the known-good snapshot" }).getAttribute("aria-valuenow"),
+    ).toBe("25");
+    expect(screen.getByText("75% of traffic on v2 (before) · 25% on v1 (known-good)")).toBeTruthy();
+    const timeline = await screen.findByRole("list", { name: "Timeline" }, answered);
+    await waitFor(
+      () =>
+        expect(
+          within(timeline)
+            .getAllByRole("listitem")
+            .map((item) => item.querySelector("p span")?.textContent),
+        ).toEqual(["Created", "Started: traffic moved"]),
+      answered,
+    );
+
+    await ui.click(screen.getByRole("button", { name: "Abort rollback" }));
+    const dialog = screen.getByRole("dialog", { name: `Abort the rollback of ${fixture.target.slug}?` });
+    await ui.type(within(dialog).getByLabelText("Reason"), "The known-good model was retired");
+    await ui.click(within(dialog).getByRole("button", { name: "Abort rollback" }));
+    expect(await screen.findByRole("heading", { name: "Aborted at step 1 of 3" }, answered)).toBeTruthy();
+    expect(await db.rollback.findUniqueOrThrow({ where: { id: rollbackId } })).toMatchObject({
+      status: "CANCELLED",
+      aborted: true,
+      trafficPercent: 0,
+    });
+    await waitFor(() => expect(within(timeline).getAllByRole("listitem")).toHaveLength(3), answered);
+  });
+});
+
+function renderAs(userId: string, ui: Parameters<typeof renderWith>[1]) {
+  return renderWith({ db, userId }, ui);
+}
