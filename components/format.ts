@@ -37,7 +37,7 @@ export function formatRelative(date: Date | string | null | undefined, now: Date
   return seconds < 0 ? `${value} ${unit} ago` : `in ${value} ${unit}`;
 }
 
-/** formatRelative for past events: one slightly ahead of this browser's clock (server clock skew) reads "0 s ago", not "in 1 s". */
+/** formatRelative for past events: one ahead of this browser's clock (server clock skew) never reads "in 8 s". */
 export function formatAgo(date: Date | string | null | undefined): string {
   if (date == null) return "—";
   return formatRelative(date, new Date(Math.max(Date.now(), new Date(date).getTime())));
