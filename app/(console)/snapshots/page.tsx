@@ -1,16 +1,25 @@
 import type { Metadata } from "next";
-import { EmptyState, PageHeader } from "@/components/ui";
+import { SnapshotsView } from "@/components/snapshots/snapshots-view";
+import { PageHeader } from "@/components/ui";
+import { requirePageUser } from "@/server/auth/session";
+import { hasRole } from "@/server/domain/roles";
 
 export const metadata: Metadata = { title: "Snapshots" };
 
-export default function SnapshotsPage() {
+export default async function SnapshotsPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ target?: string | string[] }>;
+}) {
+  const user = await requirePageUser();
+  const { target } = await searchParams;
   return (
     <>
-      <PageHeader title="Snapshots" description="Versioned configurations and their known-good marks." />
-      <EmptyState title="The snapshots page is not built yet">
-        The orchestrator publishes snapshots with <code>{"POST /api/v1/targets/{slug}/snapshots"}</code> (docs/API.md);
-        this page does not list them yet.
-      </EmptyState>
+      <PageHeader
+        title="Snapshots"
+        description="Versioned configurations per target: which one runs, which are known-good, and what changed between any two."
+      />
+      <SnapshotsView slug={typeof target === "string" ? target : undefined} canEdit={hasRole(user.role, "OPERATOR")} />
     </>
   );
 }
