@@ -74,12 +74,30 @@ export class RewindApi {
     return this.send("POST", "/api/v1/ingest", { target: slug, events }, [202]);
   }
 
-  /** One monitoring cycle, as the external cron would run it. */
-  async runCycle(): Promise<Record<string, unknown>> {
-    const response = await this.request.post(`${this.state.baseUrl}/api/cron/monitor`, {
-      headers: { Authorization: `Bearer ${this.state.cronSecret}` },
+  /** The target's latest verdict and active rollback (GET .../status). */
+  async status(slug: string): Promise<TargetStatus> {
+    const response = await this.request.get(`${this.state.baseUrl}/api/v1/targets/${slug}/status`, {
+      headers: { Authorization: `Bearer ${this.state.apiKey}` },
     });
     expect(response.status(), await response.text()).toBe(200);
-    return (await response.json()) as Record<string, unknown>;
+    return (await response.json()) as TargetStatus;
   }
+
+  /** One monitoring cycle, as the external cron would run it; waits out the cycle's minimum spacing. */
+  async runCycle(): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const response = await this.request.post(`${this.state.baseUrl}/api/cron/monitor`, {
+        headers: { Authorization: `Bearer ${this.state.cronSecret}` },
+      });
+      if (response.status() === 200) return;
+      expect(response.status(), await response.text()).toBe(409);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+    }
+    throw new Error("The monitoring cycle stayed busy for 10 attempts");
+  }
+}
+
+export interface TargetStatus {
+  verdict: { status: string; severity: string | null } | null;
+  rollback: { id: string; status: string; trafficPercent: number } | null;
 }

@@ -1,0 +1,82 @@
+// The incident flows of the dashboard on the built app: data arrives through the signed machine API, the
+// monitoring cycle runs through the cron route, and people act from the browser with their own roles.
+import { randomBytes } from "node:crypto";
+import { expect, test } from "@playwright/test";
+import { RewindApi } from "./api";
+import { SEEDED_USERS } from "./fixtures";
+import { signIn } from "./flows";
+import { seedPendingRollback } from "./seed";
+
+function uniqueSlug(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString("hex")}`;
+}
+
+test("an approver approves a pending rollback, watches it complete, and finds it in history and audit", async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(120_000);
+  const api = new RewindApi(request);
+  const slug = uniqueSlug("chat");
+  const name = `Chat ${slug}`;
+  await seedPendingRollback(api, slug, name);
+  const rollbackId = (await api.status(slug)).rollback?.id as string;
+
+  await signIn(page, SEEDED_USERS.APPROVER.email, SEEDED_USERS.APPROVER.password);
+  await page.goto("/approvals");
+  const pending = page.getByRole("article").filter({ hasText: name });
+  await expect(pending).toBeVisible();
+  await pending.getByRole("button", { name: "Approve" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel(/Comment/).fill("Error rate doubled after v2; v1 was fine");
+  await dialog.getByRole("button", { name: "Approve" }).click();
+  await expect(page.getByRole("status").filter({ hasText: /approved/i })).toBeVisible();
+
+  await page.goto(`/rollbacks/${rollbackId}`);
+  const progress = page.getByRole("progressbar");
+  await expect(progress).toHaveAttribute("aria-valuenow", "0");
+  // Each cycle starts or advances the rollback once its 10 s step interval has passed.
+  await expect
+    .poll(
+      async () => {
+        await api.runCycle();
+        await page.reload();
+        return page.getByRole("heading", { name: /Completed/ }).count();
+      },
+      { timeout: 60_000, intervals: [3_000] },
+    )
+    .toBe(1);
+  await expect(progress).toHaveAttribute("aria-valuenow", "100");
+
+  await page.goto("/rollbacks");
+  await expect(page.getByRole("row").filter({ hasText: name }).filter({ hasText: "Completed" })).toBeVisible();
+
+  await page.goto("/audit");
+  await expect(page.getByRole("region", { name: "Audit chain verification" })).toContainText("verifies");
+});
+
+test("a viewer sees the pending rollback without an approve button, and the approve procedure refuses them", async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(90_000);
+  const api = new RewindApi(request);
+  const slug = uniqueSlug("embed");
+  const name = `Embeddings ${slug}`;
+  await seedPendingRollback(api, slug, name);
+  const rollbackId = (await api.status(slug)).rollback?.id as string;
+
+  await signIn(page, SEEDED_USERS.VIEWER.email, SEEDED_USERS.VIEWER.password);
+  await page.goto("/approvals");
+  const pending = page.getByRole("article").filter({ hasText: name });
+  await expect(pending).toBeVisible();
+  await expect(pending.getByText("Approving needs the approver role")).toBeVisible();
+  await expect(pending.getByRole("button", { name: "Approve" })).toHaveCount(0);
+
+  // The same call the button would make, with the viewer's session cookie.
+  const response = await page.request.post("/api/trpc/rollbacks.approve", {
+    data: { json: { rollbackId, comment: "sneaky" } },
+  });
+  expect(response.status()).toBe(403);
+  expect((await api.status(slug)).rollback?.status).toBe("PENDING_APPROVAL");
+});
