@@ -10,6 +10,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import type { AppRouter } from "@/server/api/root";
 import { fieldIssues, type FieldIssues } from "@/server/domain/errors";
 import { policySchema, type PolicyInput } from "@/server/domain/policy";
+import { MAX_CHART_POINTS } from "@/server/domain/metrics";
 import { isActive } from "@/server/domain/rollback";
 import { verdictPeriods, type VerdictPeriod } from "@/server/domain/verdict-periods";
 import { issuesOf } from "./form-errors";
@@ -46,6 +47,35 @@ const VERDICT_SPAN_MS = 2 * 60_000;
 const RANGE_GC_MS = 30_000;
 const ROLLBACK_PAGE = 50;
 
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+
+/**
+ * TanStack Query's structural sharing, with Dates: a poll that returns what was there keeps the previous objects,
+ * so memoised charts and rows do not redraw. (The default treats every Date as a change.)
+ */
+export function shareUnchanged(previous: unknown, next: unknown): unknown {
+  if (previous === next) return next;
+  if (previous instanceof Date && next instanceof Date) return previous.getTime() === next.getTime() ? previous : next;
+  if (Array.isArray(previous) && Array.isArray(next)) {
+    const items = next.map((item, index) => shareUnchanged(previous[index], item));
+    return items.length === previous.length && items.every((item, index) => item === previous[index])
+      ? previous
+      : items;
+  }
+  if (isPlainObject(previous) && isPlainObject(next)) {
+    const keys = Object.keys(next);
+    let same = keys.length === Object.keys(previous).length;
+    const shared: Record<string, unknown> = {};
+    for (const key of keys) {
+      shared[key] = shareUnchanged(previous[key], next[key]);
+      if (shared[key] !== previous[key]) same = false;
+    }
+    return same ? previous : shared;
+  }
+  return next;
+}
+
 export function usePerformanceRollback(targetSlug: string, options: PerformanceRollbackOptions = {}) {
   const { initialWindow = defaultChartWindow, pollMs = 5_000 } = options;
   const trpc = useTRPC();
@@ -60,8 +90,12 @@ export function usePerformanceRollback(targetSlug: string, options: PerformanceR
   }, [pollMs]);
 
   const windowMs = chartWindows[selectedWindow].ms;
-  const range = useMemo(() => ({ from: new Date(now - windowMs), to: new Date(now) }), [now, windowMs]);
-  const live = { refetchInterval: pollMs } as const;
+  // The range ends at the next multiple of about one chart step, so it (and the queries' keys) moves once a step
+  // rather than on every poll; polling refreshes the same range, whose last point fills in as traffic arrives.
+  const alignMs = Math.max(pollMs, Math.ceil(windowMs / MAX_CHART_POINTS / CYCLE_MS) * CYCLE_MS);
+  const end = Math.ceil(now / alignMs) * alignMs;
+  const range = useMemo(() => ({ from: new Date(end - windowMs), to: new Date(end) }), [end, windowMs]);
+  const live = { refetchInterval: pollMs, structuralSharing: shareUnchanged } as const;
 
   const target = useQuery(trpc.targets.bySlug.queryOptions({ slug: targetSlug }, live));
   const targetId = target.data?.id ?? "";
@@ -70,14 +104,14 @@ export function usePerformanceRollback(targetSlug: string, options: PerformanceR
   const series = useQuery(
     trpc.metrics.series.queryOptions(
       { targetId, ...range },
-      { enabled: ready, placeholderData: keepPreviousData, gcTime: RANGE_GC_MS },
+      { ...live, enabled: ready, placeholderData: keepPreviousData, gcTime: RANGE_GC_MS },
     ),
   );
   // The provider/model breakdown is summarised over at most a day (metrics.summary's limit).
   const summary = useQuery(
     trpc.metrics.summary.queryOptions(
       { targetId, ...range },
-      { enabled: ready && windowMs <= DAY_MS, placeholderData: keepPreviousData, gcTime: RANGE_GC_MS },
+      { ...live, enabled: ready && windowMs <= DAY_MS, placeholderData: keepPreviousData, gcTime: RANGE_GC_MS },
     ),
   );
   const verdictLimit = Math.min(VERDICT_LIMIT, Math.ceil(windowMs / CYCLE_MS) + 1);
@@ -91,16 +125,17 @@ export function usePerformanceRollback(targetSlug: string, options: PerformanceR
   const snapshots = useQuery(trpc.snapshots.list.queryOptions({ targetId }, { ...live, enabled: ready }));
 
   const periods = useMemo<VerdictPeriod[]>(
-    () => verdictPeriods(verdicts.data ?? [], { now: new Date(now), maxGapMs: VERDICT_SPAN_MS }),
-    [verdicts.data, now],
+    () => verdictPeriods(verdicts.data ?? [], { now: range.to, maxGapMs: VERDICT_SPAN_MS }),
+    [verdicts.data, range.to],
   );
   const rollbackItems = rollbacks.data?.items;
   // Only one rollback of a target can be active, and none can start while it is, so it is the newest.
   const activeRollback = rollbackItems?.find((rollback) => isActive(rollback.status)) ?? null;
   const verdictList = verdicts.data;
-  // When the history holds as many verdicts as asked for, older ones were pruned or left out: shading starts here.
-  const verdictsSince =
-    verdictList && verdictList.length >= verdictLimit ? (verdictList.at(-1)?.evaluatedAt ?? null) : null;
+  // When the history holds as many verdicts as asked for, older ones were pruned or left out: shading starts at
+  // the oldest, which matters when that is inside the window.
+  const oldestVerdict = verdictList && verdictList.length >= verdictLimit ? verdictList.at(-1)?.evaluatedAt : undefined;
+  const verdictsSince = oldestVerdict && oldestVerdict > range.from ? oldestVerdict : null;
 
   const invalidate = useCallback(
     (...keys: readonly (readonly unknown[])[]) =>

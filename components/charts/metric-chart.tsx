@@ -14,18 +14,8 @@
 // Screen readers get the figure's title, a one-line summary (latest, maximum, limit, periods, rollbacks) and
 // a data table in a <details>; the drawn SVG itself is hidden from them. The chart fills its parent's width.
 import Link from "next/link";
-import { useId, useMemo, useState, type ReactNode } from "react";
-import {
-  CartesianGrid,
-  Line,
-  LineChart,
-  ReferenceArea,
-  ReferenceLine,
-  Tooltip,
-  XAxis,
-  YAxis,
-  type DotItemDotProps,
-} from "recharts";
+import { memo, useId, useMemo, useState, type ReactNode } from "react";
+import { CartesianGrid, Line, LineChart, ReferenceArea, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import { formatDateTime, formatMs, formatPercent, formatUsd } from "../format";
 
 export type ChartMetric = "errorRate" | "p95Ms" | "costPerRequestUsd";
@@ -113,15 +103,20 @@ function tickFormatter(range: { from: number; to: number }, ticks: readonly numb
   return (t: number) => (wholeDays ? dayOnly : spansDays ? dayAndTime : timeOnly).format(t);
 }
 
-/** Axis labels: fewer digits than the figures in the text, enough to tell ticks apart. */
+/** Axis labels: short enough for the axis, with the digits needed to tell ticks apart. */
 function axisFormatter(metric: ChartMetric, top: number) {
   if (metric === "errorRate") return (value: number) => formatPercent(value, top < 0.01 ? 2 : top < 0.1 ? 1 : 0);
-  return metricInfo[metric].format;
+  if (metric === "p95Ms")
+    return (value: number) =>
+      top < 2_000 ? `${Math.round(value)} ms` : `${Number((value / 1000).toFixed(value % 1000 === 0 ? 0 : 1))} s`;
+  return (value: number) => (value === 0 ? "$0" : formatUsd(value));
 }
 
 interface Datum {
   t: number;
   value: number | null;
+  /** The value again when neither neighbour has one, else null. */
+  alone: number | null;
 }
 
 /** The highest value and the latest one with traffic, for the summary. */
@@ -136,7 +131,8 @@ function extremes(data: readonly Datum[]) {
   return { max, latest };
 }
 
-export function MetricChart({
+/** Memoised: pass stable arrays (useMemo) and it redraws only when they change. */
+export const MetricChart = memo(function MetricChart({
   metric,
   points,
   range,
@@ -154,10 +150,17 @@ export function MetricChart({
   const to = range.to.getTime();
 
   const data = useMemo<Datum[]>(
-    () => points.map((point) => ({ t: point.start.getTime(), value: point[metric] ?? null })),
+    () =>
+      points.map((point, index) => {
+        const value = point[metric] ?? null;
+        // A point with no neighbour draws no line segment, so it also goes in a series drawn as dots only.
+        const alone = value !== null && points[index - 1]?.[metric] == null && points[index + 1]?.[metric] == null;
+        return { t: point.start.getTime(), value, alone: alone ? value : null };
+      }),
     [points, metric],
   );
   const { max, latest } = extremes(data);
+  const hasAlone = data.some((datum) => datum.alone !== null);
   const limit = thresholds[0];
   const top = Math.max(max?.value ?? 0, limit?.value ?? 0) * 1.15 || 1;
   const ticks = timeTicks({ from, to });
@@ -167,16 +170,15 @@ export function MetricChart({
     .map((period) => ({ ...period, x1: Math.max(from, period.from.getTime()), x2: Math.min(to, period.to.getTime()) }))
     .filter((period) => period.x2 > period.x1);
   const visibleMarkers = markers.filter((marker) => marker.at.getTime() >= from && marker.at.getTime() <= to);
-
-  // A point with no neighbour draws no line segment, so it gets a dot of its own.
-  const isolated = (index: number) =>
-    data[index]?.value != null && data[index - 1]?.value == null && data[index + 1]?.value == null;
-  const renderDot = ({ cx, cy, index }: DotItemDotProps) =>
-    isolated(index) && cx != null && cy != null ? (
-      <circle key={index} cx={cx} cy={cy} r={2.5} fill={info.color} />
-    ) : (
-      <g key={index} />
-    );
+  // Labels would overlap on markers close together: the newest of a cluster speaks for it (all are in the list).
+  const labelled = new Set<ChartMarker>();
+  let lastLabelled = Infinity;
+  for (const marker of [...visibleMarkers].sort((a, b) => b.at.getTime() - a.at.getTime())) {
+    if (lastLabelled - marker.at.getTime() >= (to - from) * 0.15) {
+      labelled.add(marker);
+      lastLabelled = marker.at.getTime();
+    }
+  }
 
   const summary = [
     latest?.value != null
@@ -256,6 +258,7 @@ export function MetricChart({
                 position: "insideTopRight",
                 fontSize: 11,
                 fill: line.tone === "emergency" ? "#7f1d1d" : "#b91c1c",
+                ...halo,
               }}
             />
           ))}
@@ -265,9 +268,18 @@ export function MetricChart({
               x={marker.at.getTime()}
               stroke="#4338ca"
               strokeWidth={1.5}
-              label={(props: { viewBox?: { x?: number; y?: number } }) => (
-                <MarkerLabel x={props.viewBox?.x ?? 0} y={props.viewBox?.y ?? 0} marker={marker} />
-              )}
+              label={
+                labelled.has(marker)
+                  ? (props: { viewBox?: { x?: number; y?: number } }) => (
+                      <MarkerLabel
+                        x={props.viewBox?.x ?? 0}
+                        y={props.viewBox?.y ?? 0}
+                        alignEnd={(marker.at.getTime() - from) / (to - from) > 0.6}
+                        marker={marker}
+                      />
+                    )
+                  : undefined
+              }
             />
           ))}
           <Tooltip
@@ -280,11 +292,22 @@ export function MetricChart({
             type="linear"
             stroke={info.color}
             strokeWidth={1.75}
-            dot={renderDot}
+            dot={false}
             activeDot={{ r: 3 }}
             connectNulls={false}
             isAnimationActive={false}
           />
+          {hasAlone ? (
+            <Line
+              dataKey="alone"
+              stroke="none"
+              dot={{ r: 2.5, fill: info.color, stroke: info.color }}
+              activeDot={false}
+              tooltipType="none"
+              legendType="none"
+              isAnimationActive={false}
+            />
+          ) : null}
         </LineChart>
       </div>
       <Legend
@@ -310,11 +333,22 @@ export function MetricChart({
       </details>
     </figure>
   );
-}
+});
 
-function MarkerLabel({ x, y, marker }: { x: number; y: number; marker: ChartMarker }) {
+/** A white outline under label text, so it stays legible over lines and shading. */
+const halo = { stroke: "#ffffff", strokeWidth: 3, paintOrder: "stroke" } as const;
+
+function MarkerLabel({ x, y, alignEnd, marker }: { x: number; y: number; alignEnd: boolean; marker: ChartMarker }) {
   const text = (
-    <text x={x + 4} y={y + 11} fontSize={11} fill="#3730a3" fontWeight={600}>
+    <text
+      x={alignEnd ? x + 3 : x - 3}
+      y={y - 5}
+      textAnchor={alignEnd ? "end" : "start"}
+      fontSize={11}
+      fill="#3730a3"
+      fontWeight={600}
+      {...halo}
+    >
       {marker.label}
     </text>
   );

@@ -2,55 +2,15 @@
 // TEST_DATABASE=postgresql), through the in-process tRPC client of ./render.
 import { act, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { usePerformanceRollback } from "@/components/use-performance-rollback";
-import { bucketStart } from "@/server/domain/metrics";
+import { shareUnchanged, usePerformanceRollback } from "@/components/use-performance-rollback";
 import type { RoleName } from "@/server/domain/roles";
-import { recordMetrics } from "@/server/services/metrics";
 import { startRollbackFromDecision } from "@/server/services/rollbacks";
-import { BUCKET_MS, makeUser, testDb, traffic } from "../integration/helpers";
-import {
-  breachVerdict,
-  lifecyclePolicy,
-  lifecycleTarget,
-  rollbackDecision,
-  SECOND,
-} from "../integration/lifecycle-fixtures";
+import { BUCKET_MS, makeUser, testDb } from "../integration/helpers";
+import { breachVerdict, lifecyclePolicy, rollbackDecision, SECOND } from "../integration/lifecycle-fixtures";
 import { renderHookAs } from "./render";
+import { seededTarget } from "./target-fixtures";
 
 const db = testDb();
-
-/**
- * A target on a bad v2 with v1 known-good, its policy (version 1), the last 10 minutes of traffic through
- * one provider/model with every 10th request failing, and two breach verdicts a minute ago.
- */
-async function seededTarget() {
-  const now = Date.now();
-  const fixture = await lifecycleTarget(db, lifecyclePolicy, new Date(now));
-  // Whole buckets of ten requests with one failure each.
-  const from = bucketStart(now - 600 * SECOND, BUCKET_MS);
-  await recordMetrics(
-    db,
-    {
-      targetId: fixture.target.id,
-      events: traffic(from, 600, { errorEvery: 10, provider: "openai", model: "gpt-test", costUsd: 0.002 }),
-    },
-    { bucketWidthMs: BUCKET_MS, now: new Date(now) },
-  );
-  for (const secondsAgo of [60, 50]) {
-    await db.verdictRecord.create({
-      data: {
-        targetId: fixture.target.id,
-        evaluatedAt: new Date(now - secondsAgo * SECOND),
-        status: "BREACH",
-        severity: "CRITICAL",
-        consecutiveCount: 3,
-        details: breachVerdict,
-        policyVersion: 1,
-      },
-    });
-  }
-  return fixture;
-}
 
 async function render(slug: string, role: RoleName) {
   const user = await makeUser(db, role);
@@ -62,7 +22,7 @@ async function render(slug: string, role: RoleName) {
 
 describe("usePerformanceRollback", () => {
   it("loads the target's verdict, series, breakdown, verdict periods, policy, snapshots and rollbacks", async () => {
-    const { target, good, bad } = await seededTarget();
+    const { target, good, bad } = await seededTarget(db);
     const { result } = await render(target.slug, "VIEWER");
     const view = result.current;
 
@@ -94,7 +54,7 @@ describe("usePerformanceRollback", () => {
   });
 
   it("charts the chosen window: a week in 10-minute steps, without the breakdown of at most a day", async () => {
-    const { target } = await seededTarget();
+    const { target } = await seededTarget(db);
     const { result, calls } = await render(target.slug, "VIEWER");
 
     act(() => result.current.setWindow("7d"));
@@ -112,7 +72,7 @@ describe("usePerformanceRollback", () => {
   });
 
   it("triggers a manual rollback that waits for approval, then cancels it", async () => {
-    const { target, good } = await seededTarget();
+    const { target, good } = await seededTarget(db);
     const { result } = await render(target.slug, "APPROVER");
 
     let requested: Awaited<ReturnType<typeof result.current.triggerRollback>> | undefined;
@@ -140,7 +100,7 @@ describe("usePerformanceRollback", () => {
   });
 
   it("aborts a rollback that is already in progress", async () => {
-    const fixture = await seededTarget();
+    const fixture = await seededTarget(db);
     const started = await startRollbackFromDecision(
       db,
       {
@@ -166,7 +126,7 @@ describe("usePerformanceRollback", () => {
   });
 
   it("stops and starts monitoring", async () => {
-    const { target } = await seededTarget();
+    const { target } = await seededTarget(db);
     const { result } = await render(target.slug, "OPERATOR");
     const monitoring = () =>
       db.target.findUniqueOrThrow({ where: { id: target.id }, select: { monitoringEnabled: true } });
@@ -181,7 +141,7 @@ describe("usePerformanceRollback", () => {
   });
 
   it("checks a policy before sending it: an invalid one reports field issues and changes nothing", async () => {
-    const { target } = await seededTarget();
+    const { target } = await seededTarget(db);
     const { result, calls } = await render(target.slug, "OPERATOR");
 
     let outcome: Awaited<ReturnType<typeof result.current.updatePolicy>> | undefined;
@@ -201,7 +161,7 @@ describe("usePerformanceRollback", () => {
   });
 
   it("saves a valid policy as the next version", async () => {
-    const { target } = await seededTarget();
+    const { target } = await seededTarget(db);
     const { result } = await render(target.slug, "OPERATOR");
 
     let outcome: Awaited<ReturnType<typeof result.current.updatePolicy>> | undefined;
@@ -220,7 +180,7 @@ describe("usePerformanceRollback", () => {
   });
 
   it("shows a viewer's refused rollback as a FORBIDDEN error and creates nothing", async () => {
-    const { target, good } = await seededTarget();
+    const { target, good } = await seededTarget(db);
     const { result } = await render(target.slug, "VIEWER");
 
     let thrown: unknown;
@@ -234,5 +194,33 @@ describe("usePerformanceRollback", () => {
     expect(result.current.actionError?.message).toBe("This needs the operator role or higher");
     expect(await db.rollback.count({ where: { targetId: target.id } })).toBe(0);
     expect(result.current.activeRollback).toBeNull();
+  });
+});
+
+describe("shareUnchanged", () => {
+  it("keeps what a poll returned unchanged, Dates included, and replaces only what changed", () => {
+    const before = {
+      stepMs: 10_000,
+      points: [
+        { start: new Date(0), errorRate: 0.1 },
+        { start: new Date(10_000), errorRate: null },
+      ],
+    };
+    const same = structuredClone(before);
+    expect(shareUnchanged(before, same)).toBe(before);
+
+    const changed = structuredClone(before);
+    (changed.points[1] as { errorRate: number | null }).errorRate = 0.2;
+    const shared = shareUnchanged(before, changed) as typeof before;
+    expect(shared).not.toBe(before);
+    expect(shared.points[0]).toBe(before.points[0]);
+    expect(shared.points[1]).toEqual({ start: new Date(10_000), errorRate: 0.2 });
+
+    const longer = {
+      ...structuredClone(before),
+      points: [...structuredClone(before.points), { start: new Date(20_000), errorRate: 0 }],
+    };
+    expect((shareUnchanged(before, longer) as typeof before).points).toHaveLength(3);
+    expect(shareUnchanged(new Date(5), new Date(6))).toEqual(new Date(6));
   });
 });
