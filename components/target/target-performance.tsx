@@ -1,0 +1,171 @@
+"use client";
+// The three SLO charts of the chosen window with the policy's thresholds, the verdicts' violation periods and
+// the target's rollbacks; the provider/model breakdown below them; and what to do when there is no traffic.
+import { useMemo } from "react";
+import type { RollbackTrigger } from "@/server/domain/rollback";
+import { MetricChart, type ChartMarker, type ChartMetric, type ChartThreshold } from "../charts/metric-chart";
+import { formatDateTime, formatMs, formatPercent, formatUsd } from "../format";
+import { rollbackStatusLabel } from "../status";
+import { Button, Card, EmptyState, Skeleton } from "../ui";
+import type { PerformanceRollback, PolicyView } from "../use-performance-rollback";
+import { chartWindows, type ChartWindow } from "./windows";
+import { WindowSelector } from "./window-selector";
+
+const triggerLabels: Record<RollbackTrigger, string> = { EMERGENCY: "Emergency", SLO: "SLO", MANUAL: "Manual" };
+
+function thresholdsOf(metric: ChartMetric, policy: PolicyView["policy"] | undefined): ChartThreshold[] {
+  if (!policy) return [];
+  const limit = {
+    errorRate: policy.maxErrorRate,
+    p95Ms: policy.maxP95LatencyMs,
+    costPerRequestUsd: policy.maxCostPerRequestUsd,
+  }[metric];
+  return [
+    { value: limit, label: "Limit" },
+    { value: limit * policy.emergencyMultiplier, label: "Emergency", tone: "emergency" },
+  ];
+}
+
+/** "10 s", "30 s", "10 min 10 s", "1 h". */
+function stepText(stepMs: number): string {
+  const seconds = Math.round(stepMs / 1000);
+  const parts = [
+    [Math.floor(seconds / 3600), "h"],
+    [Math.floor((seconds % 3600) / 60), "min"],
+    [seconds % 60, "s"],
+  ] as const;
+  return parts
+    .filter(([value]) => value > 0)
+    .map(([value, unit]) => `${value} ${unit}`)
+    .join(" ");
+}
+
+export function TargetPerformance({
+  perf,
+  onWindowChange,
+}: {
+  perf: PerformanceRollback;
+  onWindowChange: (next: ChartWindow) => void;
+}) {
+  const { series, range } = perf;
+  const hasTraffic = series?.points.some((point) => point.requestCount > 0) ?? false;
+  const rollbacks = perf.rollbacks;
+  const markers = useMemo<ChartMarker[]>(
+    () =>
+      (rollbacks ?? []).map((rollback) => ({
+        at: rollback.requestedAt,
+        label: `${triggerLabels[rollback.trigger]} · ${rollbackStatusLabel(rollback.status)}`,
+        href: `/rollbacks/${rollback.id}`,
+      })),
+    [rollbacks],
+  );
+  const policy = perf.policy?.policy;
+  const thresholds = useMemo(
+    () => ({
+      errorRate: thresholdsOf("errorRate", policy),
+      p95Ms: thresholdsOf("p95Ms", policy),
+      costPerRequestUsd: thresholdsOf("costPerRequestUsd", policy),
+    }),
+    [policy],
+  );
+  const windowLabel = chartWindows[perf.window].label;
+
+  return (
+    <section aria-labelledby="performance-heading" className="space-y-3">
+      <div className="flex flex-wrap items-end justify-between gap-3">
+        <div>
+          <h2 id="performance-heading" className="text-lg font-medium">
+            Performance
+          </h2>
+          <p className="text-xs text-slate-600">
+            Live, updated every 5 s{series ? ` · each point covers ${stepText(series.stepMs)}` : ""}
+            {perf.verdictsSince
+              ? ` · violations shaded from ${formatDateTime(perf.verdictsSince)}, the oldest verdict kept`
+              : ""}
+          </p>
+        </div>
+        <WindowSelector value={perf.window} onChange={onWindowChange} />
+      </div>
+      {!series ? (
+        <div className="grid gap-4 lg:grid-cols-3">
+          {[0, 1, 2].map((index) => (
+            <Skeleton key={index} className="h-64 w-full" label={index === 0 ? "Loading charts" : undefined} />
+          ))}
+        </div>
+      ) : !hasTraffic ? (
+        <EmptyState title={`No metrics in the last ${windowLabel}`}>
+          <p>
+            Rewind charts what the orchestrator sends: <code className="font-mono">POST /api/v1/ingest</code> with an
+            API key of scope <code className="font-mono">ingest</code>, one event per request (time, latency, success,
+            cost, provider and model) or pre-aggregated windows. docs/API.md has the request, its signature and
+            examples.
+          </p>
+          <p className="mt-2">
+            To see the page at work without an orchestrator, run <code className="font-mono">npm run simulate</code>{" "}
+            next to Rewind: it plays traffic and a bad deploy on three demo targets.
+          </p>
+          {perf.window !== "7d" ? (
+            <Button tone="secondary" className="mt-3" onClick={() => onWindowChange("7d")}>
+              Show the last 7 days
+            </Button>
+          ) : null}
+        </EmptyState>
+      ) : (
+        <div className="grid gap-4 lg:grid-cols-3" aria-busy={perf.seriesIsStale || undefined}>
+          {(["errorRate", "p95Ms", "costPerRequestUsd"] as const).map((metric) => (
+            <Card key={metric} className="min-w-0">
+              <MetricChart
+                metric={metric}
+                points={series.points}
+                range={range}
+                thresholds={thresholds[metric]}
+                periods={perf.periods}
+                markers={markers}
+              />
+            </Card>
+          ))}
+        </div>
+      )}
+      <Breakdown perf={perf} />
+    </section>
+  );
+}
+
+function Breakdown({ perf }: { perf: PerformanceRollback }) {
+  const rows = [...(perf.summary?.breakdown ?? [])].sort((a, b) => b.requestCount - a.requestCount);
+  if (rows.length === 0) return null;
+  const cell = "px-3 py-2 tabular-nums";
+  return (
+    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+      <table className="w-full text-left text-sm">
+        <caption className="px-3 pt-3 text-left font-medium">
+          By provider and model, last {chartWindows[perf.window].label}
+        </caption>
+        <thead className="text-slate-700">
+          <tr>
+            {["Provider", "Model", "Requests", "Error rate", "P95 latency", "Cost per request", "Cost"].map((label) => (
+              <th key={label} scope="col" className="px-3 py-2 font-medium">
+                {label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={`${row.provider ?? ""}/${row.model ?? ""}`} className="border-t border-slate-100">
+              <th scope="row" className="px-3 py-2 font-normal">
+                {row.provider ?? "—"}
+              </th>
+              <td className="px-3 py-2">{row.model ?? "—"}</td>
+              <td className={cell}>{row.requestCount.toLocaleString("en-US")}</td>
+              <td className={cell}>{formatPercent(row.errorRate)}</td>
+              <td className={cell}>{formatMs(row.p95Ms)}</td>
+              <td className={cell}>{formatUsd(row.costPerRequestUsd)}</td>
+              <td className={cell}>{formatUsd(row.costMicros / 1_000_000)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
