@@ -59,7 +59,7 @@ export function ApprovalRule({ rollback, viewer }: { rollback: ActionRollback; v
     <p className="text-sm text-slate-700">
       <strong className="font-medium">Needs 1 approval</strong> ({progress}).{" "}
       {requester
-        ? `With one approval required, the requester's own counts: ${requesterName} may approve it too, as a second, deliberate step.`
+        ? `Requested by ${requesterName}. With one approval required, the requester's own counts: an approver who asked for a rollback may approve it too, as a second, deliberate step.`
         : "Any approver can approve it."}
     </p>
   );

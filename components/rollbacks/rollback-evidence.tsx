@@ -40,7 +40,7 @@ export function useNow(intervalMs: number): number {
 export function RollbackEvidence({ rollback }: { rollback: RollbackView }) {
   const verdict = rollback.evidence?.verdict ?? null;
   const thresholds = rollback.policy.thresholds;
-  const violated = new Set(verdict && "violations" in verdict ? verdict.violations.map((v) => v.slo) : []);
+  const violations = verdict && "violations" in verdict ? verdict.violations : [];
 
   return (
     <section aria-label={`Evidence for the rollback of ${rollback.target.name}`} className="space-y-3">
@@ -81,9 +81,16 @@ export function RollbackEvidence({ rollback }: { rollback: RollbackView }) {
               </thead>
               <tbody className="tabular-nums">
                 {readings.map(({ metric, slo, label, format }) => {
-                  const observed = verdict.observed[metric];
-                  const threshold = thresholds ? thresholds[thresholdKey[metric]] : null;
-                  const over = violated.has(slo);
+                  // A violated SLO shows the reading and threshold that decided it (for a burn-rate alert, the
+                  // short window's error rate against the burn limit); the others the window against the policy.
+                  const violation = violations.find((candidate) => candidate.slo === slo);
+                  const observed = violation ? violation.observed : verdict.observed[metric];
+                  const threshold = violation
+                    ? violation.threshold
+                    : thresholds
+                      ? thresholds[thresholdKey[metric]]
+                      : null;
+                  const over = violation !== undefined;
                   return (
                     <tr key={metric} className="border-t border-slate-100">
                       <th scope="row" className="py-1 pr-3 font-normal">
@@ -127,7 +134,10 @@ export function RollbackEvidence({ rollback }: { rollback: RollbackView }) {
       )}
       <EvidenceChart
         rollback={rollback}
-        initialMetric={readings.find((reading) => violated.has(reading.slo))?.metric ?? "errorRate"}
+        initialMetric={
+          readings.find((reading) => violations.some((violation) => violation.slo === reading.slo))?.metric ??
+          "errorRate"
+        }
       />
     </section>
   );
