@@ -80,3 +80,56 @@ test("a viewer sees the pending rollback without an approve button, and the appr
   expect(response.status()).toBe(403);
   expect((await api.status(slug)).rollback?.status).toBe("PENDING_APPROVAL");
 });
+
+test("an invalid policy value shows the field error and saves nothing", async ({ page, request }) => {
+  const api = new RewindApi(request);
+  const slug = uniqueSlug("policy");
+  await api.putTarget(slug, { name: `Policy ${slug}` });
+  await api.putPolicy(slug, { maxErrorRate: 0.05 });
+
+  await signIn(page, SEEDED_USERS.OPERATOR.email, SEEDED_USERS.OPERATOR.password);
+  await page.goto(`/policies?target=${slug}`);
+  const maxErrorRate = page.getByLabel("Max error rate", { exact: true });
+  await expect(maxErrorRate).toHaveValue("0.05");
+  await maxErrorRate.fill("1.5");
+  await expect(maxErrorRate).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByText("Max error rate is a fraction and must be at most 1 (100%)")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Review and save…" })).toBeDisabled();
+
+  await page.reload();
+  await expect(page.getByLabel("Max error rate", { exact: true })).toHaveValue("0.05");
+});
+
+test("the emergency stop turns kill-switch flags off and the banner appears until it is lifted", async ({ page }) => {
+  const flagKey = `e2e.kill.${randomBytes(3).toString("hex")}`;
+  await signIn(page, SEEDED_USERS.APPROVER.email, SEEDED_USERS.APPROVER.password);
+  await page.goto("/flags");
+  const form = page.getByRole("region", { name: "New flag" });
+  await form.getByLabel("Key", { exact: true }).fill(flagKey);
+  await form.getByRole("checkbox", { name: "Kill switch", exact: true }).check();
+  await form.getByRole("checkbox", { name: "Turn it on at once" }).check();
+  await form.getByRole("button", { name: "Create flag" }).click();
+  const flagSwitch = page.getByRole("switch", { name: flagKey });
+  await expect(flagSwitch).toHaveAttribute("aria-checked", "true");
+
+  await page.goto("/");
+  await page.getByRole("button", { name: "Emergency stop" }).click();
+  const dialog = page.getByRole("dialog");
+  const activate = dialog.getByRole("button", { name: "Activate emergency stop" });
+  await dialog.getByLabel("Reason").fill("Provider outage: stop everything risky");
+  await expect(activate).toBeDisabled();
+  await dialog.getByLabel(/Type STOP to confirm/).fill("STOP");
+  await activate.click();
+  await expect(page.getByRole("status").filter({ hasText: /kill switch(es)? turned off/ })).toBeVisible();
+  await expect(page.getByRole("alert").filter({ hasText: "Emergency stop is active" })).toBeVisible();
+
+  await page.goto("/flags");
+  await expect(page.getByRole("switch", { name: flagKey })).toHaveAttribute("aria-checked", "false");
+
+  // Lifted again, so the other specs run with the system in its normal state.
+  await page.goto("/");
+  await page.getByRole("button", { name: "Lift emergency stop" }).click();
+  await page.getByRole("dialog").getByLabel("Reason").fill("Provider recovered");
+  await page.getByRole("dialog").getByRole("button", { name: /Lift/ }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Emergency stop is active" })).toHaveCount(0);
+});
