@@ -146,6 +146,26 @@ export class LatencySketch {
     return JSON.stringify(this.toData());
   }
 
+  /**
+   * Merges sketches that `encode` wrote, joined by commas as SQL's group_concat and string_agg return a group's
+   * column: one parse and one map for all of them, where decoding each first builds a map per sketch (a 7-day
+   * chart merges 60,480). Trusted like `decode`; an empty string is an empty sketch.
+   */
+  static mergeEncoded(joined: string): LatencySketch {
+    const bins = new Map<number, number>();
+    let zeroCount = 0;
+    if (joined.length > 0) {
+      for (const { keys, counts, zeroCount: zeros } of JSON.parse(`[${joined}]`) as SketchData[]) {
+        zeroCount += zeros;
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i] as number;
+          bins.set(key, (bins.get(key) ?? 0) + (counts[i] as number));
+        }
+      }
+    }
+    return new LatencySketch(bins, zeroCount);
+  }
+
   /** Reads what `encode` wrote (trusted: it came from our own column, so no validation). */
   static decode(text: string): LatencySketch {
     const { keys, counts, zeroCount } = JSON.parse(text) as SketchData;

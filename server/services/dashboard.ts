@@ -6,7 +6,7 @@ import { verdictSchema, type VerdictStatus } from "../domain/evaluation";
 import { bucketStart, chartStepMs, downsampleSeries } from "../domain/metrics";
 import { attentionLevel, sortByAttention, type AttentionLevel } from "../domain/overview";
 import type { RollbackStatus, RollbackTrigger } from "../domain/rollback";
-import { loadSeriesByTarget } from "./metrics";
+import { loadStepSeries } from "./metric-steps";
 import { getSystemState, type SystemStateDto } from "./system";
 
 /** The sparklines' span and resolution: an hour in about 60 points (one a minute with 10 s buckets). */
@@ -42,7 +42,10 @@ export interface OverviewRollback {
   to: { id: string; version: number | null };
 }
 
-/** One series per metric, a value per step from `from` (null where the step had no traffic). */
+/**
+ * One series per metric, a value per step from `from` (null where the step had no traffic), rounded to what a
+ * sparkline can show (0.001% and 1 ms): it is polled for every target every few seconds.
+ */
 export interface Sparklines {
   from: Date;
   stepMs: number;
@@ -71,13 +74,15 @@ export interface Overview {
 
 const stepsSchema = z.array(z.number().int());
 
+const roundTo = (value: number | null, scale: number) => (value === null ? null : Math.round(value * scale) / scale);
+
 export async function getOverview(db: Db, options: { now: Date; bucketWidthMs: number }): Promise<Overview> {
   const { now, bucketWidthMs } = options;
   const range = { from: now.getTime() - SPARKLINE_RANGE_MS, to: now.getTime() };
   const stepMs = chartStepMs(range, bucketWidthMs, SPARKLINE_POINTS);
   const seriesFrom = bucketStart(range.from, stepMs);
 
-  const [targets, latestTimes, rollbacks, series, system] = await Promise.all([
+  const [targets, latestTimes, rollbacks, system] = await Promise.all([
     db.target.findMany({
       select: { id: true, slug: true, name: true, monitoringEnabled: true, currentSnapshotId: true },
     }),
@@ -96,7 +101,6 @@ export async function getOverview(db: Db, options: { now: Date; bucketWidthMs: n
         toSnapshotId: true,
       },
     }),
-    loadSeriesByTarget(db, {}, { from: new Date(seriesFrom), to: now }),
     getSystemState(db),
   ]);
 
@@ -109,7 +113,7 @@ export async function getOverview(db: Db, options: { now: Date; bucketWidthMs: n
     ...targets.flatMap((target) => (target.currentSnapshotId ? [target.currentSnapshotId] : [])),
     ...rollbacks.flatMap((rollback) => [rollback.fromSnapshotId, rollback.toSnapshotId]),
   ];
-  const [verdictRows, snapshots] = await Promise.all([
+  const [verdictRows, snapshots, series] = await Promise.all([
     latestKeys.length === 0
       ? []
       : db.verdictRecord.findMany({
@@ -129,6 +133,12 @@ export async function getOverview(db: Db, options: { now: Date; bucketWidthMs: n
           where: { id: { in: [...new Set(snapshotIds)] } },
           select: { id: true, version: true },
         }),
+    loadStepSeries(db, {
+      targetIds: targets.map((target) => target.id),
+      from: new Date(seriesFrom),
+      to: now,
+      stepMs,
+    }),
   ]);
 
   const verdicts = new Map<string, OverviewVerdict>();
@@ -185,8 +195,8 @@ export async function getOverview(db: Db, options: { now: Date; bucketWidthMs: n
       sparklines: {
         from: new Date(seriesFrom),
         stepMs,
-        errorRate: points.map((point) => point.errorRate),
-        p95Ms: points.map((point) => point.p95Ms),
+        errorRate: points.map((point) => roundTo(point.errorRate, 1e5)),
+        p95Ms: points.map((point) => roundTo(point.p95Ms, 1)),
       },
     };
   });
