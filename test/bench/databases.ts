@@ -5,6 +5,8 @@ import { createTestDatabase } from "../test-database";
 
 export interface BenchDatabase {
   name: "SQLite" | "PostgreSQL";
+  /** For benchmarks that seed with raw SQL on their own connection. */
+  url: string;
   db: Db;
   drop(): Promise<void>;
 }
@@ -14,6 +16,7 @@ async function open(name: BenchDatabase["name"], postgresServerUrl?: string): Pr
   const db = createDb(database.url);
   return {
     name,
+    url: database.url,
     db,
     drop: async () => {
       await db.$disconnect();

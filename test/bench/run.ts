@@ -1,14 +1,18 @@
 // `npm run bench [-- --json FILE] [-- --only NAME]`: prints a table of figures; `--json` also writes them.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { dashboard } from "./dashboard";
 import { decisionLatency, sketchAccuracy } from "./domain";
 import { evaluationPass } from "./evaluation-pass";
+import { firstLoadJs } from "./first-load-js";
 import { printTable, type Figure } from "./lib";
 
 const suites: Record<string, () => Figure[] | Promise<Figure[]>> = {
   "decision-latency": decisionLatency,
   "sketch-accuracy": sketchAccuracy,
   "evaluation-pass": evaluationPass,
+  dashboard,
+  "first-load-js": firstLoadJs,
 };
 
 const { values } = parseArgs({ options: { json: { type: "string" }, only: { type: "string", multiple: true } } });
