@@ -1,6 +1,6 @@
 "use client";
 // Everything the target page shows and does, live: the target, its latest verdict, the metric series of the
-// chosen window, the verdicts to shade, its rollbacks, policy and snapshots, polled every few seconds; and
+// chosen window, the periods of violation to shade, its rollbacks, policy and snapshots, polled every few seconds; and
 // the actions on it, each invalidating what it changed. Roles are the server's to enforce: a refused action
 // rejects and its error is kept in `actionError` for the page to show.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -12,7 +12,7 @@ import { fieldIssues, type FieldIssues } from "@/server/domain/errors";
 import { policySchema, type PolicyInput } from "@/server/domain/policy";
 import { MAX_CHART_POINTS } from "@/server/domain/metrics";
 import { isActive } from "@/server/domain/rollback";
-import { verdictPeriods, type VerdictPeriod } from "@/server/domain/verdict-periods";
+import type { VerdictPeriod } from "@/server/domain/verdict-periods";
 import { issuesOf } from "./form-errors";
 import { chartWindows, defaultChartWindow, type ChartWindow } from "./target/windows";
 import { useTRPC } from "./trpc";
@@ -38,11 +38,9 @@ export interface PerformanceRollbackOptions {
 }
 
 const DAY_MS = 86_400_000;
-/** Verdicts kept per target (server/services/evaluation.ts VERDICT_HISTORY_LIMIT) and the built-in cycle's pace. */
-const VERDICT_LIMIT = 1_000;
-const CYCLE_MS = 10_000;
-/** A verdict shades at most this long: longer silences (monitoring off, no cycles) are not violations. */
-const VERDICT_SPAN_MS = 2 * 60_000;
+/** The default metric bucket width: chart steps are whole buckets. */
+const BUCKET_MS = 10_000;
+const NO_PERIODS: VerdictPeriod[] = [];
 /** Series and summaries are keyed by their range, which moves with every poll: old ranges go quickly. */
 const RANGE_GC_MS = 30_000;
 const ROLLBACK_PAGE = 50;
@@ -92,7 +90,7 @@ export function usePerformanceRollback(targetSlug: string, options: PerformanceR
   const windowMs = chartWindows[selectedWindow].ms;
   // The range ends at the next multiple of about one chart step, so it (and the queries' keys) moves once a step
   // rather than on every poll; polling refreshes the same range, whose last point fills in as traffic arrives.
-  const alignMs = Math.max(pollMs, Math.ceil(windowMs / MAX_CHART_POINTS / CYCLE_MS) * CYCLE_MS);
+  const alignMs = Math.max(pollMs, Math.ceil(windowMs / MAX_CHART_POINTS / BUCKET_MS) * BUCKET_MS);
   const end = Math.ceil(now / alignMs) * alignMs;
   const range = useMemo(() => ({ from: new Date(end - windowMs), to: new Date(end) }), [end, windowMs]);
   const live = { refetchInterval: pollMs, structuralSharing: shareUnchanged } as const;
@@ -114,9 +112,14 @@ export function usePerformanceRollback(targetSlug: string, options: PerformanceR
       { ...live, enabled: ready && windowMs <= DAY_MS, placeholderData: keepPreviousData, gcTime: RANGE_GC_MS },
     ),
   );
-  const verdictLimit = Math.min(VERDICT_LIMIT, Math.ceil(windowMs / CYCLE_MS) + 1);
-  const verdicts = useQuery(
-    trpc.evaluation.verdicts.queryOptions({ targetId, limit: verdictLimit }, { ...live, enabled: ready }),
+  const latestVerdict = useQuery(
+    trpc.evaluation.verdicts.queryOptions({ targetId, limit: 1 }, { ...live, enabled: ready }),
+  );
+  const verdictPeriods = useQuery(
+    trpc.evaluation.periods.queryOptions(
+      { targetId, ...range },
+      { ...live, enabled: ready, placeholderData: keepPreviousData, gcTime: RANGE_GC_MS },
+    ),
   );
   const rollbacks = useQuery(
     trpc.rollbacks.list.queryOptions({ targetId, limit: ROLLBACK_PAGE }, { ...live, enabled: ready }),
@@ -124,19 +127,9 @@ export function usePerformanceRollback(targetSlug: string, options: PerformanceR
   const policy = useQuery(trpc.policies.get.queryOptions({ targetId }, { ...live, enabled: ready }));
   const snapshots = useQuery(trpc.snapshots.list.queryOptions({ targetId }, { ...live, enabled: ready }));
 
-  const periods = useMemo<VerdictPeriod[]>(
-    () => verdictPeriods(verdicts.data ?? [], { now: range.to, maxGapMs: VERDICT_SPAN_MS }),
-    [verdicts.data, range.to],
-  );
   const rollbackItems = rollbacks.data?.items;
   // Only one rollback of a target can be active, and none can start while it is, so it is the newest.
   const activeRollback = rollbackItems?.find((rollback) => isActive(rollback.status)) ?? null;
-  const verdictList = verdicts.data;
-  // When the history holds as many verdicts as asked for, older ones were pruned or left out: shading starts at
-  // the oldest, which matters when that is inside the window.
-  const oldestVerdict = verdictList && verdictList.length >= verdictLimit ? verdictList.at(-1)?.evaluatedAt : undefined;
-  const verdictsSince = oldestVerdict && oldestVerdict > range.from ? oldestVerdict : null;
-
   const invalidate = useCallback(
     (...keys: readonly (readonly unknown[])[]) =>
       Promise.all(keys.map((queryKey) => queryClient.invalidateQueries({ queryKey }))),
@@ -225,26 +218,25 @@ export function usePerformanceRollback(targetSlug: string, options: PerformanceR
     setNow(Date.now());
     await invalidate(
       trpc.targets.bySlug.queryKey({ slug: targetSlug }),
-      trpc.evaluation.verdicts.pathKey(),
+      trpc.evaluation.pathKey(),
       trpc.rollbacks.pathKey(),
       trpc.policies.pathKey(),
       trpc.snapshots.pathKey(),
     );
   }, [invalidate, trpc, targetSlug]);
 
-  const queries = [target, series, summary, verdicts, rollbacks, policy, snapshots];
+  const queries = [target, series, summary, latestVerdict, verdictPeriods, rollbacks, policy, snapshots];
   return {
     window: selectedWindow,
     setWindow,
     range,
     target: target.data,
     /** The latest recorded verdict, null before the first evaluation. */
-    verdict: verdictList ? (verdictList[0] ?? null) : undefined,
-    verdicts: verdictList,
-    /** Violation and breach periods from the verdicts, for shading. */
-    periods,
+    verdict: latestVerdict.data ? (latestVerdict.data[0] ?? null) : undefined,
+    /** Violation and breach periods of the window, from the recorded verdicts, for shading. */
+    periods: verdictPeriods.data?.periods ?? NO_PERIODS,
     /** Set when the verdict history does not reach back to the window's start: shading begins here. */
-    verdictsSince,
+    verdictsSince: verdictPeriods.data?.coveredFrom ?? null,
     series: series.data,
     /** The series shown is the previous window's or range's while the new one loads. */
     seriesIsStale: series.isPlaceholderData,

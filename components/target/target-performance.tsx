@@ -2,12 +2,12 @@
 // The three SLO charts of the chosen window with the policy's thresholds, the verdicts' violation periods and
 // the target's rollbacks; the provider/model breakdown below them; and what to do when there is no traffic.
 import { useMemo } from "react";
-import type { RollbackTrigger } from "@/server/domain/rollback";
+import { isActive, type RollbackTrigger } from "@/server/domain/rollback";
 import { MetricChart, type ChartMarker, type ChartMetric, type ChartThreshold } from "../charts/metric-chart";
 import { formatDateTime, formatMs, formatPercent, formatUsd } from "../format";
 import { rollbackStatusLabel } from "../status";
 import { Button, Card, EmptyState, Skeleton } from "../ui";
-import type { PerformanceRollback, PolicyView } from "../use-performance-rollback";
+import type { PerformanceRollback, PolicyView, RollbackView } from "../use-performance-rollback";
 import { chartWindows, type ChartWindow } from "./windows";
 import { WindowSelector } from "./window-selector";
 
@@ -24,6 +24,11 @@ function thresholdsOf(metric: ChartMetric, policy: PolicyView["policy"] | undefi
     { value: limit, label: "Limit" },
     { value: limit * policy.emergencyMultiplier, label: "Emergency", tone: "emergency" },
   ];
+}
+
+function markerRank(rollback: RollbackView): number {
+  if (isActive(rollback.status)) return 0;
+  return rollback.status === "COMPLETED" || rollback.status === "FAILED" || rollback.aborted ? 1 : 2;
 }
 
 /** "10 s", "30 s", "10 min 10 s", "1 h". */
@@ -50,13 +55,16 @@ export function TargetPerformance({
   const { series, range } = perf;
   const hasTraffic = series?.points.some((point) => point.requestCount > 0) ?? false;
   const rollbacks = perf.rollbacks;
+  // Labels go first to the active rollback, then to those that moved traffic, newest first (the list's order).
   const markers = useMemo<ChartMarker[]>(
     () =>
-      (rollbacks ?? []).map((rollback) => ({
-        at: rollback.requestedAt,
-        label: `${triggerLabels[rollback.trigger]} · ${rollbackStatusLabel(rollback.status)}`,
-        href: `/rollbacks/${rollback.id}`,
-      })),
+      [...(rollbacks ?? [])]
+        .sort((a, b) => markerRank(a) - markerRank(b))
+        .map((rollback) => ({
+          at: rollback.requestedAt,
+          label: `${triggerLabels[rollback.trigger]} · ${rollbackStatusLabel(rollback.status)}`,
+          href: `/rollbacks/${rollback.id}`,
+        })),
     [rollbacks],
   );
   const policy = perf.policy?.policy;
@@ -80,7 +88,7 @@ export function TargetPerformance({
           <p className="text-xs text-slate-600">
             Live, updated every 5 s{series ? ` · each point covers ${stepText(series.stepMs)}` : ""}
             {perf.verdictsSince
-              ? ` · violations shaded from ${formatDateTime(perf.verdictsSince)}, the oldest verdict kept`
+              ? ` · no verdicts kept before ${formatDateTime(perf.verdictsSince)}, so nothing earlier is shaded`
               : ""}
           </p>
         </div>

@@ -46,3 +46,15 @@ export function verdictPeriods(
   });
   return periods;
 }
+
+/**
+ * How long one verdict speaks for: three times the median gap between consecutive verdicts (the built-in cycle
+ * runs every 10 s, a cron may run every few minutes), and at least `minMs`; a longer silence is not shaded.
+ */
+export function verdictSpanMs(verdicts: readonly Pick<VerdictMark, "evaluatedAt">[], minMs: number): number {
+  const times = verdicts.map((verdict) => verdict.evaluatedAt.getTime()).sort((a, b) => a - b);
+  const gaps = times.slice(1).map((time, index) => time - (times[index] as number));
+  if (gaps.length === 0) return minMs;
+  const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)] as number;
+  return Math.max(minMs, 3 * median);
+}

@@ -35,5 +35,5 @@ export async function seededTarget(db: Db) {
       },
     });
   }
-  return fixture;
+  return { ...fixture, firstVerdictAt: new Date(now - 60 * SECOND) };
 }

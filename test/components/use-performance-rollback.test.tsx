@@ -22,7 +22,7 @@ async function render(slug: string, role: RoleName) {
 
 describe("usePerformanceRollback", () => {
   it("loads the target's verdict, series, breakdown, verdict periods, policy, snapshots and rollbacks", async () => {
-    const { target, good, bad } = await seededTarget(db);
+    const { target, good, bad, firstVerdictAt } = await seededTarget(db);
     const { result } = await render(target.slug, "VIEWER");
     const view = result.current;
 
@@ -31,7 +31,8 @@ describe("usePerformanceRollback", () => {
     expect(view.verdict).toMatchObject({ status: "BREACH", severity: "CRITICAL" });
     expect(view.periods).toHaveLength(1);
     expect(view.periods[0]).toMatchObject({ level: "BREACH" });
-    expect(view.verdictsSince).toBeNull();
+    // The target has no verdicts before these two, so shading cannot start earlier.
+    expect(view.verdictsSince).toEqual(firstVerdictAt);
 
     expect(view.series?.stepMs).toBe(BUCKET_MS);
     const withTraffic = view.series?.points.filter((point) => point.requestCount > 0) ?? [];

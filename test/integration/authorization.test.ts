@@ -35,6 +35,7 @@ const matrix: Entry[] = [
   { path: "policies.backtest", minimumRole: "VIEWER", input: range },
   { path: "evaluation.runPass", minimumRole: "OPERATOR" },
   { path: "evaluation.verdicts", minimumRole: "VIEWER", input: { targetId: "missing" } },
+  { path: "evaluation.periods", minimumRole: "VIEWER", input: range },
   { path: "rollbacks.list", minimumRole: "VIEWER", input: { targetId: "missing" } },
   { path: "rollbacks.byId", minimumRole: "VIEWER", input: { rollbackId: "missing" } },
   { path: "rollbacks.summary", minimumRole: "VIEWER", input: { targetId: "missing" } },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { listVerdicts, runEvaluationPass } from "../../services/evaluation";
+import { listVerdictPeriods } from "../../services/verdict-periods";
 import { metricSettings } from "../../settings";
 import { createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 
@@ -11,4 +12,8 @@ export const evaluationRouter = createTRPCRouter({
   verdicts: protectedProcedure
     .input(z.object({ targetId: z.string(), limit: z.number().optional() }))
     .query(({ ctx, input }) => listVerdicts(ctx.db, input)),
+  /** Violation and breach periods over a range of up to 7 days, for charts to shade. */
+  periods: protectedProcedure
+    .input(z.object({ targetId: z.string(), from: z.date(), to: z.date() }))
+    .query(({ ctx, input }) => listVerdictPeriods(ctx.db, input, ctx.clock.now())),
 });

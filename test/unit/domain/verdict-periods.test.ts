@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { verdictPeriods, type VerdictMark } from "@/server/domain/verdict-periods";
+import { verdictPeriods, verdictSpanMs, type VerdictMark } from "@/server/domain/verdict-periods";
 
 const T = Date.UTC(2027, 0, 1);
 const S = 1_000;
@@ -46,5 +46,18 @@ describe("verdictPeriods", () => {
     expect(verdictPeriods([], { now: new Date(T), maxGapMs: 60 * S })).toEqual([]);
     expect(verdictPeriods([mark(0, "HEALTHY")], { now: new Date(T + S), maxGapMs: 60 * S })).toEqual([]);
     expect(verdictPeriods([mark(10, "BREACH")], { now: new Date(T + 10 * S), maxGapMs: 60 * S })).toEqual([]);
+  });
+});
+
+describe("verdictSpanMs", () => {
+  it("is three median gaps between verdicts, and at least the minimum", () => {
+    const every = (seconds: number, count: number) =>
+      Array.from({ length: count }, (_, i) => mark(i * seconds, "HEALTHY")).reverse();
+    expect(verdictSpanMs(every(10, 20), 120 * S)).toBe(120 * S);
+    expect(verdictSpanMs(every(300, 5), 120 * S)).toBe(900 * S);
+    // One long silence among regular cycles does not stretch the span.
+    expect(verdictSpanMs([...every(60, 10), mark(10_000, "HEALTHY")], 0)).toBe(180 * S);
+    expect(verdictSpanMs([mark(0, "BREACH")], 120 * S)).toBe(120 * S);
+    expect(verdictSpanMs([], 120 * S)).toBe(120 * S);
   });
 });
