@@ -14,7 +14,7 @@
 // Screen readers get the figure's title, a one-line summary (latest, maximum, limit, periods, rollbacks) and
 // a data table in a <details>; the drawn SVG itself is hidden from them. The chart fills its parent's width.
 import Link from "next/link";
-import { memo, useId, useMemo, useState, type ReactNode } from "react";
+import { memo, useEffect, useId, useMemo, useState, type ReactNode } from "react";
 import { CartesianGrid, Line, LineChart, ReferenceArea, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import { formatDateTime, formatMs, formatPercent, formatUsd } from "../format";
 
@@ -52,6 +52,7 @@ export interface MetricChartProps {
   range: { from: Date; to: Date };
   thresholds?: readonly ChartThreshold[];
   periods?: readonly ChartPeriod[];
+  /** In order of importance: where labels would overlap, the earlier ones get them. */
   markers?: readonly ChartMarker[];
   /** Defaults to the metric's name ("Error rate", "P95 latency", "Cost per request"). */
   title?: string;
@@ -112,6 +113,49 @@ function axisFormatter(metric: ChartMetric, top: number) {
   return (value: number) => (value === 0 ? "$0" : formatUsd(value));
 }
 
+/** The element's width, following resizes; 0 where there is no layout (server, jsdom). */
+function useWidth(element: HTMLElement | null): number {
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    if (!element || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(([entry]) => setWidth(entry?.contentRect.width ?? 0));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [element]);
+  return width;
+}
+
+const MARGIN = { top: 18, right: 12, bottom: 0, left: 0 };
+const Y_AXIS_WIDTH = 64;
+/** Roughly the width of one character of an 11 px bold label. */
+const LABEL_CHAR_PX = 6.6;
+
+/**
+ * Which markers get a text label, and on which side of their line: in the order given, each where it fits inside
+ * the chart without overlapping one already placed. Unlabelled markers keep their line; the data list names them all.
+ */
+export function placeMarkerLabels(
+  markers: readonly ChartMarker[],
+  range: { from: number; to: number },
+  chartWidth: number,
+): Map<ChartMarker, "start" | "end"> {
+  const placed = new Map<ChartMarker, "start" | "end">();
+  const left = MARGIN.left + Y_AXIS_WIDTH;
+  const right = chartWidth - MARGIN.right;
+  if (right <= left || range.to <= range.from) return placed;
+  const taken: [number, number][] = [];
+  for (const marker of markers) {
+    const x = left + ((marker.at.getTime() - range.from) / (range.to - range.from)) * (right - left);
+    const width = marker.label.length * LABEL_CHAR_PX + 6;
+    const side = x + width <= chartWidth ? "start" : "end";
+    const span: [number, number] = side === "start" ? [x - 3, x + width] : [x - width, x + 3];
+    if (span[0] < 0 || taken.some(([a, b]) => span[0] < b + 6 && a < span[1] + 6)) continue;
+    taken.push(span);
+    placed.set(marker, side);
+  }
+  return placed;
+}
+
 interface Datum {
   t: number;
   value: number | null;
@@ -146,6 +190,8 @@ export const MetricChart = memo(function MetricChart({
   const heading = title ?? info.title;
   const ids = { title: useId(), summary: useId() };
   const [tableOpen, setTableOpen] = useState(false);
+  const [box, setBox] = useState<HTMLDivElement | null>(null);
+  const width = useWidth(box);
   const from = range.from.getTime();
   const to = range.to.getTime();
 
@@ -170,15 +216,7 @@ export const MetricChart = memo(function MetricChart({
     .map((period) => ({ ...period, x1: Math.max(from, period.from.getTime()), x2: Math.min(to, period.to.getTime()) }))
     .filter((period) => period.x2 > period.x1);
   const visibleMarkers = markers.filter((marker) => marker.at.getTime() >= from && marker.at.getTime() <= to);
-  // Labels would overlap on markers close together: the newest of a cluster speaks for it (all are in the list).
-  const labelled = new Set<ChartMarker>();
-  let lastLabelled = Infinity;
-  for (const marker of [...visibleMarkers].sort((a, b) => b.at.getTime() - a.at.getTime())) {
-    if (lastLabelled - marker.at.getTime() >= (to - from) * 0.15) {
-      labelled.add(marker);
-      lastLabelled = marker.at.getTime();
-    }
-  }
+  const labels = placeMarkerLabels(visibleMarkers, { from, to }, width);
 
   const summary = [
     latest?.value != null
@@ -207,14 +245,8 @@ export const MetricChart = memo(function MetricChart({
         </span>
       </figcaption>
       {/* The drawing repeats what the summary and the table say; links inside it are for the mouse. */}
-      <div aria-hidden="true">
-        <LineChart
-          responsive
-          accessibilityLayer={false}
-          data={data}
-          style={{ width: "100%", height }}
-          margin={{ top: 18, right: 12, bottom: 0, left: 0 }}
-        >
+      <div aria-hidden="true" ref={setBox}>
+        <LineChart responsive accessibilityLayer={false} data={data} style={{ width: "100%", height }} margin={MARGIN}>
           <CartesianGrid stroke="#e2e8f0" vertical={false} />
           <XAxis
             dataKey="t"
@@ -232,7 +264,7 @@ export const MetricChart = memo(function MetricChart({
             tickFormatter={formatAxis}
             tickCount={5}
             allowDataOverflow
-            width={64}
+            width={Y_AXIS_WIDTH}
             tick={{ fontSize: 11, fill: "#475569" }}
             stroke="#94a3b8"
           />
@@ -269,12 +301,12 @@ export const MetricChart = memo(function MetricChart({
               stroke="#4338ca"
               strokeWidth={1.5}
               label={
-                labelled.has(marker)
+                labels.has(marker)
                   ? (props: { viewBox?: { x?: number; y?: number } }) => (
                       <MarkerLabel
                         x={props.viewBox?.x ?? 0}
                         y={props.viewBox?.y ?? 0}
-                        alignEnd={(marker.at.getTime() - from) / (to - from) > 0.6}
+                        alignEnd={labels.get(marker) === "end"}
                         marker={marker}
                       />
                     )

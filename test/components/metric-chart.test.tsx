@@ -1,7 +1,7 @@
 import { cleanup, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it } from "vitest";
-import { MetricChart, timeTicks, type ChartPoint } from "@/components/charts/metric-chart";
+import { MetricChart, placeMarkerLabels, timeTicks, type ChartPoint } from "@/components/charts/metric-chart";
 
 const T = Date.UTC(2027, 0, 1, 12);
 const MINUTE = 60_000;
@@ -82,5 +82,28 @@ describe("timeTicks", () => {
     expect(week.length).toBeLessThanOrEqual(6);
     expect((week[1] ?? 0) - (week[0] ?? 0)).toBeGreaterThanOrEqual(24 * 60 * MINUTE);
     expect(timeTicks({ from: T, to: T })).toEqual([]);
+  });
+});
+
+describe("placeMarkerLabels", () => {
+  const range = { from: 0, to: 1_000 };
+  const marker = (at: number, label = "SLO · Completed") => ({ at: new Date(at), label });
+
+  it("labels markers in the order given and skips those whose label would overlap one already placed", () => {
+    const newest = marker(900, "Manual · Cancelled");
+    const close = marker(850);
+    const far = marker(100);
+    const placed = placeMarkerLabels([newest, close, far], range, 600);
+    // Near the right edge the label goes to the left of its line.
+    expect(placed.get(newest)).toBe("end");
+    expect(placed.has(close)).toBe(false);
+    expect(placed.get(far)).toBe("start");
+  });
+
+  it("labels nothing without a measured width, and fewer markers in a narrow chart", () => {
+    const markers = [marker(100), marker(500), marker(900)];
+    expect(placeMarkerLabels(markers, range, 0).size).toBe(0);
+    expect(placeMarkerLabels(markers, range, 1_200).size).toBe(3);
+    expect(placeMarkerLabels(markers, range, 300).size).toBe(1);
   });
 });
