@@ -3,22 +3,45 @@
 // latest value instead of the drawing.
 import { useMemo } from "react";
 import { Line, LineChart, YAxis } from "recharts";
+import { formatRelative } from "../format";
 
 export function Sparkline({
   title,
   values,
   format,
   color,
+  from,
+  stepMs,
+  now,
 }: {
   title: string;
   /** One value per step, oldest first; null where a step had no traffic. */
   values: readonly (number | null)[];
   format: (value: number) => string;
   color: string;
+  /** When the first step starts, each step's length, and the time of the figures: to say how old "latest" is. */
+  from: Date;
+  stepMs: number;
+  now: Date;
 }) {
-  const data = useMemo(() => values.map((value, index) => ({ index, value })), [values]);
-  const latest = useMemo(() => values.findLast((value) => value !== null) ?? null, [values]);
-  const label = `${title}, last hour: ${latest === null ? "no traffic" : `latest ${format(latest)}`}`;
+  // A step with traffic between two silent ones has no line to be part of: it is drawn as a dot.
+  const data = useMemo(
+    () =>
+      values.map((value, index) => ({
+        index,
+        value,
+        alone: value !== null && values[index - 1] == null && values[index + 1] == null ? value : null,
+      })),
+    [values],
+  );
+  const hasAlone = data.some((datum) => datum.alone !== null);
+  const latestIndex = values.findLastIndex((value) => value !== null);
+  const latest = latestIndex === -1 ? null : (values[latestIndex] ?? null);
+  // The last step is still filling; a latest value from further back says when it was.
+  const latestEnd = from.getTime() + (latestIndex + 1) * stepMs;
+  const age = latest !== null && now.getTime() - latestEnd > stepMs ? formatRelative(new Date(latestEnd), now) : null;
+  const label =
+    `${title}, last hour: ` + (latest === null ? "no traffic" : `latest ${format(latest)}${age ? ` (${age})` : ""}`);
   return (
     <div role="img" aria-label={label} className="min-w-0">
       <div aria-hidden="true" className="flex items-baseline justify-between gap-2 text-xs text-slate-600">
@@ -48,9 +71,19 @@ export function Sparkline({
               isAnimationActive={false}
               connectNulls={false}
             />
+            {hasAlone ? (
+              <Line
+                dataKey="alone"
+                stroke="none"
+                dot={{ r: 1.75, fill: color, stroke: color }}
+                activeDot={false}
+                isAnimationActive={false}
+              />
+            ) : null}
           </LineChart>
         )}
       </div>
+      {age ? <div className="mt-0.5 text-right text-xs text-slate-600">{age}</div> : null}
     </div>
   );
 }

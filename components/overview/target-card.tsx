@@ -24,6 +24,7 @@ const attentionBorder: Record<AttentionLevel, string> = {
 export function TargetCard({ target, now }: { target: OverviewTarget; now: Date }) {
   const { verdict, activeRollback: rollback } = target;
   const headingId = `target-${target.id}`;
+  const steps = { from: target.sparklines.from, stepMs: target.sparklines.stepMs, now };
   return (
     <article
       aria-labelledby={headingId}
@@ -118,8 +119,9 @@ export function TargetCard({ target, now }: { target: OverviewTarget; now: Date 
           values={target.sparklines.errorRate}
           format={(value) => formatPercent(value)}
           color="#4f46e5"
+          {...steps}
         />
-        <Sparkline title="P95 latency" values={target.sparklines.p95Ms} format={formatMs} color="#0f766e" />
+        <Sparkline title="P95 latency" values={target.sparklines.p95Ms} format={formatMs} color="#0f766e" {...steps} />
       </div>
     </article>
   );

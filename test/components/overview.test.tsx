@@ -90,9 +90,13 @@ describe("Overview", () => {
     const progress = within(card).getByRole("progressbar", { name: /30% of traffic on v1/ });
     expect(progress.getAttribute("aria-valuenow")).toBe("30");
     expect(card.textContent).toContain("Step 1 of 2");
-    // Every 5th request failed: the latest minute's error rate is 20%.
-    expect(within(card).getByRole("img", { name: "Error rate, last hour: latest 20.00%" })).toBeTruthy();
-    expect(within(card).getByRole("img", { name: /^P95 latency, last hour: latest \d+ ms$/ })).toBeTruthy();
+    // Every 5th request failed: the latest minute with traffic, about 5 minutes ago, had a 20% error rate.
+    expect(
+      within(card).getByRole("img", { name: /^Error rate, last hour: latest 20\.00% \([56] min ago\)$/ }),
+    ).toBeTruthy();
+    expect(
+      within(card).getByRole("img", { name: /^P95 latency, last hour: latest \d+ ms \([56] min ago\)$/ }),
+    ).toBeTruthy();
 
     // Viewers get no emergency stop, and are told why.
     expect(screen.queryByRole("button", { name: "Emergency stop" })).toBeNull();
