@@ -294,7 +294,8 @@ export async function dashboard(): Promise<Figure[]> {
           await Promise.all([
             api.metrics.series({ targetId, ...range }),
             windowMs <= 86_400_000 ? api.metrics.summary({ targetId, ...range }) : null,
-            api.evaluation.verdicts({ targetId, limit: Math.min(1_000, Math.ceil(windowMs / BUCKET_MS) + 1) }),
+            api.evaluation.verdicts({ targetId, limit: 1 }),
+            api.evaluation.periods({ targetId, ...range }),
             api.rollbacks.list({ targetId, limit: 50 }),
             api.policies.get({ targetId }),
             api.snapshots.list({ targetId }),
