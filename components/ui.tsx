@@ -1,5 +1,5 @@
 // Small shared building blocks so every page looks and behaves alike.
-import type { ButtonHTMLAttributes, ReactNode } from "react";
+import type { ButtonHTMLAttributes, ComponentPropsWithRef, ReactNode } from "react";
 
 const buttonTones = {
   primary: "bg-indigo-600 text-white hover:bg-indigo-700 disabled:bg-indigo-300",
@@ -142,5 +142,42 @@ export function ProgressBar({
     >
       <div className={`h-full ${fill} transition-[width]`} style={{ width: `${share * 100}%` }} />
     </div>
+  );
+}
+
+/**
+ * An on/off switch (role="switch", aria-checked); `children` is its visible label. Other props reach the
+ * button, `ref` included, so a dialog trigger can wrap it.
+ */
+export function Switch({
+  checked,
+  busy = false,
+  children,
+  className = "",
+  ...props
+}: Omit<ComponentPropsWithRef<"button">, "role"> & { checked: boolean; busy?: boolean }) {
+  return (
+    <button
+      type="button"
+      role="switch"
+      aria-checked={checked}
+      aria-busy={busy || undefined}
+      className={`group inline-flex items-center gap-2 rounded-full text-sm font-medium text-slate-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-not-allowed disabled:text-slate-600 ${className}`}
+      {...props}
+    >
+      <span
+        aria-hidden="true"
+        className={`relative inline-flex h-6 w-11 shrink-0 items-center rounded-full transition-colors ${
+          checked ? "bg-emerald-600 group-disabled:bg-emerald-600/50" : "bg-slate-400 group-disabled:bg-slate-300"
+        } ${busy ? "animate-pulse" : ""}`}
+      >
+        <span
+          className={`inline-block h-5 w-5 rounded-full bg-white shadow transition-transform ${
+            checked ? "translate-x-5" : "translate-x-0.5"
+          }`}
+        />
+      </span>
+      {children}
+    </button>
   );
 }

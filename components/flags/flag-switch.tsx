@@ -2,43 +2,11 @@
 // The on/off control of one flag: an accessible switch (role="switch", aria-checked). A kill switch asks first,
 // since turning it off stops the feature it guards and turning it on again is a deliberate act.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { forwardRef, useId, type ButtonHTMLAttributes } from "react";
+import { useId } from "react";
 import { ConfirmDialog } from "../confirm-dialog";
 import { useToast } from "../toast";
 import { useTRPC } from "../trpc";
-
-type SwitchProps = Omit<ButtonHTMLAttributes<HTMLButtonElement>, "role"> & { checked: boolean; busy?: boolean };
-
-/** The visual switch; `forwardRef` so a dialog trigger can wrap it. */
-const Switch = forwardRef<HTMLButtonElement, SwitchProps>(function Switch({ checked, busy, ...props }, ref) {
-  return (
-    <button
-      ref={ref}
-      type="button"
-      role="switch"
-      aria-checked={checked}
-      aria-busy={busy || undefined}
-      className="group inline-flex items-center gap-2 rounded-full text-sm font-medium text-slate-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-not-allowed disabled:text-slate-600"
-      {...props}
-    >
-      <span
-        aria-hidden="true"
-        className={`relative inline-flex h-6 w-11 shrink-0 items-center rounded-full transition-colors ${
-          checked ? "bg-emerald-600 group-disabled:bg-emerald-600/50" : "bg-slate-400 group-disabled:bg-slate-300"
-        } ${busy ? "animate-pulse" : ""}`}
-      >
-        <span
-          className={`inline-block h-5 w-5 rounded-full bg-white shadow transition-transform ${
-            checked ? "translate-x-5" : "translate-x-0.5"
-          }`}
-        />
-      </span>
-      <span aria-hidden="true" className="w-7 text-left">
-        {checked ? "On" : "Off"}
-      </span>
-    </button>
-  );
-});
+import { Switch } from "../ui";
 
 export interface SwitchableFlag {
   id: string;
@@ -95,7 +63,11 @@ export function FlagSwitch({
     <div>
       {flag.killSwitch && canEdit && !blockedByStop ? (
         <ConfirmDialog
-          trigger={<Switch {...common} />}
+          trigger={
+            <Switch {...common}>
+              <OnOff checked={flag.enabled} />
+            </Switch>
+          }
           title={next ? `Turn the kill switch ${flag.key} back on?` : `Turn the kill switch ${flag.key} off?`}
           description={
             next ? (
@@ -115,7 +87,9 @@ export function FlagSwitch({
           onConfirm={() => setEnabled.mutateAsync({ id: flag.id, enabled: next })}
         />
       ) : (
-        <Switch {...common} onClick={() => setEnabled.mutate({ id: flag.id, enabled: next })} />
+        <Switch {...common} onClick={() => setEnabled.mutate({ id: flag.id, enabled: next })}>
+          <OnOff checked={flag.enabled} />
+        </Switch>
       )}
       {hint && canEdit ? (
         <p id={hintId} className="mt-1 text-xs text-slate-600">
@@ -123,5 +97,13 @@ export function FlagSwitch({
         </p>
       ) : null}
     </div>
+  );
+}
+
+function OnOff({ checked }: { checked: boolean }) {
+  return (
+    <span aria-hidden="true" className="w-7 text-left">
+      {checked ? "On" : "Off"}
+    </span>
   );
 }

@@ -4,7 +4,7 @@
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useSearchParams } from "next/navigation";
-import { useId, useState } from "react";
+import { useId } from "react";
 import {
   rollbackStatuses,
   rollbackTriggers,
@@ -14,8 +14,8 @@ import {
 } from "@/server/domain/rollback";
 import { formatDateTime } from "../format";
 import { RollbackStatusBadge, rollbackStatusLabel } from "../status";
-import { useToast } from "../toast";
 import { useTRPC } from "../trpc";
+import { useExportDownload } from "../use-export-download";
 import { Alert, Badge, Button, EmptyState, FieldError, ListSkeleton, QueryError } from "../ui";
 import { formatDuration, personName, snapshotLabel, triggerLabels, type RollbackListItem } from "./rollback-format";
 import { RollbackSummary } from "./rollback-summary";
@@ -352,37 +352,14 @@ function HistoryRow({ item }: { item: RollbackListItem }) {
 function ExportButtons({ filter }: { filter: RollbackFilter }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const toast = useToast();
-  const [busy, setBusy] = useState<"csv" | "json" | null>(null);
-
-  async function download(format: "csv" | "json") {
-    setBusy(format);
-    try {
-      const text = await queryClient.fetchQuery({
-        ...trpc.rollbacks.export.queryOptions({ filter, format }),
-        staleTime: 0,
-      });
-      const name = `rewind-rollbacks-${new Date().toISOString().slice(0, 10)}.${format}`;
-      const url = URL.createObjectURL(
-        new Blob([text], { type: format === "csv" ? "text/csv;charset=utf-8" : "application/json" }),
-      );
-      const link = document.createElement("a");
-      link.href = url;
-      link.download = name;
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(url), 1_000);
-      toast(`Downloaded ${name}`);
-    } catch (error) {
-      toast(`Export failed: ${(error as Error).message}`, "error");
-    } finally {
-      setBusy(null);
-    }
-  }
+  const { busy, exportAs } = useExportDownload("rollbacks", (format) =>
+    queryClient.fetchQuery(trpc.rollbacks.export.queryOptions({ filter, format }, { staleTime: 0, gcTime: 0 })),
+  );
 
   return (
     <div className="flex gap-2" role="group" aria-label="Download the filtered list">
       {(["csv", "json"] as const).map((format) => (
-        <Button key={format} tone="secondary" disabled={busy !== null} onClick={() => void download(format)}>
+        <Button key={format} tone="secondary" disabled={busy !== null} onClick={() => void exportAs(format)}>
           {busy === format ? "Preparing…" : `Export ${format.toUpperCase()}`}
         </Button>
       ))}

@@ -2,46 +2,14 @@
 // The target's name, verdict and monitoring switch. Turning monitoring off asks first: a target not monitored
 // is never evaluated or rolled back. Turning it on again does not.
 import Link from "next/link";
-import type { ButtonHTMLAttributes } from "react";
 import type { RoleName } from "@/server/domain/roles";
 import { hasRole } from "@/server/domain/roles";
 import { ConfirmDialog } from "../confirm-dialog";
 import { formatRelative } from "../format";
 import { VerdictBadge } from "../status";
 import { useToast } from "../toast";
-import { Badge } from "../ui";
+import { Badge, Switch } from "../ui";
 import type { PerformanceRollback } from "../use-performance-rollback";
-
-function MonitoringSwitch({
-  checked,
-  busy,
-  ...props
-}: { checked: boolean; busy: boolean } & Omit<ButtonHTMLAttributes<HTMLButtonElement>, "role">) {
-  return (
-    <button
-      type="button"
-      role="switch"
-      aria-checked={checked}
-      aria-busy={busy || undefined}
-      className="inline-flex items-center gap-2 rounded-full text-sm font-medium text-slate-800 disabled:cursor-not-allowed disabled:opacity-60"
-      {...props}
-    >
-      <span
-        aria-hidden="true"
-        className={`relative inline-flex h-6 w-11 shrink-0 items-center rounded-full transition-colors ${
-          checked ? "bg-emerald-600" : "bg-slate-400"
-        } ${busy ? "animate-pulse" : ""}`}
-      >
-        <span
-          className={`inline-block h-5 w-5 rounded-full bg-white shadow transition-transform ${
-            checked ? "translate-x-5" : "translate-x-0.5"
-          }`}
-        />
-      </span>
-      Monitoring
-    </button>
-  );
-}
 
 export function TargetHeader({ perf, role, name }: { perf: PerformanceRollback; role: RoleName; name: string }) {
   const toast = useToast();
@@ -63,7 +31,11 @@ export function TargetHeader({ perf, role, name }: { perf: PerformanceRollback; 
   const toggle = target ? (
     monitoring ? (
       <ConfirmDialog
-        trigger={<MonitoringSwitch checked busy={perf.pending.monitoring} disabled={!canOperate} />}
+        trigger={
+          <Switch checked busy={perf.pending.monitoring} disabled={!canOperate}>
+            Monitoring
+          </Switch>
+        }
         title={`Stop monitoring ${target.name}?`}
         description="Rewind stops evaluating this target: no verdicts, no notifications and no rollbacks, automatic or emergency, until monitoring is turned on again."
         confirmLabel="Stop monitoring"
@@ -71,12 +43,14 @@ export function TargetHeader({ perf, role, name }: { perf: PerformanceRollback; 
         onConfirm={() => switchMonitoring(false)}
       />
     ) : (
-      <MonitoringSwitch
+      <Switch
         checked={false}
         busy={perf.pending.monitoring}
         disabled={!canOperate || perf.pending.monitoring}
         onClick={() => void switchMonitoring(true).catch(() => undefined)}
-      />
+      >
+        Monitoring
+      </Switch>
     )
   ) : null;
 
