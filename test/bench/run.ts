@@ -5,12 +5,17 @@ import { dashboard } from "./dashboard";
 import { decisionLatency, sketchAccuracy } from "./domain";
 import { evaluationPass } from "./evaluation-pass";
 import { firstLoadJs } from "./first-load-js";
+import { breachToAction, ingestCpu, ingestThroughput, serverMemory } from "./ingest";
 import { printTable, type Figure } from "./lib";
 
 const suites: Record<string, () => Figure[] | Promise<Figure[]>> = {
   "decision-latency": decisionLatency,
   "sketch-accuracy": sketchAccuracy,
   "evaluation-pass": evaluationPass,
+  "ingest-cpu": ingestCpu,
+  "ingest-throughput": ingestThroughput,
+  "breach-to-action": breachToAction,
+  "server-memory": serverMemory,
   dashboard,
   "first-load-js": firstLoadJs,
 };

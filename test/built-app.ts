@@ -1,0 +1,134 @@
+// The production build (NEXT_DIST_DIR or `.next`) served by `next start` on a free port against a given
+// database, with the secrets a production server needs: the http tests' server and the HTTP benchmarks'.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { buildDir, root } from "../scripts/lib/setup";
+
+export interface BuiltApp {
+  baseUrl: string;
+  /** The server process (the one `next start` turns into, `next-server`), for /proc readings. */
+  pid: number;
+  /** API_KEY_ENCRYPTION_KEY of the server (base64), so callers can create keys it can read. */
+  apiKeyEncryptionKey: string;
+  cronSecret: string;
+  metricsToken: string;
+  /** Everything the server printed so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+/**
+ * Starts the server and resolves once its health check answers. `env` is added to (and may override) the
+ * defaults: the built-in scheduler is off, so nothing but the caller's requests act.
+ */
+export async function startBuiltApp(options: { databaseUrl: string; env?: Record<string, string> }): Promise<BuiltApp> {
+  if (!existsSync(path.join(buildDir, "BUILD_ID"))) {
+    throw new Error(
+      `No production build in ${buildDir}: run \`npm run build\` first (or set NEXT_DIST_DIR to the build to serve)`,
+    );
+  }
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const apiKeyEncryptionKey = randomBytes(32).toString("base64");
+  const cronSecret = randomBytes(32).toString("base64url");
+  const metricsToken = randomBytes(24).toString("base64url");
+  const server = spawn(
+    path.join(root, "node_modules", ".bin", "next"),
+    ["start", "-p", String(port), "-H", "127.0.0.1"],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        NEXT_TELEMETRY_DISABLED: "1",
+        DATABASE_URL: options.databaseUrl,
+        NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+        NEXTAUTH_URL: baseUrl,
+        APP_URL: baseUrl,
+        API_KEY_ENCRYPTION_KEY: apiKeyEncryptionKey,
+        CRON_SECRET: cronSecret,
+        METRICS_TOKEN: metricsToken,
+        MONITOR_SCHEDULER: "off",
+        METRIC_BUCKET_SECONDS: "10",
+        ...options.env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => output.push(chunk.toString());
+  server.stdout.on("data", keep);
+  server.stderr.on("data", keep);
+  const stop = async () => {
+    if (server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((resolve) => server.once("exit", resolve));
+      server.kill("SIGTERM");
+      await exited;
+    }
+  };
+
+  try {
+    for (let attempt = 0; ; attempt++) {
+      if (server.exitCode !== null) throw new Error(`next start exited with code ${server.exitCode}`);
+      if (attempt >= 600) throw new Error("the server did not become healthy within 60 s");
+      const healthy = await fetch(`${baseUrl}/api/health`).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (healthy) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } catch (error) {
+    await stop();
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${output.join("")}`);
+  }
+  return {
+    baseUrl,
+    pid: serverPid(server.pid as number),
+    apiKeyEncryptionKey,
+    cronSecret,
+    metricsToken,
+    output: () => output.join(""),
+    stop,
+  };
+}
+
+/** `next start` serves from its own process today; should it ever fork, the listening child is the server. */
+function serverPid(pid: number): number {
+  const name = (id: number | string) => readFileSync(`/proc/${id}/comm`, "utf8").trim();
+  try {
+    if (name(pid).startsWith("next-server")) return pid;
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (parent === pid && name(entry).startsWith("next-server")) return Number(entry);
+    }
+  } catch {
+    // No /proc (not Linux): the spawned process is the best answer.
+  }
+  return pid;
+}
+
+/** Resident memory of a process in MiB, from /proc/<pid>/status (Linux). */
+export function residentMemoryMiB(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (!match) throw new Error(`No VmRSS for process ${pid}`);
+  return Number(match[1]) / 1024;
+}
