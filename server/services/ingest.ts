@@ -5,6 +5,7 @@ import type { Db } from "../db";
 import type { ApiKeyDto } from "./api-keys";
 import { assertKeyMayUseTarget } from "./api-keys";
 import { AppError, type FieldIssues } from "../domain/errors";
+import { bucketStart } from "../domain/metrics";
 import { slugSchema } from "../domain/targets";
 import { recordMetrics } from "./metrics";
 import { countIngested } from "./own-metrics";
@@ -84,11 +85,11 @@ export async function ingestMetrics(
   }
   const { target: slug, events = [], windows = [] } = parseInput(envelopeSchema, input.body);
   assertKeyMayUseTarget(input.key, slug);
-  const target = await db.target.findUnique({
-    where: { slug },
-    select: { id: true, slug: true, monitoringEnabled: true },
-  });
-  if (!target) throw new AppError("NOT_FOUND", `No such target: ${slug}`);
+  // Raw SQL, as in recordMetrics: a model query costs this hot path more than its result is worth.
+  const [row] = await db.$queryRaw<{ id: string; monitoringEnabled: boolean }[]>`
+    SELECT "id", "monitoringEnabled" FROM "Target" WHERE "slug" = ${slug}`;
+  if (!row) throw new AppError("NOT_FOUND", `No such target: ${slug}`);
+  const target = { ...row, slug };
 
   const bounds = {
     oldest: now.getTime() - retentionMs,
@@ -113,6 +114,34 @@ export async function ingestMetrics(
 
   const stored = await recordMetrics(db, { targetId: target.id, events, windows }, { bucketWidthMs, now });
   countIngested(stored);
-  const action = stored.events + stored.windows > 0 ? await actOnEmergency(db, target, { now, bucketWidthMs }) : null;
+  let action: TargetAction | null = null;
+  if (
+    stored.events + stored.windows > 0 &&
+    windowMayHaveChanged(target.id, [...events, ...windows], now, bucketWidthMs)
+  ) {
+    action = await actOnEmergency(db, target, { now, bucketWidthMs });
+    emergencyCheckedUpTo.set(target.id, bucketStart(now.getTime(), bucketWidthMs));
+  }
   return { target: slug, ...stored, action };
+}
+
+/**
+ * Per target, the end of the window this process last checked for an emergency. The check judges complete
+ * buckets only, so a batch whose items all fall in the current bucket (or later) changes nothing it reads
+ * until that bucket ends: checking once per target per bucket, not once per batch, is the same judgement.
+ * Writes into complete buckets (late or backfilled events, windows) check at once; so does this process's
+ * first batch after a bucket ends, whatever it holds. A change the memo cannot see (a policy edit, a
+ * rollback cancelled, another instance's late writes) is checked at the next bucket's end at the latest,
+ * and the cycle judges every target anyway.
+ */
+const emergencyCheckedUpTo = new Map<string, number>();
+
+function windowMayHaveChanged(targetId: string, items: readonly unknown[], now: Date, bucketWidthMs: number): boolean {
+  const end = bucketStart(now.getTime(), bucketWidthMs);
+  if (emergencyCheckedUpTo.get(targetId) !== end) return true;
+  return items.some((item) => {
+    const record = item as Record<string, unknown>;
+    const ts = epochMs(record.ts ?? record.start);
+    return ts === null || ts < end;
+  });
 }

@@ -109,10 +109,14 @@ export async function recordMetrics(
     await retryOnConflict(() =>
       db.$transaction(
         async (tx) => {
-          const existing = await tx.metricBucket.findMany({
-            where: { targetId, start: { in: starts } },
-            select: { id: true, start: true, provider: true, model: true, ...totalsSelect },
-          });
+          // Raw SQL on this path, which every ingested batch takes: Prisma 6's client engine compiles each
+          // model query in Wasm on the event loop, which cost more CPU than the merge itself
+          // (docs/PERFORMANCE.md). The SQL is the same on SQLite and PostgreSQL, and Prisma still maps the
+          // columns to their types (Date, bigint). Conflicts surface as P2010, which retryOnConflict knows.
+          const existing = await tx.$queryRaw<StoredRow[]>`
+            SELECT "id", "start", "provider", "model", "requestCount", "errorCount", "costMicros", "inputTokens",
+              "outputTokens", "sketch"
+            FROM "MetricBucket" WHERE "targetId" = ${targetId} AND "start" IN (${Prisma.join(starts)})`;
           const existingByKey = new Map(
             existing.map((row) => [bucketKey(row.start.getTime(), row.provider, row.model), row]),
           );
@@ -131,8 +135,14 @@ export async function recordMetrics(
               });
           }
           if (created.length > 0) await tx.metricBucket.createMany({ data: created });
-          for (const { id, totals } of updates)
-            await tx.metricBucket.update({ where: { id }, data: toColumns(totals), select: { id: true } });
+          for (const { id, totals } of updates) {
+            const columns = toColumns(totals);
+            await tx.$executeRaw`
+              UPDATE "MetricBucket" SET "requestCount" = ${columns.requestCount}, "errorCount" = ${columns.errorCount},
+                "costMicros" = ${columns.costMicros}, "inputTokens" = ${columns.inputTokens},
+                "outputTokens" = ${columns.outputTokens}, "sketch" = ${columns.sketch}, "updatedAt" = ${options.now}
+              WHERE "id" = ${id}`;
+          }
         },
         { isolationLevel: Prisma.TransactionIsolationLevel.Serializable, maxWait: 10_000, timeout: 20_000 },
       ),
@@ -159,6 +169,8 @@ const totalsSelect = {
   sketch: true,
 } satisfies Prisma.MetricBucketSelect;
 type StoredTotals = Prisma.MetricBucketGetPayload<{ select: typeof totalsSelect }>;
+/** A row as the raw queries above read it. */
+type StoredRow = StoredTotals & { id: string; start: Date; provider: string; model: string };
 
 /** BigInt columns become numbers: the domain's sums stay exact below 2^53 (see MetricTotals). */
 function toTotals(row: StoredTotals, latency = LatencySketch.decode(row.sketch)): MetricTotals {
@@ -191,7 +203,7 @@ const bucketSelect = {
   ...totalsSelect,
 } satisfies Prisma.MetricBucketSelect;
 
-function toBucket(row: Prisma.MetricBucketGetPayload<{ select: typeof bucketSelect }>): MetricBucket {
+function toBucket(row: Omit<StoredRow, "id">): MetricBucket {
   return { start: row.start.getTime(), provider: row.provider || null, model: row.model || null, ...toTotals(row) };
 }
 
@@ -200,9 +212,19 @@ export interface TimeRange {
   to: Date;
 }
 
-/** The all-traffic series of buckets starting in [from, to), sorted by start. */
+/**
+ * The all-traffic series of buckets starting in [from, to), sorted by start. Raw SQL like recordMetrics: the
+ * emergency check after ingested batches reads it.
+ */
 export async function loadBuckets(db: Db, targetId: string, range: TimeRange): Promise<MetricBucket[]> {
-  return (await loadSeriesByTarget(db, { targetId }, range)).get(targetId) ?? [];
+  const rows = await db.$queryRaw<StoredRow[]>`
+    SELECT "start", "provider", "model", "requestCount", "errorCount", "costMicros", "inputTokens", "outputTokens",
+      "sketch"
+    FROM "MetricBucket"
+    WHERE "targetId" = ${targetId} AND "provider" = ${ALL} AND "model" = ${ALL} AND "start" >= ${range.from}
+      AND "start" < ${range.to}
+    ORDER BY "start"`;
+  return rows.map(toBucket);
 }
 
 /** The all-traffic series of every target matching `where`, in one query: target id → buckets by start. */

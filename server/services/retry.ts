@@ -11,7 +11,8 @@ const MAX_ATTEMPTS = 10;
  * or whose read snapshot went stale while another connection committed, as SQLITE_BUSY ("database is
  * locked"), which Prisma surfaces as P1008 with the driver's code in `meta`. A serialization failure
  * raised by PostgreSQL at COMMIT reaches us unwrapped: the driver adapter's own error, kind
- * TransactionWriteConflict (SQLSTATE 40001).
+ * TransactionWriteConflict (SQLSTATE 40001). Raw queries ($queryRaw, $executeRaw) report theirs as P2010
+ * with that same driver error in `meta`.
  */
 export function isWriteConflict(error: unknown): boolean {
   if (error instanceof Error && error.name === "DriverAdapterError") {
@@ -19,7 +20,9 @@ export function isWriteConflict(error: unknown): boolean {
   }
   if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
   if (error.code === "P2034" || error.code === "P2002") return true;
-  const cause = (error.meta?.driverAdapterError as { cause?: { originalCode?: unknown } } | undefined)?.cause;
+  const cause = (error.meta?.driverAdapterError as { cause?: { originalCode?: unknown; kind?: unknown } } | undefined)
+    ?.cause;
+  if (cause?.kind === "TransactionWriteConflict") return true;
   return typeof cause?.originalCode === "string" && cause.originalCode.startsWith("SQLITE_BUSY");
 }
 
