@@ -9,6 +9,22 @@ const options = { bucketWidthMs: BUCKET_MS, now: new Date(T0) };
 const range = { from: new Date(T0 - 3_600_000), to: new Date(T0 + 3_600_000) };
 
 describe("recordMetrics", () => {
+  it("takes a batch that spans more than 999 buckets (once over Prisma's SQLite parameter limit)", async () => {
+    const target = await makeTarget(db);
+    const buckets = 1_200;
+    // One event per bucket over the 3 h 20 min before T0, sent twice: created, then merged into.
+    const events = Array.from({ length: buckets }, (_, index) => ({
+      ts: T0 - (index + 1) * BUCKET_MS,
+      latencyMs: 200,
+      ok: true,
+    }));
+    expect(await recordMetrics(db, { targetId: target.id, events }, options)).toMatchObject({ buckets });
+    expect(await recordMetrics(db, { targetId: target.id, events }, options)).toMatchObject({ buckets });
+    const stored = await loadBuckets(db, target.id, { from: new Date(T0 - buckets * BUCKET_MS), to: new Date(T0) });
+    expect(stored).toHaveLength(buckets);
+    expect(stored.every((bucket) => bucket.requestCount === 2)).toBe(true);
+  });
+
   it("puts a batch of events into its buckets, with provider/model breakdown rows", async () => {
     const target = await makeTarget(db);
     const events = [
