@@ -35,17 +35,18 @@ test("an approver approves a pending rollback, watches it complete, and finds it
   await page.goto(`/rollbacks/${rollbackId}`);
   const progress = page.getByRole("progressbar");
   await expect(progress).toHaveAttribute("aria-valuenow", "0");
-  // Each cycle starts or advances the rollback once its 10 s step interval has passed.
+  // Each cycle starts or advances the rollback once its 10 s step interval has passed; the page, never
+  // reloaded, follows on its own (it polls every 5 s).
   await expect
     .poll(
       async () => {
         await api.runCycle();
-        await page.reload();
-        return page.getByRole("heading", { name: /Completed/ }).count();
+        return (await api.status(slug)).rollback?.status ?? "ENDED";
       },
       { timeout: 60_000, intervals: [3_000] },
     )
-    .toBe(1);
+    .toBe("ENDED");
+  await expect(page.getByRole("heading", { name: /Completed/ })).toBeVisible({ timeout: 15_000 });
   await expect(progress).toHaveAttribute("aria-valuenow", "100");
 
   await page.goto("/rollbacks");
