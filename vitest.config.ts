@@ -32,6 +32,7 @@ export default defineConfig({
           include: ["test/components/**/*.test.tsx"],
           environment: "jsdom",
           globalSetup: ["test/integration/global-setup.ts"],
+          setupFiles: ["test/components/setup.ts"],
           fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 60_000,

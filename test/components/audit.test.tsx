@@ -102,7 +102,7 @@ describe("AuditExport", () => {
 
     renderAs(await viewer(), <AuditExport filter={{ targetId }} filtered />);
     const ui = userEvent.setup();
-    expect(screen.getByRole("group", { name: "Download the events matching these filters:" })).toBeTruthy();
+    expect(screen.getByRole("group", { name: "Download the events matching these filters:" })).toBeInTheDocument();
     await ui.click(screen.getByRole("button", { name: "Export CSV" }));
     await waitFor(() => expect(clicked).toHaveLength(1));
     await ui.click(screen.getByRole("button", { name: "Export JSON" }));

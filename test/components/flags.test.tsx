@@ -38,7 +38,7 @@ describe("FlagSwitch", () => {
     expect(toggle.getAttribute("aria-checked")).toBe("false");
 
     await userEvent.setup().click(toggle);
-    expect(await screen.findByText(`${flag.key} turned on`)).toBeTruthy();
+    expect(await screen.findByText(`${flag.key} turned on`)).toBeInTheDocument();
     expect(await enabledInDb(flag.id)).toBe(true);
     expect(await db.auditEvent.findFirst({ where: { entityId: flag.id, action: "flag.enabled" } })).toMatchObject({
       actorId: user.id,
@@ -68,7 +68,7 @@ describe("FlagSwitch", () => {
     const operator = renderAs({ db, userId: user.id }, <FlagSwitch flag={flag} canEdit emergencyStopActive={true} />);
     const blocked = screen.getByRole("switch", { name: flag.key });
     expect(blocked).toHaveProperty("disabled", true);
-    expect(screen.getByText("Stays off while the emergency stop is active")).toBeTruthy();
+    expect(screen.getByText("Stays off while the emergency stop is active")).toBeInTheDocument();
     operator.unmount();
 
     const viewer = await makeUser(db, "VIEWER");
@@ -95,8 +95,8 @@ describe("FlagSwitch", () => {
     const ui = userEvent.setup();
     await ui.click(screen.getByRole("switch", { name: flag.key }));
     await ui.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Turn on" }));
-    expect(await screen.findByText(/The emergency stop is active: kill switches stay off/)).toBeTruthy();
-    expect(screen.getByRole("dialog")).toBeTruthy();
+    expect(await screen.findByText(/The emergency stop is active: kill switches stay off/)).toBeInTheDocument();
+    expect(screen.getByRole("dialog")).toBeInTheDocument();
     expect(await enabledInDb(flag.id)).toBe(false);
   });
 });
@@ -114,17 +114,17 @@ describe("FlagCreateForm", () => {
     const key = screen.getByLabelText("Key");
 
     await ui.click(screen.getByRole("button", { name: "Create flag" }));
-    expect(screen.getByText("Key is required")).toBeTruthy();
+    expect(screen.getByText("Key is required")).toBeInTheDocument();
     await ui.type(key, "Not A Key");
     await ui.click(screen.getByRole("button", { name: "Create flag" }));
-    expect(screen.getByText(/Use lowercase letters/)).toBeTruthy();
+    expect(screen.getByText(/Use lowercase letters/)).toBeInTheDocument();
     expect(key.getAttribute("aria-invalid")).toBe("true");
     expect(calls).not.toContain("flags.create");
 
     await ui.clear(key);
     await ui.type(key, taken.key);
     await ui.click(screen.getByRole("button", { name: "Create flag" }));
-    expect(await screen.findByText("A flag with this key already exists")).toBeTruthy();
+    expect(await screen.findByText("A flag with this key already exists")).toBeInTheDocument();
 
     const fresh = uniqueKey("fresh");
     await ui.clear(key);
@@ -133,7 +133,7 @@ describe("FlagCreateForm", () => {
     await ui.selectOptions(screen.getByLabelText("Applies to"), target.id);
     await ui.click(screen.getByRole("checkbox", { name: "Kill switch" }));
     await ui.click(screen.getByRole("button", { name: "Create flag" }));
-    expect(await screen.findByText(`Created ${fresh}`)).toBeTruthy();
+    expect(await screen.findByText(`Created ${fresh}`)).toBeInTheDocument();
     expect(await db.featureFlag.findUnique({ where: { key: fresh } })).toMatchObject({
       description: "Made in the form",
       targetId: target.id,
@@ -156,15 +156,15 @@ describe("FlagEditForm and FlagHistory", () => {
     );
     const ui = userEvent.setup();
     const history = await screen.findByRole("region", { name: `History of ${flag.key}` });
-    expect(await within(history).findByText(/created the flag \(on\)/)).toBeTruthy();
+    expect(await within(history).findByText(/created the flag \(on\)/)).toBeInTheDocument();
     expect(history.textContent).toContain(owner.name);
 
     await ui.type(screen.getByLabelText("Description"), "Stream tokens");
     await ui.click(screen.getByRole("checkbox", { name: "Kill switch" }));
     await ui.click(screen.getByRole("button", { name: "Save changes" }));
-    expect(await screen.findByText(`Saved ${flag.key}`)).toBeTruthy();
-    expect(await within(history).findByText("description: (empty) → “Stream tokens”")).toBeTruthy();
-    expect(within(history).getByText("killSwitch: off → on")).toBeTruthy();
+    expect(await screen.findByText(`Saved ${flag.key}`)).toBeInTheDocument();
+    expect(await within(history).findByText("description: (empty) → “Stream tokens”")).toBeInTheDocument();
+    expect(within(history).getByText("killSwitch: off → on")).toBeInTheDocument();
     expect(history.textContent).toContain(`${user.name} (${user.email}) edited the flag`);
     expect(within(history).getByRole("link", { name: "Open in the audit log" }).getAttribute("href")).toBe(
       `/audit?entityType=FeatureFlag&entityId=${flag.id}`,
@@ -179,7 +179,7 @@ describe("FlagEditForm and FlagHistory", () => {
     }
     await updateFlag(db, { actor, id: flag.id, description: "latest" }, new Date());
     renderAs({ db, userId: user.id }, <FlagHistory flagId={flag.id} flagKey={flag.key} />);
-    expect(await screen.findByRole("link", { name: "Older changes in the audit log" })).toBeTruthy();
+    expect(await screen.findByRole("link", { name: "Older changes in the audit log" })).toBeInTheDocument();
     const history = screen.getByRole("region", { name: `History of ${flag.key}` });
     expect(history.querySelectorAll("ol > li")).toHaveLength(10);
     expect(history.querySelector("ol > li")?.textContent).toContain("description: (empty) → “latest”");

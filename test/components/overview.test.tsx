@@ -80,8 +80,8 @@ describe("Overview", () => {
       "href",
       expect.stringMatching(new RegExp(`/targets/${target.slug}$`)),
     );
-    expect(within(card).getByText("Emergency")).toBeTruthy();
-    expect(within(card).getByText(breach("EMERGENCY").explanation)).toBeTruthy();
+    expect(within(card).getByText("Emergency")).toBeInTheDocument();
+    expect(within(card).getByText(breach("EMERGENCY").explanation)).toBeInTheDocument();
     expect(card.textContent).toContain("Snapshot: v2");
     expect(within(card).getByRole("link", { name: `Rollback to v1 of ${target.name}` })).toHaveProperty(
       "href",
@@ -93,14 +93,14 @@ describe("Overview", () => {
     // Every 5th request failed: the latest minute with traffic, about 5 minutes ago, had a 20% error rate.
     expect(
       within(card).getByRole("img", { name: /^Error rate, last hour: latest 20\.00% \([56] min ago\)$/ }),
-    ).toBeTruthy();
+    ).toBeInTheDocument();
     expect(
       within(card).getByRole("img", { name: /^P95 latency, last hour: latest \d+ ms \([56] min ago\)$/ }),
-    ).toBeTruthy();
+    ).toBeInTheDocument();
 
     // Viewers get no emergency stop, and are told why.
     expect(screen.queryByRole("button", { name: "Emergency stop" })).toBeNull();
-    expect(screen.getByText("The emergency stop needs the approver role.")).toBeTruthy();
+    expect(screen.getByText("The emergency stop needs the approver role.")).toBeInTheDocument();
   });
 
   it("lets an approver stop everything after typing STOP and a reason, then lift it", async () => {
@@ -120,10 +120,10 @@ describe("Overview", () => {
     await ui.click(confirm);
 
     const banner = await screen.findByRole("alert");
-    expect(within(banner).getByRole("heading", { name: "Emergency stop is active" })).toBeTruthy();
+    expect(within(banner).getByRole("heading", { name: "Emergency stop is active" })).toBeInTheDocument();
     expect(banner.textContent).toContain(`${user.name} (${user.email})`);
     expect(banner.textContent).toContain("“Provider returns garbage”");
-    expect(await screen.findByText(/Emergency stop activated: \d+ kill switch(es)? turned off/)).toBeTruthy();
+    expect(await screen.findByText(/Emergency stop activated: \d+ kill switch(es)? turned off/)).toBeInTheDocument();
     expect(await db.featureFlag.findUnique({ where: { key }, select: { enabled: true } })).toEqual({ enabled: false });
     expect(screen.queryByRole("button", { name: "Emergency stop" })).toBeNull();
 
@@ -132,7 +132,7 @@ describe("Overview", () => {
     await ui.type(within(lift).getByLabelText("Reason"), "Provider fixed");
     await ui.click(within(lift).getByRole("button", { name: "Lift emergency stop" }));
     await waitFor(() => expect(screen.queryByRole("alert")).toBeNull());
-    expect(await screen.findByRole("button", { name: "Emergency stop" })).toBeTruthy();
+    expect(await screen.findByRole("button", { name: "Emergency stop" })).toBeInTheDocument();
   });
 
   it("shows a maintenance pause, which operators resume and viewers cannot", async () => {
@@ -156,7 +156,7 @@ describe("Overview", () => {
     const viewer = await renderOverview("VIEWER");
     const status = screen.getByRole("heading", { name: "Monitoring is paused" }).closest("[role=status]");
     expect(status?.textContent).toContain("“Provider migration”");
-    expect(screen.getByText("Resuming needs the operator role.")).toBeTruthy();
+    expect(screen.getByText("Resuming needs the operator role.")).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Resume monitoring" })).toBeNull();
     viewer.unmount();
 
@@ -167,6 +167,6 @@ describe("Overview", () => {
     await ui.type(within(dialog).getByLabelText("Reason"), "Migration done");
     await ui.click(within(dialog).getByRole("button", { name: "Resume monitoring" }));
     await waitFor(() => expect(screen.queryByRole("heading", { name: "Monitoring is paused" })).toBeNull());
-    expect(await screen.findByText("Monitoring resumed")).toBeTruthy();
+    expect(await screen.findByText("Monitoring resumed")).toBeInTheDocument();
   });
 });

@@ -37,7 +37,7 @@ describe("policy editor", () => {
     const errorId = rate.getAttribute("aria-describedby")?.split(" ")[0] ?? "";
     expect(document.getElementById(errorId)?.textContent).toBe(message);
     expect(screen.getByRole("button", { name: "Review and save…" })).toHaveProperty("disabled", true);
-    expect(screen.getByText(/1 field needs fixing before saving/)).toBeTruthy();
+    expect(screen.getByText(/1 field needs fixing before saving/)).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Review and save…" }));
     expect(screen.queryByRole("dialog")).toBeNull();
     expect(calls).not.toContain("policies.update");
@@ -50,7 +50,9 @@ describe("policy editor", () => {
     expect(rate.getAttribute("aria-invalid")).toBeNull();
     await user.click(screen.getByRole("button", { name: "Review and save…" }));
     const dialog = await screen.findByRole("dialog");
-    expect(within(dialog).getByRole("heading", { name: `Save version 1 of the ${target.slug} policy?` })).toBeTruthy();
+    expect(
+      within(dialog).getByRole("heading", { name: `Save version 1 of the ${target.slug} policy?` }),
+    ).toBeInTheDocument();
     const rows = within(dialog)
       .getAllByRole("row")
       .slice(1)
@@ -61,7 +63,7 @@ describe("policy editor", () => {
     await screen.findByText(/^Version 1, saved by/, {}, answered);
     const saved = await db.policy.findFirstOrThrow({ where: { targetId: target.id } });
     expect(saved.config).toMatchObject({ maxErrorRate: 0.03, steps: [50, 100] });
-    expect(await screen.findByRole("button", { name: /^View\s*version 1$/ }, answered)).toBeTruthy();
+    expect(await screen.findByRole("button", { name: /^View\s*version 1$/ }, answered)).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Review and save…" })).toHaveProperty("disabled", true);
   });
 
@@ -72,13 +74,13 @@ describe("policy editor", () => {
     const { calls } = await renderFor("VIEWER", target.slug);
     const user = userEvent.setup();
 
-    expect(screen.getByText(/Read-only: editing policies needs the operator role/)).toBeTruthy();
+    expect(screen.getByText(/Read-only: editing policies needs the operator role/)).toBeInTheDocument();
     expect(screen.getByLabelText("Max error rate").hasAttribute("readonly")).toBe(true);
     expect(screen.getByLabelText("Mode")).toHaveProperty("disabled", true);
     expect(screen.queryByRole("button", { name: "Review and save…" })).toBeNull();
 
     await user.click(await screen.findByRole("button", { name: /^View\s*version 1$/ }, answered));
-    expect(screen.getByRole("heading", { name: "Version 1 → current (version 2)" })).toBeTruthy();
+    expect(screen.getByRole("heading", { name: "Version 1 → current (version 2)" })).toBeInTheDocument();
     expect(screen.getByRole("row", { name: /Max error rate/ }).textContent).toBe("Max error rate2%→ 4%");
     expect(screen.queryByRole("button", { name: /Load version 1/ })).toBeNull();
     expect(calls).not.toContain("policies.update");

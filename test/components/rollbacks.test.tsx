@@ -53,7 +53,7 @@ describe("RollbackActions", () => {
       const { unmount } = renderAs(user.id, <RollbackActions rollback={rollback} viewer={viewer} />);
       expect(
         screen.getByText(`Approving needs the approver role; you are ${article} ${role.toLowerCase()}.`),
-      ).toBeTruthy();
+      ).toBeInTheDocument();
       expect(screen.queryByRole("button")).toBeNull();
       unmount();
     }
@@ -76,7 +76,9 @@ describe("RollbackActions", () => {
     expect(dialog.textContent).toContain("Your approval is the one it needs");
     await ui.type(within(dialog).getByLabelText("Comment (optional)"), "Evidence is clear");
     await ui.click(within(dialog).getByRole("button", { name: "Approve" }));
-    expect(await screen.findByText(`Approved the rollback of ${rollback.target.slug}`, {}, answered)).toBeTruthy();
+    expect(
+      await screen.findByText(`Approved the rollback of ${rollback.target.slug}`, {}, answered),
+    ).toBeInTheDocument();
     expect(await db.rollbackApproval.findMany({ where: { rollbackId: rollback.id } })).toMatchObject([
       { userId: user.id, decision: "APPROVE", comment: "Evidence is clear" },
     ]);
@@ -96,7 +98,7 @@ describe("RollbackActions", () => {
 
     expect(
       screen.getByText("You requested this rollback and it needs 2 approvals: two other approvers must approve it."),
-    ).toBeTruthy();
+    ).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Approve" })).toBeNull();
     await ui.click(screen.getByRole("button", { name: "Reject" }));
     const dialog = screen.getByRole("dialog");
@@ -132,11 +134,11 @@ describe("RollbackDetail", () => {
     const ui = userEvent.setup();
     renderAs(user.id, <RollbackDetail rollbackId={rollbackId} viewer={viewer} />);
 
-    expect(await screen.findByRole("heading", { name: "Step 1 of 3" }, answered)).toBeTruthy();
+    expect(await screen.findByRole("heading", { name: "Step 1 of 3" }, answered)).toBeInTheDocument();
     expect(
       screen.getByRole("progressbar", { name: "Traffic on v1, the known-good snapshot" }).getAttribute("aria-valuenow"),
     ).toBe("25");
-    expect(screen.getByText("75% of traffic on v2 (before) · 25% on v1 (known-good)")).toBeTruthy();
+    expect(screen.getByText("75% of traffic on v2 (before) · 25% on v1 (known-good)")).toBeInTheDocument();
     const timeline = await screen.findByRole("list", { name: "Timeline" }, answered);
     await waitFor(
       () =>
@@ -152,7 +154,7 @@ describe("RollbackDetail", () => {
     const dialog = screen.getByRole("dialog", { name: `Abort the rollback of ${fixture.target.slug}?` });
     await ui.type(within(dialog).getByLabelText("Reason"), "The known-good model was retired");
     await ui.click(within(dialog).getByRole("button", { name: "Abort rollback" }));
-    expect(await screen.findByRole("heading", { name: "Aborted at step 1 of 3" }, answered)).toBeTruthy();
+    expect(await screen.findByRole("heading", { name: "Aborted at step 1 of 3" }, answered)).toBeInTheDocument();
     expect(await db.rollback.findUniqueOrThrow({ where: { id: rollbackId } })).toMatchObject({
       status: "CANCELLED",
       aborted: true,

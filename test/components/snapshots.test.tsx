@@ -27,16 +27,16 @@ describe("snapshots page", () => {
     const { target } = await lifecycleTarget(db);
     await renderFor("VIEWER", target.slug);
 
-    expect(within(rowOf(2)).getByText("Current")).toBeTruthy();
-    expect(within(rowOf(1)).getByText("Known-good · rollback target")).toBeTruthy();
+    expect(within(rowOf(2)).getByText("Current")).toBeInTheDocument();
+    expect(within(rowOf(1)).getByText("Known-good · rollback target")).toBeInTheDocument();
     expect(
       await screen.findByText("1 change from v1 to v2: 0 added, 0 removed, 1 changed.", {}, answered),
-    ).toBeTruthy();
+    ).toBeInTheDocument();
     const table = screen.getByRole("table", { name: "Changes from A to B" });
     expect(within(table).getAllByRole("row")[1]?.textContent?.replace(/\s/g, " ")).toBe(
       'model~ Changed"model-v1""model-v2"',
     );
-    expect(screen.getByText(/Marking known-good and restoring a snapshot need the operator role/)).toBeTruthy();
+    expect(screen.getByText(/Marking known-good and restoring a snapshot need the operator role/)).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: /Restore|Mark known-good|Unmark/ })).toBeNull();
   });
 
@@ -83,7 +83,10 @@ describe("snapshots page", () => {
     expect(await db.target.findUniqueOrThrow({ where: { id: target.id } })).toMatchObject({
       knownGoodSnapshotId: bad.id,
     });
-    await waitFor(() => expect(within(rowOf(2)).getByText("Known-good · rollback target")).toBeTruthy(), answered);
+    await waitFor(
+      () => expect(within(rowOf(2)).getByText("Known-good · rollback target")).toBeInTheDocument(),
+      answered,
+    );
 
     const empty = await makeTarget(db);
     const user = await makeUser(db, "OPERATOR");
