@@ -1,5 +1,3 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { systemActor } from "@/server/services/audit";
 import { enqueueNotification } from "@/server/services/notifications";
@@ -13,36 +11,21 @@ import {
   setSlackWebhook,
 } from "@/server/services/notifier";
 import { testDb } from "./helpers";
+import { httpReceiver } from "./http-receiver";
 
 const db = testDb();
 const T = new Date("2026-08-01T12:00:00Z");
 
 /** A real HTTP endpoint standing in for Slack: fails the first `failures` requests with 503. */
 async function fakeSlack(failures: number) {
-  const received: unknown[] = [];
-  let calls = 0;
-  const server: Server = createServer((request, response) => {
-    let body = "";
-    request.on("data", (chunk: Buffer) => (body += chunk.toString()));
-    request.on("end", () => {
-      calls += 1;
-      if (calls <= failures) {
-        response.writeHead(503).end("unavailable");
-        return;
-      }
-      received.push(JSON.parse(body));
-      response.writeHead(200).end("ok");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const slack = await httpReceiver(failures, "/hook");
   // Written directly: the settings form only accepts https URLs.
   await db.setting.upsert({
     where: { key: "slack.webhookUrl" },
-    create: { key: "slack.webhookUrl", value: url },
-    update: { value: url },
+    create: { key: "slack.webhookUrl", value: slack.url },
+    update: { value: slack.url },
   });
-  return { received, calls: () => calls, close: () => new Promise((resolve) => server.close(resolve)) };
+  return slack;
 }
 
 async function enqueue(title: string, createdAt = T) {
@@ -96,8 +79,8 @@ describe("notification delivery", () => {
         lastError: null,
       });
       expect(slack.calls()).toBe(4);
-      expect(JSON.stringify(slack.received[0])).toContain("🔴 Rollback proposed for checkout");
-      expect(JSON.stringify(slack.received[0])).toContain("/rollbacks/rb1|Open in Rewind");
+      expect(slack.received[0]?.rawBody).toContain("🔴 Rollback proposed for checkout");
+      expect(slack.received[0]?.rawBody).toContain("/rollbacks/rb1|Open in Rewind");
     } finally {
       await slack.close();
     }

@@ -1,8 +1,6 @@
 // Outbound webhooks: endpoints managed by admins, signed deliveries to a real local HTTP server, retries
 // and dead letters per channel (Slack and each endpoint apart), and the config.changed events behind them.
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { verifySignature } from "@/server/domain/api-keys";
 import { systemActor, userActor } from "@/server/services/audit";
@@ -13,46 +11,16 @@ import { publishSnapshot } from "@/server/services/snapshots";
 import { createWebhookEndpoint, sendWebhookTest } from "@/server/services/webhooks";
 import { abortRollback, advanceDueRollbacks, startRollbackFromDecision } from "@/server/services/rollbacks";
 import { BUCKET_MS, callerFor, makeTarget, makeUser, testDb, uniqueSlug } from "./helpers";
+import { httpReceiver, type Received } from "./http-receiver";
 import { breach, breachVerdict, lifecyclePolicy, lifecycleTarget, rollbackDecision } from "./lifecycle-fixtures";
 
 const db = testDb();
 const encryptionKey = randomBytes(32);
 const T = new Date("2026-09-01T12:00:00Z");
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  rawBody: string;
-}
-
-/** A real HTTP receiver: answers 503 to the first `failures` requests, then 200. */
-async function receiver(failures = 0) {
-  const received: Received[] = [];
-  let calls = 0;
-  const server: Server = createServer((request, response) => {
-    let rawBody = "";
-    request.on("data", (chunk: Buffer) => (rawBody += chunk.toString()));
-    request.on("end", () => {
-      calls += 1;
-      if (calls <= failures) {
-        response.writeHead(503).end("unavailable");
-        return;
-      }
-      received.push({ headers: request.headers, rawBody });
-      response.writeHead(200).end("ok");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/rewind`,
-    received,
-    calls: () => calls,
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
-}
-
 const servers: { close: () => Promise<unknown> }[] = [];
 async function listen(failures = 0) {
-  const server = await receiver(failures);
+  const server = await httpReceiver(failures);
   servers.push(server);
   return server;
 }
