@@ -47,9 +47,9 @@ const databaseUrl = process.env.DATABASE_URL as string;
 try {
   migrateDeploy(databaseUrl);
   const { createDb } = await import("../server/db");
-  const { createUser } = await import("../server/services/users");
-  const { systemActor } = await import("../server/services/audit");
-  const { createApiKey } = await import("../server/services/api-keys");
+  const { createUser } = await import("../server/services/access/users");
+  const { systemActor } = await import("../server/services/audit/audit-log");
+  const { createApiKey } = await import("../server/services/access/api-keys");
   const { apiKeyEncryptionKey } = await import("../server/env.js");
   const { apiKeyScopes } = await import("../server/domain/api-keys");
   const db = createDb(databaseUrl);

@@ -20,8 +20,8 @@ async function main() {
   loadEnvironment();
   migrateDeploy(process.env.DATABASE_URL as string);
   const { getDb } = await import("../server/db");
-  const { createUser } = await import("../server/services/users");
-  const { systemActor } = await import("../server/services/audit");
+  const { createUser } = await import("../server/services/access/users");
+  const { systemActor } = await import("../server/services/audit/audit-log");
   const { generatePassword } = await import("../server/auth/password");
   const given = await readPassword(values["password-stdin"]);
   const password = given ?? generatePassword();

@@ -12,7 +12,7 @@ async function main() {
   loadEnvironment();
   migrateDeploy(process.env.DATABASE_URL as string);
   const { getDb } = await import("../server/db");
-  const { resetPassword } = await import("../server/services/users");
+  const { resetPassword } = await import("../server/services/access/users");
   const { generatePassword } = await import("../server/auth/password");
   const given = await readPassword(values["password-stdin"]);
   const password = given ?? generatePassword();

@@ -35,8 +35,8 @@ export async function createLocalApiKey(input: {
   const { apiKeyEncryptionKey } = await import("../../server/env.js");
   const { createDb } = await import("../../server/db");
   const { describeDatabase } = await import("../../server/db/url");
-  const { systemActor } = await import("../../server/services/audit");
-  const { createApiKey } = await import("../../server/services/api-keys");
+  const { systemActor } = await import("../../server/services/audit/audit-log");
+  const { createApiKey } = await import("../../server/services/access/api-keys");
   const db = createDb(databaseUrl);
   try {
     const created = await createApiKey(

@@ -100,7 +100,7 @@ function enableWal(databaseUrl: string): void {
 /** Creates the first admin if there are no users; returns a line for the banner. */
 export async function bootstrapFirstAdmin(): Promise<string[]> {
   const { getDb } = await import("../../server/db");
-  const { ensureFirstAdmin } = await import("../../server/services/users");
+  const { ensureFirstAdmin } = await import("../../server/services/access/users");
   const email = process.env.ADMIN_EMAIL || "admin@rewind.local";
   const result = await ensureFirstAdmin(
     getDb(),

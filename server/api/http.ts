@@ -7,8 +7,8 @@ import { getDb, type Db } from "../db";
 import { canonicalJson, sha256Hex } from "../domain/canonical-json";
 import { TokenBucket, verifySignature, type ApiKeyScope } from "../domain/api-keys";
 import { AppError, type AppErrorCode } from "../domain/errors";
-import { authenticateApiKey, signingSecretOf, type ApiKeyPrincipal } from "../services/api-keys";
-import { acceptSignature, requestHash, withIdempotency } from "../services/replay-protection";
+import { authenticateApiKey, signingSecretOf, type ApiKeyPrincipal } from "../services/access/api-keys";
+import { acceptSignature, requestHash, withIdempotency } from "../services/machine/replay-protection";
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 /** Per key and per server instance: N instances behind a load balancer allow up to N times this. */

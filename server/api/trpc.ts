@@ -7,7 +7,7 @@ import { ZodError } from "zod";
 import type { Db } from "../db";
 import { AppError, fieldIssues, type AppErrorCode, type FieldIssues } from "../domain/errors";
 import { hasRole, type RoleName } from "../domain/roles";
-import { findActiveUser, type SessionUser } from "../services/users";
+import { findActiveUser, type SessionUser } from "../services/access/users";
 
 export interface Clock {
   now(): Date;

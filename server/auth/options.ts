@@ -6,7 +6,7 @@ import { getDb } from "../db";
 import { AppError } from "../domain/errors";
 import type { RoleName } from "../domain/roles";
 import { env } from "../env.js";
-import { authenticate } from "../services/users";
+import { authenticate } from "../services/access/users";
 
 declare module "next-auth" {
   interface Session {

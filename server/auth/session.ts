@@ -4,7 +4,7 @@ import { getServerSession } from "next-auth";
 import { forbidden, redirect } from "next/navigation";
 import { getDb } from "../db";
 import { hasRole, type RoleName } from "../domain/roles";
-import { findActiveUser, type SessionUser } from "../services/users";
+import { findActiveUser, type SessionUser } from "../services/access/users";
 import { authOptions } from "./options";
 
 export async function getCurrentUser(): Promise<SessionUser | null> {

@@ -2,7 +2,7 @@
 // Safe with several instances and with an external cron at the same time: the lease lets one run.
 import { getDb } from "../db";
 import { env } from "../env.js";
-import { runCycleUnderLease } from "../services/cycle-runner";
+import { runCycleUnderLease } from "../services/monitoring/cycle-lease";
 import { metricSettings } from "../settings";
 
 let started = false;

@@ -1,6 +1,6 @@
 // A full evaluation pass over 1,000 targets with an hour of 10 s buckets each, read from the database.
 import type { Db } from "@/server/db";
-import { runEvaluationPass } from "@/server/services/evaluation";
+import { runEvaluationPass } from "@/server/services/monitoring/evaluation";
 import { freshDatabases } from "./databases";
 import { hourOfBuckets } from "./domain";
 import type { Figure } from "./lib";

@@ -4,7 +4,7 @@
 // replay protection. Run by the benchmark with DATABASE_URL and PORT; prints "ready" once listening.
 import { createServer } from "node:http";
 import { createDb } from "@/server/db";
-import { ingestMetrics } from "@/server/services/ingest";
+import { ingestMetrics } from "@/server/services/machine/ingest";
 
 const db = createDb(process.env.DATABASE_URL as string);
 const options = { bucketWidthMs: 10_000, retentionMs: 30 * 86_400_000 };

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { AuditChainBanner } from "@/components/audit/audit-chain-banner";
 import { AuditExport } from "@/components/audit/audit-export";
-import { appendAudit } from "@/server/services/audit";
+import { appendAudit } from "@/server/services/audit/audit-log";
 import { makeUser, testDb } from "../integration/helpers";
 import { renderAs } from "./render";
 

@@ -9,8 +9,8 @@ import { FlagEditForm } from "@/components/flags/flag-edit-form";
 import { FlagHistory } from "@/components/flags/flag-history";
 import { FlagSwitch } from "@/components/flags/flag-switch";
 import type { RoleName } from "@/server/domain/roles";
-import { userActor } from "@/server/services/audit";
-import { createFlag, setFlagEnabled, updateFlag } from "@/server/services/flags";
+import { userActor } from "@/server/services/audit/audit-log";
+import { createFlag, setFlagEnabled, updateFlag } from "@/server/services/config/flags";
 import { makeTarget, makeUser, testDb } from "../integration/helpers";
 import { renderAs } from "./render";
 

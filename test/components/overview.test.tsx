@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Overview } from "@/components/overview/overview";
 import { bucketStart } from "@/server/domain/metrics";
 import type { RoleName } from "@/server/domain/roles";
-import { recordMetrics } from "@/server/services/metrics";
+import { recordMetrics } from "@/server/services/metrics/buckets";
 import { BUCKET_MS, makeTarget, makeUser, testDb, traffic } from "../integration/helpers";
 import { breach, createSnapshot } from "../integration/lifecycle-fixtures";
 import { renderAs } from "./render";

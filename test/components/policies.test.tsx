@@ -6,8 +6,8 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { PoliciesView } from "@/components/policies/policy-editor";
 import { bucketStart } from "@/server/domain/metrics";
-import { recordMetrics } from "@/server/services/metrics";
-import { updatePolicy } from "@/server/services/policies";
+import { recordMetrics } from "@/server/services/metrics/buckets";
+import { updatePolicy } from "@/server/services/config/policies";
 import { BUCKET_MS, makeTarget, makeUser, testDb, traffic } from "../integration/helpers";
 import { renderAs } from "./render";
 

@@ -6,13 +6,13 @@ import { describe, expect, it } from "vitest";
 import { RollbackActions } from "@/components/rollbacks/rollback-actions";
 import { RollbackDetail } from "@/components/rollbacks/rollback-detail";
 import type { RoleName } from "@/server/domain/roles";
-import { userActor } from "@/server/services/audit";
+import { userActor } from "@/server/services/audit/audit-log";
 import {
   advanceDueRollbacks,
   getRollbackView,
   requestManualRollback,
   startRollbackFromDecision,
-} from "@/server/services/rollbacks";
+} from "@/server/services/rollbacks/rollbacks";
 import { BUCKET_MS, makeUser, testDb } from "../integration/helpers";
 import { breachVerdict, lifecyclePolicy, lifecycleTarget, rollbackDecision } from "../integration/lifecycle-fixtures";
 import { renderAs as renderWith } from "./render";

@@ -1,7 +1,7 @@
 // A target with traffic, verdicts, a policy and snapshots, for the target page's hook and component tests.
 import type { Db } from "@/server/db";
 import { bucketStart } from "@/server/domain/metrics";
-import { recordMetrics } from "@/server/services/metrics";
+import { recordMetrics } from "@/server/services/metrics/buckets";
 import { BUCKET_MS, traffic } from "../integration/helpers";
 import { breachVerdict, lifecyclePolicy, lifecycleTarget, SECOND } from "../integration/lifecycle-fixtures";
 

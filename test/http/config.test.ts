@@ -1,7 +1,7 @@
 // Config as code and config delivery over real HTTP: targets, policies, snapshots, effective config, status.
 import { beforeAll, describe, expect, it } from "vitest";
-import { userActor } from "@/server/services/audit";
-import { advanceDueRollbacks, approveRollback, requestManualRollback } from "@/server/services/rollbacks";
+import { userActor } from "@/server/services/audit/audit-log";
+import { advanceDueRollbacks, approveRollback, requestManualRollback } from "@/server/services/rollbacks/rollbacks";
 import { api, makeKey, makeUser, testDb, uniqueSlug, type TestKey } from "./helpers";
 
 const db = testDb();

@@ -4,8 +4,8 @@ import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
 import type { Db } from "@/server/db";
 import { signRequest, type ApiKeyScope } from "@/server/domain/api-keys";
-import { systemActor } from "@/server/services/audit";
-import { createApiKey } from "@/server/services/api-keys";
+import { systemActor } from "@/server/services/audit/audit-log";
+import { createApiKey } from "@/server/services/access/api-keys";
 
 export { makeTarget, makeUser, testDb, uniqueSlug } from "../integration/helpers";
 

@@ -1,8 +1,8 @@
 // POST /api/v1/ingest over real HTTP: authentication, signatures, limits, validation, idempotency.
 import { beforeAll, describe, expect, it } from "vitest";
 import { signRequest } from "@/server/domain/api-keys";
-import { systemActor } from "@/server/services/audit";
-import { revokeApiKey } from "@/server/services/api-keys";
+import { systemActor } from "@/server/services/audit/audit-log";
+import { revokeApiKey } from "@/server/services/access/api-keys";
 import { api, makeKey, makeTarget, recentEvents, testDb, uniqueSlug, type TestKey } from "./helpers";
 
 const db = testDb();

@@ -7,8 +7,8 @@ import { createCaller } from "@/server/api/root";
 import { createContext, type Clock } from "@/server/api/trpc";
 import { createDb, type Db } from "@/server/db";
 import type { RoleName } from "@/server/domain/roles";
-import { systemActor } from "@/server/services/audit";
-import { createUser } from "@/server/services/users";
+import { systemActor } from "@/server/services/audit/audit-log";
+import { createUser } from "@/server/services/access/users";
 
 /** A client for this run's database, disconnected after the calling file's tests. */
 export function testDb(): Db {

@@ -5,8 +5,8 @@ import { checksumOf } from "@/server/domain/canonical-json";
 import type { Decision } from "@/server/domain/decision";
 import type { Verdict } from "@/server/domain/evaluation";
 import { policySchema, type Policy, type PolicyInput } from "@/server/domain/policy";
-import type { MonitoringCycleSummary } from "@/server/services/monitoring-cycle";
-import { recordMetrics } from "@/server/services/metrics";
+import type { MonitoringCycleSummary } from "@/server/services/monitoring/cycle";
+import { recordMetrics } from "@/server/services/metrics/buckets";
 import { BUCKET_MS, makeTarget, traffic } from "./helpers";
 
 export const SECOND = 1_000;

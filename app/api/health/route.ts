@@ -1,7 +1,7 @@
 // For load balancers: 200 when the database answers, 503 when it does not.
 import packageJson from "@/package.json" with { type: "json" };
 import { getDb } from "@/server/db";
-import { checkHealth } from "@/server/services/health";
+import { checkHealth } from "@/server/services/platform/health";
 
 export const dynamic = "force-dynamic";
 

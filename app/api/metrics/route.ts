@@ -4,7 +4,7 @@ import { bearerMatches, errorResponse } from "@/server/api/http";
 import { getDb } from "@/server/db";
 import { AppError } from "@/server/domain/errors";
 import { env } from "@/server/env.js";
-import { renderOwnMetrics } from "@/server/services/own-metrics";
+import { renderOwnMetrics } from "@/server/services/platform/own-metrics";
 
 export const dynamic = "force-dynamic";
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { apiKeyEncryptionKey } from "../../env.js";
 import { createApiKeySchema } from "../../domain/api-keys";
-import { userActor } from "../../services/audit";
-import { createApiKey, listApiKeys, revokeApiKey } from "../../services/api-keys";
+import { userActor } from "../../services/audit/audit-log";
+import { createApiKey, listApiKeys, revokeApiKey } from "../../services/access/api-keys";
 import { adminProcedure, createTRPCRouter } from "../trpc";
 
 export const apiKeysRouter = createTRPCRouter({

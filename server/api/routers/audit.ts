@@ -1,5 +1,5 @@
 import { auditExportSchema, auditPageSchema } from "../../domain/audit";
-import { auditFacets, exportAuditEvents, listAuditEvents, verifyAuditChain } from "../../services/audit";
+import { auditFacets, exportAuditEvents, listAuditEvents, verifyAuditChain } from "../../services/audit/audit-log";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 
 export const auditRouter = createTRPCRouter({

@@ -1,5 +1,6 @@
-import { CYCLE_LEASE, recentCycleRuns, runCycleUnderLease } from "../../services/cycle-runner";
-import { currentLease } from "../../services/lease";
+import { recentCycleRuns, runCycleUnderLease } from "../../services/monitoring/cycle-lease";
+import { CYCLE_LEASE } from "../../services/platform/lease";
+import { currentLease } from "../../services/platform/lease";
 import { metricSettings, schedulerSettings } from "../../settings";
 import { createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 

@@ -1,4 +1,4 @@
-import { getOverview } from "../../services/dashboard";
+import { getOverview } from "../../services/dashboard/overview";
 import { metricSettings } from "../../settings";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 

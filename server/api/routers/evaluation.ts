@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { listVerdicts, runEvaluationPass } from "../../services/evaluation";
-import { listVerdictPeriods } from "../../services/verdict-periods";
+import { listVerdicts, runEvaluationPass } from "../../services/monitoring/evaluation";
+import { listVerdictPeriods } from "../../services/monitoring/verdict-periods";
 import { metricSettings } from "../../settings";
 import { createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 

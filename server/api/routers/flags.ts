@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { createFlagSchema, setFlagEnabledSchema, updateFlagSchema } from "../../domain/flags";
-import { userActor } from "../../services/audit";
-import { createFlag, listFlags, setFlagEnabled, updateFlag } from "../../services/flags";
+import { userActor } from "../../services/audit/audit-log";
+import { createFlag, listFlags, setFlagEnabled, updateFlag } from "../../services/config/flags";
 import { createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 
 export const flagsRouter = createTRPCRouter({

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { targetRangeShape } from "../../domain/metrics";
-import { metricSeries, metricsSummary } from "../../services/metrics";
+import { metricSeries, metricsSummary } from "../../services/metrics/buckets";
 import { metricSettings } from "../../settings";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
 

@@ -1,21 +1,21 @@
 import { z } from "zod";
 import { createWebhookSchema, updateWebhookSchema } from "../../domain/webhooks";
 import { apiKeyEncryptionKey } from "../../env.js";
-import { userActor } from "../../services/audit";
+import { userActor } from "../../services/audit/audit-log";
 import {
   listDeadLetters,
   notificationSettings,
   retryDeadLetter,
   sendTestMessage,
   setSlackWebhook,
-} from "../../services/notifier";
+} from "../../services/notifications/delivery";
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
   listWebhookEndpoints,
   sendWebhookTest,
   updateWebhookEndpoint,
-} from "../../services/webhooks";
+} from "../../services/notifications/webhook-endpoints";
 import { adminProcedure, createTRPCRouter } from "../trpc";
 
 const idInput = z.object({ id: z.string() });

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { targetRangeShape } from "../../domain/metrics";
 import type { PolicyInput } from "../../domain/policy";
-import { backtestPolicy } from "../../services/evaluation";
-import { getPolicy, listPolicyVersions, updatePolicy } from "../../services/policies";
+import { backtestPolicy } from "../../services/monitoring/evaluation";
+import { getPolicy, listPolicyVersions, updatePolicy } from "../../services/config/policies";
 import { metricSettings } from "../../settings";
 import { createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 

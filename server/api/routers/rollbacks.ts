@@ -11,7 +11,7 @@ import {
   rejectRollback,
   requestManualRollback,
   rollbackSummary,
-} from "../../services/rollbacks";
+} from "../../services/rollbacks/rollbacks";
 import {
   approveInputSchema,
   manualRollbackInputSchema,
@@ -21,7 +21,7 @@ import {
   rollbackFilterSchema,
   rollbackListSchema,
 } from "../../domain/rollback";
-import { userActor } from "../../services/audit";
+import { userActor } from "../../services/audit/audit-log";
 import { approverProcedure, createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 
 export const rollbacksRouter = createTRPCRouter({

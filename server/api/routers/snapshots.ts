@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { publishSnapshotSchema, snapshotDiffSchema, snapshotMarkSchema } from "../../domain/snapshots";
-import { userActor } from "../../services/audit";
+import { userActor } from "../../services/audit/audit-log";
 import {
   diffSnapshots,
   getSnapshot,
@@ -8,7 +8,7 @@ import {
   markKnownGood,
   publishSnapshot,
   unmarkKnownGood,
-} from "../../services/snapshots";
+} from "../../services/config/snapshots";
 import { createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 
 export const snapshotsRouter = createTRPCRouter({

@@ -1,12 +1,12 @@
 import { reasonInputSchema } from "../../domain/audit";
-import { userActor } from "../../services/audit";
+import { userActor } from "../../services/audit/audit-log";
 import {
   activateEmergencyStop,
   getSystemState,
   liftEmergencyStop,
   pauseMonitoring,
   resumeMonitoring,
-} from "../../services/system";
+} from "../../services/config/system-switches";
 import { approverProcedure, createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 
 export const systemRouter = createTRPCRouter({

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { createTargetSchema, setMonitoringSchema, updateTargetSchema } from "../../domain/targets";
-import { userActor } from "../../services/audit";
-import { createTarget, getTargetBySlug, listTargets, setMonitoring, updateTarget } from "../../services/targets";
+import { userActor } from "../../services/audit/audit-log";
+import { createTarget, getTargetBySlug, listTargets, setMonitoring, updateTarget } from "../../services/config/targets";
 import { createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 
 export const targetsRouter = createTRPCRouter({

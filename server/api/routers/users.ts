@@ -1,6 +1,6 @@
 import { changeRoleSchema, createUserSchema, setDisabledSchema } from "../../domain/users";
-import { userActor } from "../../services/audit";
-import { changeRole, createUser, listUsers, setDisabled } from "../../services/users";
+import { userActor } from "../../services/audit/audit-log";
+import { changeRole, createUser, listUsers, setDisabled } from "../../services/access/users";
 import { adminProcedure, createTRPCRouter, protectedProcedure } from "../trpc";
 
 export const usersRouter = createTRPCRouter({

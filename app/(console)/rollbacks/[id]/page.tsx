@@ -6,7 +6,7 @@ import { PageHeader } from "@/components/ui";
 import { requirePageUser } from "@/server/auth/session";
 import { getDb } from "@/server/db";
 import { AppError } from "@/server/domain/errors";
-import { getRollback } from "@/server/services/rollbacks";
+import { getRollback } from "@/server/services/rollbacks/rollbacks";
 
 export const metadata: Metadata = { title: "Rollback" };
 

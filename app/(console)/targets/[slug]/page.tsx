@@ -5,7 +5,7 @@ import { parseChartWindow } from "@/components/target/windows";
 import { requirePageUser } from "@/server/auth/session";
 import { getDb } from "@/server/db";
 import { AppError } from "@/server/domain/errors";
-import { getTargetBySlug } from "@/server/services/targets";
+import { getTargetBySlug } from "@/server/services/config/targets";
 
 type Params = Promise<{ slug: string }>;
 

@@ -4,7 +4,7 @@ import { bearerMatches, errorResponse } from "@/server/api/http";
 import { getDb } from "@/server/db";
 import { AppError } from "@/server/domain/errors";
 import { env } from "@/server/env.js";
-import { runCycleUnderLease } from "@/server/services/cycle-runner";
+import { runCycleUnderLease } from "@/server/services/monitoring/cycle-lease";
 import { metricSettings } from "@/server/settings";
 
 export const dynamic = "force-dynamic";

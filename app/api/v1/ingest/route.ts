@@ -1,6 +1,6 @@
 // POST /api/v1/ingest (scope ingest): a batch of request events and/or pre-aggregated windows. docs/API.md
 import { machineRoute } from "@/server/api/http";
-import { ingestMetrics } from "@/server/services/ingest";
+import { ingestMetrics } from "@/server/services/machine/ingest";
 import { metricSettings } from "@/server/settings";
 
 export const dynamic = "force-dynamic";

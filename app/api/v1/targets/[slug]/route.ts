@@ -1,7 +1,7 @@
 // PUT /api/v1/targets/{slug} (scope policies:write): create or update a target. docs/API.md
 import { machineRoute } from "@/server/api/http";
-import { apiKeyActor } from "@/server/services/api-keys";
-import { putTarget } from "@/server/services/config-as-code";
+import { apiKeyActor } from "@/server/services/access/api-keys";
+import { putTarget } from "@/server/services/config/config-as-code";
 
 export const dynamic = "force-dynamic";
 

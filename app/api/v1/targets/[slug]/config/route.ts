@@ -1,6 +1,6 @@
 // GET /api/v1/targets/{slug}/config (scope config:read): the effective configuration, with ETag. docs/API.md
 import { etagOf, machineRoute, notModified } from "@/server/api/http";
-import { effectiveConfig } from "@/server/services/config-delivery";
+import { effectiveConfig } from "@/server/services/machine/config-delivery";
 
 export const dynamic = "force-dynamic";
 

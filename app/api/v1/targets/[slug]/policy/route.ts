@@ -1,6 +1,6 @@
 // PUT /api/v1/targets/{slug}/policy (scope policies:write): save the target's SLO policy. docs/API.md
 import { machineRoute } from "@/server/api/http";
-import { putPolicy } from "@/server/services/config-as-code";
+import { putPolicy } from "@/server/services/config/config-as-code";
 
 export const dynamic = "force-dynamic";
 

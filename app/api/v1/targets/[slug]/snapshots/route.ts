@@ -1,7 +1,7 @@
 // POST /api/v1/targets/{slug}/snapshots (scope snapshots:write): publish a configuration. docs/API.md
 import { machineRoute } from "@/server/api/http";
-import { apiKeyActor } from "@/server/services/api-keys";
-import { publishConfig } from "@/server/services/config-as-code";
+import { apiKeyActor } from "@/server/services/access/api-keys";
+import { publishConfig } from "@/server/services/config/config-as-code";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 // GET /api/v1/targets/{slug}/status (scope config:read): latest verdict and active rollback. docs/API.md
 import { machineRoute } from "@/server/api/http";
-import { targetStatus } from "@/server/services/config-delivery";
+import { targetStatus } from "@/server/services/machine/config-delivery";
 
 export const dynamic = "force-dynamic";
 

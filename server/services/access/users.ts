@@ -1,0 +1,222 @@
+// Users: sign-in with throttling, the first admin, and admin management with last-admin protection.
+import { z } from "zod";
+import { Prisma, type Db } from "../../db";
+import { AppError } from "../../domain/errors";
+import { loginRetryAt, LOGIN_FAILURE_WINDOW_MS } from "../../domain/login-throttle";
+import type { RoleName } from "../../domain/roles";
+import {
+  changeRoleSchema,
+  createUserSchema,
+  emailSchema,
+  passwordSchema,
+  setDisabledSchema,
+  signInSchema,
+} from "../../domain/users";
+import { generatePassword, hashPassword, verifyPassword } from "../../auth/password";
+import { appendAudit, systemActor, type Actor, type WithActor } from "../audit/audit-log";
+import { retryOnConflict } from "../platform/retry";
+import { parseInput } from "../platform/validation";
+
+/** What a client may see of a user: never the password hash. */
+export const userSelect = {
+  id: true,
+  email: true,
+  name: true,
+  role: true,
+  disabled: true,
+  createdAt: true,
+} satisfies Prisma.UserSelect;
+export type UserDto = Prisma.UserGetPayload<{ select: typeof userSelect }>;
+
+export type SessionUser = Pick<UserDto, "id" | "email" | "name" | "role">;
+
+export function listUsers(db: Db): Promise<UserDto[]> {
+  return db.user.findMany({ select: userSelect, orderBy: [{ disabled: "asc" }, { email: "asc" }] });
+}
+
+/** The signed-in user as the database has it now; null when missing or disabled. */
+export async function findActiveUser(db: Db, userId: string): Promise<SessionUser | null> {
+  const user = await db.user.findUnique({ where: { id: userId }, select: userSelect });
+  return user && !user.disabled ? { id: user.id, email: user.email, name: user.name, role: user.role } : null;
+}
+
+/** `actor` is the admin who creates the account, or the system for the first admin and the CLI. */
+export async function createUser(db: Db, { actor, ...input }: WithActor, now: Date): Promise<UserDto> {
+  const data = parseInput(createUserSchema, input);
+  const passwordHash = await hashPassword(data.password);
+  return retryOnConflict(() =>
+    db.$transaction(async (tx) => {
+      // Checked before inserting: a unique violation would read as a write conflict and be retried.
+      if (await tx.user.findUnique({ where: { email: data.email }, select: { id: true } })) {
+        throw new AppError("CONFLICT", "A user with this email already exists", {
+          issues: { email: "A user with this email already exists" },
+        });
+      }
+      const user = await tx.user.create({
+        data: { email: data.email, name: data.name, role: data.role, passwordHash },
+        select: userSelect,
+      });
+      await appendAudit(
+        tx,
+        {
+          actor,
+          action: "user.created",
+          entityType: "User",
+          entityId: user.id,
+          after: { email: user.email, name: user.name, role: user.role },
+        },
+        now,
+      );
+      return user;
+    }),
+  );
+}
+
+/**
+ * Runs a change to one user, with its audit event, in a serializable transaction that refuses it when it
+ * would leave no active admin: two admins demoting each other at once cannot both succeed (the loser is
+ * retried and then refused). A change to the value the user already has records nothing.
+ */
+function changeUser(
+  db: Db,
+  actor: Actor,
+  userId: string,
+  change: { role: RoleName } | { disabled: boolean },
+  now: Date,
+): Promise<UserDto> {
+  return retryOnConflict(() =>
+    db.$transaction(
+      async (tx) => {
+        const user = await tx.user.findUnique({ where: { id: userId }, select: userSelect });
+        if (!user) throw new AppError("NOT_FOUND", "No such user");
+        const role = "role" in change ? change.role : user.role;
+        const disabled = "disabled" in change ? change.disabled : user.disabled;
+        if (role === user.role && disabled === user.disabled) return user;
+        if (disabled && actor.type === "USER" && userId === actor.id) {
+          throw new AppError("PRECONDITION_FAILED", "You cannot disable your own account");
+        }
+        if (user.role === "ADMIN" && !user.disabled && !(role === "ADMIN" && !disabled)) {
+          const activeAdmins = await tx.user.count({ where: { role: "ADMIN", disabled: false } });
+          if (activeAdmins <= 1) {
+            throw new AppError("PRECONDITION_FAILED", "This is the last active admin: make another user admin first");
+          }
+        }
+        const updated = await tx.user.update({ where: { id: userId }, data: change, select: userSelect });
+        await appendAudit(
+          tx,
+          {
+            actor,
+            action: "role" in change ? "user.role_changed" : disabled ? "user.disabled" : "user.enabled",
+            entityType: "User",
+            entityId: userId,
+            before: "role" in change ? { role: user.role } : { disabled: user.disabled },
+            after: "role" in change ? { role } : { disabled },
+          },
+          now,
+        );
+        return updated;
+      },
+      { isolationLevel: Prisma.TransactionIsolationLevel.Serializable },
+    ),
+  );
+}
+
+export function changeRole(db: Db, { actor, ...input }: WithActor, now: Date): Promise<UserDto> {
+  const { userId, role } = parseInput(changeRoleSchema, input);
+  return changeUser(db, actor, userId, { role }, now);
+}
+
+export function setDisabled(db: Db, { actor, ...input }: WithActor, now: Date): Promise<UserDto> {
+  const { userId, disabled } = parseInput(setDisabledSchema, input);
+  return changeUser(db, actor, userId, { disabled }, now);
+}
+
+/**
+ * Checks a sign-in. Throttled emails are refused before the password is even compared, so a
+ * correct guess during the lock does not reveal itself.
+ */
+export async function authenticate(db: Db, input: unknown, now: Date): Promise<SessionUser> {
+  const { email, password } = parseInput(signInSchema, input);
+  const failures = await db.loginFailure.findMany({
+    where: { email, createdAt: { gt: new Date(now.getTime() - LOGIN_FAILURE_WINDOW_MS) } },
+    select: { createdAt: true },
+  });
+  const retryAt = loginRetryAt(
+    failures.map((failure) => failure.createdAt),
+    now,
+  );
+  if (retryAt) {
+    throw new AppError("THROTTLED", `Too many failed sign-ins. Try again after ${retryAt.toISOString()}.`, {
+      retryAt,
+    });
+  }
+  const user = await db.user.findUnique({ where: { email } });
+  if (!user || !(await verifyPassword(password, user.passwordHash))) {
+    await db.loginFailure.create({ data: { email, createdAt: now } });
+    throw new AppError("UNAUTHORIZED", "Wrong email or password");
+  }
+  if (user.disabled) throw new AppError("FORBIDDEN", "This account is disabled: ask an admin to enable it");
+  await db.loginFailure.deleteMany({ where: { email } });
+  return { id: user.id, email: user.email, name: user.name, role: user.role };
+}
+
+/** For the recovery CLI (recorded as the system's doing): a new password, a cleared throttle and an enabled account. */
+export async function resetPassword(db: Db, input: unknown, now: Date): Promise<UserDto> {
+  const { email, password } = parseInput(z.object({ email: emailSchema, password: passwordSchema }), input);
+  const passwordHash = await hashPassword(password);
+  return retryOnConflict(() =>
+    db.$transaction(async (tx) => {
+      const user = await tx.user.findUnique({ where: { email }, select: { id: true, disabled: true } });
+      if (!user) throw new AppError("NOT_FOUND", `No user with the email ${email}`);
+      await tx.loginFailure.deleteMany({ where: { email } });
+      const updated = await tx.user.update({
+        where: { id: user.id },
+        data: { passwordHash, disabled: false },
+        select: userSelect,
+      });
+      await appendAudit(
+        tx,
+        {
+          actor: systemActor,
+          action: "user.password_reset",
+          entityType: "User",
+          entityId: user.id,
+          before: { disabled: user.disabled },
+          after: { disabled: false },
+          reason: "Password reset with the recovery CLI",
+        },
+        now,
+      );
+      return updated;
+    }),
+  );
+}
+
+/** Failures older than the throttling window are no longer needed; the cycle prunes them. */
+export async function pruneLoginFailures(db: Db, now: Date): Promise<number> {
+  const { count } = await db.loginFailure.deleteMany({
+    where: { createdAt: { lte: new Date(now.getTime() - LOGIN_FAILURE_WINDOW_MS) } },
+  });
+  return count;
+}
+
+/**
+ * Creates the first admin when there are no users. Returns the generated password when none was
+ * given, so the caller can show it exactly once.
+ */
+export async function ensureFirstAdmin(
+  db: Db,
+  options: { email: string; password?: string },
+  now: Date,
+): Promise<{ created: false } | { created: true; email: string; generatedPassword?: string }> {
+  if ((await db.user.count()) > 0) return { created: false };
+  const password = options.password ?? generatePassword();
+  const user = await createUser(
+    db,
+    { actor: systemActor, email: options.email, name: "Admin", role: "ADMIN", password },
+    now,
+  );
+  return options.password
+    ? { created: true, email: user.email }
+    : { created: true, email: user.email, generatedPassword: password };
+}

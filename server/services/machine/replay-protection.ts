@@ -1,0 +1,120 @@
+// What makes a machine request count once: signatures are accepted once (SeenSignature), and a request
+// with an Idempotency-Key gets its first response replayed (IdempotencyRecord). Both are pruned as they
+// expire, at most once a minute per instance, by whichever request comes along.
+import { createHash } from "node:crypto";
+import { Prisma, type Db } from "../../db";
+import type { JsonValue } from "../../domain/canonical-json";
+import { SIGNATURE_TOLERANCE_SECONDS } from "../../domain/api-keys";
+import { AppError } from "../../domain/errors";
+
+const PRUNE_INTERVAL_MS = 60_000;
+export const IDEMPOTENCY_RETENTION_MS = 24 * 3_600_000;
+/** A reservation this old belongs to a request that died: a retry may take it over. */
+const ABANDONED_AFTER_MS = 60_000;
+/** Status of a reserved record whose request has not finished. */
+const IN_PROGRESS = 0;
+
+const lastPruned = { signatures: 0, idempotency: 0 };
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+}
+
+/** Records a verified signature; a second request with it is a replay and refused. */
+export async function acceptSignature(
+  db: Db,
+  { signature, timestampSeconds }: { signature: string; timestampSeconds: number },
+  now: Date,
+): Promise<void> {
+  if (now.getTime() - lastPruned.signatures >= PRUNE_INTERVAL_MS) {
+    lastPruned.signatures = now.getTime();
+    await db.seenSignature.deleteMany({ where: { expiresAt: { lt: now } } });
+  }
+  try {
+    await db.seenSignature.create({
+      // Kept until the timestamp itself would be refused as stale.
+      data: { signature, expiresAt: new Date((timestampSeconds + SIGNATURE_TOLERANCE_SECONDS) * 1000) },
+      select: { signature: true },
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new AppError("UNAUTHORIZED", "This signature was already used: sign every request afresh");
+    }
+    throw error;
+  }
+}
+
+export interface StoredResponse {
+  status: number;
+  body: JsonValue;
+}
+
+export function requestHash(rawBody: Buffer): string {
+  return createHash("sha256").update(rawBody).digest("hex");
+}
+
+/**
+ * Runs `handle` once per (key, Idempotency-Key): a retry with the same body gets the stored response, one
+ * with another body is refused, and one arriving while the first still runs gets CONFLICT. The key is
+ * reserved before `handle` runs, so concurrent retries cannot both run it. Only successful responses are
+ * stored; when `handle` throws, the reservation is released and a retry runs again.
+ */
+export async function withIdempotency(
+  db: Db,
+  options: { apiKeyId: string; key: string; requestHash: string; now: Date },
+  handle: () => Promise<StoredResponse>,
+): Promise<StoredResponse & { replayed: boolean }> {
+  const { apiKeyId, key, requestHash, now } = options;
+  if (now.getTime() - lastPruned.idempotency >= PRUNE_INTERVAL_MS) {
+    lastPruned.idempotency = now.getTime();
+    await db.idempotencyRecord.deleteMany({
+      where: { createdAt: { lt: new Date(now.getTime() - IDEMPOTENCY_RETENTION_MS) } },
+    });
+  }
+  const where = { apiKeyId_key: { apiKeyId, key } };
+  const existing = await db.idempotencyRecord.findUnique({
+    where,
+    select: { id: true, requestHash: true, status: true, body: true, createdAt: true },
+  });
+  if (existing) {
+    const age = now.getTime() - existing.createdAt.getTime();
+    const expired = age >= IDEMPOTENCY_RETENTION_MS || (existing.status === IN_PROGRESS && age >= ABANDONED_AFTER_MS);
+    if (!expired) {
+      if (existing.requestHash !== requestHash) {
+        throw new AppError("VALIDATION", "This Idempotency-Key was already used with a different request body", {
+          issues: { "Idempotency-Key": "Already used with a different request body: use a new key for a new request" },
+        });
+      }
+      if (existing.status === IN_PROGRESS) {
+        throw new AppError("CONFLICT", "A request with this Idempotency-Key is still being processed: retry shortly");
+      }
+      return { status: existing.status, body: existing.body as JsonValue, replayed: true };
+    }
+    await db.idempotencyRecord.deleteMany({ where: { id: existing.id, createdAt: existing.createdAt } });
+  }
+  let reservationId: string;
+  try {
+    ({ id: reservationId } = await db.idempotencyRecord.create({
+      data: { apiKeyId, key, requestHash, status: IN_PROGRESS, body: {}, createdAt: now },
+      select: { id: true },
+    }));
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new AppError("CONFLICT", "A request with this Idempotency-Key is still being processed: retry shortly");
+    }
+    throw error;
+  }
+  let response: StoredResponse;
+  try {
+    response = await handle();
+  } catch (error) {
+    await db.idempotencyRecord.deleteMany({ where: { id: reservationId } });
+    throw error;
+  }
+  await db.idempotencyRecord.update({
+    where: { id: reservationId },
+    data: { status: response.status, body: response.body ?? {} },
+    select: { id: true },
+  });
+  return { ...response, replayed: false };
+}

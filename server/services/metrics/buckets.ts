@@ -1,0 +1,366 @@
+// Metric storage: batches of events and pre-aggregated windows merged into per-target buckets, read
+// back as domain buckets, and pruned past retention. Storage model: docs/METRICS.md.
+import { z } from "zod";
+import { Prisma, type Db } from "../../db";
+import { AppError } from "../../domain/errors";
+import {
+  aggregateEvents,
+  bucketStart,
+  chartStepMs,
+  combineTotals,
+  downsampleSeries,
+  MAX_CHART_POINTS,
+  mergeWindow,
+  metricBatchSchema,
+  limitRange,
+  targetRangeShape,
+  usdToMicros,
+  type MetricBucket,
+  type MetricTotals,
+  type WindowMetrics,
+} from "../../domain/metrics";
+import { LatencySketch } from "../../domain/sketch";
+import { loadStepSeries } from "./chart-series";
+import { retryOnConflict } from "../platform/retry";
+import { parseInput } from "../platform/validation";
+
+/** The all-traffic series' provider and model in storage ("" rather than NULL: see the model). */
+const ALL = "";
+
+const recordMetricsSchema = metricBatchSchema.extend({ targetId: z.string().min(1, "Target is required") });
+
+export interface RecordMetricsResult {
+  events: number;
+  windows: number;
+  /** Buckets created or updated, all-traffic and breakdown rows alike. */
+  buckets: number;
+}
+
+interface PendingBucket extends MetricTotals {
+  start: number;
+  provider: string;
+  model: string;
+}
+
+/**
+ * Merges a batch into its buckets in one transaction, or writes nothing when any part is invalid.
+ * The batch is aggregated in memory first, so it touches each bucket once: one read of the existing
+ * rows, one createMany for new ones, one update per existing one.
+ *
+ * Concurrency: each bucket is read, combined and written back, so two batches for one bucket must not
+ * both read the old row. On PostgreSQL the transaction is SERIALIZABLE: the loser of a read-modify-write
+ * race gets a serialization failure (P2034), and of an insert race a unique violation (P2002). Atomic
+ * increments would do for the counters but not for the sketch, which needs the stored bytes, and
+ * `SELECT … FOR UPDATE` is not expressible in provider-neutral Prisma. SQLite has a single writer: a
+ * transaction that read before another connection committed cannot upgrade to a writer and fails with
+ * SQLITE_BUSY instead of overwriting. Either way the whole attempt rolls back and is retried.
+ */
+export async function recordMetrics(
+  db: Db,
+  input: unknown,
+  options: { bucketWidthMs: number; now: Date },
+): Promise<RecordMetricsResult> {
+  const { targetId, events, windows } = parseInput(recordMetricsSchema, input);
+  const { bucketWidthMs } = options;
+  const misaligned = windows.findIndex((window) => window.start % bucketWidthMs !== 0);
+  if (misaligned !== -1) {
+    const message = `Window start must be a multiple of the ${bucketWidthMs / 1000} s bucket width`;
+    throw new AppError("VALIDATION", `Invalid input: windows.${misaligned}.start: ${message}`, {
+      issues: { [`windows.${misaligned}.start`]: message },
+    });
+  }
+
+  const pending = new Map<string, PendingBucket>();
+  const add = (start: number, provider: string | null, model: string | null, totals: MetricTotals) => {
+    const key = bucketKey(start, provider ?? ALL, model ?? ALL);
+    const existing = pending.get(key);
+    // Totals first: a domain bucket passed as totals carries its own (null) provider and model.
+    pending.set(key, {
+      ...(existing ? combineTotals(existing, totals) : totals),
+      start,
+      provider: provider ?? ALL,
+      model: model ?? ALL,
+    });
+  };
+  for (const bucket of aggregateEvents(events, { widthMs: bucketWidthMs })) add(bucket.start, null, null, bucket);
+  for (const bucket of aggregateEvents(events, { widthMs: bucketWidthMs, breakdown: true })) {
+    // Events without provider and model belong to the all-traffic series only.
+    if (bucket.provider !== null || bucket.model !== null) add(bucket.start, bucket.provider, bucket.model, bucket);
+  }
+  for (const window of windows) {
+    const totals: MetricTotals = {
+      requestCount: window.requestCount,
+      errorCount: window.errorCount,
+      costMicros: usdToMicros(window.costUsd),
+      inputTokens: window.inputTokens ?? 0,
+      outputTokens: window.outputTokens ?? 0,
+      latency: window.sketch,
+    };
+    add(window.start, null, null, totals);
+    if (window.provider !== undefined || window.model !== undefined) {
+      add(window.start, window.provider ?? null, window.model ?? null, totals);
+    }
+  }
+  if (pending.size === 0) return { events: 0, windows: 0, buckets: 0 };
+
+  const starts = [...new Set([...pending.values()].map((bucket) => bucket.start))].map((start) => new Date(start));
+  // No separate existence check: the foreign key refuses a missing target (P2003) at no extra query.
+  try {
+    await retryOnConflict(() =>
+      db.$transaction(
+        async (tx) => {
+          // Raw SQL on this path, which every ingested batch takes: Prisma 6's client engine compiles each
+          // model query in Wasm on the event loop, which cost more CPU than the merge itself
+          // (docs/PERFORMANCE.md). The SQL is the same on SQLite and PostgreSQL, and Prisma still maps the
+          // columns to their types (Date, bigint). Conflicts surface as P2010, which retryOnConflict knows.
+          const existing = await tx.$queryRaw<StoredRow[]>`
+            SELECT "id", "start", "provider", "model", "requestCount", "errorCount", "costMicros", "inputTokens",
+              "outputTokens", "sketch"
+            FROM "MetricBucket" WHERE "targetId" = ${targetId} AND "start" IN (${Prisma.join(starts)})`;
+          const existingByKey = new Map(
+            existing.map((row) => [bucketKey(row.start.getTime(), row.provider, row.model), row]),
+          );
+          const created: Prisma.MetricBucketCreateManyInput[] = [];
+          const updates: { id: string; totals: MetricTotals }[] = [];
+          for (const [key, bucket] of pending) {
+            const row = existingByKey.get(key);
+            if (row) updates.push({ id: row.id, totals: combineTotals(toTotals(row), bucket) });
+            else
+              created.push({
+                targetId,
+                start: new Date(bucket.start),
+                provider: bucket.provider,
+                model: bucket.model,
+                ...toColumns(bucket),
+              });
+          }
+          if (created.length > 0) await tx.metricBucket.createMany({ data: created });
+          for (const { id, totals } of updates) {
+            const columns = toColumns(totals);
+            await tx.$executeRaw`
+              UPDATE "MetricBucket" SET "requestCount" = ${columns.requestCount}, "errorCount" = ${columns.errorCount},
+                "costMicros" = ${columns.costMicros}, "inputTokens" = ${columns.inputTokens},
+                "outputTokens" = ${columns.outputTokens}, "sketch" = ${columns.sketch}, "updatedAt" = ${options.now}
+              WHERE "id" = ${id}`;
+          }
+        },
+        { isolationLevel: Prisma.TransactionIsolationLevel.Serializable, maxWait: 10_000, timeout: 20_000 },
+      ),
+    );
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2003") {
+      throw new AppError("NOT_FOUND", "No such target");
+    }
+    throw error;
+  }
+  return { events: events.length, windows: windows.length, buckets: pending.size };
+}
+
+function bucketKey(start: number, provider: string, model: string): string {
+  return `${start}\u0000${provider}\u0000${model}`;
+}
+
+const totalsSelect = {
+  requestCount: true,
+  errorCount: true,
+  costMicros: true,
+  inputTokens: true,
+  outputTokens: true,
+  sketch: true,
+} satisfies Prisma.MetricBucketSelect;
+type StoredTotals = Prisma.MetricBucketGetPayload<{ select: typeof totalsSelect }>;
+/** A row as the raw queries above read it. */
+type StoredRow = StoredTotals & { id: string; start: Date; provider: string; model: string };
+
+/** BigInt columns become numbers: the domain's sums stay exact below 2^53 (see MetricTotals). */
+function toTotals(row: StoredTotals, latency = LatencySketch.decode(row.sketch)): MetricTotals {
+  return {
+    requestCount: row.requestCount,
+    errorCount: row.errorCount,
+    costMicros: Number(row.costMicros),
+    inputTokens: Number(row.inputTokens),
+    outputTokens: Number(row.outputTokens),
+    latency,
+  };
+}
+
+function toColumns(totals: MetricTotals) {
+  return {
+    requestCount: totals.requestCount,
+    errorCount: totals.errorCount,
+    costMicros: BigInt(totals.costMicros),
+    inputTokens: BigInt(totals.inputTokens),
+    outputTokens: BigInt(totals.outputTokens),
+    sketch: totals.latency.encode(),
+  };
+}
+
+const bucketSelect = {
+  targetId: true,
+  start: true,
+  provider: true,
+  model: true,
+  ...totalsSelect,
+} satisfies Prisma.MetricBucketSelect;
+
+function toBucket(row: Omit<StoredRow, "id">): MetricBucket {
+  return { start: row.start.getTime(), provider: row.provider || null, model: row.model || null, ...toTotals(row) };
+}
+
+export interface TimeRange {
+  from: Date;
+  to: Date;
+}
+
+/**
+ * The all-traffic series of buckets starting in [from, to), sorted by start. Raw SQL like recordMetrics: the
+ * emergency check after ingested batches reads it.
+ */
+export async function loadBuckets(db: Db, targetId: string, range: TimeRange): Promise<MetricBucket[]> {
+  const rows = await db.$queryRaw<StoredRow[]>`
+    SELECT "start", "provider", "model", "requestCount", "errorCount", "costMicros", "inputTokens", "outputTokens",
+      "sketch"
+    FROM "MetricBucket"
+    WHERE "targetId" = ${targetId} AND "provider" = ${ALL} AND "model" = ${ALL} AND "start" >= ${range.from}
+      AND "start" < ${range.to}
+    ORDER BY "start"`;
+  return rows.map(toBucket);
+}
+
+/** The all-traffic series of every target matching `where`, in one query: target id → buckets by start. */
+export async function loadSeriesByTarget(
+  db: Db,
+  where: Prisma.MetricBucketWhereInput,
+  range: TimeRange,
+): Promise<Map<string, MetricBucket[]>> {
+  const rows = await db.metricBucket.findMany({
+    where: { ...where, provider: ALL, model: ALL, start: { gte: range.from, lt: range.to } },
+    select: bucketSelect,
+    orderBy: [{ targetId: "asc" }, { start: "asc" }],
+  });
+  const series = new Map<string, MetricBucket[]>();
+  for (const row of rows) {
+    const buckets = series.get(row.targetId) ?? [];
+    if (buckets.length === 0) series.set(row.targetId, buckets);
+    buckets.push(toBucket(row));
+  }
+  return series;
+}
+
+/**
+ * Request and error counts of the all-traffic series over [from, to) per target matching `where`,
+ * summed by the database: burn-rate windows need no sketches, and an hour of 10 s buckets is 360 rows
+ * per target that need not leave the database.
+ */
+export async function sumRequestsByTarget(
+  db: Db,
+  where: Prisma.MetricBucketWhereInput,
+  range: TimeRange,
+): Promise<Map<string, Pick<MetricTotals, "requestCount" | "errorCount">>> {
+  const groups = await db.metricBucket.groupBy({
+    by: ["targetId"],
+    where: { ...where, provider: ALL, model: ALL, start: { gte: range.from, lt: range.to } },
+    _sum: { requestCount: true, errorCount: true },
+  });
+  return new Map(
+    groups.map((group) => [
+      group.targetId,
+      { requestCount: group._sum.requestCount ?? 0, errorCount: group._sum.errorCount ?? 0 },
+    ]),
+  );
+}
+
+/** Provider/model rows starting in [from, to), sorted by start, provider, model. */
+export async function loadBreakdown(db: Db, targetId: string, range: TimeRange): Promise<MetricBucket[]> {
+  const rows = await db.metricBucket.findMany({
+    where: { targetId, NOT: { provider: ALL, model: ALL }, start: { gte: range.from, lt: range.to } },
+    select: bucketSelect,
+    orderBy: [{ start: "asc" }, { provider: "asc" }, { model: "asc" }],
+  });
+  return rows.map(toBucket);
+}
+
+/** Retention: deletes every bucket that starts before `before`. */
+export async function pruneMetrics(db: Db, options: { before: Date }): Promise<number> {
+  const { count } = await db.metricBucket.deleteMany({ where: { start: { lt: options.before } } });
+  return count;
+}
+
+const summaryRangeSchema = limitRange(z.object(targetRangeShape), 1);
+
+export interface MetricsSummary {
+  window: WindowMetrics;
+  /** One window per provider/model seen in the range. */
+  breakdown: (WindowMetrics & { provider: string | null; model: string | null })[];
+}
+
+/** A target's traffic over a range of at most a day, in total and per provider/model. */
+export async function metricsSummary(db: Db, input: unknown): Promise<MetricsSummary> {
+  const { targetId, from, to } = parseInput(summaryRangeSchema, input);
+  const range = { from: from.getTime(), to: to.getTime() };
+  const [buckets, breakdownBuckets] = await Promise.all([
+    loadBuckets(db, targetId, { from, to }),
+    loadBreakdown(db, targetId, { from, to }),
+  ]);
+  const series = new Map<string, MetricBucket[]>();
+  for (const bucket of breakdownBuckets) {
+    const key = `${bucket.provider ?? ALL}\u0000${bucket.model ?? ALL}`;
+    const rows = series.get(key);
+    if (rows) rows.push(bucket);
+    else series.set(key, [bucket]);
+  }
+  return {
+    window: mergeWindow(buckets, range),
+    breakdown: [...series.values()].map((rows) => ({
+      provider: rows[0]?.provider ?? null,
+      model: rows[0]?.model ?? null,
+      ...mergeWindow(rows, range),
+    })),
+  };
+}
+
+export interface SeriesPoint {
+  start: Date;
+  requestCount: number;
+  errorRate: number | null;
+  p95Ms: number | null;
+  costPerRequestUsd: number | null;
+}
+
+export interface MetricSeries {
+  /** Each point covers [start, start + stepMs): whole buckets, as few as keep the range within maxPoints. */
+  stepMs: number;
+  points: SeriesPoint[];
+}
+
+const seriesRangeSchema = limitRange(
+  z.object({
+    ...targetRangeShape,
+    maxPoints: z.number().int().min(10).max(MAX_CHART_POINTS).default(MAX_CHART_POINTS),
+  }),
+  7,
+);
+
+/**
+ * The all-traffic series of a range of up to 7 days for charts, downsampled on the server to at most
+ * `maxPoints` points (latency sketches merge, so each point's P95 is exact to the sketch's 1%).
+ */
+export async function metricSeries(db: Db, input: unknown, settings: { bucketWidthMs: number }): Promise<MetricSeries> {
+  const { targetId, from, to, maxPoints } = parseInput(seriesRangeSchema, input);
+  const range = { from: from.getTime(), to: to.getTime() };
+  const stepMs = chartStepMs(range, settings.bucketWidthMs, maxPoints);
+  // Summed per step by the database: a week of 10 s buckets is 60,480 rows otherwise.
+  const firstStep = new Date(bucketStart(range.from, stepMs));
+  const buckets =
+    (await loadStepSeries(db, { targetIds: [targetId], from: firstStep, to, stepMs })).get(targetId) ?? [];
+  return {
+    stepMs,
+    points: downsampleSeries(buckets, range, stepMs).map((point) => ({
+      start: new Date(point.from),
+      requestCount: point.requestCount,
+      errorRate: point.errorRate,
+      p95Ms: point.p95Ms,
+      costPerRequestUsd: point.costPerRequestUsd,
+    })),
+  };
+}

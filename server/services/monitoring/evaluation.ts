@@ -1,0 +1,486 @@
+// The evaluation step of the monitoring cycle: per target, the policy's windows merged from stored
+// buckets → verdict (recorded) → decision; the pass over every monitored target; policy backtests.
+import { z } from "zod";
+import { Prisma, type Db } from "../../db";
+import {
+  backtest,
+  mergePeriods,
+  type BacktestAction,
+  type BacktestEvent,
+  type BacktestPeriod,
+  type BacktestResult,
+} from "../../domain/backtest";
+import { decide, decisionKinds, type Decision, type DecisionKind, type DecisionTarget } from "../../domain/decision";
+import { AppError } from "../../domain/errors";
+import { evaluate, verdictSchema, type ErrorWindow, type Verdict, type VerdictStatus } from "../../domain/evaluation";
+import {
+  bucketStart,
+  emptyTotals,
+  mergeWindow,
+  limitRange,
+  targetRangeShape,
+  toWindowMetrics,
+} from "../../domain/metrics";
+import { defaultPolicy, policySchema, type Policy } from "../../domain/policy";
+import { loadBuckets, loadSeriesByTarget, pruneMetrics, sumRequestsByTarget } from "../metrics/buckets";
+import { loadLatestPolicies, parseStoredPolicy } from "../config/policies";
+import { retryOnConflict } from "../platform/retry";
+import { parseInput } from "../platform/validation";
+
+/** Verdicts kept per target; the pass deletes older ones. */
+export const VERDICT_HISTORY_LIMIT = 1_000;
+
+export interface EvaluationOptions {
+  now: Date;
+  bucketWidthMs: number;
+}
+
+const evaluatedTargetSelect = {
+  id: true,
+  slug: true,
+  currentSnapshotId: true,
+  knownGoodSnapshotId: true,
+} satisfies Prisma.TargetSelect;
+export type EvaluatedTarget = Prisma.TargetGetPayload<{ select: typeof evaluatedTargetSelect }>;
+
+/** The one row of SystemState (server/services/config/system-switches.ts owns its changes). */
+const SYSTEM_STATE_ID = "global";
+const HOUR_MS = 3_600_000;
+
+/**
+ * The rollback state `decide` needs, for every target matching `where`, in one query per kind of data
+ * (the pass decides for a thousand targets). "Automatic" rollbacks — the ones the hourly cap counts —
+ * are those created without needing a person's approval: emergency ones and SLO ones under an AUTOMATIC
+ * policy. The rollbacks service stores `approvalsRequired` 0 for exactly those (docs/ROLLBACKS.md), so
+ * the count is a plain column filter. Rollbacks requested after `now` are ignored, so a backtest of the
+ * past sees the past.
+ */
+export async function loadDecisionTargets(
+  db: Db,
+  where: Prisma.TargetWhereInput,
+  now: Date,
+): Promise<(target: Pick<EvaluatedTarget, "id" | "currentSnapshotId" | "knownGoodSnapshotId">) => DecisionTarget> {
+  const [active, latest, automatic, system] = await Promise.all([
+    db.rollback.findMany({ where: { activeTargetId: { not: null }, target: where }, select: { targetId: true } }),
+    db.rollback.groupBy({
+      by: ["targetId"],
+      where: { target: where, requestedAt: { lte: now } },
+      _max: { requestedAt: true },
+    }),
+    db.rollback.groupBy({
+      by: ["targetId"],
+      where: { target: where, approvalsRequired: 0, requestedAt: { gt: new Date(now.getTime() - HOUR_MS), lte: now } },
+      _count: { _all: true },
+    }),
+    db.systemState.findUnique({
+      where: { id: SYSTEM_STATE_ID },
+      select: { emergencyStopActive: true, monitoringPaused: true },
+    }),
+  ]);
+  const activeTargets = new Set(active.map((row) => row.targetId));
+  const lastRollbackAt = new Map(latest.map((row) => [row.targetId, row._max.requestedAt]));
+  const automaticCounts = new Map(automatic.map((row) => [row.targetId, row._count._all]));
+  const automationPaused = Boolean(system?.emergencyStopActive || system?.monitoringPaused);
+  return (target) => ({
+    hasActiveRollback: activeTargets.has(target.id),
+    currentSnapshotId: target.currentSnapshotId,
+    knownGoodSnapshotId: target.knownGoodSnapshotId,
+    lastRollbackAt: lastRollbackAt.get(target.id) ?? null,
+    autoRollbacksInLastHour: automaticCounts.get(target.id) ?? 0,
+    automationPaused,
+  });
+}
+
+/** Preceding verdicts the streak needs: with this many, `consecutiveViolations` can be reached. */
+function recentVerdictLimit(policy: Policy): number {
+  return policy.consecutiveViolations;
+}
+
+/** The longest window a policy reads, in ms. */
+function lookbackMs(policy: Policy): number {
+  const evaluationMs = policy.evaluationWindowSeconds * 1000;
+  return policy.burnRate.enabled ? Math.max(evaluationMs, policy.burnRate.longWindowSeconds * 1000) : evaluationMs;
+}
+
+export interface TargetEvaluation {
+  verdict: Verdict;
+  decision: Decision;
+}
+
+/** What the monitoring cycle needs to act on a target's evaluation. */
+export interface TargetEvaluationResult extends TargetEvaluation {
+  policy: Policy;
+  policyVersion: number | null;
+  /** The verdict recorded before this one, to notify on changes rather than on every cycle. */
+  previous: Pick<VerdictRecordDto, "status" | "severity"> | null;
+  /**
+   * False when this target already had a verdict at this instant: another run of the cycle at the same
+   * `now` recorded it and acts on it, so this run must not act again.
+   */
+  recorded: boolean;
+  /** Whether this evaluation also prunes the target's verdict history (isFirstInPrunePeriod). */
+  pruneHistory: boolean;
+}
+
+export type EvaluationOutcome =
+  { target: EvaluatedTarget; result: TargetEvaluationResult } | { target: EvaluatedTarget; error: unknown };
+
+/**
+ * Evaluates targets with their data loaded in bulk: one query for the latest policies, one for the
+ * evaluation windows' buckets (with sketches), one sum per distinct burn-rate window length (counts
+ * only, summed by the database), and the rollback state `decide` needs (loadDecisionTargets). Each
+ * target then reads its recent verdicts, is evaluated and decided; a failure there, or an invalid stored
+ * policy, fails that target only. The verdicts are recorded together (recordVerdicts), then each target's
+ * history is pruned.
+ *
+ * Windows end at the start of the current bucket: [end − window, end) holds only complete buckets.
+ * Only verdicts before `now` feed the streak, so evaluating twice at one instant gives the same verdict.
+ */
+async function evaluateTargets(
+  db: Db,
+  targets: readonly EvaluatedTarget[],
+  where: Prisma.TargetWhereInput,
+  { now, bucketWidthMs }: EvaluationOptions,
+): Promise<EvaluationOutcome[]> {
+  const end = bucketStart(now.getTime(), bucketWidthMs);
+  const rows = await loadLatestPolicies(db, where);
+  const policies = new Map<string, { version: number | null; policy: Policy } | { error: unknown }>(
+    targets.map((target) => {
+      const row = rows.get(target.id);
+      try {
+        return [target.id, { version: row?.version ?? null, policy: row ? parseStoredPolicy(row) : defaultPolicy }];
+      } catch (error) {
+        return [target.id, { error }];
+      }
+    }),
+  );
+  const valid = [...policies.values()].flatMap((entry) => ("policy" in entry ? [entry.policy] : []));
+  const evaluationFrom = end - Math.max(0, ...valid.map((policy) => policy.evaluationWindowSeconds * 1000));
+  const burnLengths = new Set(
+    valid.flatMap((p) => (p.burnRate.enabled ? [p.burnRate.longWindowSeconds, p.burnRate.shortWindowSeconds] : [])),
+  );
+  const bucketWhere = { target: where };
+  const range = (seconds: number) => ({ from: new Date(end - seconds * 1000), to: new Date(end) });
+  const [decisionTarget, series, ...sums] = await Promise.all([
+    loadDecisionTargets(db, where, now),
+    loadSeriesByTarget(db, bucketWhere, { from: new Date(evaluationFrom), to: new Date(end) }),
+    ...[...burnLengths].map((seconds) => sumRequestsByTarget(db, bucketWhere, range(seconds))),
+  ]);
+  const counts = new Map([...burnLengths].map((seconds, i) => [seconds, sums[i]]));
+  const errorWindow = (targetId: string, seconds: number): ErrorWindow =>
+    toWindowMetrics(
+      { ...emptyTotals(), ...counts.get(seconds)?.get(targetId) },
+      { from: end - seconds * 1000, to: end },
+    );
+
+  const evaluated = await Promise.all(
+    targets.map(async (target): Promise<EvaluationOutcome> => {
+      try {
+        const entry = policies.get(target.id);
+        if (!entry || "error" in entry) throw entry?.error;
+        const { policy, version } = entry;
+        const recent = await db.verdictRecord.findMany({
+          where: { targetId: target.id, evaluatedAt: { lt: now } },
+          orderBy: { evaluatedAt: "desc" },
+          take: recentVerdictLimit(policy),
+          select: { status: true, severity: true, evaluatedAt: true },
+        });
+        const verdict = evaluate({
+          window: mergeWindow(series.get(target.id) ?? [], {
+            from: end - policy.evaluationWindowSeconds * 1000,
+            to: end,
+          }),
+          policy,
+          recentVerdicts: recent,
+          ...(policy.burnRate.enabled && {
+            burnRate: {
+              longWindow: errorWindow(target.id, policy.burnRate.longWindowSeconds),
+              shortWindow: errorWindow(target.id, policy.burnRate.shortWindowSeconds),
+            },
+          }),
+        });
+        const decision = decide({ verdict, policy, now, target: decisionTarget(target) });
+        return {
+          target,
+          result: {
+            verdict,
+            decision,
+            policy,
+            policyVersion: version,
+            previous: recent[0] ? { status: recent[0].status, severity: recent[0].severity } : null,
+            pruneHistory: isFirstInPrunePeriod(recent[0]?.evaluatedAt ?? null, now),
+            recorded: false,
+          },
+        };
+      } catch (error) {
+        return { target, error };
+      }
+    }),
+  );
+  const results = evaluated.flatMap((outcome) =>
+    "result" in outcome ? [{ ...outcome.result, target: outcome.target }] : [],
+  );
+  let recorded: Set<string>;
+  try {
+    recorded = await recordVerdicts(db, results, { now, where });
+  } catch (error) {
+    return evaluated.map((outcome) => ("error" in outcome ? outcome : { target: outcome.target, error }));
+  }
+  return Promise.all(
+    evaluated.map(async (outcome): Promise<EvaluationOutcome> => {
+      if ("error" in outcome || !recorded.has(outcome.target.id)) return outcome;
+      try {
+        if (outcome.result.pruneHistory) await pruneVerdicts(db, outcome.target.id);
+        return { target: outcome.target, result: { ...outcome.result, recorded: true } };
+      } catch (error) {
+        return { target: outcome.target, error };
+      }
+    }),
+  );
+}
+
+/**
+ * Records the pass's verdicts in one transaction, skipping targets that already have a verdict at `now`,
+ * and returns the ids of the targets it recorded for: a cycle run again at the same instant records, and
+ * so acts, only once. There is no unique key on (target, time) to lean on, so two passes racing at one
+ * instant are serialized by locking the targets' rows (`SET "id" = "id"` changes nothing, on both
+ * databases; a Prisma update would bump `updatedAt`) and checking again under the lock. The first check
+ * comes before the lock so that SQLite starts as a reader: a second writer then fails at once and is
+ * retried, where a transaction that starts by writing waits out the busy timeout. A serializable
+ * transaction would need no lock, but a PostgreSQL serialization failure at commit reaches Prisma in a way
+ * that leaves the pooled connection checked out.
+ */
+async function recordVerdicts(
+  db: Db,
+  results: readonly (Pick<TargetEvaluationResult, "verdict" | "policyVersion"> & { target: { id: string } })[],
+  { now, where }: { now: Date; where: Prisma.TargetWhereInput },
+): Promise<Set<string>> {
+  if (results.length === 0) return new Set();
+  return retryOnConflict(() =>
+    db.$transaction(async (tx) => {
+      const unrecorded = async () => {
+        const existing = await tx.verdictRecord.findMany({
+          where: { evaluatedAt: now, target: where },
+          select: { targetId: true },
+        });
+        const done = new Set(existing.map((row) => row.targetId));
+        return results.filter((result) => !done.has(result.target.id));
+      };
+      if ((await unrecorded()).length === 0) return new Set<string>();
+      // In slices: SQLite takes at most 999 bound parameters per statement.
+      for (let i = 0; i < results.length; i += LOCK_SLICE) {
+        const ids = results.slice(i, i + LOCK_SLICE).map((result) => result.target.id);
+        await tx.$executeRaw`UPDATE "Target" SET "id" = "id" WHERE "id" IN (${Prisma.join(ids)})`;
+      }
+      const pending = await unrecorded();
+      await tx.verdictRecord.createMany({
+        data: pending.map(({ target, verdict, policyVersion }) => ({
+          targetId: target.id,
+          evaluatedAt: now,
+          status: verdict.status,
+          severity: verdict.status === "BREACH" ? verdict.severity : null,
+          consecutiveCount: "consecutiveCount" in verdict ? verdict.consecutiveCount : 0,
+          details: verdict,
+          policyVersion,
+        })),
+      });
+      return new Set(pending.map((result) => result.target.id));
+    }),
+  );
+}
+
+const LOCK_SLICE = 500;
+
+/** Keeps the newest VERDICT_HISTORY_LIMIT verdicts of a target. */
+/**
+ * History is pruned once per target per period, on its first evaluation in the period, not on every
+ * cycle: finding the 1,000th newest verdict walks a thousand index entries per target, which at every
+ * 10 s cycle would cost more than the evaluation itself. The bound is then about 1,000 plus one period
+ * of verdicts. Stateless, so any cadence (scheduler, cron, several instances) prunes every target.
+ */
+const PRUNE_PERIOD_MS = 5 * 60_000;
+
+function isFirstInPrunePeriod(previousAt: Date | null, now: Date): boolean {
+  return (
+    !previousAt || Math.floor(previousAt.getTime() / PRUNE_PERIOD_MS) !== Math.floor(now.getTime() / PRUNE_PERIOD_MS)
+  );
+}
+
+async function pruneVerdicts(db: Db, targetId: string): Promise<void> {
+  const oldestDropped = await db.verdictRecord.findFirst({
+    where: { targetId },
+    orderBy: { evaluatedAt: "desc" },
+    skip: VERDICT_HISTORY_LIMIT,
+    select: { evaluatedAt: true },
+  });
+  if (oldestDropped) {
+    await db.verdictRecord.deleteMany({ where: { targetId, evaluatedAt: { lte: oldestDropped.evaluatedAt } } });
+  }
+}
+
+/** Evaluates one target now: records its verdict and returns it with the decision. */
+export async function evaluateTarget(db: Db, targetId: string, options: EvaluationOptions): Promise<TargetEvaluation> {
+  const target = await db.target.findUnique({ where: { id: targetId }, select: evaluatedTargetSelect });
+  if (!target) throw new AppError("NOT_FOUND", "No such target");
+  const [outcome] = await evaluateTargets(db, [target], { id: targetId }, options);
+  if (!outcome || "error" in outcome) throw outcome?.error;
+  return { verdict: outcome.result.verdict, decision: outcome.result.decision };
+}
+
+/** Evaluates every target with `monitoringEnabled`, each independently (records verdicts, decides). */
+export async function evaluateMonitoredTargets(db: Db, options: EvaluationOptions): Promise<EvaluationOutcome[]> {
+  const where = { monitoringEnabled: true } satisfies Prisma.TargetWhereInput;
+  const targets = await db.target.findMany({ where, select: evaluatedTargetSelect, orderBy: { slug: "asc" } });
+  return evaluateTargets(db, targets, where, options);
+}
+
+export interface EvaluationCounts {
+  targetsEvaluated: number;
+  verdicts: Record<VerdictStatus, number>;
+  decisions: Record<DecisionKind, number>;
+  errors: { targetSlug: string; message: string }[];
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function countEvaluations(outcomes: readonly EvaluationOutcome[]): EvaluationCounts {
+  const counts: EvaluationCounts = {
+    targetsEvaluated: 0,
+    verdicts: { INSUFFICIENT_DATA: 0, HEALTHY: 0, VIOLATION: 0, BREACH: 0 },
+    decisions: Object.fromEntries(decisionKinds.map((kind) => [kind, 0])) as Record<DecisionKind, number>,
+    errors: [],
+  };
+  for (const outcome of outcomes) {
+    if ("error" in outcome) {
+      counts.errors.push({ targetSlug: outcome.target.slug, message: errorMessage(outcome.error) });
+      continue;
+    }
+    counts.targetsEvaluated += 1;
+    counts.verdicts[outcome.result.verdict.status] += 1;
+    counts.decisions[outcome.result.decision.kind] += 1;
+  }
+  return counts;
+}
+
+export interface EvaluationPassSummary extends EvaluationCounts {
+  prunedBuckets: number;
+  durationMs: number;
+}
+
+/**
+ * Evaluates every monitored target independently (one failing target is reported, never stops the
+ * others), then deletes metric buckets past retention.
+ */
+export async function runEvaluationPass(
+  db: Db,
+  options: EvaluationOptions & { retentionMs: number },
+): Promise<EvaluationPassSummary> {
+  const startedAt = performance.now();
+  const counts = countEvaluations(await evaluateMonitoredTargets(db, options));
+  const prunedBuckets = await pruneMetrics(db, { before: new Date(options.now.getTime() - options.retentionMs) });
+  return { ...counts, prunedBuckets, durationMs: Math.round(performance.now() - startedAt) };
+}
+
+const verdictHistorySchema = z.object({
+  targetId: z.string().min(1, "Target is required"),
+  limit: z.number().int().min(1).max(VERDICT_HISTORY_LIMIT).default(100),
+});
+
+const verdictRecordSelect = {
+  id: true,
+  evaluatedAt: true,
+  status: true,
+  severity: true,
+  consecutiveCount: true,
+  policyVersion: true,
+  details: true,
+} satisfies Prisma.VerdictRecordSelect;
+
+export type VerdictRecordDto = Omit<
+  Prisma.VerdictRecordGetPayload<{ select: typeof verdictRecordSelect }>,
+  "details"
+> & {
+  details: Verdict;
+};
+
+/** A target's recorded verdicts, newest first. */
+export async function listVerdicts(db: Db, input: unknown): Promise<VerdictRecordDto[]> {
+  const { targetId, limit } = parseInput(verdictHistorySchema, input);
+  const rows = await db.verdictRecord.findMany({
+    where: { targetId },
+    orderBy: { evaluatedAt: "desc" },
+    take: limit,
+    select: verdictRecordSelect,
+  });
+  return rows.map((row) => ({ ...row, details: verdictSchema.parse(row.details) }));
+}
+
+/** At most this many non-trivial ticks (and rollbacks) are returned; the counts cover every tick. */
+const BACKTEST_EVENT_LIMIT = 500;
+/** Violation periods closer than 1/500 of the range are joined, so a chart gets at most about 500 spans. */
+const BACKTEST_PERIOD_LIMIT = 500;
+
+const backtestSchema = limitRange(
+  z.object({
+    ...targetRangeShape,
+    /** A draft to try; the target's current policy when absent. Validated separately, for field issues. */
+    policy: z.unknown().optional(),
+    cycleSeconds: z.number().int().min(10).max(3_600).default(60),
+  }),
+  7,
+);
+
+export type BacktestSummary = Omit<BacktestResult, "events" | "actions" | "periods"> & {
+  events: BacktestEvent[];
+  eventCount: number;
+  actions: BacktestAction[];
+  /** Violation and breach periods, those less than `periodGapMs` apart joined. */
+  periods: BacktestPeriod[];
+  periodGapMs: number;
+  policy: Policy;
+};
+
+/**
+ * Replays stored buckets over [from, to) through the domain backtest, with a draft policy or the
+ * target's current one; ticks every `cycleSeconds` from the bucket boundary at or before `from`.
+ */
+export async function backtestPolicy(
+  db: Db,
+  input: unknown,
+  options: { bucketWidthMs: number },
+): Promise<BacktestSummary> {
+  const { targetId, from, to, cycleSeconds, policy: draft } = parseInput(backtestSchema, input);
+  const target = await db.target.findUnique({ where: { id: targetId }, select: evaluatedTargetSelect });
+  if (!target) throw new AppError("NOT_FOUND", "No such target");
+  let policy: Policy;
+  if (draft === undefined) {
+    const row = (await loadLatestPolicies(db, { id: targetId })).get(targetId);
+    policy = row ? parseStoredPolicy(row) : defaultPolicy;
+  } else {
+    policy = parseInput(policySchema, draft);
+  }
+  const start = bucketStart(from.getTime(), options.bucketWidthMs);
+  const buckets = await loadBuckets(db, targetId, { from: new Date(start - lookbackMs(policy)), to });
+  const result = backtest({
+    buckets,
+    policy,
+    from: start,
+    to: to.getTime(),
+    cycleMs: cycleSeconds * 1000,
+    // Today's emergency stop or maintenance says nothing about the replayed past.
+    initialTarget: { ...(await loadDecisionTargets(db, { id: targetId }, from))(target), automationPaused: false },
+    recentVerdictLimit: recentVerdictLimit(policy),
+  });
+  const periodGapMs = Math.max(cycleSeconds * 1000, Math.ceil((to.getTime() - start) / BACKTEST_PERIOD_LIMIT));
+  return {
+    ...result,
+    events: result.events.slice(0, BACKTEST_EVENT_LIMIT),
+    eventCount: result.events.length,
+    actions: result.actions.slice(0, BACKTEST_EVENT_LIMIT),
+    periods: mergePeriods(result.periods, periodGapMs),
+    periodGapMs,
+    policy,
+  };
+}

@@ -1,0 +1,91 @@
+// Rewind's own metrics in the Prometheus text format (GET /api/metrics). Everything but the ingestion
+// counter is read from the database, so every instance reports the same cluster-wide state; the counter
+// is per process, as Prometheus counters are.
+import type { Db } from "../../db";
+import { CYCLE_LEASE } from "./lease";
+
+let ingestedEvents = 0;
+let ingestedWindows = 0;
+
+export function countIngested(stored: { events: number; windows: number }): void {
+  ingestedEvents += stored.events;
+  ingestedWindows += stored.windows;
+}
+
+type Sample = { labels?: Record<string, string>; value: number };
+
+function family(name: string, type: "gauge" | "counter", help: string, samples: Sample[]): string {
+  const escape = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+  const lines = samples.map(({ labels, value }) => {
+    const text = labels
+      ? `{${Object.entries(labels)
+          .map(([key, label]) => `${key}="${escape(label)}"`)
+          .join(",")}}`
+      : "";
+    return `${name}${text} ${value}`;
+  });
+  return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines].join("\n");
+}
+
+export async function renderOwnMetrics(db: Db, now: Date): Promise<string> {
+  const [lastRun, runs, rollbacks, outbox, lease] = await Promise.all([
+    db.cycleRun.findFirst({
+      orderBy: { startedAt: "desc" },
+      select: { startedAt: true, durationMs: true, summary: true },
+    }),
+    db.cycleRun.groupBy({ by: ["trigger"], _count: { _all: true } }),
+    db.rollback.groupBy({ by: ["trigger", "status"], _count: { _all: true } }),
+    db.notificationDelivery.groupBy({ by: ["channel", "status"], _count: { _all: true } }),
+    db.lease.findUnique({ where: { name: CYCLE_LEASE }, select: { holder: true, expiresAt: true } }),
+  ]);
+  const verdicts = (lastRun?.summary as { verdicts?: Record<string, number> } | undefined)?.verdicts ?? {};
+  return (
+    [
+      family("rewind_cycle_duration_seconds", "gauge", "Duration of the last monitoring cycle.", [
+        { value: (lastRun?.durationMs ?? 0) / 1000 },
+      ]),
+      family("rewind_cycle_last_run_timestamp_seconds", "gauge", "Start of the last monitoring cycle (Unix time).", [
+        { value: lastRun ? lastRun.startedAt.getTime() / 1000 : 0 },
+      ]),
+      family(
+        "rewind_cycle_runs_total",
+        "counter",
+        "Monitoring cycles recorded, by trigger.",
+        runs.map((row) => ({ labels: { trigger: row.trigger }, value: row._count._all })),
+      ),
+      family("rewind_ingested_events_total", "counter", "Events ingested by this process.", [
+        { value: ingestedEvents },
+      ]),
+      family("rewind_ingested_windows_total", "counter", "Pre-aggregated windows ingested by this process.", [
+        { value: ingestedWindows },
+      ]),
+      family(
+        "rewind_verdicts",
+        "gauge",
+        "Targets by verdict in the last monitoring cycle.",
+        Object.entries(verdicts).map(([status, value]) => ({ labels: { status }, value })),
+      ),
+      family(
+        "rewind_rollbacks_total",
+        "counter",
+        "Rollbacks by trigger and current status.",
+        rollbacks.map((row) => ({ labels: { trigger: row.trigger, status: row.status }, value: row._count._all })),
+      ),
+      family(
+        "rewind_outbox_notifications",
+        "gauge",
+        "Notification deliveries (one per notification and channel) by channel and status; PENDING is the backlog.",
+        outbox.map((row) => ({
+          labels: { channel: row.channel.toLowerCase(), status: row.status },
+          value: row._count._all,
+        })),
+      ),
+      family(
+        "rewind_cycle_lease_held",
+        "gauge",
+        "1 while an instance holds the monitoring-cycle lease, labelled with the holder.",
+        lease && lease.expiresAt > now ? [{ labels: { holder: lease.holder }, value: 1 }] : [{ value: 0 }],
+      ),
+    ].join("\n\n") + "\n"
+  );
+}
