@@ -1,6 +1,7 @@
 "use client";
-// Settings → Notifications: Slack, outbound webhooks and the deliveries that failed.
+// Settings → Notifications: Slack, PagerDuty, outbound webhooks and the deliveries that failed.
 import { DeadLetters } from "./dead-letters";
+import { PagerDutySettings } from "./pagerduty-settings";
 import { SlackSettings } from "./slack-settings";
 import { WebhooksAdmin } from "./webhooks-admin";
 
@@ -8,6 +9,7 @@ export function NotificationsAdmin() {
   return (
     <div className="space-y-10">
       <SlackSettings />
+      <PagerDutySettings />
       <WebhooksAdmin />
       <DeadLetters />
     </div>

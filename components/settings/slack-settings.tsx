@@ -15,9 +15,10 @@ export function SlackSettings() {
   const queryClient = useQueryClient();
   const toast = useToast();
   const settings = useQuery(trpc.notifications.settings.queryOptions());
-  const save = useMutation(trpc.notifications.setSlackWebhook.mutationOptions());
+  const save = useMutation(trpc.notifications.configureChannel.mutationOptions());
+  const clear = useMutation(trpc.notifications.clearChannel.mutationOptions());
   const test = useMutation(
-    trpc.notifications.sendTest.mutationOptions({
+    trpc.notifications.testChannel.mutationOptions({
       onSuccess: () => toast("Test message sent to Slack"),
       onError: (error) => toast(error.message, "error"),
     }),
@@ -34,7 +35,7 @@ export function SlackSettings() {
       return;
     }
     try {
-      await save.mutateAsync({ url });
+      await save.mutateAsync({ channel: "SLACK", url });
       setError(undefined);
       formElement.reset();
       toast("Slack webhook saved");
@@ -66,13 +67,13 @@ export function SlackSettings() {
           <Skeleton className="h-6 w-64" label="Loading Slack settings" />
         ) : settings.isError ? (
           <Alert>Could not load the Slack settings: {settings.error.message}</Alert>
-        ) : settings.data.slackConfigured ? (
+        ) : settings.data.channels.SLACK.configured ? (
           <div className="flex flex-wrap items-center gap-2 text-sm">
             <Badge tone="good">Connected</Badge>
             <span>
-              Posting to <span className="font-mono">{settings.data.slackHost}</span>
+              Posting to <span className="font-mono">{settings.data.channels.SLACK.host}</span>
             </span>
-            <Button tone="secondary" disabled={test.isPending} onClick={() => test.mutate()}>
+            <Button tone="secondary" disabled={test.isPending} onClick={() => test.mutate({ channel: "SLACK" })}>
               {test.isPending ? "Sending…" : "Send test message"}
             </Button>
             <ConfirmDialog
@@ -88,7 +89,7 @@ export function SlackSettings() {
               tone="danger"
               onConfirm={async () => {
                 try {
-                  await save.mutateAsync({ url: null });
+                  await clear.mutateAsync({ channel: "SLACK" });
                   toast("Slack webhook removed");
                 } catch (thrown) {
                   toast((thrown as Error).message, "error");
@@ -108,7 +109,7 @@ export function SlackSettings() {
       </div>
       <form noValidate onSubmit={(event) => void onSubmit(event)} className="mt-4 space-y-2">
         <label htmlFor="slack-url" className="block text-sm font-medium">
-          {settings.data?.slackConfigured ? "Replace the webhook URL" : "Incoming webhook URL"}
+          {settings.data?.channels.SLACK.configured ? "Replace the webhook URL" : "Incoming webhook URL"}
         </label>
         <div className="flex flex-col gap-2 sm:flex-row">
           <input

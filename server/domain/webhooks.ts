@@ -1,5 +1,5 @@
-// Outbound notifications: endpoint input, and which channel gets which event (webhook endpoints' event
-// patterns, Slack's exclusions). No node:crypto here, so settings forms can import it; the signed request
+// Outbound webhook endpoints: their input, and which events their patterns select (the other channels'
+// rules are in notification-channels.ts). No node:crypto here, so settings forms can import it; the signed request
 // is in webhook-requests.ts. Contract: docs/API.md, "Outbound webhooks".
 import { z } from "zod";
 
@@ -64,12 +64,4 @@ export function eventMatches(patterns: readonly string[], event: string): boolea
     if (pattern.endsWith(".*")) return event.startsWith(pattern.slice(0, -1));
     return pattern === event;
   });
-}
-
-/**
- * Slack gets every notification except `config.changed`: each one accompanies a change Slack already hears
- * about (a published snapshot, a rollback step, a flag turned on or off), and would double a busy channel.
- */
-export function slackReceives(event: string): boolean {
-  return event !== "config.changed";
 }

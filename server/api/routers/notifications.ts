@@ -1,14 +1,17 @@
+import "server-only";
 import { z } from "zod";
 import { createWebhookSchema, updateWebhookSchema } from "../../domain/webhooks";
 import { apiKeyEncryptionKey } from "../../env.js";
-import { userActor } from "../../services/audit/audit-log";
 import {
-  listDeadLetters,
+  clearChannel,
+  configureChannel,
   notificationSettings,
-  retryDeadLetter,
   sendTestMessage,
   setSlackWebhook,
-} from "../../services/notifications/delivery";
+  testChannel,
+} from "../../services/notifications/channel-settings";
+import { channelSettingsSchema, configurableChannelSchema } from "../../services/notifications/channels/registry";
+import { listDeadLetters, retryDeadLetter } from "../../services/notifications/delivery";
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
@@ -27,15 +30,22 @@ export const notificationsRouter = createTRPCRouter({
   /** Retries one dead delivery (its channel only). */
   retry: adminProcedure
     .input(idInput)
-    .mutation(({ ctx, input }) =>
-      retryDeadLetter(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now()),
-    ),
+    .mutation(({ ctx, input }) => retryDeadLetter(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
   setSlackWebhook: adminProcedure
     .input(z.object({ url: z.string().nullable() }))
-    .mutation(({ ctx, input }) =>
-      setSlackWebhook(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now()),
-    ),
-  sendTest: adminProcedure.mutation(({ ctx }) => sendTestMessage(ctx.db)),
+    .mutation(({ ctx, input }) => setSlackWebhook(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
+  sendTest: adminProcedure.mutation(({ ctx }) => sendTestMessage(ctx.db, { now: ctx.now })),
+  /** Saves one channel's settings (Slack, PagerDuty); a secret in them never comes back from `settings`. */
+  configureChannel: adminProcedure
+    .input(channelSettingsSchema)
+    .mutation(({ ctx, input }) => configureChannel(ctx.db, { actor: ctx.actor, ...input }, { now: ctx.now })),
+  clearChannel: adminProcedure
+    .input(configurableChannelSchema)
+    .mutation(({ ctx, input }) => clearChannel(ctx.db, { actor: ctx.actor, ...input }, { now: ctx.now })),
+  /** Sends a test message (PagerDuty: a test alert, resolved at once) to one channel now. */
+  testChannel: adminProcedure
+    .input(configurableChannelSchema)
+    .mutation(({ ctx, input }) => testChannel(ctx.db, input, { now: ctx.now })),
   /** Outbound webhook endpoints, never their secrets. */
   webhooks: adminProcedure.query(({ ctx }) => listWebhookEndpoints(ctx.db)),
   /** The signing secret is in this response only. */
@@ -44,22 +54,18 @@ export const notificationsRouter = createTRPCRouter({
     .mutation(({ ctx, input }) =>
       createWebhookEndpoint(
         ctx.db,
-        { actor: userActor(ctx.user.id), ...input },
-        { now: ctx.clock.now(), encryptionKey: apiKeyEncryptionKey() },
+        { actor: ctx.actor, ...input },
+        { now: ctx.now, encryptionKey: apiKeyEncryptionKey() },
       ),
     ),
   updateWebhook: adminProcedure
     .input(updateWebhookSchema)
-    .mutation(({ ctx, input }) =>
-      updateWebhookEndpoint(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now()),
-    ),
+    .mutation(({ ctx, input }) => updateWebhookEndpoint(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
   deleteWebhook: adminProcedure
     .input(idInput)
-    .mutation(({ ctx, input }) =>
-      deleteWebhookEndpoint(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now()),
-    ),
+    .mutation(({ ctx, input }) => deleteWebhookEndpoint(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
   /** Sends a signed webhook.test event to one endpoint now. */
   testWebhook: adminProcedure
     .input(idInput)
-    .mutation(({ ctx, input }) => sendWebhookTest(ctx.db, input, { now: ctx.clock.now() })),
+    .mutation(({ ctx, input }) => sendWebhookTest(ctx.db, input, { now: ctx.now })),
 });

@@ -1,55 +1,31 @@
-// Delivers the notification outbox: one delivery per notification and channel (Slack, each matching
-// webhook endpoint), each retried on its own with exponential backoff, then a dead letter that admins see
-// and can retry. It runs after each monitoring cycle, under the cycle's lease, so one instance delivers at
-// a time; an outage of a channel delays its messages but never blocks or fails a rollback.
+// Delivers the notification outbox: one delivery per notification and channel lane (Slack, PagerDuty, each
+// matching webhook endpoint: channels/registry.ts), each retried on its own with exponential backoff, then a
+// dead letter that admins see and can retry. It runs after each monitoring cycle, under the cycle's lease,
+// so one instance delivers at a time; an outage of a channel delays its messages but never blocks or fails
+// a rollback.
+import "server-only";
 import { z } from "zod";
 import type { Db, Prisma } from "../../db";
 import { AppError } from "../../domain/errors";
-import { webhookBody, webhookHeaders } from "../../domain/webhook-requests";
-import { eventMatches, slackReceives } from "../../domain/webhooks";
-import { apiKeyEncryptionKey, env } from "../../env.js";
+import { apiKeyEncryptionKey } from "../../env.js";
 import { appendAudit, type Actor } from "../audit/audit-log";
 import { retryOnConflict } from "../platform/retry";
 import { parseInput } from "../platform/validation";
-import { post, webhookSecretOf, type OutboundRequest, type Send } from "./webhook-endpoints";
+import { appUrl } from "./app-url";
+import { PermanentDeliveryError, type Send } from "./channels/http";
+import { channelById, channelList } from "./channels/registry";
+import type { ChannelContext, ChannelLane, NotificationChannel } from "./channels/types";
 
 export const MAX_DELIVERY_ATTEMPTS = 8;
 /** Deliveries queued longer than this are given up (no flood of stale alerts once a channel recovers). */
 const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;
-const SLACK_SETTING = "slack.webhookUrl";
-/** Notifications dispatched per round, and deliveries sent per channel per run. */
+/** Notifications dispatched per round, and deliveries sent per lane per run. */
 const BATCH = 50;
 const MAX_DISPATCH_ROUNDS = 10;
 
 /** 5 s, 10 s, 20 s, … capped at 15 minutes. */
 export function backoffMs(attempts: number): number {
   return Math.min(5_000 * 2 ** Math.max(0, attempts - 1), 15 * 60_000);
-}
-
-const emoji: Record<string, string> = { EMERGENCY: "🚨", CRITICAL: "🔴", WARNING: "🟠", RESOLVED: "✅", INFO: "ℹ️" };
-
-type OutboxRow = { title: string; body: string; severity: string; rollbackId: string | null };
-
-/** Block Kit: the severity emoji and title, the numbers, and a link back to the dashboard. */
-export function slackMessage(notification: OutboxRow, appUrl: string) {
-  const link = notification.rollbackId ? `${appUrl}/rollbacks/${notification.rollbackId}` : appUrl;
-  const heading = `${emoji[notification.severity] ?? "ℹ️"} ${notification.title}`;
-  return {
-    text: heading,
-    blocks: [
-      { type: "section", text: { type: "mrkdwn", text: `*${heading}*\n${notification.body}` } },
-      { type: "context", elements: [{ type: "mrkdwn", text: `<${link}|Open in Rewind>` }] },
-    ],
-  };
-}
-
-export async function slackWebhookUrl(db: Db): Promise<string | null> {
-  const setting = await db.setting.findUnique({ where: { key: SLACK_SETTING }, select: { value: true } });
-  return setting?.value ?? env.SLACK_WEBHOOK_URL ?? null;
-}
-
-function appUrl(): string {
-  return (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, "");
 }
 
 export interface DeliverySummary {
@@ -60,27 +36,25 @@ export interface DeliverySummary {
   dead: number;
 }
 
-type Channel = "SLACK" | "WEBHOOK";
+interface Lane extends ChannelLane {
+  channel: NotificationChannel;
+}
 
 /**
- * Gives each notification not dispatched yet one delivery row per channel configured now: Slack (when a URL
- * is set and the event is one Slack gets), and every enabled endpoint whose patterns match. A channel added
- * later does not receive what was dispatched before it. Each row is claimed by a compare-and-set on
- * `dispatchedAt`, so a notification is never dispatched twice.
+ * Gives each notification not dispatched yet one delivery row per lane configured now that takes it. A
+ * channel added later does not receive what was dispatched before it. Each row is claimed by a
+ * compare-and-set on `dispatchedAt`, so a notification is never dispatched twice.
  */
-async function dispatch(db: Db, now: Date, slackConfigured: boolean): Promise<number> {
+async function dispatch(db: Db, now: Date, lanes: Lane[]): Promise<number> {
   let dispatched = 0;
   for (let round = 0; round < MAX_DISPATCH_ROUNDS; round++) {
     const waiting = await db.notification.findMany({
       where: { dispatchedAt: null },
       orderBy: [{ createdAt: "asc" }, { id: "asc" }],
       take: BATCH,
-      select: { id: true, event: true, createdAt: true },
+      select: { id: true, event: true, severity: true, createdAt: true },
     });
     if (waiting.length === 0) break;
-    const endpoints = (
-      await db.webhookEndpoint.findMany({ where: { enabled: true }, select: { id: true, events: true } })
-    ).map((endpoint) => ({ id: endpoint.id, patterns: endpoint.events.split(",") }));
     dispatched += await retryOnConflict(() =>
       db.$transaction(async (tx) => {
         let claimed = 0;
@@ -91,18 +65,12 @@ async function dispatch(db: Db, now: Date, slackConfigured: boolean): Promise<nu
           });
           if (count === 0) continue;
           claimed += 1;
-          const channels: { channel: Channel; endpointId: string | null }[] = [
-            ...(slackConfigured && slackReceives(notification.event)
-              ? [{ channel: "SLACK" as const, endpointId: null }]
-              : []),
-            ...endpoints
-              .filter((endpoint) => eventMatches(endpoint.patterns, notification.event))
-              .map((endpoint) => ({ channel: "WEBHOOK" as const, endpointId: endpoint.id })),
-          ];
-          if (channels.length === 0) continue;
+          const receiving = lanes.filter((lane) => lane.receives(notification));
+          if (receiving.length === 0) continue;
           await tx.notificationDelivery.createMany({
-            data: channels.map((channel) => ({
-              ...channel,
+            data: receiving.map((lane) => ({
+              channel: lane.channel.id,
+              endpointId: lane.endpointId,
               notificationId: notification.id,
               nextAttemptAt: now,
               queuedAt: notification.createdAt,
@@ -137,10 +105,15 @@ const deliverySelect = {
 } satisfies Prisma.NotificationDeliverySelect;
 type DueDelivery = Prisma.NotificationDeliveryGetPayload<{ select: typeof deliverySelect }>;
 
-/** The due deliveries of one channel (Slack, or one endpoint), in the order their notifications happened. */
-function dueDeliveries(db: Db, where: Prisma.NotificationDeliveryWhereInput, now: Date): Promise<DueDelivery[]> {
+/** The due deliveries of one lane, in the order their notifications happened. */
+function dueDeliveries(db: Db, lane: Lane, now: Date): Promise<DueDelivery[]> {
   return db.notificationDelivery.findMany({
-    where: { ...where, status: "PENDING", nextAttemptAt: { lte: now } },
+    where: {
+      channel: lane.channel.id,
+      endpointId: lane.endpointId,
+      status: "PENDING",
+      nextAttemptAt: { lte: now },
+    },
     orderBy: [{ notification: { createdAt: "asc" } }, { id: "asc" }],
     take: BATCH,
     select: deliverySelect,
@@ -148,28 +121,29 @@ function dueDeliveries(db: Db, where: Prisma.NotificationDeliveryWhereInput, now
 }
 
 /**
- * Sends one channel's due deliveries in order. The first failure ends the channel's turn: it is retried
- * after its backoff and the rest wait, so an endpoint that is down costs one timeout per run, not one per
- * queued message, and never delays the other channels.
+ * Sends one lane's due deliveries in order. The first failure ends the lane's turn: it is retried after
+ * its backoff and the rest wait, so a destination that is down costs one timeout per run, not one per
+ * queued message, and never delays the other lanes. A failure the service calls permanent (an invalid
+ * request) is a dead letter at once, and the lane goes on.
  */
-async function deliverChannel(
+async function deliverLane(
   db: Db,
-  deliveries: DueDelivery[],
-  request: (delivery: DueDelivery) => OutboundRequest,
+  lane: Lane,
   options: { now: Date; send: Send; summary: DeliverySummary },
 ): Promise<void> {
   const { now, send, summary } = options;
-  for (const delivery of deliveries) {
+  for (const delivery of await dueDeliveries(db, lane, now)) {
     const attempts = delivery.attempts + 1;
     try {
-      await send(request(delivery));
+      await send(await lane.request(delivery.notification, delivery.id));
       await db.notificationDelivery.updateMany({
         where: { id: delivery.id },
         data: { status: "DELIVERED", attempts, deliveredAt: now, lastAttemptAt: now, lastError: null },
       });
       summary.delivered += 1;
     } catch (error) {
-      const dead = attempts >= MAX_DELIVERY_ATTEMPTS;
+      const permanent = error instanceof PermanentDeliveryError;
+      const dead = permanent || attempts >= MAX_DELIVERY_ATTEMPTS;
       await db.notificationDelivery.updateMany({
         where: { id: delivery.id },
         data: {
@@ -182,69 +156,42 @@ async function deliverChannel(
       });
       if (dead) summary.dead += 1;
       else summary.retried += 1;
-      return;
+      if (!permanent) return;
     }
   }
 }
 
 /**
- * Dispatches new notifications to their channels, gives up deliveries queued for a day, then sends what is
- * due: Slack and each enabled endpoint side by side, each channel retrying on its own.
+ * Dispatches new notifications to their lanes, gives up deliveries queued for a day, then sends what is
+ * due: every lane of every channel side by side, each retrying on its own. A channel not configured now
+ * has no lane: its queued deliveries wait (until it is set up again, or they are given up).
  */
 export async function deliverNotifications(
   db: Db,
   options: { now: Date; send?: Send; encryptionKey?: Buffer },
 ): Promise<DeliverySummary> {
   const { now } = options;
-  const send = options.send ?? post;
-  const encryptionKey = () => options.encryptionKey ?? apiKeyEncryptionKey();
+  const context: ChannelContext = {
+    db,
+    now,
+    appUrl: appUrl(),
+    encryptionKey: () => options.encryptionKey ?? apiKeyEncryptionKey(),
+  };
   const summary: DeliverySummary = { dispatched: 0, delivered: 0, retried: 0, dead: 0 };
-  const slackUrl = await slackWebhookUrl(db);
-  summary.dispatched = await dispatch(db, now, slackUrl !== null);
+  const lanes = (
+    await Promise.all(
+      channelList.map(async (channel) => (await channel.lanes(context)).map((lane) => ({ ...lane, channel }))),
+    )
+  ).flat();
+  summary.dispatched = await dispatch(db, now, lanes);
   const stale = await db.notificationDelivery.updateMany({
     where: { status: "PENDING", queuedAt: { lt: new Date(now.getTime() - GIVE_UP_AFTER_MS) } },
     data: { status: "DEAD", lastError: "Not delivered within 24 hours" },
   });
   summary.dead += stale.count;
-
-  const endpoints = await db.webhookEndpoint.findMany({
-    where: { enabled: true },
-    select: { id: true, name: true, url: true, signingSecretEncrypted: true },
-  });
-  const channels: Promise<void>[] = endpoints.map(async (endpoint) =>
-    deliverChannel(
-      db,
-      await dueDeliveries(db, { channel: "WEBHOOK", endpointId: endpoint.id }, now),
-      ({ id, notification }) => {
-        const rawBody = webhookBody(notification);
-        // Decrypted per attempt inside the try: an unreadable secret is this delivery's error, not the run's.
-        const secret = webhookSecretOf(endpoint, encryptionKey());
-        return {
-          url: endpoint.url,
-          body: rawBody,
-          headers: webhookHeaders({ secret, rawBody, event: notification.event, deliveryId: id, now }),
-        };
-      },
-      { now, send, summary },
-    ),
+  await Promise.all(
+    lanes.map((lane) => deliverLane(db, lane, { now, send: options.send ?? lane.channel.send, summary })),
   );
-  // Without a Slack URL, Slack deliveries wait (until the URL is set again, or they are given up).
-  if (slackUrl) {
-    channels.push(
-      (async () =>
-        deliverChannel(
-          db,
-          await dueDeliveries(db, { channel: "SLACK" }, now),
-          ({ notification }) => ({
-            url: slackUrl,
-            body: JSON.stringify(slackMessage(notification, appUrl())),
-            headers: { "Content-Type": "application/json" },
-          }),
-          { now, send, summary },
-        ))(),
-    );
-  }
-  await Promise.all(channels);
   return summary;
 }
 
@@ -266,7 +213,10 @@ export async function listDeadLetters(db: Db) {
   });
   return rows.map(({ notification, ...delivery }) => ({
     ...delivery,
-    channel: delivery.channel as Channel,
+    /** The channel's name, and the endpoint's for a webhook: "Slack", "PagerDuty", "Webhook Orchestrator". */
+    destination: [channelById(delivery.channel)?.label ?? delivery.channel, delivery.endpoint?.name]
+      .filter(Boolean)
+      .join(" "),
     notificationId: notification.id,
     event: notification.event,
     severity: notification.severity,
@@ -311,79 +261,4 @@ export async function retryDeadLetter(db: Db, input: { actor: Actor; id: string 
       );
     }),
   );
-}
-
-const slackUrlSchema = z.object({
-  url: z
-    .url({ message: "Enter the Slack incoming webhook URL (https://hooks.slack.com/services/…)" })
-    .refine((url) => url.startsWith("https://"), { message: "The webhook URL must use https" })
-    .nullable(),
-});
-
-/** Saves (or with null clears) the Slack webhook URL; the URL itself is a secret and is not audited. */
-export async function setSlackWebhook(db: Db, input: { actor: Actor; url: string | null }, now: Date): Promise<void> {
-  const { url } = parseInput(slackUrlSchema, input);
-  const actorId = input.actor.type === "SYSTEM" ? null : input.actor.id;
-  await retryOnConflict(() =>
-    db.$transaction(async (tx) => {
-      if (url) {
-        await tx.setting.upsert({
-          where: { key: SLACK_SETTING },
-          create: { key: SLACK_SETTING, value: url, updatedById: actorId },
-          update: { value: url, updatedById: actorId },
-        });
-      } else {
-        await tx.setting.deleteMany({ where: { key: SLACK_SETTING } });
-      }
-      await appendAudit(
-        tx,
-        {
-          actor: input.actor,
-          action: url ? "settings.slack_webhook_set" : "settings.slack_webhook_cleared",
-          entityType: "Setting",
-          entityId: SLACK_SETTING,
-        },
-        now,
-      );
-    }),
-  );
-}
-
-/** Where notifications go, for the settings page: never the URL (it is a credential), only its host. */
-export async function notificationSettings(db: Db) {
-  const url = await slackWebhookUrl(db);
-  const [pending, dead, webhooks] = await Promise.all([
-    db.notificationDelivery.count({ where: { status: "PENDING" } }),
-    db.notificationDelivery.count({ where: { status: "DEAD" } }),
-    db.webhookEndpoint.count(),
-  ]);
-  return { slackConfigured: url !== null, slackHost: url ? new URL(url).host : null, pending, dead, webhooks };
-}
-
-/** Sends a test message right away; the error says why it failed. */
-export async function sendTestMessage(db: Db, options: { send?: Send } = {}): Promise<void> {
-  const url = await slackWebhookUrl(db);
-  if (!url) throw new AppError("PRECONDITION_FAILED", "No Slack webhook URL is set");
-  try {
-    await (options.send ?? post)({
-      url,
-      body: JSON.stringify(
-        slackMessage(
-          {
-            title: "Test message from Rewind",
-            body: "Notifications reach this channel.",
-            severity: "INFO",
-            rollbackId: null,
-          },
-          appUrl(),
-        ),
-      ),
-      headers: { "Content-Type": "application/json" },
-    });
-  } catch (error) {
-    throw new AppError(
-      "PRECONDITION_FAILED",
-      `Slack did not accept the test message: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
 }

@@ -1,6 +1,7 @@
 // The notification outbox: rows written in the same transaction as the change they announce. Delivery
-// (Slack, outbound webhooks, retries, dead letters) reads them later, so it can never block or undo
-// the change.
+// (the channels of channels/registry.ts, retries, dead letters) reads them later, so it can never block or
+// undo the change.
+import "server-only";
 import type { Tx } from "../../db";
 import type { JsonValue } from "../../domain/canonical-json";
 

@@ -1,6 +1,7 @@
 // Generic outbound webhook endpoints, managed by admins: the signing secret is shown once at creation and
 // kept encrypted like API keys' (server/services/platform/secret-box.ts). Delivery is the notifier's. Contract:
 // docs/API.md, "Outbound webhooks".
+import "server-only";
 import { randomBytes, randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Db, Prisma } from "../../db";
@@ -18,6 +19,7 @@ import { actorIdOf, appendAudit, changedFields, type WithActor } from "../audit/
 import { retryOnConflict } from "../platform/retry";
 import { openSecret, sealSecret } from "../platform/secret-box";
 import { parseInput } from "../platform/validation";
+import { post, type Send } from "./channels/http";
 
 const SECRET_PREFIX = "rwh_";
 
@@ -207,30 +209,6 @@ export async function deleteWebhookEndpoint(
     }),
   );
 }
-
-export interface OutboundRequest {
-  url: string;
-  body: string;
-  headers: Record<string, string>;
-}
-export type Send = (request: OutboundRequest) => Promise<void>;
-
-/**
- * POST with a 5 s timeout; anything but 2xx is a failure. Redirects are not followed: a 3xx is a failure
- * too, so a signed body never lands somewhere the admin did not configure.
- */
-export const post: Send = async ({ url, body, headers }) => {
-  const response = await fetch(url, {
-    method: "POST",
-    headers,
-    body,
-    redirect: "manual",
-    signal: AbortSignal.timeout(5_000),
-  });
-  // The body is not needed: release the connection.
-  await response.body?.cancel().catch(() => undefined);
-  if (!response.ok) throw new Error(`HTTP ${response.status} from the webhook`);
-};
 
 /** Sends a signed `webhook.test` event to one endpoint now, enabled or not; the error says why it failed. */
 export async function sendWebhookTest(

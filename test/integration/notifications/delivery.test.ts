@@ -7,9 +7,8 @@ import {
   listDeadLetters,
   MAX_DELIVERY_ATTEMPTS,
   retryDeadLetter,
-  sendTestMessage,
-  setSlackWebhook,
 } from "@/server/services/notifications/delivery";
+import { sendTestMessage, setSlackWebhook } from "@/server/services/notifications/channel-settings";
 import { testDb } from "../helpers";
 import { httpReceiver } from "../http-receiver";
 

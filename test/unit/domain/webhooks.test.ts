@@ -1,11 +1,11 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { verifySignature } from "@/server/domain/api-keys";
+import { slackReceives } from "@/server/domain/notification-channels";
 import { webhookBody, webhookHeaders } from "@/server/domain/webhook-requests";
 import {
   createWebhookSchema,
   eventMatches,
-  slackReceives,
   updateWebhookSchema,
   webhookEventPatternSchema,
 } from "@/server/domain/webhooks";

@@ -10,7 +10,7 @@ export default async function NotificationsPage() {
   return (
     <SettingsSection
       title="Notifications"
-      description="Where Rewind announces rollbacks, emergency stops and configuration changes, and what could not be delivered."
+      description="Where Rewind announces rollbacks, emergency stops and configuration changes (Slack, PagerDuty, webhooks), and what could not be delivered."
     >
       <NotificationsAdmin />
     </SettingsSection>

@@ -1,0 +1,212 @@
+// The rules of the notification channels that need no I/O: which events each takes, how a notification is
+// rendered for it (Slack Block Kit, PagerDuty Events API v2) and what an admin may save as its settings.
+// No node:crypto here, so settings forms can import the schemas. The channels themselves (sending,
+// storing settings) are in server/services/notifications/channels/.
+import { z } from "zod";
+
+/** A notification as the channels see it (the outbox row). */
+export interface ChannelNotification {
+  id: string;
+  event: string;
+  /** EMERGENCY, CRITICAL, WARNING, RESOLVED or INFO. */
+  severity: string;
+  title: string;
+  body: string;
+  targetId: string | null;
+  rollbackId: string | null;
+  payload: unknown;
+  createdAt: Date;
+}
+
+/** Where a notification points in the dashboard: its rollback, else its target, else the overview. */
+export function dashboardLink(
+  appUrl: string,
+  notification: { rollbackId: string | null },
+  target: { slug: string } | null = null,
+): string {
+  if (notification.rollbackId) return `${appUrl}/rollbacks/${encodeURIComponent(notification.rollbackId)}`;
+  if (target) return `${appUrl}/targets/${encodeURIComponent(target.slug)}`;
+  return appUrl;
+}
+
+// Slack -----------------------------------------------------------------------------------------------
+
+/**
+ * Slack gets every notification except `config.changed`: each one accompanies a change Slack already hears
+ * about (a published snapshot, a rollback step, a flag turned on or off), and would double a busy channel.
+ */
+export function slackReceives(event: string): boolean {
+  return event !== "config.changed";
+}
+
+/**
+ * Slack's mrkdwn treats `<…>` as links and mentions (`<!channel>`) and `&` as the start of an entity: text
+ * from a rollback reason or a target name is escaped so it can neither ping a channel nor forge a link.
+ */
+export function escapeSlackText(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+const slackEmoji: Record<string, string> = {
+  EMERGENCY: "🚨",
+  CRITICAL: "🔴",
+  WARNING: "🟠",
+  RESOLVED: "✅",
+  INFO: "ℹ️",
+};
+
+/** Block Kit: the severity emoji and title, the numbers, and a link back to the dashboard. */
+export function slackMessage(
+  notification: Pick<ChannelNotification, "title" | "body" | "severity" | "rollbackId">,
+  appUrl: string,
+) {
+  const link = dashboardLink(appUrl, notification);
+  const heading = `${slackEmoji[notification.severity] ?? "ℹ️"} ${escapeSlackText(notification.title)}`;
+  return {
+    text: heading,
+    blocks: [
+      {
+        type: "section",
+        text: { type: "mrkdwn", text: `*${heading}*\n${escapeSlackText(notification.body)}` },
+      },
+      { type: "context", elements: [{ type: "mrkdwn", text: `<${link}|Open in Rewind>` }] },
+    ],
+  };
+}
+
+export const slackSettingsSchema = z.object({
+  channel: z.literal("SLACK"),
+  url: z
+    .url({ message: "Enter the Slack incoming webhook URL (https://hooks.slack.com/services/…)" })
+    .refine((url) => url.startsWith("https://"), { message: "The webhook URL must use https" }),
+});
+export type SlackSettingsInput = z.input<typeof slackSettingsSchema>;
+
+// PagerDuty (Events API v2) ---------------------------------------------------------------------------
+
+export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
+
+export type PagerDutyAction = "trigger" | "resolve";
+
+/**
+ * What PagerDuty hears of a notification: EMERGENCY and CRITICAL ones (emergency rollbacks, ineffective
+ * or failed rollbacks, frozen automation and other escalations) open an incident; a rollback verified
+ * effective resolves it. Everything else stays off the pager.
+ */
+export function pagerDutyAction(notification: { event: string; severity: string }): PagerDutyAction | null {
+  if (notification.event === "rollback.verified") return "resolve";
+  if (notification.severity === "EMERGENCY" || notification.severity === "CRITICAL") return "trigger";
+  return null;
+}
+
+/**
+ * One incident per rollback (its trigger and its resolve share the key), else per target; a notification
+ * about neither (an emergency stop) is an incident of its own.
+ */
+export function pagerDutyDedupKey(notification: Pick<ChannelNotification, "id" | "rollbackId" | "targetId">): string {
+  return notification.rollbackId ?? notification.targetId ?? notification.id;
+}
+
+/** PagerDuty's severities; both map to a high-urgency incident under its default rules. */
+const pagerDutySeverity: Record<string, "critical" | "error" | "warning" | "info"> = {
+  EMERGENCY: "critical",
+  CRITICAL: "error",
+  WARNING: "warning",
+};
+
+/** PagerDuty's limits: summary 1024 characters, dedup_key 255. */
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * The body POSTed to the Events API v2 enqueue endpoint. A resolve carries only the key it resolves;
+ * a trigger carries the summary, the numbers (`custom_details.body`) and a link to the dashboard.
+ */
+export function pagerDutyEvent(
+  notification: ChannelNotification,
+  options: {
+    routingKey: string;
+    appUrl: string;
+    target: { slug: string; name: string } | null;
+    /** Defaults to pagerDutyAction(notification); the settings page's test event is a trigger at "info". */
+    action?: PagerDutyAction;
+    severity?: "critical" | "error" | "warning" | "info";
+  },
+) {
+  const action = options.action ?? pagerDutyAction(notification);
+  if (!action) throw new Error(`PagerDuty does not take ${notification.event} notifications`);
+  const dedupKey = truncate(pagerDutyDedupKey(notification), 255);
+  if (action === "resolve") {
+    return { routing_key: options.routingKey, event_action: action, dedup_key: dedupKey };
+  }
+  const source = new URL(options.appUrl).host;
+  return {
+    routing_key: options.routingKey,
+    event_action: action,
+    dedup_key: dedupKey,
+    payload: {
+      summary: truncate(notification.title, 1024),
+      source,
+      severity: options.severity ?? pagerDutySeverity[notification.severity] ?? "info",
+      timestamp: notification.createdAt.toISOString(),
+      ...(options.target ? { component: options.target.slug } : {}),
+      group: notification.event.split(".")[0] ?? notification.event,
+      class: notification.event,
+      custom_details: {
+        body: notification.body,
+        event: notification.event,
+        severity: notification.severity,
+        target: options.target ? `${options.target.name} (${options.target.slug})` : null,
+        rollbackId: notification.rollbackId,
+        notificationId: notification.id,
+        details: notification.payload ?? null,
+      },
+    },
+    links: [{ href: dashboardLink(options.appUrl, notification, options.target), text: "Open in Rewind" }],
+    client: "Rewind",
+    client_url: options.appUrl,
+  };
+}
+
+/** Integration keys of Events API v2 integrations (and event orchestrations) are 32 letters and digits. */
+const routingKeySchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9]{32}$/, "The integration key is the 32 letters and digits shown on the integration's page");
+
+const loopbackHosts = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** https, or http to this machine only: the body carries the integration key. */
+const eventsUrlSchema = z
+  .url({ message: `Enter the Events API URL, e.g. ${PAGERDUTY_EVENTS_URL}` })
+  .max(2000, "The URL must be at most 2000 characters")
+  .refine(
+    (url) => {
+      const parsed = new URL(url);
+      return parsed.protocol === "https:" || (parsed.protocol === "http:" && loopbackHosts.has(parsed.hostname));
+    },
+    { message: "The events URL must use https (http only to localhost)" },
+  );
+
+/**
+ * What an admin saves. An empty key keeps the one already saved (so the URL can change without pasting
+ * the key again); an empty URL means PagerDuty's own.
+ */
+export const pagerDutySettingsSchema = z.object({
+  channel: z.literal("PAGERDUTY"),
+  routingKey: z
+    .union([z.literal("").transform(() => null), routingKeySchema])
+    .nullable()
+    .default(null),
+  eventsUrl: z
+    .union([z.literal("").transform(() => null), eventsUrlSchema])
+    .nullable()
+    .default(null),
+});
+export type PagerDutySettingsInput = z.input<typeof pagerDutySettingsSchema>;
+
+/** What the settings page may show of a routing key: that one is set, and its last 4 characters. */
+export function secretHint(secret: string): string {
+  return secret.slice(-4);
+}
