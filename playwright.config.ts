@@ -48,7 +48,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: "npx tsx e2e/start-server.ts",
+    command: "npx tsx --conditions=react-server e2e/start-server.ts",
     url: `${baseURL}/api/health`,
     env: { E2E_PORT: String(port) },
     reuseExistingServer: false,

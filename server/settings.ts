@@ -1,4 +1,5 @@
 // Settings that services take as options, derived once from the environment for routers and jobs.
+import "server-only";
 import { env } from "./env.js";
 
 export const metricSettings = {

@@ -1,6 +1,7 @@
 // The machine API's HTTP layer: the one AppError → status mapping and JSON error body, and `machineRoute`,
 // which every /api/v1 handler goes through: API key, per-key rate limit, body limit, signature, JSON,
 // Idempotency-Key. Handlers stay thin: they call a service and say which status to answer with.
+import "server-only";
 import { timingSafeEqual } from "node:crypto";
 import { apiKeyEncryptionKey } from "../env.js";
 import { getDb, type Db } from "../db";
@@ -175,7 +176,7 @@ export function machineRoute<Params extends Record<string, string> = Record<stri
         if (key.signingRequired) {
           const secret = signingSecretOf(key, apiKeyEncryptionKey());
           const verified = verifySignature(request.headers.get(SIGNATURE_HEADER), { secret, rawBody: raw, now });
-          await acceptSignature(db, verified, now);
+          await acceptSignature(db, verified);
         }
         body = parseJson(raw);
       }

@@ -1,3 +1,4 @@
+import "server-only";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 import { apiKeysRouter } from "./routers/api-keys";
 import { notificationsRouter } from "./routers/notifications";

@@ -1,5 +1,6 @@
 // The only tRPC building blocks routers may use: the context and the role-based procedures, each
 // built on the one before it (admin ⊇ approver ⊇ operator ⊇ viewer).
+import "server-only";
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import superjson from "superjson";
@@ -8,6 +9,7 @@ import type { Db } from "../db";
 import { AppError, fieldIssues, type AppErrorCode, type FieldIssues } from "../domain/errors";
 import { hasRole, type RoleName } from "../domain/roles";
 import { findActiveUser, type SessionUser } from "../services/access/users";
+import { userActor } from "../services/audit/audit-log";
 
 export interface Clock {
   now(): Date;
@@ -62,9 +64,13 @@ export const createCallerFactory = t.createCallerFactory;
 
 export const publicProcedure = t.procedure.use(appErrors);
 
+/**
+ * Signed in. Puts who acts (`actor`, the audit actor of the signed-in user) and when (`now`, read once from
+ * the context's clock, which tests control) in `ctx`, so procedures pass them on instead of rebuilding them.
+ */
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
-  return next({ ctx: { ...ctx, user: ctx.user } });
+  return next({ ctx: { ...ctx, user: ctx.user, actor: userActor(ctx.user.id), now: ctx.clock.now() } });
 });
 
 function requireRole(role: RoleName, label: string) {

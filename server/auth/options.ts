@@ -1,5 +1,6 @@
 // next-auth v4: email + password (Credentials), JWT sessions carrying the user id and role.
 // The role in the token is only a hint for the UI; every request re-reads the user (session.ts).
+import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getDb } from "../db";

@@ -1,5 +1,6 @@
 // Password hashing with scrypt (node:crypto): a random salt per password, parameters stored with
 // the hash so they can be raised later, and a constant-time comparison.
+import "server-only";
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
 
 const KEY_LENGTH = 64;

@@ -1,5 +1,6 @@
 // The signed-in user for a server component or route handler, read fresh from the database so
 // that a disabled user's still-valid cookie stops working at once and role changes apply at once.
+import "server-only";
 import { getServerSession } from "next-auth";
 import { forbidden, redirect } from "next/navigation";
 import { getDb } from "../db";

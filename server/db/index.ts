@@ -1,6 +1,7 @@
 // The only place a Prisma client is constructed. Both providers' clients are generated (their model
 // API is identical); DATABASE_URL's scheme picks one at runtime, typed as the SQLite one so that
 // code written against it stays provider-neutral.
+import "server-only";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/sqlite/client";
 import { PrismaClient as PostgresClient } from "./generated/postgresql/client";

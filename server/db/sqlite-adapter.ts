@@ -4,6 +4,7 @@
 // but lets plain queries through while a transaction is open, so a write from another request would
 // run inside that transaction — and vanish if it rolls back. This wrapper makes every query outside a
 // transaction wait for the open one to finish, as a second connection would.
+import "server-only";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from "@prisma/driver-adapter-utils";
 

@@ -1,5 +1,6 @@
 // The built-in scheduler: runs the monitoring cycle every MONITOR_INTERVAL_SECONDS in this process.
 // Safe with several instances and with an external cron at the same time: the lease lets one run.
+import "server-only";
 import { getDb } from "../db";
 import { env } from "../env.js";
 import { runCycleUnderLease } from "../services/monitoring/cycle-lease";

@@ -210,7 +210,7 @@ async function startReference(databaseUrl: string): Promise<{ url: string; stop(
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", path.join(import.meta.dirname, "reference-ingest-server.ts")],
+    ["--conditions=react-server", "--import", "tsx", path.join(import.meta.dirname, "reference-ingest-server.ts")],
     {
       cwd: root,
       env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), NODE_ENV: "production" },

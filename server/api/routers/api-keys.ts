@@ -1,7 +1,7 @@
+import "server-only";
 import { z } from "zod";
 import { apiKeyEncryptionKey } from "../../env.js";
 import { createApiKeySchema } from "../../domain/api-keys";
-import { userActor } from "../../services/audit/audit-log";
 import { createApiKey, listApiKeys, revokeApiKey } from "../../services/access/api-keys";
 import { adminProcedure, createTRPCRouter } from "../trpc";
 
@@ -11,13 +11,9 @@ export const apiKeysRouter = createTRPCRouter({
   create: adminProcedure
     .input(createApiKeySchema)
     .mutation(({ ctx, input }) =>
-      createApiKey(
-        ctx.db,
-        { actor: userActor(ctx.user.id), ...input },
-        { now: ctx.clock.now(), encryptionKey: apiKeyEncryptionKey() },
-      ),
+      createApiKey(ctx.db, { actor: ctx.actor, ...input }, { now: ctx.now, encryptionKey: apiKeyEncryptionKey() }),
     ),
   revoke: adminProcedure
     .input(z.object({ id: z.string().min(1) }))
-    .mutation(({ ctx, input }) => revokeApiKey(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now())),
+    .mutation(({ ctx, input }) => revokeApiKey(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
 });

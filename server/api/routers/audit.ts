@@ -1,3 +1,4 @@
+import "server-only";
 import { auditExportSchema, auditPageSchema } from "../../domain/audit";
 import { auditFacets, exportAuditEvents, listAuditEvents, verifyAuditChain } from "../../services/audit/audit-log";
 import { createTRPCRouter, protectedProcedure } from "../trpc";

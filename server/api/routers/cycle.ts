@@ -1,3 +1,4 @@
+import "server-only";
 import { recentCycleRuns, runCycleUnderLease } from "../../services/monitoring/cycle-lease";
 import { CYCLE_LEASE } from "../../services/platform/lease";
 import { currentLease } from "../../services/platform/lease";
@@ -5,7 +6,10 @@ import { metricSettings, schedulerSettings } from "../../settings";
 import { createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 
 export const cycleRouter = createTRPCRouter({
-  /** Runs one monitoring cycle now, under the same lease as the cron route and the scheduler. */
+  /**
+   * Runs one monitoring cycle now, under the same lease as the cron route and the scheduler. The one place
+   * that takes the clock rather than `ctx.now`: the run records when it finished and holds the lease until then.
+   */
   run: operatorProcedure.mutation(({ ctx }) =>
     runCycleUnderLease(ctx.db, { trigger: "manual", now: () => ctx.clock.now(), ...metricSettings }),
   ),
@@ -14,6 +18,6 @@ export const cycleRouter = createTRPCRouter({
     runs: await recentCycleRuns(ctx.db),
     lease: await currentLease(ctx.db, CYCLE_LEASE),
     scheduler: schedulerSettings,
-    now: ctx.clock.now(),
+    now: ctx.now,
   })),
 });

@@ -1,3 +1,4 @@
+import "server-only";
 import { getOverview } from "../../services/dashboard/overview";
 import { metricSettings } from "../../settings";
 import { createTRPCRouter, protectedProcedure } from "../trpc";
@@ -5,6 +6,6 @@ import { createTRPCRouter, protectedProcedure } from "../trpc";
 export const dashboardRouter = createTRPCRouter({
   /** Every target worst first, with the system switches: what the overview page polls. */
   overview: protectedProcedure.query(({ ctx }) =>
-    getOverview(ctx.db, { now: ctx.clock.now(), bucketWidthMs: metricSettings.bucketWidthMs }),
+    getOverview(ctx.db, { now: ctx.now, bucketWidthMs: metricSettings.bucketWidthMs }),
   ),
 });

@@ -1,6 +1,6 @@
+import "server-only";
 import { z } from "zod";
 import { createFlagSchema, setFlagEnabledSchema, updateFlagSchema } from "../../domain/flags";
-import { userActor } from "../../services/audit/audit-log";
 import { createFlag, listFlags, setFlagEnabled, updateFlag } from "../../services/config/flags";
 import { createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 
@@ -10,11 +10,11 @@ export const flagsRouter = createTRPCRouter({
     .query(({ ctx, input }) => listFlags(ctx.db, input)),
   create: operatorProcedure
     .input(createFlagSchema)
-    .mutation(({ ctx, input }) => createFlag(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now())),
+    .mutation(({ ctx, input }) => createFlag(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
   update: operatorProcedure
     .input(updateFlagSchema)
-    .mutation(({ ctx, input }) => updateFlag(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now())),
+    .mutation(({ ctx, input }) => updateFlag(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
   setEnabled: operatorProcedure
     .input(setFlagEnabledSchema)
-    .mutation(({ ctx, input }) => setFlagEnabled(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now())),
+    .mutation(({ ctx, input }) => setFlagEnabled(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
 });

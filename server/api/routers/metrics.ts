@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { targetRangeShape } from "../../domain/metrics";
 import { metricSeries, metricsSummary } from "../../services/metrics/buckets";

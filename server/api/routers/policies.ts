@@ -1,7 +1,8 @@
+import "server-only";
 import { z } from "zod";
 import { targetRangeShape } from "../../domain/metrics";
 import type { PolicyInput } from "../../domain/policy";
-import { backtestPolicy } from "../../services/monitoring/evaluation";
+import { backtestPolicy } from "../../services/monitoring/backtest";
 import { getPolicy, listPolicyVersions, updatePolicy } from "../../services/config/policies";
 import { metricSettings } from "../../settings";
 import { createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
@@ -15,7 +16,7 @@ export const policiesRouter = createTRPCRouter({
   history: protectedProcedure.input(targetInput).query(({ ctx, input }) => listPolicyVersions(ctx.db, input.targetId)),
   update: operatorProcedure
     .input(z.object({ targetId: z.string(), policy: draftPolicy }))
-    .mutation(({ ctx, input }) => updatePolicy(ctx.db, { actorId: ctx.user.id, ...input }, ctx.clock.now())),
+    .mutation(({ ctx, input }) => updatePolicy(ctx.db, { actorId: ctx.user.id, ...input }, ctx.now)),
   backtest: protectedProcedure
     .input(z.object({ ...targetRangeShape, policy: draftPolicy.optional(), cycleSeconds: z.number().optional() }))
     .query(({ ctx, input }) => backtestPolicy(ctx.db, input, metricSettings)),

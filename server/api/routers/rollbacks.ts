@@ -1,17 +1,14 @@
+import "server-only";
 import { z } from "zod";
 import {
   abortRollback,
   approveRollback,
   cancelRollback,
-  exportRollbacks,
-  getRollbackView,
-  listPendingRollbacks,
-  listRollbackActors,
-  listRollbacks,
   rejectRollback,
   requestManualRollback,
-  rollbackSummary,
-} from "../../services/rollbacks/rollbacks";
+} from "../../services/rollbacks/commands";
+import { exportRollbacks, listRollbackActors, listRollbacks, rollbackSummary } from "../../services/rollbacks/history";
+import { getRollbackView, listPendingRollbacks } from "../../services/rollbacks/views";
 import {
   approveInputSchema,
   manualRollbackInputSchema,
@@ -20,8 +17,7 @@ import {
   rollbackExportSchema,
   rollbackFilterSchema,
   rollbackListSchema,
-} from "../../domain/rollback";
-import { userActor } from "../../services/audit/audit-log";
+} from "../../domain/rollback-inputs";
 import { approverProcedure, createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 
 export const rollbacksRouter = createTRPCRouter({
@@ -35,21 +31,17 @@ export const rollbacksRouter = createTRPCRouter({
     .query(({ ctx, input }) => getRollbackView(ctx.db, input.rollbackId)),
   requestManual: operatorProcedure
     .input(manualRollbackInputSchema)
-    .mutation(({ ctx, input }) =>
-      requestManualRollback(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now()),
-    ),
+    .mutation(({ ctx, input }) => requestManualRollback(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
   approve: approverProcedure
     .input(approveInputSchema)
-    .mutation(({ ctx, input }) =>
-      approveRollback(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now()),
-    ),
+    .mutation(({ ctx, input }) => approveRollback(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
   reject: approverProcedure
     .input(rejectInputSchema)
-    .mutation(({ ctx, input }) => rejectRollback(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now())),
+    .mutation(({ ctx, input }) => rejectRollback(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
   cancel: approverProcedure
     .input(reasonActionInputSchema)
-    .mutation(({ ctx, input }) => cancelRollback(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now())),
+    .mutation(({ ctx, input }) => cancelRollback(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
   abort: approverProcedure
     .input(reasonActionInputSchema)
-    .mutation(({ ctx, input }) => abortRollback(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now())),
+    .mutation(({ ctx, input }) => abortRollback(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
 });

@@ -1,6 +1,6 @@
+import "server-only";
 import { z } from "zod";
 import { createTargetSchema, setMonitoringSchema, updateTargetSchema } from "../../domain/targets";
-import { userActor } from "../../services/audit/audit-log";
 import { createTarget, getTargetBySlug, listTargets, setMonitoring, updateTarget } from "../../services/config/targets";
 import { createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 
@@ -11,11 +11,11 @@ export const targetsRouter = createTRPCRouter({
     .query(({ ctx, input }) => getTargetBySlug(ctx.db, input.slug)),
   create: operatorProcedure
     .input(createTargetSchema)
-    .mutation(({ ctx, input }) => createTarget(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now())),
+    .mutation(({ ctx, input }) => createTarget(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
   update: operatorProcedure
     .input(updateTargetSchema)
-    .mutation(({ ctx, input }) => updateTarget(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now())),
+    .mutation(({ ctx, input }) => updateTarget(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
   setMonitoring: operatorProcedure
     .input(setMonitoringSchema)
-    .mutation(({ ctx, input }) => setMonitoring(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now())),
+    .mutation(({ ctx, input }) => setMonitoring(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
 });

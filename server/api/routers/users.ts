@@ -1,5 +1,5 @@
+import "server-only";
 import { changeRoleSchema, createUserSchema, setDisabledSchema } from "../../domain/users";
-import { userActor } from "../../services/audit/audit-log";
 import { changeRole, createUser, listUsers, setDisabled } from "../../services/access/users";
 import { adminProcedure, createTRPCRouter, protectedProcedure } from "../trpc";
 
@@ -8,11 +8,11 @@ export const usersRouter = createTRPCRouter({
   list: adminProcedure.query(({ ctx }) => listUsers(ctx.db)),
   create: adminProcedure
     .input(createUserSchema)
-    .mutation(({ ctx, input }) => createUser(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now())),
+    .mutation(({ ctx, input }) => createUser(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
   changeRole: adminProcedure
     .input(changeRoleSchema)
-    .mutation(({ ctx, input }) => changeRole(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now())),
+    .mutation(({ ctx, input }) => changeRole(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
   setDisabled: adminProcedure
     .input(setDisabledSchema)
-    .mutation(({ ctx, input }) => setDisabled(ctx.db, { actor: userActor(ctx.user.id), ...input }, ctx.clock.now())),
+    .mutation(({ ctx, input }) => setDisabled(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
 });

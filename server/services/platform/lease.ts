@@ -1,5 +1,6 @@
 // Named database leases: one holder at a time across every Rewind instance on the database; a lease
 // whose holder died is taken over once it expires.
+import "server-only";
 import { Prisma, type Db } from "../../db";
 
 /** The monitoring cycle's lease (server/services/monitoring/cycle-lease.ts); named here so readers of the

@@ -1,6 +1,7 @@
 // Rewind's own metrics in the Prometheus text format (GET /api/metrics). Everything but the ingestion
 // counter is read from the database, so every instance reports the same cluster-wide state; the counter
 // is per process, as Prometheus counters are.
+import "server-only";
 import type { Db } from "../../db";
 import { CYCLE_LEASE } from "./lease";
 
@@ -48,9 +49,10 @@ export async function renderOwnMetrics(db: Db, now: Date): Promise<string> {
         { value: lastRun ? lastRun.startedAt.getTime() / 1000 : 0 },
       ]),
       family(
+        // A gauge despite its name: retention deletes runs older than a day (platform/retention.ts).
         "rewind_cycle_runs_total",
-        "counter",
-        "Monitoring cycles recorded, by trigger.",
+        "gauge",
+        "Monitoring cycles recorded in the last 24 hours (at least the newest 10), by trigger.",
         runs.map((row) => ({ labels: { trigger: row.trigger }, value: row._count._all })),
       ),
       family("rewind_ingested_events_total", "counter", "Events ingested by this process.", [

@@ -1,5 +1,6 @@
 // Retries a write that lost a race with a concurrent one: the database detected the conflict and
 // rolled the attempt back, so running it again from the top is safe.
+import "server-only";
 import { Prisma } from "../../db";
 import { AppError } from "../../domain/errors";
 

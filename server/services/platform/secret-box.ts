@@ -1,6 +1,7 @@
 // Secrets that Rewind must read back (signing secrets of API keys and of webhook endpoints), encrypted at
 // rest with AES-256-GCM under API_KEY_ENCRYPTION_KEY. The associated data binds a sealed secret to its row,
 // so secrets cannot be swapped between rows.
+import "server-only";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 
 /** `v1.<iv>.<tag>.<ciphertext>` in base64url. */

@@ -1,22 +1,15 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { RollbackDetail } from "@/components/rollbacks/rollback-detail";
 import { PageHeader } from "@/components/ui";
-import { requirePageUser } from "@/server/auth/session";
-import { getDb } from "@/server/db";
-import { AppError } from "@/server/domain/errors";
-import { getRollback } from "@/server/services/rollbacks/rollbacks";
+import { serverCaller } from "@/server/api/server-caller";
 
 export const metadata: Metadata = { title: "Rollback" };
 
 export default async function RollbackPage({ params }: { params: Promise<{ id: string }> }) {
-  const user = await requirePageUser("VIEWER");
+  const { user, api } = await serverCaller("VIEWER");
   const { id } = await params;
-  const rollback = await getRollback(getDb(), id).catch((error: unknown) => {
-    if (error instanceof AppError && error.code === "NOT_FOUND") notFound();
-    throw error;
-  });
+  const rollback = await api.rollbacks.byId({ rollbackId: id });
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm">
