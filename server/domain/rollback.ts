@@ -1,11 +1,9 @@
 // The rollback state machine: a plain state that services persist (its `version` guards concurrent writers),
 // pure transitions, and the effects each transition asks services to apply. Diagram and rules: docs/ROLLBACKS.md.
-import { z } from "zod";
-import { reasonSchema } from "./audit";
 import { AppError } from "./errors";
 import type { VerdictStatus } from "./evaluation";
-import type { WindowMetrics } from "./metrics";
 import type { Policy } from "./policy";
+import { slos, type SloReadings } from "./slo";
 
 export const rollbackStatuses = [
   "PENDING_APPROVAL",
@@ -391,8 +389,6 @@ export function approvalExpired({
   return now.getTime() >= requestedAt.getTime() + approvalTimeoutSeconds * 1000;
 }
 
-export type SloReadings = Pick<WindowMetrics, "errorRate" | "p95Ms" | "costPerRequestUsd">;
-
 /** Relative rise that counts as worse; below it is noise between two windows of the same config. */
 export const WORSE_TOLERANCE = 0.1;
 
@@ -402,7 +398,7 @@ export const WORSE_TOLERANCE = 0.1;
  * consequence, finishing the rollback sooner, is the side to err on.
  */
 export function metricsGotWorse(before: SloReadings, after: SloReadings): boolean {
-  return (["errorRate", "p95Ms", "costPerRequestUsd"] as const).some((key) => {
+  return slos.some(({ reading: key }) => {
     const [b, a] = [before[key], after[key]];
     return b !== null && a !== null && a > b * (1 + WORSE_TOLERANCE);
   });
@@ -456,57 +452,3 @@ export function trafficSplit({
     { snapshotId: toSnapshotId, weight: trafficPercent },
   ].filter((share) => share.weight > 0);
 }
-
-// Request schemas, shared by the services and the dashboard's forms.
-
-export const manualRollbackInputSchema = z.object({
-  targetId: z.string().min(1, "Target is required"),
-  toSnapshotId: z.string().min(1, "Choose the snapshot to roll back to"),
-  reason: reasonSchema,
-});
-
-const actionInputSchema = z.object({ rollbackId: z.string().min(1, "Rollback is required") });
-export const approveInputSchema = actionInputSchema.extend({
-  comment: z.string().trim().max(500, "Comment must be at most 500 characters").optional(),
-});
-export const rejectInputSchema = actionInputSchema.extend({
-  comment: z
-    .string({ error: "A comment is required to reject a rollback" })
-    .trim()
-    .min(1, "A comment is required to reject a rollback")
-    .max(500, "Comment must be at most 500 characters"),
-});
-export const reasonActionInputSchema = actionInputSchema.extend({ reason: reasonSchema });
-
-const rollbackFilterShape = {
-  targetId: z.string().min(1).optional(),
-  trigger: z.enum(rollbackTriggers).optional(),
-  status: z.enum(rollbackStatuses).optional(),
-  /** A person who requested, approved, rejected, cancelled or aborted it. */
-  actorId: z.string().min(1).optional(),
-  /** Requested at or after. */
-  from: z.date().optional(),
-  /** Requested before. */
-  to: z.date().optional(),
-};
-const fromBeforeTo = (filter: { from?: Date | undefined; to?: Date | undefined }) =>
-  !filter.from || !filter.to || filter.from < filter.to;
-const fromBeforeToIssue = { message: "From must be before to", path: ["to"] };
-
-/** The history's filters: the list, its summary and its export take the same ones. */
-export const rollbackFilterSchema = z.object(rollbackFilterShape).refine(fromBeforeTo, fromBeforeToIssue);
-export type RollbackFilter = z.input<typeof rollbackFilterSchema>;
-
-export const rollbackListSchema = z
-  .object({
-    ...rollbackFilterShape,
-    /** The `nextCursor` of the previous page. */
-    cursor: z.string().min(1).optional(),
-    limit: z.number().int().min(1).max(100).default(50),
-  })
-  .refine(fromBeforeTo, fromBeforeToIssue);
-
-export const rollbackExportSchema = z.object({
-  filter: rollbackFilterSchema.default({}),
-  format: z.enum(["csv", "json"], { error: "Choose csv or json" }),
-});

@@ -1,5 +1,6 @@
 // Config as code: a CI job applies targets, policies and configurations kept in git. Every call is safe to
 // repeat: applying what is already there changes nothing and records nothing.
+import "server-only";
 import { z } from "zod";
 import type { Db } from "../../db";
 import { checksumOf } from "../../domain/canonical-json";
@@ -9,7 +10,8 @@ import { snapshotInputSchema } from "../../domain/snapshots";
 import { createTargetSchema, slugSchema } from "../../domain/targets";
 import type { Actor } from "../audit/audit-log";
 import { getPolicy, updatePolicy, type PolicyVersionDto } from "./policies";
-import { publishSnapshot, type SnapshotDto } from "./snapshots";
+import { publishSnapshot } from "./snapshot-publishing";
+import type { SnapshotDto } from "./snapshot-reads";
 import { createTarget, getTargetBySlug, setMonitoring, updateTarget, type TargetDto } from "./targets";
 import { parseInput } from "../platform/validation";
 

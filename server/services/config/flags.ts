@@ -1,5 +1,6 @@
 // Feature flags the orchestrator reads, and the kill switches the emergency stop turns off. While the stop
 // is active no kill switch may be on, and only a person turns one back on.
+import "server-only";
 import type { z } from "zod";
 import type { Db, Prisma, Tx } from "../../db";
 import { AppError } from "../../domain/errors";

@@ -1,4 +1,5 @@
 // Versioned SLO policies: every save inserts the next version, so history shows who changed what when.
+import "server-only";
 import { z } from "zod";
 import { type Prisma, type Db } from "../../db";
 import type { JsonValue } from "../../domain/canonical-json";

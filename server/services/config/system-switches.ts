@@ -1,5 +1,6 @@
 // The global switches in the "global" SystemState row: the emergency stop (approvers; only a person
 // lifts it) and the maintenance pause of monitoring (operators). Either one pauses automatic actions.
+import "server-only";
 import type { z } from "zod";
 import type { Db, Prisma, Tx } from "../../db";
 import { reasonInputSchema } from "../../domain/audit";

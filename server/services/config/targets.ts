@@ -1,4 +1,5 @@
 // Targets: create, edit, switch monitoring, and list them with their latest verdict.
+import "server-only";
 import type { z } from "zod";
 import type { Prisma, Db } from "../../db";
 import { AppError } from "../../domain/errors";

@@ -5,12 +5,9 @@ import { providerOf } from "@/server/db/url";
 import { createApiKey } from "@/server/services/access/api-keys";
 import { systemActor, userActor } from "@/server/services/audit/audit-log";
 import { updatePolicy } from "@/server/services/config/policies";
-import {
-  getSnapshotForUse,
-  markSnapshotFailed,
-  promoteBakedSnapshots,
-  publishSnapshot,
-} from "@/server/services/config/snapshots";
+import { markSnapshotFailed, promoteBakedSnapshots } from "@/server/services/config/snapshot-known-good";
+import { publishSnapshot } from "@/server/services/config/snapshot-publishing";
+import { getSnapshotForUse } from "@/server/services/config/snapshot-reads";
 import { callerFor, makeTarget, makeUser, testDb } from "../helpers";
 
 const db = testDb();

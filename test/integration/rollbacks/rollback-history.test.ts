@@ -6,14 +6,13 @@ import type { Verdict } from "@/server/domain/evaluation";
 import { userActor } from "@/server/services/audit/audit-log";
 import {
   abortRollback,
-  advanceDueRollbacks,
   approveRollback,
-  listRollbacks,
   rejectRollback,
   requestManualRollback,
   startRollbackFromDecision,
-  verifyCompletedRollbacks,
-} from "@/server/services/rollbacks/rollbacks";
+} from "@/server/services/rollbacks/commands";
+import { advanceDueRollbacks, verifyCompletedRollbacks } from "@/server/services/rollbacks/cycle-steps";
+import { listRollbacks } from "@/server/services/rollbacks/history";
 import { BUCKET_MS, callerFor, makeUser, testDb } from "../helpers";
 import {
   breach,

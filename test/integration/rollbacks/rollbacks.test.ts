@@ -3,13 +3,13 @@ import type { Db } from "@/server/db";
 import { systemActor, userActor } from "@/server/services/audit/audit-log";
 import {
   abortRollback,
-  advanceDueRollbacks,
   approveRollback,
   cancelRollback,
-  getRollback,
-  listRollbacks,
   startRollbackFromDecision,
-} from "@/server/services/rollbacks/rollbacks";
+} from "@/server/services/rollbacks/commands";
+import { advanceDueRollbacks } from "@/server/services/rollbacks/cycle-steps";
+import { listRollbacks } from "@/server/services/rollbacks/history";
+import { getRollback } from "@/server/services/rollbacks/views";
 import { BUCKET_MS, callerFor, makeUser, testDb } from "../helpers";
 import {
   breach,

@@ -1,0 +1,207 @@
+// What people and the monitoring cycle's decisions start: a rollback from a decision or requested by hand,
+// and a person's approve, reject, cancel or abort. Each returns the rollback as the dashboard shows it.
+import "server-only";
+import { z } from "zod";
+import type { Db } from "../../db";
+import type { Decision } from "../../domain/decision";
+import { AppError } from "../../domain/errors";
+import { verdictSchema, type Verdict } from "../../domain/evaluation";
+import { defaultPolicy, policySchema, type Policy } from "../../domain/policy";
+import { type RollbackEvent, type RollbackState, type RollbackTrigger } from "../../domain/rollback";
+import {
+  approveInputSchema,
+  manualRollbackInputSchema,
+  reasonActionInputSchema,
+  rejectInputSchema,
+} from "../../domain/rollback-inputs";
+import { systemActor, type Actor, type WithActor } from "../audit/audit-log";
+import { loadLatestPolicies, parseStoredPolicy } from "../config/policies";
+import { parseInput } from "../platform/validation";
+import { decisionSchema } from "./rows";
+import { applyTransition, assertUsableTarget, inTransaction, insertRollback, loadRow } from "./transitions";
+import { getRollback, type RollbackDetailDto } from "./views";
+
+const decisionInputSchema = z.object({
+  target: z.object({ id: z.string().min(1), slug: z.string() }),
+  decision: decisionSchema.extend({
+    kind: z.enum(["PROPOSE_ROLLBACK", "AUTO_ROLLBACK", "EMERGENCY_ROLLBACK"], {
+      error: "Only a rollback decision starts a rollback",
+    }),
+  }),
+  verdict: verdictSchema,
+  policy: policySchema,
+  policyVersion: z.number().int().nullable(),
+});
+
+export interface StartedRollback {
+  rollbackId: string;
+  /** False when the target already had an active rollback: nothing was created. */
+  created: boolean;
+  status: RollbackState["status"];
+}
+
+/**
+ * Acts on a rollback decision of the monitoring cycle: from the target's current snapshot to its
+ * known-good one, requested by the system, with the verdict, decision and policy version as evidence.
+ * An emergency also turns the target's (and global) kill switches off. When the target already has an
+ * active rollback — found first, or created concurrently by another cycle (the unique `activeTargetId`
+ * refuses the second insert and the retry finds the winner) — nothing is created and nothing is thrown.
+ */
+export async function startRollbackFromDecision(
+  db: Db,
+  input: {
+    target: { id: string; slug: string };
+    decision: Decision;
+    verdict: Verdict;
+    policy: Policy;
+    policyVersion: number | null;
+  },
+  now: Date,
+): Promise<StartedRollback> {
+  const { target, decision, verdict, policy, policyVersion } = parseInput(decisionInputSchema, input);
+  const trigger: RollbackTrigger = decision.kind === "EMERGENCY_ROLLBACK" ? "EMERGENCY" : "SLO";
+  return inTransaction(db, async (tx) => {
+    const active = await tx.rollback.findUnique({
+      where: { activeTargetId: target.id },
+      select: { id: true, status: true },
+    });
+    if (active) return { rollbackId: active.id, created: false, status: active.status };
+    const snapshots = await tx.target.findUnique({
+      where: { id: target.id },
+      select: { currentSnapshotId: true, knownGoodSnapshotId: true },
+    });
+    if (!snapshots) throw new AppError("NOT_FOUND", "No such target");
+    const { currentSnapshotId, knownGoodSnapshotId } = snapshots;
+    if (!currentSnapshotId || !knownGoodSnapshotId || currentSnapshotId === knownGoodSnapshotId) {
+      throw new AppError("PRECONDITION_FAILED", "No known-good snapshot other than the current one to roll back to");
+    }
+    await assertUsableTarget(tx, target.id, knownGoodSnapshotId);
+    const { id, result } = await insertRollback(tx, {
+      target: { id: target.id, currentSnapshotId, toSnapshotId: knownGoodSnapshotId },
+      trigger,
+      mode: decision.kind === "AUTO_ROLLBACK" ? "AUTOMATIC" : "APPROVAL",
+      policy,
+      policyVersion,
+      requestedById: null,
+      reason: decision.explanation,
+      evidence: { verdict, decision, policyVersion },
+      actor: systemActor,
+      now,
+      escalate: decision.escalate,
+    });
+    return { rollbackId: id, created: true, status: result.state.status };
+  });
+}
+
+/**
+ * An operator asks to roll a target back to a snapshot of their choice: of this target, not the current
+ * one, never failed, checksum intact. It always waits for approval (docs/ROLLBACKS.md, Triggers).
+ */
+export async function requestManualRollback(
+  db: Db,
+  { actor, ...input }: WithActor<z.input<typeof manualRollbackInputSchema>>,
+  now: Date,
+): Promise<RollbackDetailDto> {
+  const { targetId, toSnapshotId, reason } = parseInput(manualRollbackInputSchema, input);
+  if (actor.type !== "USER") throw new AppError("FORBIDDEN", "A manual rollback is requested by a person");
+  const policyRow = (await loadLatestPolicies(db, { id: targetId })).get(targetId);
+  const policy = policyRow ? parseStoredPolicy(policyRow) : defaultPolicy;
+  const id = await inTransaction(db, async (tx) => {
+    const target = await tx.target.findUnique({ where: { id: targetId }, select: { currentSnapshotId: true } });
+    if (!target) throw new AppError("NOT_FOUND", "No such target");
+    if (!target.currentSnapshotId) throw new AppError("PRECONDITION_FAILED", "The target has no current snapshot");
+    if (target.currentSnapshotId === toSnapshotId) {
+      throw new AppError("PRECONDITION_FAILED", "This snapshot is already the current one", {
+        issues: { toSnapshotId: "This snapshot is already the current one" },
+      });
+    }
+    await assertUsableTarget(tx, targetId, toSnapshotId);
+    if (await tx.rollback.findUnique({ where: { activeTargetId: targetId }, select: { id: true } })) {
+      throw new AppError("CONFLICT", "A rollback of this target is already active: cancel or abort it first");
+    }
+    const latest = await tx.verdictRecord.findFirst({
+      where: { targetId },
+      orderBy: { evaluatedAt: "desc" },
+      select: { details: true },
+    });
+    const verdict = latest ? verdictSchema.safeParse(latest.details) : null;
+    const created = await insertRollback(tx, {
+      target: { id: targetId, currentSnapshotId: target.currentSnapshotId, toSnapshotId },
+      trigger: "MANUAL",
+      mode: "APPROVAL",
+      policy,
+      policyVersion: policyRow?.version ?? null,
+      requestedById: actor.id,
+      reason,
+      evidence: {
+        verdict: verdict?.success ? verdict.data : null,
+        decision: null,
+        policyVersion: policyRow?.version ?? null,
+      },
+      actor,
+      now,
+      escalate: false,
+    });
+    return created.id;
+  });
+  return getRollback(db, id);
+}
+
+/** A person's transition: only users approve, reject, cancel or abort (roles are the router's check). */
+async function personTransition(
+  db: Db,
+  actor: Actor,
+  rollbackId: string,
+  event: (userId: string) => RollbackEvent,
+  now: Date,
+): Promise<RollbackDetailDto> {
+  if (actor.type !== "USER") throw new AppError("FORBIDDEN", "Only a person can do this to a rollback");
+  await inTransaction(db, async (tx) =>
+    applyTransition(tx, await loadRow(tx, rollbackId), event(actor.id), { actor, now }),
+  );
+  return getRollback(db, rollbackId);
+}
+
+export async function approveRollback(
+  db: Db,
+  { actor, ...input }: WithActor<z.input<typeof approveInputSchema>>,
+  now: Date,
+): Promise<RollbackDetailDto> {
+  const { rollbackId, comment } = parseInput(approveInputSchema, input);
+  return personTransition(
+    db,
+    actor,
+    rollbackId,
+    (userId) => ({ type: "APPROVE", userId, comment: comment ?? null }),
+    now,
+  );
+}
+
+export async function rejectRollback(
+  db: Db,
+  { actor, ...input }: WithActor<z.input<typeof rejectInputSchema>>,
+  now: Date,
+): Promise<RollbackDetailDto> {
+  const { rollbackId, comment } = parseInput(rejectInputSchema, input);
+  return personTransition(db, actor, rollbackId, (userId) => ({ type: "REJECT", userId, comment }), now);
+}
+
+/** Pending or approved, before any traffic moved. */
+export async function cancelRollback(
+  db: Db,
+  { actor, ...input }: WithActor<z.input<typeof reasonActionInputSchema>>,
+  now: Date,
+): Promise<RollbackDetailDto> {
+  const { rollbackId, reason } = parseInput(reasonActionInputSchema, input);
+  return personTransition(db, actor, rollbackId, (userId) => ({ type: "CANCEL", userId, reason }), now);
+}
+
+/** In progress: all traffic returns to the snapshot from before the rollback, recorded as aborted. */
+export async function abortRollback(
+  db: Db,
+  { actor, ...input }: WithActor<z.input<typeof reasonActionInputSchema>>,
+  now: Date,
+): Promise<RollbackDetailDto> {
+  const { rollbackId, reason } = parseInput(reasonActionInputSchema, input);
+  return personTransition(db, actor, rollbackId, (userId) => ({ type: "ABORT", userId, reason }), now);
+}
