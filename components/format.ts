@@ -1,19 +1,5 @@
-// Number and time formatting shared by every page, so the same figure reads the same everywhere.
-
-export function formatPercent(share: number | null | undefined, digits = 2): string {
-  if (share == null || Number.isNaN(share)) return "—";
-  return `${(share * 100).toFixed(digits)}%`;
-}
-
-export function formatMs(ms: number | null | undefined): string {
-  if (ms == null || Number.isNaN(ms)) return "—";
-  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
-}
-
-export function formatUsd(usd: number | null | undefined): string {
-  if (usd == null || Number.isNaN(usd)) return "—";
-  return usd < 0.01 ? `$${usd.toFixed(5)}` : `$${usd.toFixed(4)}`;
-}
+// Formatting shared by every page that is not an SLO figure: dates, relative times and checksums. SLO values
+// (ratios, milliseconds, dollars) go through the catalogue's one formatter per unit (server/domain/slo.ts).
 
 export function formatDateTime(date: Date | string | null | undefined): string {
   if (date == null) return "—";

@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { roleDescriptions, roles, type RoleName } from "@/server/domain/roles";
 import { createUserSchema } from "@/server/domain/users";
 import { ConfirmDialog } from "./confirm-dialog";
+import { DataTable } from "./data-table";
 import { issuesOf, type Issues } from "./form-errors";
 import { useToast } from "./toast";
 import { useTRPC } from "./trpc";
@@ -49,32 +50,18 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
           <Alert>Could not load users: {users.error.message}</Alert>
         ) : (
           <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table className="w-full text-left text-sm">
-              <thead className="bg-slate-50 text-slate-600">
-                <tr>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Name
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Email
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Role
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Status
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {users.data.map((user) => (
-                  <tr key={user.id} className="border-t border-slate-100">
-                    <td className="px-3 py-2">{user.name}</td>
-                    <td className="px-3 py-2">{user.email}</td>
-                    <td className="px-3 py-2">
+            <DataTable
+              label="Team members"
+              rows={users.data}
+              rowKey={(user) => user.id}
+              columns={[
+                { id: "name", header: "Name", cell: (user) => user.name },
+                { id: "email", header: "Email", cell: (user) => user.email },
+                {
+                  id: "role",
+                  header: "Role",
+                  cell: (user) => (
+                    <>
                       <label className="sr-only" htmlFor={`role-${user.id}`}>
                         Role of {user.email}
                       </label>
@@ -93,44 +80,52 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
                           </option>
                         ))}
                       </select>
-                    </td>
-                    <td className="px-3 py-2">
-                      {user.disabled ? (
-                        <span className="rounded bg-slate-200 px-1.5 py-0.5 text-xs">Disabled</span>
-                      ) : (
-                        <span className="rounded bg-emerald-100 px-1.5 py-0.5 text-xs text-emerald-800">Active</span>
-                      )}
-                    </td>
-                    <td className="px-3 py-2 text-right">
-                      {user.id === currentUserId ? (
-                        <span className="text-xs text-slate-500">You</span>
-                      ) : user.disabled ? (
-                        <Button
-                          tone="secondary"
-                          disabled={setDisabled.isPending}
-                          onClick={() => setDisabled.mutate({ userId: user.id, disabled: false })}
-                        >
-                          Enable<span className="sr-only"> {user.email}</span>
-                        </Button>
-                      ) : (
-                        <ConfirmDialog
-                          trigger={
-                            <Button tone="danger" disabled={setDisabled.isPending}>
-                              Disable<span className="sr-only"> {user.email}</span>
-                            </Button>
-                          }
-                          title={`Disable ${user.email}?`}
-                          description={<p>They are signed out at once and cannot sign in until enabled again.</p>}
-                          confirmLabel="Disable user"
-                          tone="danger"
-                          onConfirm={() => setDisabled.mutateAsync({ userId: user.id, disabled: true })}
-                        />
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                    </>
+                  ),
+                },
+                {
+                  id: "status",
+                  header: "Status",
+                  cell: (user) =>
+                    user.disabled ? (
+                      <span className="rounded bg-slate-200 px-1.5 py-0.5 text-xs">Disabled</span>
+                    ) : (
+                      <span className="rounded bg-emerald-100 px-1.5 py-0.5 text-xs text-emerald-800">Active</span>
+                    ),
+                },
+                {
+                  id: "actions",
+                  header: "Actions",
+                  hideHeader: true,
+                  className: "text-right",
+                  cell: (user) =>
+                    user.id === currentUserId ? (
+                      <span className="text-xs text-slate-500">You</span>
+                    ) : user.disabled ? (
+                      <Button
+                        tone="secondary"
+                        disabled={setDisabled.isPending}
+                        onClick={() => setDisabled.mutate({ userId: user.id, disabled: false })}
+                      >
+                        Enable<span className="sr-only"> {user.email}</span>
+                      </Button>
+                    ) : (
+                      <ConfirmDialog
+                        trigger={
+                          <Button tone="danger" disabled={setDisabled.isPending}>
+                            Disable<span className="sr-only"> {user.email}</span>
+                          </Button>
+                        }
+                        title={`Disable ${user.email}?`}
+                        description={<p>They are signed out at once and cannot sign in until enabled again.</p>}
+                        confirmLabel="Disable user"
+                        tone="danger"
+                        onConfirm={() => setDisabled.mutateAsync({ userId: user.id, disabled: true })}
+                      />
+                    ),
+                },
+              ]}
+            />
           </div>
         )}
         <dl className="mt-4 grid gap-1 text-xs text-slate-600 sm:grid-cols-2">

@@ -4,8 +4,9 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { Fragment, useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import type { AuditFilter } from "@/server/domain/audit";
+import { DataTable } from "../data-table";
 import { formatDateTime, formatRelative } from "../format";
 import { useTRPC } from "../trpc";
 import { Alert, Button, EmptyState, ListSkeleton, QueryError } from "../ui";
@@ -174,135 +175,142 @@ function AuditTable({
 
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white" aria-busy={busy || undefined}>
-      <table className="w-full min-w-[42rem] text-left text-sm">
-        <caption className="sr-only">Audit events, newest first</caption>
-        <thead className="bg-slate-50 text-slate-600">
-          <tr>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Event
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Time
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Actor
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Action
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Entity
-            </th>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Target
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((event) => {
-            const actor = actorLabel(event, keyNames);
-            const expanded = open.has(event.sequence);
-            const marked = event.sequence === highlight;
-            const entityLog = `/audit?${new URLSearchParams({ entityType: event.entityType, entityId: event.entityId }).toString()}`;
-            return (
-              <Fragment key={event.id}>
-                <tr
-                  id={`event-${event.sequence}`}
-                  className={`border-t border-slate-100 align-top ${marked ? "bg-amber-50 outline-2 -outline-offset-2 outline-amber-500" : ""}`}
-                >
-                  <th scope="row" className="px-2 py-1.5 font-medium whitespace-nowrap">
-                    <button
-                      type="button"
-                      aria-expanded={expanded}
-                      aria-controls={`event-details-${event.sequence}`}
-                      onClick={() => toggle(event.sequence)}
-                      className="inline-flex items-center gap-1 rounded-md border border-slate-300 px-2 py-1 font-mono hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-600"
-                    >
-                      <span aria-hidden="true">{expanded ? "▾" : "▸"}</span>#{event.sequence}
-                      <span className="sr-only"> details</span>
-                    </button>
-                  </th>
-                  <td className="px-3 py-2 whitespace-nowrap">
-                    <time dateTime={event.at.toISOString()} title={formatRelative(event.at)}>
-                      {formatDateTime(event.at)
-                        .split(", ")
-                        .map((part, index) => (
-                          <span key={index} className={index === 0 ? "block" : "block text-xs text-slate-600"}>
-                            {part}
-                          </span>
-                        ))}
-                    </time>
-                  </td>
-                  <td className="px-3 py-2">
-                    {actor.name}
-                    {actor.detail ? (
-                      <span className="block text-xs break-all text-slate-600">{actor.detail}</span>
-                    ) : null}
-                  </td>
-                  <td className="px-3 py-2 font-mono text-xs whitespace-nowrap">{event.action}</td>
-                  <td className="px-3 py-2">
-                    {event.entityType}
-                    <span
-                      className="block max-w-[10rem] truncate font-mono text-xs text-slate-600"
-                      title={event.entityId}
-                    >
-                      {event.entityId}
-                    </span>
-                  </td>
-                  <td className="px-3 py-2">
-                    {event.targetId
-                      ? (targetNames.get(event.targetId) ?? <span className="font-mono text-xs">{event.targetId}</span>)
-                      : "—"}
-                  </td>
-                </tr>
-                {expanded ? (
-                  <tr id={`event-details-${event.sequence}`} className="bg-slate-50">
-                    <td colSpan={6} className="px-3 py-3">
-                      <div className="grid gap-4 md:grid-cols-[16rem_minmax(0,1fr)]">
-                        <div className="space-y-2 text-xs">
-                          <dl className="space-y-1">
-                            <div>
-                              <dt className="inline font-medium">Event id: </dt>
-                              <dd className="inline font-mono break-all">{event.id}</dd>
-                            </div>
-                            <div>
-                              <dt className="inline font-medium">Actor: </dt>
-                              <dd className="inline break-all">
-                                {event.actorType}
-                                {event.actorId ? ` ${event.actorId}` : ""}
-                              </dd>
-                            </div>
-                            {event.reason ? (
-                              <div>
-                                <dt className="inline font-medium">Reason: </dt>
-                                <dd className="inline">{event.reason}</dd>
-                              </div>
-                            ) : null}
-                          </dl>
-                          <Link
-                            href={entityLog}
-                            className="inline-block text-indigo-700 underline hover:text-indigo-900"
-                          >
-                            Every event of this {event.entityType}
-                          </Link>
+      <DataTable
+        className="min-w-[42rem]"
+        caption="Audit events, newest first"
+        alignTop
+        rows={events}
+        rowKey={(event) => event.id}
+        rowProps={(event) => ({
+          id: `event-${event.sequence}`,
+          className:
+            event.sequence === highlight ? "bg-amber-50 outline-2 -outline-offset-2 outline-amber-500" : undefined,
+        })}
+        details={(event) =>
+          open.has(event.sequence)
+            ? {
+                id: `event-details-${event.sequence}`,
+                content: (
+                  <div className="grid gap-4 md:grid-cols-[16rem_minmax(0,1fr)]">
+                    <div className="space-y-2 text-xs">
+                      <dl className="space-y-1">
+                        <div>
+                          <dt className="inline font-medium">Event id: </dt>
+                          <dd className="inline font-mono break-all">{event.id}</dd>
                         </div>
-                        <pre
-                          role="region"
-                          aria-label={`Event ${event.sequence} before, after and reason, as JSON`}
-                          tabIndex={0}
-                          className="max-h-80 overflow-auto rounded-md bg-slate-900 p-3 font-mono text-xs text-slate-100"
-                        >
-                          {detailsJson(event)}
-                        </pre>
-                      </div>
-                    </td>
-                  </tr>
-                ) : null}
-              </Fragment>
-            );
-          })}
-        </tbody>
-      </table>
+                        <div>
+                          <dt className="inline font-medium">Actor: </dt>
+                          <dd className="inline break-all">
+                            {event.actorType}
+                            {event.actorId ? ` ${event.actorId}` : ""}
+                          </dd>
+                        </div>
+                        {event.reason ? (
+                          <div>
+                            <dt className="inline font-medium">Reason: </dt>
+                            <dd className="inline">{event.reason}</dd>
+                          </div>
+                        ) : null}
+                      </dl>
+                      <Link
+                        href={`/audit?${new URLSearchParams({ entityType: event.entityType, entityId: event.entityId }).toString()}`}
+                        className="inline-block text-indigo-700 underline hover:text-indigo-900"
+                      >
+                        Every event of this {event.entityType}
+                      </Link>
+                    </div>
+                    <pre
+                      role="region"
+                      aria-label={`Event ${event.sequence} before, after and reason, as JSON`}
+                      tabIndex={0}
+                      className="max-h-80 overflow-auto rounded-md bg-slate-900 p-3 font-mono text-xs text-slate-100"
+                    >
+                      {detailsJson(event)}
+                    </pre>
+                  </div>
+                ),
+              }
+            : null
+        }
+        columns={[
+          {
+            id: "event",
+            header: "Event",
+            rowHeader: true,
+            className: "font-medium whitespace-nowrap",
+            cell: (event) => {
+              const expanded = open.has(event.sequence);
+              return (
+                <button
+                  type="button"
+                  aria-expanded={expanded}
+                  aria-controls={`event-details-${event.sequence}`}
+                  onClick={() => toggle(event.sequence)}
+                  className="inline-flex items-center gap-1 rounded-md border border-slate-300 px-2 py-1 font-mono hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-600"
+                >
+                  <span aria-hidden="true">{expanded ? "▾" : "▸"}</span>#{event.sequence}
+                  <span className="sr-only"> details</span>
+                </button>
+              );
+            },
+          },
+          {
+            id: "time",
+            header: "Time",
+            className: "whitespace-nowrap",
+            cell: (event) => (
+              <time dateTime={event.at.toISOString()} title={formatRelative(event.at)}>
+                {formatDateTime(event.at)
+                  .split(", ")
+                  .map((part, index) => (
+                    <span key={index} className={index === 0 ? "block" : "block text-xs text-slate-600"}>
+                      {part}
+                    </span>
+                  ))}
+              </time>
+            ),
+          },
+          {
+            id: "actor",
+            header: "Actor",
+            cell: (event) => {
+              const actor = actorLabel(event, keyNames);
+              return (
+                <>
+                  {actor.name}
+                  {actor.detail ? <span className="block text-xs break-all text-slate-600">{actor.detail}</span> : null}
+                </>
+              );
+            },
+          },
+          {
+            id: "action",
+            header: "Action",
+            className: "font-mono text-xs whitespace-nowrap",
+            cell: (event) => event.action,
+          },
+          {
+            id: "entity",
+            header: "Entity",
+            cell: (event) => (
+              <>
+                {event.entityType}
+                <span className="block max-w-[10rem] truncate font-mono text-xs text-slate-600" title={event.entityId}>
+                  {event.entityId}
+                </span>
+              </>
+            ),
+          },
+          {
+            id: "target",
+            header: "Target",
+            cell: (event) =>
+              event.targetId
+                ? (targetNames.get(event.targetId) ?? <span className="font-mono text-xs">{event.targetId}</span>)
+                : "—",
+          },
+        ]}
+      />
     </div>
   );
 }

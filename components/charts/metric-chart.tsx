@@ -1,9 +1,9 @@
 "use client";
-// The one time-series chart of an SLO metric (error rate, P95 latency or cost per request), shared by every
-// page that draws one. Usage:
+// The one time-series chart of an SLO metric, shared by every page that draws one; its title, reading, unit,
+// formatting and colours come from the SLO catalogue (server/domain/slo.ts). Usage:
 //
 //   <MetricChart
-//     metric="errorRate"                                   // which field of each point to draw
+//     slo="ERROR_RATE"                                     // which SLO's reading of each point to draw
 //     points={series.points}                               // metrics.series points, oldest first; nulls are gaps
 //     range={{ from, to }}                                 // the x-axis
 //     thresholds={[{ value: 0.05, label: "Limit" }]}       // horizontal lines; the first is always kept in view
@@ -16,18 +16,34 @@
 import Link from "next/link";
 import { memo, useEffect, useId, useMemo, useState, type ReactNode } from "react";
 import { CartesianGrid, Line, LineChart, ReferenceArea, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
-import { formatDateTime, formatMs, formatPercent, formatUsd } from "../format";
+import {
+  breachColors,
+  sloDefinition,
+  slos,
+  unitFormats,
+  type Slo,
+  type SloDefinition,
+  type SloReading,
+} from "@/server/domain/slo";
+import { DataTable } from "../data-table";
+import { formatDateTime } from "../format";
 
-export type ChartMetric = "errorRate" | "p95Ms" | "costPerRequestUsd";
+/** A point covers [start, start + stepMs); a null (or missing) reading is a step without traffic. */
+export type ChartPoint = { start: Date } & { [K in SloReading]?: number | null };
 
-/** A point covers [start, start + stepMs); a null (or missing) value is a step without traffic. */
-export type ChartPoint = { start: Date } & { [K in ChartMetric]?: number | null };
+/**
+ * The SLOs to chart or list for these readings, in catalogue order: every SLO shown without data, and the others
+ * (time to first token comes from streaming routes only) when some row has a reading for them.
+ */
+export function shownSlos(rows: readonly { [K in SloReading]?: number | null }[]): SloDefinition[] {
+  return slos.filter((slo) => slo.shownWithoutData || rows.some((row) => row[slo.reading] != null));
+}
 
 export interface ChartThreshold {
   value: number;
   /** Shown on the line with the formatted value, e.g. "Limit" → "Limit 5%". */
   label: string;
-  /** "limit" (default): a dashed red line; "emergency": a dotted dark red one. */
+  /** "limit" (default): a dashed line in the breach colour; "emergency": a dotted one in the emergency colour. */
   tone?: "limit" | "emergency";
 }
 
@@ -47,30 +63,19 @@ export interface ChartMarker {
 }
 
 export interface MetricChartProps {
-  metric: ChartMetric;
+  slo: Slo;
   points: readonly ChartPoint[];
   range: { from: Date; to: Date };
   thresholds?: readonly ChartThreshold[];
   periods?: readonly ChartPeriod[];
   /** In order of importance: where labels would overlap, the earlier ones get them. */
   markers?: readonly ChartMarker[];
-  /** Defaults to the metric's name ("Error rate", "P95 latency", "Cost per request"). */
+  /** Defaults to the SLO's title in the catalogue ("Error rate", "P95 latency", …). */
   title?: string;
   /** Height of the drawing in pixels. */
   height?: number;
 }
 
-const metricInfo: Record<ChartMetric, { title: string; format: (value: number) => string; color: string }> = {
-  errorRate: { title: "Error rate", format: (value) => formatPercent(value), color: "#4f46e5" },
-  p95Ms: { title: "P95 latency", format: formatMs, color: "#0f766e" },
-  costPerRequestUsd: { title: "Cost per request", format: formatUsd, color: "#7c3aed" },
-};
-
-const periodFill: Record<ChartPeriod["level"], string> = {
-  VIOLATION: "#f59e0b",
-  BREACH: "#ef4444",
-  EMERGENCY: "#991b1b",
-};
 const periodLabel: Record<ChartPeriod["level"], string> = {
   VIOLATION: "Violation",
   BREACH: "Breach",
@@ -102,15 +107,6 @@ function tickFormatter(range: { from: number; to: number }, ticks: readonly numb
   const spansDays = range.to - range.from > DAY;
   const wholeDays = ticks.length > 1 && (ticks[1] ?? 0) - (ticks[0] ?? 0) >= DAY;
   return (t: number) => (wholeDays ? dayOnly : spansDays ? dayAndTime : timeOnly).format(t);
-}
-
-/** Axis labels: short enough for the axis, with the digits needed to tell ticks apart. */
-function axisFormatter(metric: ChartMetric, top: number) {
-  if (metric === "errorRate") return (value: number) => formatPercent(value, top < 0.01 ? 2 : top < 0.1 ? 1 : 0);
-  if (metric === "p95Ms")
-    return (value: number) =>
-      top < 2_000 ? `${Math.round(value)} ms` : `${Number((value / 1000).toFixed(value % 1000 === 0 ? 0 : 1))} s`;
-  return (value: number) => (value === 0 ? "$0" : formatUsd(value));
 }
 
 /** The element's width, following resizes; 0 where there is no layout (server, jsdom). */
@@ -177,7 +173,7 @@ function extremes(data: readonly Datum[]) {
 
 /** Memoised: pass stable arrays (useMemo) and it redraws only when they change. */
 export const MetricChart = memo(function MetricChart({
-  metric,
+  slo,
   points,
   range,
   thresholds = [],
@@ -186,7 +182,9 @@ export const MetricChart = memo(function MetricChart({
   title,
   height = 220,
 }: MetricChartProps) {
-  const info = metricInfo[metric];
+  const info = sloDefinition(slo);
+  const format = unitFormats[info.unit];
+  const metric = info.reading;
   const heading = title ?? info.title;
   const ids = { title: useId(), summary: useId() };
   const [tableOpen, setTableOpen] = useState(false);
@@ -211,7 +209,6 @@ export const MetricChart = memo(function MetricChart({
   const top = Math.max(max?.value ?? 0, limit?.value ?? 0) * 1.15 || 1;
   const ticks = timeTicks({ from, to });
   const formatTick = tickFormatter({ from, to }, ticks);
-  const formatAxis = axisFormatter(metric, top);
   const visiblePeriods = periods
     .map((period) => ({ ...period, x1: Math.max(from, period.from.getTime()), x2: Math.min(to, period.to.getTime()) }))
     .filter((period) => period.x2 > period.x1);
@@ -220,9 +217,9 @@ export const MetricChart = memo(function MetricChart({
 
   const summary = [
     latest?.value != null
-      ? `Latest ${info.format(latest.value)} at ${formatTick(latest.t)}, highest ${info.format(max?.value ?? 0)} at ${formatTick(max?.t ?? 0)}.`
+      ? `Latest ${format(latest.value)} at ${formatTick(latest.t)}, highest ${format(max?.value ?? 0)} at ${formatTick(max?.t ?? 0)}.`
       : "No traffic in this window.",
-    thresholds.length > 0 ? `${thresholds.map((line) => `${line.label} ${info.format(line.value)}`).join(", ")}.` : "",
+    thresholds.length > 0 ? `${thresholds.map((line) => `${line.label} ${format(line.value)}`).join(", ")}.` : "",
     visiblePeriods.length > 0
       ? `${visiblePeriods.length} period${visiblePeriods.length === 1 ? "" : "s"} of violation or breach shaded.`
       : "",
@@ -240,8 +237,8 @@ export const MetricChart = memo(function MetricChart({
           {heading}
         </h3>
         <span className="text-sm text-slate-700 tabular-nums">
-          {latest?.value != null ? info.format(latest.value) : "—"}
-          {limit ? <span className="text-slate-600"> / limit {info.format(limit.value)}</span> : null}
+          {latest?.value != null ? format(latest.value) : "—"}
+          {limit ? <span className="text-slate-600"> / limit {format(limit.value)}</span> : null}
         </span>
       </figcaption>
       {/* The drawing repeats what the summary and the table say; links inside it are for the mouse. */}
@@ -261,7 +258,7 @@ export const MetricChart = memo(function MetricChart({
           />
           <YAxis
             domain={[0, top]}
-            tickFormatter={formatAxis}
+            tickFormatter={format}
             tickCount={5}
             allowDataOverflow
             width={Y_AXIS_WIDTH}
@@ -273,7 +270,7 @@ export const MetricChart = memo(function MetricChart({
               key={`${period.x1}-${period.level}`}
               x1={period.x1}
               x2={period.x2}
-              fill={periodFill[period.level]}
+              fill={breachColors[period.level]}
               fillOpacity={0.18}
               ifOverflow="hidden"
             />
@@ -282,14 +279,14 @@ export const MetricChart = memo(function MetricChart({
             <ReferenceLine
               key={`${line.label}-${line.value}`}
               y={line.value}
-              stroke={line.tone === "emergency" ? "#7f1d1d" : "#dc2626"}
+              stroke={line.tone === "emergency" ? breachColors.EMERGENCY : breachColors.BREACH}
               strokeDasharray={line.tone === "emergency" ? "2 3" : "6 4"}
               ifOverflow="hidden"
               label={{
-                value: `${line.label} ${info.format(line.value)}`,
+                value: `${line.label} ${format(line.value)}`,
                 position: "insideTopRight",
                 fontSize: 11,
-                fill: line.tone === "emergency" ? "#7f1d1d" : "#b91c1c",
+                fill: line.tone === "emergency" ? breachColors.EMERGENCY : breachColors.BREACH,
                 ...halo,
               }}
             />
@@ -316,7 +313,7 @@ export const MetricChart = memo(function MetricChart({
           ))}
           <Tooltip
             labelFormatter={(t) => formatDateTime(new Date(Number(t)))}
-            formatter={(value) => [typeof value === "number" ? info.format(value) : "no traffic", heading]}
+            formatter={(value) => [typeof value === "number" ? format(value) : "no traffic", heading]}
             isAnimationActive={false}
           />
           <Line
@@ -354,13 +351,7 @@ export const MetricChart = memo(function MetricChart({
       <details className="mt-1 text-sm" onToggle={(event) => setTableOpen(event.currentTarget.open)}>
         <summary className="cursor-pointer text-xs text-slate-700 hover:text-slate-900">{heading}: data table</summary>
         {tableOpen ? (
-          <ChartData
-            heading={heading}
-            data={data}
-            format={info.format}
-            periods={visiblePeriods}
-            markers={visibleMarkers}
-          />
+          <ChartData heading={heading} data={data} format={format} periods={visiblePeriods} markers={visibleMarkers} />
         ) : null}
       </details>
     </figure>
@@ -413,10 +404,15 @@ function Legend({
   return (
     <ul aria-hidden="true" className="mt-1 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-700">
       {item(<span className="h-0.5 w-4" style={{ background: color }} />, "Measured")}
-      {thresholds ? item(<span className="w-4 border-t-2 border-dashed border-red-600" />, "Threshold") : null}
+      {thresholds
+        ? item(
+            <span className="w-4 border-t-2 border-dashed" style={{ borderColor: breachColors.BREACH }} />,
+            "Threshold",
+          )
+        : null}
       {levels.map((level) =>
         item(
-          <span className="h-3 w-4 rounded-sm" style={{ background: periodFill[level], opacity: 0.35 }} />,
+          <span className="h-3 w-4 rounded-sm" style={{ background: breachColors[level], opacity: 0.35 }} />,
           periodLabel[level],
         ),
       )}
@@ -467,29 +463,27 @@ function ChartData({
         </ul>
       ) : null}
       <div className="max-h-64 overflow-auto rounded border border-slate-200">
-        <table className="w-full text-left text-xs">
-          <caption className="sr-only">{heading} over time</caption>
-          <thead className="sticky top-0 bg-slate-50 text-slate-700">
-            <tr>
-              <th scope="col" className="px-2 py-1 font-medium">
-                Time
-              </th>
-              <th scope="col" className="px-2 py-1 font-medium">
-                {heading}
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.map((datum) => (
-              <tr key={datum.t} className="border-t border-slate-100">
-                <td className="px-2 py-0.5 tabular-nums">{formatDateTime(new Date(datum.t))}</td>
-                <td className="px-2 py-0.5 tabular-nums">
-                  {datum.value === null ? "no traffic" : format(datum.value)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          caption={`${heading} over time`}
+          rows={data}
+          rowKey={(datum) => datum.t}
+          density="dense"
+          headClassName="sticky top-0 bg-slate-50 text-slate-700"
+          columns={[
+            {
+              id: "time",
+              header: "Time",
+              cell: (datum) => formatDateTime(new Date(datum.t)),
+              className: "tabular-nums",
+            },
+            {
+              id: "value",
+              header: heading,
+              cell: (datum) => (datum.value === null ? "no traffic" : format(datum.value)),
+              className: "tabular-nums",
+            },
+          ]}
+        />
       </div>
     </div>
   );

@@ -4,7 +4,8 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { Fragment, useState } from "react";
+import { useState } from "react";
+import { DataTable } from "../data-table";
 import { formatDateTime } from "../format";
 import { timeAgo } from "../audit/audit-format";
 import { useTRPC } from "../trpc";
@@ -193,94 +194,105 @@ export function FlagsConsole({ canEdit }: { canEdit: boolean }) {
             </EmptyState>
           ) : (
             <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-              <table className="w-full min-w-[44rem] text-left text-sm">
-                <caption className="sr-only">Feature flags</caption>
-                <thead className="bg-slate-50 text-slate-600">
-                  <tr>
-                    <th scope="col" className="px-3 py-2 font-medium">
-                      Flag
-                    </th>
-                    <th scope="col" className="px-3 py-2 font-medium">
-                      Applies to
-                    </th>
-                    <th scope="col" className="px-3 py-2 font-medium">
-                      State
-                    </th>
-                    <th scope="col" className="px-3 py-2 font-medium">
-                      Last change
-                    </th>
-                    <th scope="col" className="px-3 py-2 font-medium">
-                      <span className="sr-only">Details</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {shown.map((flag) => {
-                    const open = expanded.has(flag.id);
-                    const by = updatedByText(flag.updatedBy);
-                    return (
-                      <Fragment key={flag.id}>
-                        <tr className="border-t border-slate-100 align-top">
-                          <th scope="row" className="px-3 py-2 font-normal">
-                            <span className="font-mono font-medium break-all">{flag.key}</span>
-                            {flag.killSwitch ? (
-                              <span className="ml-2 align-middle">
-                                <Badge tone="bad">Kill switch</Badge>
-                              </span>
+              <DataTable
+                className="min-w-[44rem]"
+                caption="Feature flags"
+                alignTop
+                rows={shown}
+                rowKey={(flag) => flag.id}
+                details={(flag) =>
+                  expanded.has(flag.id)
+                    ? {
+                        id: `flag-details-${flag.id}`,
+                        className: "px-3 py-4",
+                        content: (
+                          <div className={`grid gap-6 ${canEdit ? "md:grid-cols-2" : ""}`}>
+                            {canEdit ? (
+                              <FlagEditForm
+                                key={`${flag.description}\u0000${flag.killSwitch}`}
+                                flag={flag}
+                                emergencyStopActive={emergencyStopActive}
+                              />
                             ) : null}
-                            {flag.description ? <p className="mt-0.5 text-slate-600">{flag.description}</p> : null}
-                          </th>
-                          <td className="px-3 py-2">
-                            {flag.target ? flag.target.name : <span className="text-slate-700">Every target</span>}
-                          </td>
-                          <td className="px-3 py-2">
-                            <FlagSwitch flag={flag} canEdit={canEdit} emergencyStopActive={emergencyStopActive} />
-                          </td>
-                          <td className="px-3 py-2">
-                            <span title={by.title}>{by.name}</span>
-                            <br />
-                            <time
-                              dateTime={flag.updatedAt.toISOString()}
-                              title={formatDateTime(flag.updatedAt)}
-                              className="text-xs text-slate-600"
-                            >
-                              {timeAgo(flag.updatedAt)}
-                            </time>
-                          </td>
-                          <td className="px-3 py-2 text-right">
-                            <Button
-                              tone="secondary"
-                              aria-expanded={open}
-                              aria-controls={`flag-details-${flag.id}`}
-                              onClick={() => toggle(flag.id)}
-                              className="whitespace-nowrap"
-                            >
-                              {open ? "Hide" : canEdit ? "Edit & history" : "History"}
-                              <span className="sr-only"> of {flag.key}</span>
-                            </Button>
-                          </td>
-                        </tr>
-                        {open ? (
-                          <tr id={`flag-details-${flag.id}`} className="bg-slate-50">
-                            <td colSpan={5} className="px-3 py-4">
-                              <div className={`grid gap-6 ${canEdit ? "md:grid-cols-2" : ""}`}>
-                                {canEdit ? (
-                                  <FlagEditForm
-                                    key={`${flag.description}\u0000${flag.killSwitch}`}
-                                    flag={flag}
-                                    emergencyStopActive={emergencyStopActive}
-                                  />
-                                ) : null}
-                                <FlagHistory flagId={flag.id} flagKey={flag.key} />
-                              </div>
-                            </td>
-                          </tr>
+                            <FlagHistory flagId={flag.id} flagKey={flag.key} />
+                          </div>
+                        ),
+                      }
+                    : null
+                }
+                columns={[
+                  {
+                    id: "flag",
+                    header: "Flag",
+                    rowHeader: true,
+                    cell: (flag) => (
+                      <>
+                        <span className="font-mono font-medium break-all">{flag.key}</span>
+                        {flag.killSwitch ? (
+                          <span className="ml-2 align-middle">
+                            <Badge tone="bad">Kill switch</Badge>
+                          </span>
                         ) : null}
-                      </Fragment>
-                    );
-                  })}
-                </tbody>
-              </table>
+                        {flag.description ? <p className="mt-0.5 text-slate-600">{flag.description}</p> : null}
+                      </>
+                    ),
+                  },
+                  {
+                    id: "scope",
+                    header: "Applies to",
+                    cell: (flag) =>
+                      flag.target ? flag.target.name : <span className="text-slate-700">Every target</span>,
+                  },
+                  {
+                    id: "state",
+                    header: "State",
+                    cell: (flag) => (
+                      <FlagSwitch flag={flag} canEdit={canEdit} emergencyStopActive={emergencyStopActive} />
+                    ),
+                  },
+                  {
+                    id: "change",
+                    header: "Last change",
+                    cell: (flag) => {
+                      const by = updatedByText(flag.updatedBy);
+                      return (
+                        <>
+                          <span title={by.title}>{by.name}</span>
+                          <br />
+                          <time
+                            dateTime={flag.updatedAt.toISOString()}
+                            title={formatDateTime(flag.updatedAt)}
+                            className="text-xs text-slate-600"
+                          >
+                            {timeAgo(flag.updatedAt)}
+                          </time>
+                        </>
+                      );
+                    },
+                  },
+                  {
+                    id: "details",
+                    header: "Details",
+                    hideHeader: true,
+                    className: "text-right",
+                    cell: (flag) => {
+                      const open = expanded.has(flag.id);
+                      return (
+                        <Button
+                          tone="secondary"
+                          aria-expanded={open}
+                          aria-controls={`flag-details-${flag.id}`}
+                          onClick={() => toggle(flag.id)}
+                          className="whitespace-nowrap"
+                        >
+                          {open ? "Hide" : canEdit ? "Edit & history" : "History"}
+                          <span className="sr-only"> of {flag.key}</span>
+                        </Button>
+                      );
+                    },
+                  },
+                ]}
+              />
             </div>
           )}
         </section>

@@ -4,7 +4,9 @@ import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
 import type { AppRouter } from "@/server/api/root";
 import type { AttentionLevel } from "@/server/domain/overview";
-import { formatMs, formatPercent, formatRelative, formatUsd } from "../format";
+import { formatSloValue, slos, unitFormats } from "@/server/domain/slo";
+import { shownSlos } from "../charts/metric-chart";
+import { formatRelative } from "../format";
 import { RollbackStatusBadge, VerdictBadge } from "../status";
 import { Badge, ProgressBar } from "../ui";
 import { Sparkline } from "./sparkline";
@@ -21,10 +23,16 @@ const attentionBorder: Record<AttentionLevel, string> = {
   HEALTHY: "border-l-emerald-500",
 };
 
+/** The last hour of an SLO, when the overview sends a sparkline of it (it sends none for cost). */
 export function TargetCard({ target, now }: { target: OverviewTarget; now: Date }) {
   const { verdict, activeRollback: rollback } = target;
   const headingId = `target-${target.id}`;
   const steps = { from: target.sparklines.from, stepMs: target.sparklines.stepMs, now };
+  const figures = verdict?.observed ? shownSlos([verdict.observed]) : [];
+  const sparklines = slos.flatMap((slo) => {
+    const values = target.sparklines[slo.reading];
+    return slo.shownWithoutData || values.some((value) => value !== null) ? [{ slo, values }] : [];
+  });
   return (
     <article
       aria-labelledby={headingId}
@@ -68,10 +76,10 @@ export function TargetCard({ target, now }: { target: OverviewTarget; now: Date 
       </p>
 
       {verdict?.observed && target.monitoringEnabled ? (
-        <dl className="grid grid-cols-3 gap-2 text-xs">
-          <Figure label="Error rate" value={formatPercent(verdict.observed.errorRate)} />
-          <Figure label="P95" value={formatMs(verdict.observed.p95Ms)} />
-          <Figure label="Cost / req" value={formatUsd(verdict.observed.costPerRequestUsd)} />
+        <dl className={`grid gap-2 text-xs ${figures.length % 2 === 0 ? "grid-cols-2" : "grid-cols-3"}`}>
+          {figures.map((slo) => (
+            <Figure key={slo.id} label={slo.title} value={formatSloValue(slo.id, verdict.observed?.[slo.reading])} />
+          ))}
         </dl>
       ) : null}
 
@@ -114,14 +122,16 @@ export function TargetCard({ target, now }: { target: OverviewTarget; now: Date 
       ) : null}
 
       <div className="mt-auto grid grid-cols-2 gap-3">
-        <Sparkline
-          title="Error rate"
-          values={target.sparklines.errorRate}
-          format={(value) => formatPercent(value)}
-          color="#4f46e5"
-          {...steps}
-        />
-        <Sparkline title="P95 latency" values={target.sparklines.p95Ms} format={formatMs} color="#0f766e" {...steps} />
+        {sparklines.map(({ slo, values }) => (
+          <Sparkline
+            key={slo.id}
+            title={slo.title}
+            values={values}
+            format={unitFormats[slo.unit]}
+            color={slo.color}
+            {...steps}
+          />
+        ))}
       </div>
     </article>
   );

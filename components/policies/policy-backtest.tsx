@@ -7,7 +7,9 @@ import { useId, useState } from "react";
 import { ComposedChart, ReferenceArea, ResponsiveContainer, Scatter, XAxis, YAxis } from "recharts";
 import type { PeriodLevel, RollbackDecisionKind } from "@/server/domain/backtest";
 import type { Policy } from "@/server/domain/policy";
-import { MetricChart } from "../charts/metric-chart";
+import { breachColors, sloDefinition, sloLimit, type Slo } from "@/server/domain/slo";
+import { MetricChart, shownSlos, type ChartPoint } from "../charts/metric-chart";
+import { DataTable } from "../data-table";
 import { formatDateTime } from "../format";
 import { useTRPC } from "../trpc";
 import { Alert, Badge, Button, Card, Skeleton } from "../ui";
@@ -18,18 +20,10 @@ const RANGES = [
 ] as const;
 type RangeId = (typeof RANGES)[number]["id"];
 
-const METRICS = [
-  { id: "errorRate", label: "Error rate", threshold: "maxErrorRate" },
-  { id: "p95Ms", label: "P95 latency", threshold: "maxP95LatencyMs" },
-  { id: "costPerRequestUsd", label: "Cost per request", threshold: "maxCostPerRequestUsd" },
-] as const;
-type MetricId = (typeof METRICS)[number]["id"];
-
 /** MetricChart's y-axis width and side margins, so the lanes' time axis lines up with its. */
 const Y_AXIS_WIDTH = 64;
 const MARGIN = { top: 4, right: 12, bottom: 4, left: 0 };
 
-const LEVEL_FILL: Record<PeriodLevel, string> = { VIOLATION: "#f59e0b", BREACH: "#dc2626", EMERGENCY: "#7f1d1d" };
 const LEVEL_LABEL: Record<PeriodLevel, string> = { VIOLATION: "violation", BREACH: "breach", EMERGENCY: "emergency" };
 const ACTION_LABEL: Record<RollbackDecisionKind, string> = {
   PROPOSE_ROLLBACK: "Proposal",
@@ -84,7 +78,7 @@ export function PolicyBacktest({
   const trpc = useTRPC();
   const ids = { heading: useId(), range: useId(), metric: useId() };
   const [range, setRange] = useState<RangeId>("24h");
-  const [metric, setMetric] = useState<MetricId>("errorRate");
+  const [metric, setMetric] = useState<Slo>("ERROR_RATE");
   const [run, setRun] = useState<Run | null>(null);
 
   const spec = RANGES.find((r) => r.id === (run?.range ?? range))!;
@@ -110,7 +104,6 @@ export function PolicyBacktest({
   const loading =
     run !== null && (currentResult.isFetching || series.isFetching || (run.draft !== null && draftResult.isFetching));
   const error = currentResult.error ?? draftResult.error ?? series.error;
-  const metricSpec = METRICS.find((m) => m.id === metric)!;
   const stale = run !== null && JSON.stringify(run.draft) !== JSON.stringify(draft);
 
   return (
@@ -162,7 +155,7 @@ export function PolicyBacktest({
         ) : (
           <BacktestResults
             run={run}
-            metric={metricSpec}
+            metric={metric}
             onMetric={setMetric}
             metricSelectId={ids.metric}
             points={series.data.points}
@@ -194,13 +187,7 @@ interface Side {
   policy: Policy;
   result: BacktestData;
 }
-type SeriesPoint = {
-  start: Date;
-  requestCount: number;
-  errorRate: number | null;
-  p95Ms: number | null;
-  costPerRequestUsd: number | null;
-};
+type SeriesPoint = ChartPoint & { requestCount: number };
 
 function BacktestResults({
   run,
@@ -212,8 +199,8 @@ function BacktestResults({
   draft,
 }: {
   run: Run;
-  metric: (typeof METRICS)[number];
-  onMetric: (id: MetricId) => void;
+  metric: Slo;
+  onMetric: (id: Slo) => void;
   metricSelectId: string;
   points: SeriesPoint[];
   current: Side;
@@ -224,7 +211,12 @@ function BacktestResults({
   const hasTraffic = points.some((point) => point.requestCount > 0);
   const sides = draft ? [draft, current] : [current];
   const summary = sides.map((side) => `${side.label}: ${describeActions(side.result)}`).join("; ");
-  const thresholdOf = (policy: Policy) => policy[metric.threshold];
+  // An SLO only some traffic carries (time to first token) is offered when the range has readings for it.
+  const choices = shownSlos(points);
+  const shown = choices.find((slo) => slo.id === metric) ?? sloDefinition("ERROR_RATE");
+  const thresholdOf = (policy: Policy) => sloLimit(policy, shown.id);
+  const shadedLimit = thresholdOf(shaded.policy);
+  const currentLimit = thresholdOf(current.policy);
 
   return (
     <div>
@@ -257,7 +249,7 @@ function BacktestResults({
             <span id={metricSelectId} className="text-sm font-medium">
               Chart
             </span>
-            {METRICS.map((m) => (
+            {choices.map((m) => (
               <label
                 key={m.id}
                 className="cursor-pointer rounded-md border border-slate-300 px-2 py-1 text-sm has-[:checked]:border-indigo-600 has-[:checked]:bg-indigo-50 has-[:checked]:font-medium has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-indigo-500"
@@ -266,31 +258,25 @@ function BacktestResults({
                   type="radio"
                   name={metricSelectId}
                   value={m.id}
-                  checked={metric.id === m.id}
+                  checked={shown.id === m.id}
                   onChange={() => onMetric(m.id)}
                   className="sr-only"
                 />
-                {m.label}
+                {m.title}
               </label>
             ))}
           </div>
 
           <div className="mt-3">
             <MetricChart
-              metric={metric.id}
+              slo={shown.id}
               points={points}
               range={{ from: run.from, to: run.to }}
-              title={`${metric.label}, with the ${shaded.label.toLowerCase()} policy’s bad periods and rollbacks`}
+              title={`${shown.title}, with the ${shaded.label.toLowerCase()} policy’s bad periods and rollbacks`}
               thresholds={[
-                { value: thresholdOf(shaded.policy), label: `${shaded.label} limit` },
-                ...(draft && thresholdOf(draft.policy) !== thresholdOf(current.policy)
-                  ? [
-                      {
-                        value: thresholdOf(current.policy),
-                        label: `${current.label} limit`,
-                        tone: "emergency" as const,
-                      },
-                    ]
+                ...(shadedLimit === null ? [] : [{ value: shadedLimit, label: `${shaded.label} limit` }]),
+                ...(draft && currentLimit !== null && currentLimit !== shadedLimit
+                  ? [{ value: currentLimit, label: `${current.label} limit`, tone: "emergency" as const }]
                   : []),
               ]}
               periods={shaded.result.periods}
@@ -353,7 +339,7 @@ function Lanes({ sides, domain }: { sides: Side[]; domain: [number, number] }) {
                 x2={Math.max(period.to.getTime(), period.from.getTime() + (domain[1] - domain[0]) / 400)}
                 y1={laneOf(i) + 0.25}
                 y2={laneOf(i) + 0.75}
-                fill={LEVEL_FILL[period.level]}
+                fill={breachColors[period.level]}
                 fillOpacity={period.level === "VIOLATION" ? 0.5 : 0.85}
                 ifOverflow="hidden"
               />
@@ -405,38 +391,29 @@ function ActionsTable({ sides }: { sides: Side[] }) {
         <p className="mt-2 text-sm text-slate-700">Neither policy would have started a rollback in this range.</p>
       ) : (
         <div className="mt-2 overflow-x-auto">
-          <table className="w-full text-left text-sm">
-            <caption className="sr-only">Rollbacks each policy would have started</caption>
-            <thead className="bg-slate-50 text-slate-700">
-              <tr>
-                <th scope="col" className="px-2 py-1 font-medium">
-                  Time
-                </th>
-                <th scope="col" className="px-2 py-1 font-medium">
-                  Policy
-                </th>
-                <th scope="col" className="px-2 py-1 font-medium">
-                  Action
-                </th>
-                <th scope="col" className="px-2 py-1 font-medium">
-                  Why
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row) => (
-                <tr key={`${row.policy}-${row.at.getTime()}`} className="border-t border-slate-100 align-top">
-                  <td className="px-2 py-1 whitespace-nowrap">{formatDateTime(row.at)}</td>
-                  <td className="px-2 py-1">{row.policy}</td>
-                  <td className="px-2 py-1 whitespace-nowrap">
+          <DataTable
+            caption="Rollbacks each policy would have started"
+            density="compact"
+            alignTop
+            rows={rows}
+            rowKey={(row) => `${row.policy}-${row.at.getTime()}`}
+            columns={[
+              { id: "time", header: "Time", cell: (row) => formatDateTime(row.at), className: "whitespace-nowrap" },
+              { id: "policy", header: "Policy", cell: (row) => row.policy },
+              {
+                id: "action",
+                header: "Action",
+                className: "whitespace-nowrap",
+                cell: (row) => (
+                  <>
                     <span aria-hidden="true">{ACTION_SYMBOL[row.kind]} </span>
                     {ACTION_LABEL[row.kind]}
-                  </td>
-                  <td className="px-2 py-1 text-slate-700">{row.explanation}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+              { id: "why", header: "Why", cell: (row) => row.explanation, className: "text-slate-700" },
+            ]}
+          />
         </div>
       )}
       {periods.length > 0 ? (

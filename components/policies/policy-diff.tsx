@@ -1,4 +1,5 @@
 // A field-by-field change list: "Max error rate: 5% → 3%", as a table so screen readers read the columns.
+import { DataTable } from "../data-table";
 import type { PolicyChange } from "./policy-fields";
 
 export function PolicyDiffTable({
@@ -14,39 +15,38 @@ export function PolicyDiffTable({
 }) {
   return (
     <div className="overflow-x-auto">
-      <table className="w-full text-left text-sm">
-        <caption className="sr-only">{caption}</caption>
-        <thead className="text-slate-700">
-          <tr>
-            <th scope="col" className="py-1 pr-3 font-medium">
-              Field
-            </th>
-            <th scope="col" className="py-1 pr-3 font-medium">
-              {beforeLabel}
-            </th>
-            <th scope="col" className="py-1 font-medium">
-              <span className="sr-only">becomes </span>
-              {afterLabel}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {changes.map((change) => (
-            <tr key={change.path} className="border-t border-slate-100">
-              <th scope="row" className="py-1 pr-3 font-normal">
-                {change.label}
-              </th>
-              <td className="py-1 pr-3 text-slate-700">
-                <del className="decoration-red-700/60">{change.before}</del>
-              </td>
-              <td className="py-1 font-medium">
+      <DataTable
+        caption={caption}
+        density="inline"
+        head="plain"
+        rows={changes}
+        rowKey={(change) => change.path}
+        columns={[
+          { id: "field", header: "Field", rowHeader: true, cell: (change) => change.label },
+          {
+            id: "before",
+            header: beforeLabel,
+            className: "text-slate-700",
+            cell: (change) => <del className="decoration-red-700/60">{change.before}</del>,
+          },
+          {
+            id: "after",
+            header: (
+              <>
+                <span className="sr-only">becomes </span>
+                {afterLabel}
+              </>
+            ),
+            className: "font-medium",
+            cell: (change) => (
+              <>
                 <span aria-hidden="true">→ </span>
                 <ins className="no-underline">{change.after}</ins>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+        ]}
+      />
     </div>
   );
 }

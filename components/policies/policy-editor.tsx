@@ -368,6 +368,7 @@ function PolicyInput({
             inputMode={field.kind === "count" || field.kind === "seconds" ? "numeric" : "decimal"}
             autoComplete="off"
             spellCheck={false}
+            placeholder={field.optional ? "Not judged" : undefined}
             value={value}
             readOnly={!canEdit}
             onChange={(event) => onChange(event.target.value)}

@@ -1,8 +1,10 @@
 // The policy form's fields: labels, units and groups for every field of the shared policy schema
-// (server/domain/policy.ts), the conversion between a policy and the form's text values, and the
-// field-by-field diff shown before saving and in the history.
+// (server/domain/policy.ts), the threshold fields coming from the SLO catalogue (server/domain/slo.ts), the
+// conversion between a policy and the form's text values, and the field-by-field diff shown before saving and
+// in the history.
 import { fieldIssues, type FieldIssues } from "@/server/domain/errors";
-import { policySchema, type Policy } from "@/server/domain/policy";
+import { defaultPolicy, policySchema, type Policy } from "@/server/domain/policy";
+import { formatUnit, slos, type SloDefinition, type SloThreshold, type SloUnit } from "@/server/domain/slo";
 
 type FieldKind =
   "fraction" | "ms" | "usd" | "seconds" | "count" | "multiplier" | "boolean" | "mode" | "approvals" | "steps";
@@ -12,6 +14,32 @@ export interface PolicyField {
   label: string;
   kind: FieldKind;
   help: string;
+  /** An SLO threshold: formatted with the catalogue's formatter for its unit, like the readings it judges. */
+  unit?: SloUnit;
+  /** Empty in the form is unset in the policy (the SLO is not judged), not an error. */
+  optional?: boolean;
+}
+
+const unitKind: Record<SloUnit, FieldKind> = { ratio: "fraction", ms: "ms", usd: "usd" };
+const unitHelp: Record<SloUnit, string> = {
+  ratio: "as a fraction: 0.05 is 5%",
+  ms: "in milliseconds",
+  usd: "in US dollars",
+};
+
+/** One threshold field per SLO of the catalogue, in its order. */
+function thresholdField(slo: SloDefinition): PolicyField & { path: SloThreshold } {
+  // A threshold without a default is unset in the default policy: its SLO is judged only when it is set.
+  const optional = defaultPolicy[slo.threshold] === undefined;
+  const merge = slo.merge.charAt(0).toUpperCase() + slo.merge.slice(1);
+  return {
+    path: slo.threshold,
+    label: `Max ${slo.label}`,
+    kind: unitKind[slo.unit],
+    unit: slo.unit,
+    help: `${merge} over the evaluation window, ${unitHelp[slo.unit]}.${optional ? " Empty: not judged." : ""}`,
+    ...(optional && { optional }),
+  };
 }
 
 export const policyGroups = [
@@ -20,24 +48,7 @@ export const policyGroups = [
     title: "Thresholds",
     description: "A window is bad when a reading is strictly above its threshold.",
     fields: [
-      {
-        path: "maxErrorRate",
-        label: "Max error rate",
-        kind: "fraction",
-        help: "Share of failed requests in the evaluation window, as a fraction: 0.05 is 5%.",
-      },
-      {
-        path: "maxP95LatencyMs",
-        label: "Max P95 latency",
-        kind: "ms",
-        help: "95th-percentile latency in milliseconds.",
-      },
-      {
-        path: "maxCostPerRequestUsd",
-        label: "Max cost per request",
-        kind: "usd",
-        help: "Average cost of a request in US dollars.",
-      },
+      ...slos.map(thresholdField),
       {
         path: "emergencyMultiplier",
         label: "Emergency multiplier",
@@ -173,7 +184,7 @@ export const policyGroups = [
   },
 ] as const satisfies readonly { id: string; title: string; description: string; fields: readonly PolicyField[] }[];
 
-export type PolicyPath = (typeof policyGroups)[number]["fields"][number]["path"];
+export type PolicyPath = (typeof policyGroups)[number]["fields"][number]["path"] | SloThreshold;
 export const policyFields: readonly (PolicyField & { path: PolicyPath })[] = policyGroups.flatMap((group) => [
   ...group.fields,
 ]);
@@ -188,8 +199,9 @@ export function valueAt(policy: Policy, path: string): unknown {
 export function formFromPolicy(policy: Policy): PolicyForm {
   return Object.fromEntries(
     policyFields.map((field) => {
-      const value = valueAt(policy, field.path);
-      return [field.path, Array.isArray(value) ? value.join(", ") : String(value)];
+      // A policy's leaves; an optional threshold left unset is an empty field.
+      const value = valueAt(policy, field.path) as number | boolean | string | number[] | undefined;
+      return [field.path, value === undefined ? "" : Array.isArray(value) ? value.join(", ") : String(value)];
     }),
   ) as PolicyForm;
 }
@@ -204,6 +216,7 @@ export function draftFromForm(form: PolicyForm): unknown {
   const draft: Record<string, unknown> = {};
   for (const field of policyFields) {
     const text = form[field.path];
+    if (field.optional && text.trim() === "") continue;
     let value: unknown;
     if (field.kind === "boolean") value = text === "true";
     else if (field.kind === "mode") value = text;
@@ -263,6 +276,8 @@ const number = (value: number, digits = 6) => value.toLocaleString("en-US", { ma
 
 /** A stored value as people read it: 0.05 → "5%", 300 → "300 s (5 min)". */
 export function formatPolicyValue(field: PolicyField, value: unknown): string {
+  if (value === undefined && field.optional) return "Not judged";
+  if (field.unit) return formatUnit(field.unit, value as number);
   switch (field.kind) {
     case "fraction":
       return `${number((value as number) * 100, 4)}%`;
@@ -292,6 +307,7 @@ export function formatPolicyValue(field: PolicyField, value: unknown): string {
 export function inputHint(field: PolicyField, text: string): string {
   const value = parseNumber(text);
   if (!Number.isFinite(value)) return "";
+  if (field.unit) return field.kind === "usd" ? "" : `= ${formatUnit(field.unit, value)}`;
   if (field.kind === "fraction") return `= ${number(value * 100, 4)}%`;
   if (field.kind === "seconds") return duration(value) ? `= ${duration(value)}` : "";
   return "";

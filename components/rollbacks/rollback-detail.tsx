@@ -7,6 +7,7 @@ import Link from "next/link";
 import { useId, type ReactNode } from "react";
 import type { AppRouter } from "@/server/api/root";
 import { isActive } from "@/server/domain/rollback";
+import { DataTable } from "../data-table";
 import { formatDateTime, formatRelative } from "../format";
 import { RollbackStatusBadge } from "../status";
 import { useTRPC } from "../trpc";
@@ -284,44 +285,45 @@ function Approvals({ rollback }: { rollback: RollbackView }) {
         </p>
       ) : (
         <ScrollArea label="Approvals and rejections">
-          <table className="w-full text-left text-sm">
-            <thead className="text-slate-600">
-              <tr>
-                <th scope="col" className="py-1 pr-3 font-medium">
-                  Who
-                </th>
-                <th scope="col" className="py-1 pr-3 font-medium">
-                  Decision
-                </th>
-                <th scope="col" className="py-1 pr-3 font-medium">
-                  When
-                </th>
-                <th scope="col" className="py-1 font-medium">
-                  Comment
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rollback.approvals.map((approval) => (
-                <tr
-                  key={`${approval.user?.id ?? "deleted"}-${approval.at.getTime()}`}
-                  className="border-t border-slate-100"
-                >
-                  <td className="py-1 pr-3">
+          <DataTable
+            label="Approvals and rejections"
+            density="inline"
+            head="plain"
+            rows={rollback.approvals}
+            rowKey={(approval) => `${approval.user?.id ?? "deleted"}-${approval.at.getTime()}`}
+            columns={[
+              {
+                id: "who",
+                header: "Who",
+                cell: (approval) => (
+                  <>
                     {personName(approval.user, "A deleted user")}
                     {approval.user ? <span className="block text-xs text-slate-600">{approval.user.email}</span> : null}
-                  </td>
-                  <td className="py-1 pr-3">
-                    <Badge tone={approval.decision === "APPROVE" ? "good" : "bad"}>
-                      {approval.decision === "APPROVE" ? "Approved" : "Rejected"}
-                    </Badge>
-                  </td>
-                  <td className="py-1 pr-3 whitespace-nowrap">{formatDateTime(approval.at)}</td>
-                  <td className="py-1">{approval.comment ?? <span className="text-slate-600">—</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+              {
+                id: "decision",
+                header: "Decision",
+                cell: (approval) => (
+                  <Badge tone={approval.decision === "APPROVE" ? "good" : "bad"}>
+                    {approval.decision === "APPROVE" ? "Approved" : "Rejected"}
+                  </Badge>
+                ),
+              },
+              {
+                id: "when",
+                header: "When",
+                className: "whitespace-nowrap",
+                cell: (approval) => formatDateTime(approval.at),
+              },
+              {
+                id: "comment",
+                header: "Comment",
+                cell: (approval) => approval.comment ?? <span className="text-slate-600">—</span>,
+              },
+            ]}
+          />
         </ScrollArea>
       )}
     </Card>

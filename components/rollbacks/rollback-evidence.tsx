@@ -3,9 +3,9 @@
 // target's traffic around the request. Shared by the approvals queue and the rollback page.
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useState } from "react";
-import type { Slo } from "@/server/domain/evaluation";
-import { MetricChart, type ChartMarker, type ChartMetric } from "../charts/metric-chart";
-import { formatMs, formatPercent, formatUsd } from "../format";
+import { formatSloValue, sloDefinition, sloLimit, type Slo } from "@/server/domain/slo";
+import { MetricChart, shownSlos, type ChartMarker } from "../charts/metric-chart";
+import { DataTable } from "../data-table";
 import { VerdictBadge } from "../status";
 import { useTRPC } from "../trpc";
 import { QueryError, Skeleton } from "../ui";
@@ -14,18 +14,6 @@ import { ScrollArea } from "./scroll-area";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-const readings: { metric: ChartMetric; slo: Slo; label: string; format: (value: number) => string }[] = [
-  { metric: "errorRate", slo: "ERROR_RATE", label: "Error rate", format: (value) => formatPercent(value) },
-  { metric: "p95Ms", slo: "P95_LATENCY", label: "P95 latency", format: formatMs },
-  { metric: "costPerRequestUsd", slo: "COST_PER_REQUEST", label: "Cost per request", format: formatUsd },
-];
-
-const thresholdKey = {
-  errorRate: "maxErrorRate",
-  p95Ms: "maxP95LatencyMs",
-  costPerRequestUsd: "maxCostPerRequestUsd",
-} as const;
 
 /** Re-renders every `intervalMs` with the current time; for ranges that end "now". */
 export function useNow(intervalMs: number): number {
@@ -41,6 +29,20 @@ export function RollbackEvidence({ rollback }: { rollback: RollbackView }) {
   const verdict = rollback.evidence?.verdict ?? null;
   const thresholds = rollback.policy.thresholds;
   const violations = verdict && "violations" in verdict ? verdict.violations : [];
+  // A violated SLO shows the reading and threshold that decided it (for a burn-rate alert, the short window's
+  // error rate against the burn limit); the others the window against the policy. An SLO only some traffic
+  // carries (time to first token) is listed when the window has a reading for it.
+  const readings = verdict
+    ? shownSlos([verdict.observed]).map((slo) => {
+        const violation = violations.find((candidate) => candidate.slo === slo.id);
+        return {
+          slo: slo.id,
+          observed: violation ? violation.observed : verdict.observed[slo.reading],
+          threshold: violation ? violation.threshold : thresholds ? sloLimit(thresholds, slo.id) : null,
+          over: violation !== undefined,
+        };
+      })
+    : [];
 
   return (
     <section aria-label={`Evidence for the rollback of ${rollback.target.name}`} className="space-y-3">
@@ -58,62 +60,51 @@ export function RollbackEvidence({ rollback }: { rollback: RollbackView }) {
             <p className="text-sm text-slate-700">{verdict.explanation}</p>
           )}
           <ScrollArea label={`Readings of ${rollback.target.name} against the thresholds`}>
-            <table className="w-full min-w-[28rem] text-left text-sm">
-              <caption className="sr-only">
-                Readings over the {formatDuration(verdict.observed.windowSeconds * 1000)} evaluation window against the
-                policy&apos;s thresholds
-              </caption>
-              <thead className="text-slate-600">
-                <tr>
-                  <th scope="col" className="py-1 pr-3 font-medium">
-                    SLO
-                  </th>
-                  <th scope="col" className="py-1 pr-3 font-medium">
-                    Observed
-                  </th>
-                  <th scope="col" className="py-1 pr-3 font-medium">
-                    Threshold
-                  </th>
-                  <th scope="col" className="py-1 font-medium">
-                    <span className="sr-only">Within or over</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="tabular-nums">
-                {readings.map(({ metric, slo, label, format }) => {
-                  // A violated SLO shows the reading and threshold that decided it (for a burn-rate alert, the
-                  // short window's error rate against the burn limit); the others the window against the policy.
-                  const violation = violations.find((candidate) => candidate.slo === slo);
-                  const observed = violation ? violation.observed : verdict.observed[metric];
-                  const threshold = violation
-                    ? violation.threshold
-                    : thresholds
-                      ? thresholds[thresholdKey[metric]]
-                      : null;
-                  const over = violation !== undefined;
-                  return (
-                    <tr key={metric} className="border-t border-slate-100">
-                      <th scope="row" className="py-1 pr-3 font-normal">
-                        {label}
-                      </th>
-                      <td className={`py-1 pr-3 ${over ? "font-semibold text-red-800" : ""}`}>
-                        {observed === null ? "—" : format(observed)}
-                      </td>
-                      <td className="py-1 pr-3">{threshold === null ? "—" : format(threshold)}</td>
-                      <td className="py-1">
-                        {over ? (
-                          <span className="font-medium text-red-800">Over</span>
-                        ) : observed === null ? (
-                          <span className="text-slate-600">No reading</span>
-                        ) : (
-                          <span className="text-slate-600">Within</span>
-                        )}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <DataTable
+              className="min-w-[28rem]"
+              caption={`Readings over the ${formatDuration(verdict.observed.windowSeconds * 1000)} evaluation window against the policy's thresholds`}
+              density="inline"
+              head="plain"
+              rows={readings}
+              rowKey={(reading) => reading.slo}
+              columns={[
+                { id: "slo", header: "SLO", rowHeader: true, cell: (reading) => sloDefinition(reading.slo).title },
+                {
+                  id: "observed",
+                  header: "Observed",
+                  className: "tabular-nums",
+                  cell: (reading) => (
+                    <span className={reading.over ? "font-semibold text-red-800" : undefined}>
+                      {formatSloValue(reading.slo, reading.observed)}
+                    </span>
+                  ),
+                },
+                {
+                  id: "threshold",
+                  header: "Threshold",
+                  className: "tabular-nums",
+                  cell: (reading) =>
+                    reading.threshold === null && thresholds ? (
+                      <span className="text-slate-600">Not judged</span>
+                    ) : (
+                      formatSloValue(reading.slo, reading.threshold)
+                    ),
+                },
+                {
+                  id: "status",
+                  header: "Within or over",
+                  hideHeader: true,
+                  cell: (reading) =>
+                    reading.over ? (
+                      <span className="font-medium text-red-800">Over</span>
+                    ) : reading.observed === null ? (
+                      <span className="text-slate-600">No reading</span>
+                    ) : (
+                      <span className="text-slate-600">Within</span>
+                    ),
+                },
+              ]}
+            />
           </ScrollArea>
           <p className="text-xs text-slate-600">
             Evaluation window {formatDuration(verdict.observed.windowSeconds * 1000)},{" "}
@@ -132,13 +123,7 @@ export function RollbackEvidence({ rollback }: { rollback: RollbackView }) {
             : "This rollback has no stored verdict."}
         </p>
       )}
-      <EvidenceChart
-        rollback={rollback}
-        initialMetric={
-          readings.find((reading) => violations.some((violation) => violation.slo === reading.slo))?.metric ??
-          "errorRate"
-        }
-      />
+      <EvidenceChart rollback={rollback} initialSlo={readings.find((reading) => reading.over)?.slo ?? "ERROR_RATE"} />
     </section>
   );
 }
@@ -163,9 +148,9 @@ function spacedMarkers(candidates: ChartMarker[], range: { from: Date; to: Date 
   );
 }
 
-function EvidenceChart({ rollback, initialMetric }: { rollback: RollbackView; initialMetric: ChartMetric }) {
+function EvidenceChart({ rollback, initialSlo }: { rollback: RollbackView; initialSlo: Slo }) {
   const trpc = useTRPC();
-  const [metric, setMetric] = useState<ChartMetric>(initialMetric);
+  const [slo, setSlo] = useState<Slo>(initialSlo);
   const now = useNow(30_000);
   const range = chartRange(rollback, now);
   const active = rollback.endedAt === null;
@@ -176,7 +161,9 @@ function EvidenceChart({ rollback, initialMetric }: { rollback: RollbackView; in
     ),
   );
   const selectId = useId();
-  const threshold = rollback.policy.thresholds?.[thresholdKey[metric]];
+  const threshold = rollback.policy.thresholds ? sloLimit(rollback.policy.thresholds, slo) : null;
+  const observed = rollback.evidence?.verdict?.observed;
+  const choices = shownSlos([...(series.data?.points ?? []), ...(observed ? [observed] : [])]);
   const markers = spacedMarkers(
     [
       { at: rollback.requestedAt, label: "Requested" },
@@ -194,13 +181,13 @@ function EvidenceChart({ rollback, initialMetric }: { rollback: RollbackView; in
         </label>
         <select
           id={selectId}
-          value={metric}
-          onChange={(event) => setMetric(event.target.value as ChartMetric)}
+          value={slo}
+          onChange={(event) => setSlo(event.target.value as Slo)}
           className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm"
         >
-          {readings.map((reading) => (
-            <option key={reading.metric} value={reading.metric}>
-              {reading.label}
+          {choices.map((choice) => (
+            <option key={choice.id} value={choice.id}>
+              {choice.title}
             </option>
           ))}
         </select>
@@ -211,13 +198,13 @@ function EvidenceChart({ rollback, initialMetric }: { rollback: RollbackView; in
         <QueryError error={series.error} what="the target's metrics" />
       ) : (
         <MetricChart
-          metric={metric}
+          slo={slo}
           points={series.data.points}
           range={range}
           thresholds={threshold == null ? [] : [{ value: threshold, label: "Limit" }]}
           markers={markers}
           height={180}
-          title={`${readings.find((reading) => reading.metric === metric)?.label ?? ""} of ${rollback.target.slug} around the request`}
+          title={`${sloDefinition(slo).title} of ${rollback.target.slug} around the request`}
         />
       )}
     </div>

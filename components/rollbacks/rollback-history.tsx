@@ -8,10 +8,11 @@ import { useId } from "react";
 import {
   rollbackStatuses,
   rollbackTriggers,
-  type RollbackFilter,
   type RollbackStatus,
   type RollbackTrigger,
 } from "@/server/domain/rollback";
+import { type RollbackFilter } from "@/server/domain/rollback-inputs";
+import { DataTable, type Column } from "../data-table";
 import { formatDateTime } from "../format";
 import { RollbackStatusBadge, rollbackStatusLabel } from "../status";
 import { useTRPC } from "../trpc";
@@ -255,31 +256,15 @@ function RollbackTable({ filter, filtered }: { filter: RollbackFilter; filtered:
         <ExportButtons filter={filter} />
       </div>
       <ScrollArea label="Rollbacks" className="rounded-lg border border-slate-200 bg-white">
-        <table className="w-full min-w-[60rem] text-left text-sm">
-          <thead className="bg-slate-50 text-slate-600">
-            <tr>
-              {[
-                "Requested",
-                "Target",
-                "Trigger",
-                "Status",
-                "Snapshots",
-                "Requested by",
-                "Breach to action",
-                "Verification",
-              ].map((heading) => (
-                <th key={heading} scope="col" className="px-3 py-2 font-medium whitespace-nowrap">
-                  {heading}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((item) => (
-              <HistoryRow key={item.id} item={item} />
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          className="min-w-[60rem]"
+          caption="Rollbacks"
+          alignTop
+          rows={items}
+          rowKey={(item) => item.id}
+          rowHref={(item) => `/rollbacks/${item.id}`}
+          columns={historyColumns}
+        />
       </ScrollArea>
       <div className="flex flex-wrap items-center gap-3 text-sm text-slate-600">
         <span aria-live="polite">
@@ -302,22 +287,29 @@ const verificationText: Record<string, { label: string; tone: "good" | "bad" | "
   PENDING: { label: "Watching", tone: "info" },
 };
 
-function HistoryRow({ item }: { item: RollbackListItem }) {
-  const verification = item.verification ? verificationText[item.verification] : undefined;
-  return (
-    <tr className="border-t border-slate-100 align-top">
-      <th scope="row" className="px-3 py-2 font-normal whitespace-nowrap">
-        <Link href={`/rollbacks/${item.id}`} className="text-indigo-700 underline hover:text-indigo-900">
-          {formatDateTime(item.requestedAt)}
-        </Link>
-      </th>
-      <td className="px-3 py-2">
-        <Link href={`/targets/${item.target.slug}`} className="text-indigo-700 underline hover:text-indigo-900">
-          {item.target.name}
-        </Link>
-      </td>
-      <td className="px-3 py-2 whitespace-nowrap">{triggerLabels[item.trigger]}</td>
-      <td className="px-3 py-2">
+const historyColumns: Column<RollbackListItem>[] = [
+  {
+    id: "requested",
+    header: "Requested",
+    rowHeader: true,
+    className: "whitespace-nowrap",
+    cell: (item) => formatDateTime(item.requestedAt),
+  },
+  {
+    id: "target",
+    header: "Target",
+    cell: (item) => (
+      <Link href={`/targets/${item.target.slug}`} className="text-indigo-700 underline hover:text-indigo-900">
+        {item.target.name}
+      </Link>
+    ),
+  },
+  { id: "trigger", header: "Trigger", className: "whitespace-nowrap", cell: (item) => triggerLabels[item.trigger] },
+  {
+    id: "status",
+    header: "Status",
+    cell: (item) => (
+      <>
         <span className="flex flex-wrap gap-1 whitespace-nowrap">
           <RollbackStatusBadge status={item.status} />
           {item.aborted ? <Badge tone="warning">Aborted</Badge> : null}
@@ -325,28 +317,40 @@ function HistoryRow({ item }: { item: RollbackListItem }) {
         {item.status === "IN_PROGRESS" ? (
           <span className="mt-1 block text-xs text-slate-600">{item.trafficPercent}% on the known-good snapshot</span>
         ) : null}
-      </td>
-      <td className="px-3 py-2 whitespace-nowrap">
-        {snapshotLabel(item.fromSnapshot)} → {snapshotLabel(item.toSnapshot)}
-      </td>
-      <td className="px-3 py-2">{personName(item.requestedBy)}</td>
-      <td className="px-3 py-2 whitespace-nowrap tabular-nums">
-        {item.timeToActionMs === null ? (
-          <span className="text-slate-600">No traffic moved</span>
-        ) : (
-          formatDuration(item.timeToActionMs)
-        )}
-      </td>
-      <td className="px-3 py-2">
-        {verification ? (
-          <Badge tone={verification.tone}>{verification.label}</Badge>
-        ) : (
-          <span className="text-slate-600">—</span>
-        )}
-      </td>
-    </tr>
-  );
-}
+      </>
+    ),
+  },
+  {
+    id: "snapshots",
+    header: "Snapshots",
+    className: "whitespace-nowrap",
+    cell: (item) => `${snapshotLabel(item.fromSnapshot)} → ${snapshotLabel(item.toSnapshot)}`,
+  },
+  { id: "requestedBy", header: "Requested by", cell: (item) => personName(item.requestedBy) },
+  {
+    id: "timeToAction",
+    header: "Breach to action",
+    className: "whitespace-nowrap tabular-nums",
+    cell: (item) =>
+      item.timeToActionMs === null ? (
+        <span className="text-slate-600">No traffic moved</span>
+      ) : (
+        formatDuration(item.timeToActionMs)
+      ),
+  },
+  {
+    id: "verification",
+    header: "Verification",
+    cell: (item) => {
+      const verification = item.verification ? verificationText[item.verification] : undefined;
+      return verification ? (
+        <Badge tone={verification.tone}>{verification.label}</Badge>
+      ) : (
+        <span className="text-slate-600">—</span>
+      );
+    },
+  },
+];
 
 /** Fetches the whole filtered list from rollbacks.export and hands it to the browser as a file. */
 function ExportButtons({ filter }: { filter: RollbackFilter }) {

@@ -4,8 +4,10 @@
 import { useQuery } from "@tanstack/react-query";
 import { useId, type ReactNode } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
-import type { RollbackFilter, RollbackTrigger } from "@/server/domain/rollback";
-import { formatPercent } from "../format";
+import type { RollbackTrigger } from "@/server/domain/rollback";
+import type { RollbackFilter } from "@/server/domain/rollback-inputs";
+import { formatUnit } from "@/server/domain/slo";
+import { DataTable, type Column } from "../data-table";
 import { useTRPC } from "../trpc";
 import { Card, QueryError, Skeleton } from "../ui";
 import { formatDuration, triggerLabels, triggerNouns, type RollbackHistorySummary } from "./rollback-format";
@@ -43,10 +45,7 @@ export function RollbackSummary({ filter }: { filter: RollbackFilter }) {
             ? "No rollback moved traffic yet"
             : `Over the ${timeToAction.count} that moved traffic: from the request to the first traffic switch`}
         </Figure>
-        <Figure
-          label="Ineffective"
-          value={verification.ineffectiveShare === null ? "—" : formatPercent(verification.ineffectiveShare, 0)}
-        >
+        <Figure label="Ineffective" value={formatUnit("ratio", verification.ineffectiveShare)}>
           {judged === 0
             ? "None verified yet"
             : `${verification.ineffective} of ${judged} verified rollbacks did not restore the SLOs`}
@@ -67,6 +66,8 @@ function Figure({ label, value, children }: { label: string; value: string; chil
     </Card>
   );
 }
+
+type Week = RollbackHistorySummary["weeks"][number];
 
 function WeeklyChart({ summary }: { summary: RollbackHistorySummary }) {
   const ids = { title: useId(), description: useId() };
@@ -126,38 +127,23 @@ function WeeklyChart({ summary }: { summary: RollbackHistorySummary }) {
             Rollbacks per week: data table
           </summary>
           <ScrollArea label="Rollbacks per week, by trigger" className="mt-2 max-h-64">
-            <table className="w-full text-left text-sm tabular-nums">
-              <thead className="text-slate-600">
-                <tr>
-                  <th scope="col" className="py-1 pr-3 font-medium">
-                    Week of
-                  </th>
-                  {triggers.map((trigger) => (
-                    <th key={trigger} scope="col" className="py-1 pr-3 font-medium">
-                      {triggerLabels[trigger]}
-                    </th>
-                  ))}
-                  <th scope="col" className="py-1 font-medium">
-                    Total
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {summary.weeks.map((week) => (
-                  <tr key={week.start.getTime()} className="border-t border-slate-100">
-                    <th scope="row" className="py-1 pr-3 font-normal">
-                      {weekLabel(week.start)}
-                    </th>
-                    {triggers.map((trigger) => (
-                      <td key={trigger} className="py-1 pr-3">
-                        {week[trigger]}
-                      </td>
-                    ))}
-                    <td className="py-1">{week.total}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              label="Rollbacks per week, by trigger"
+              density="inline"
+              head="plain"
+              rows={summary.weeks}
+              rowKey={(week) => week.start.getTime()}
+              columns={[
+                { id: "week", header: "Week of", rowHeader: true, cell: (week) => weekLabel(week.start) },
+                ...triggers.map((trigger): Column<Week> => ({
+                  id: trigger,
+                  header: triggerLabels[trigger],
+                  numeric: true,
+                  cell: (week) => week[trigger],
+                })),
+                { id: "total", header: "Total", numeric: true, cell: (week) => week.total },
+              ]}
+            />
           </ScrollArea>
         </details>
       </figure>

@@ -10,6 +10,7 @@ import {
   type ApiKeyScope,
 } from "@/server/domain/api-key-input";
 import { ConfirmDialog } from "../confirm-dialog";
+import { DataTable } from "../data-table";
 import { issuesOf, type Issues } from "../form-errors";
 import { formatDateTime, formatRelative } from "../format";
 import { useToast } from "../toast";
@@ -67,36 +68,28 @@ export function ApiKeysAdmin() {
           </EmptyState>
         ) : (
           <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table className="w-full text-left text-sm">
-              <caption className="sr-only">API keys</caption>
-              <thead className="bg-slate-50 text-slate-600">
-                <tr>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Name
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Scopes and targets
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Used
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Status
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {keys.data.map((key) => (
-                  <tr key={key.id} className="border-t border-slate-100 align-top">
-                    <td className="px-3 py-2">
+            <DataTable
+              caption="API keys"
+              alignTop
+              rows={keys.data}
+              rowKey={(key) => key.id}
+              columns={[
+                {
+                  id: "name",
+                  header: "Name",
+                  cell: (key) => (
+                    <>
                       <div className="font-medium">{key.name}</div>
                       <div className="font-mono text-xs text-slate-600">{key.prefix}…</div>
                       <div className="text-xs text-slate-500">Created {formatDateTime(key.createdAt)}</div>
-                    </td>
-                    <td className="px-3 py-2">
+                    </>
+                  ),
+                },
+                {
+                  id: "scopes",
+                  header: "Scopes and targets",
+                  cell: (key) => (
+                    <>
                       <div className="flex flex-wrap gap-1">
                         {key.scopes.map((scope) => (
                           <Badge key={scope} tone="info">
@@ -109,58 +102,70 @@ export function ApiKeysAdmin() {
                         {" · "}
                         {key.signingRequired ? "Signed requests" : "Unsigned"}
                       </div>
-                    </td>
-                    <td className="px-3 py-2 whitespace-nowrap">
-                      {key.lastUsedAt ? (
-                        <time dateTime={new Date(key.lastUsedAt).toISOString()} title={formatDateTime(key.lastUsedAt)}>
-                          {formatRelative(key.lastUsedAt)}
-                        </time>
-                      ) : (
-                        <span className="text-slate-500">Never</span>
-                      )}
-                    </td>
-                    <td className="px-3 py-2">
-                      {key.revokedAt ? (
-                        <Badge tone="neutral">Revoked {formatDateTime(key.revokedAt)}</Badge>
-                      ) : (
-                        <Badge tone="good">Active</Badge>
-                      )}
-                    </td>
-                    <td className="px-3 py-2 text-right">
-                      {key.revokedAt ? null : (
-                        <ConfirmDialog
-                          trigger={
-                            <Button tone="danger">
-                              Revoke<span className="sr-only"> {key.name}</span>
-                            </Button>
+                    </>
+                  ),
+                },
+                {
+                  id: "used",
+                  header: "Used",
+                  className: "whitespace-nowrap",
+                  cell: (key) =>
+                    key.lastUsedAt ? (
+                      <time dateTime={new Date(key.lastUsedAt).toISOString()} title={formatDateTime(key.lastUsedAt)}>
+                        {formatRelative(key.lastUsedAt)}
+                      </time>
+                    ) : (
+                      <span className="text-slate-500">Never</span>
+                    ),
+                },
+                {
+                  id: "status",
+                  header: "Status",
+                  cell: (key) =>
+                    key.revokedAt ? (
+                      <Badge tone="neutral">Revoked {formatDateTime(key.revokedAt)}</Badge>
+                    ) : (
+                      <Badge tone="good">Active</Badge>
+                    ),
+                },
+                {
+                  id: "actions",
+                  header: "Actions",
+                  hideHeader: true,
+                  className: "text-right",
+                  cell: (key) =>
+                    key.revokedAt ? null : (
+                      <ConfirmDialog
+                        trigger={
+                          <Button tone="danger">
+                            Revoke<span className="sr-only"> {key.name}</span>
+                          </Button>
+                        }
+                        title={`Revoke “${key.name}”?`}
+                        description={
+                          <p>
+                            Requests with <span className="font-mono">{key.prefix}…</span> are refused from their next
+                            one on. This cannot be undone: the client needs a new key.
+                          </p>
+                        }
+                        confirmLabel="Revoke key"
+                        tone="danger"
+                        onConfirm={async () => {
+                          try {
+                            await revoke.mutateAsync({ id: key.id });
+                            toast(`Revoked ${key.name}`);
+                          } catch (error) {
+                            toast((error as Error).message, "error");
+                            throw error;
+                          } finally {
+                            await invalidate();
                           }
-                          title={`Revoke “${key.name}”?`}
-                          description={
-                            <p>
-                              Requests with <span className="font-mono">{key.prefix}…</span> are refused from their next
-                              one on. This cannot be undone: the client needs a new key.
-                            </p>
-                          }
-                          confirmLabel="Revoke key"
-                          tone="danger"
-                          onConfirm={async () => {
-                            try {
-                              await revoke.mutateAsync({ id: key.id });
-                              toast(`Revoked ${key.name}`);
-                            } catch (error) {
-                              toast((error as Error).message, "error");
-                              throw error;
-                            } finally {
-                              await invalidate();
-                            }
-                          }}
-                        />
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                        }}
+                      />
+                    ),
+                },
+              ]}
+            />
           </div>
         )}
       </section>

@@ -2,6 +2,7 @@
 // Deliveries given up after their last retry (or a day in the queue), one row per notification and channel;
 // a retry puts that channel's delivery back in the queue with fresh attempts.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { DataTable } from "../data-table";
 import { formatDateTime } from "../format";
 import { useToast } from "../toast";
 import { useTRPC } from "../trpc";
@@ -51,69 +52,64 @@ export function DeadLetters() {
         </EmptyState>
       ) : (
         <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-          <table className="w-full text-left text-sm">
-            <caption className="sr-only">Dead letters</caption>
-            <thead className="bg-slate-50 text-slate-600">
-              <tr>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Notification
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Channel
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Attempts
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Last error
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {letters.data.map((letter) => (
-                <tr key={letter.id} className="border-t border-slate-100 align-top">
-                  <td className="px-3 py-2">
+          <DataTable
+            caption="Dead letters"
+            alignTop
+            rows={letters.data}
+            rowKey={(letter) => letter.id}
+            columns={[
+              {
+                id: "notification",
+                header: "Notification",
+                cell: (letter) => (
+                  <>
                     <div className="font-medium">{letter.title}</div>
                     <div className="text-xs text-slate-600">
                       <span className="font-mono">{letter.event}</span> · {formatDateTime(letter.createdAt)}
                     </div>
-                  </td>
-                  <td className="px-3 py-2">
-                    {letter.channel === "SLACK" ? (
-                      <Badge tone="neutral">Slack</Badge>
-                    ) : (
-                      <span>
-                        <Badge tone="info">Webhook</Badge> {letter.endpoint?.name}
-                      </span>
-                    )}
-                  </td>
-                  <td className="px-3 py-2">{letter.attempts}</td>
-                  <td className="max-w-xs px-3 py-2 break-words text-red-800">
+                  </>
+                ),
+              },
+              {
+                id: "channel",
+                header: "Channel",
+                cell: (letter) => <Badge tone={letter.endpoint ? "info" : "neutral"}>{letter.destination}</Badge>,
+              },
+              { id: "attempts", header: "Attempts", cell: (letter) => letter.attempts },
+              {
+                id: "error",
+                header: "Last error",
+                className: "max-w-xs break-words text-red-800",
+                cell: (letter) => (
+                  <>
                     {letter.lastError ?? "—"}
                     {letter.lastAttemptAt ? (
                       <div className="text-xs text-slate-600">{formatDateTime(letter.lastAttemptAt)}</div>
                     ) : null}
-                  </td>
-                  <td className="px-3 py-2 text-right">
-                    <Button
-                      tone="secondary"
-                      disabled={retry.isPending && retry.variables.id === letter.id}
-                      onClick={() => retry.mutate({ id: letter.id })}
-                    >
-                      Retry
-                      <span className="sr-only">
-                        {" "}
-                        {letter.title} on {letter.channel === "SLACK" ? "Slack" : letter.endpoint?.name}
-                      </span>
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+              {
+                id: "actions",
+                header: "Actions",
+                hideHeader: true,
+                className: "text-right",
+                cell: (letter) => (
+                  <Button
+                    tone="secondary"
+                    disabled={retry.isPending && retry.variables.id === letter.id}
+                    onClick={() => retry.mutate({ id: letter.id })}
+                  >
+                    Retry
+                    <span className="sr-only">
+                      {" "}
+                      {letter.title} on {letter.destination}
+                    </span>
+                  </Button>
+                ),
+              },
+            ]}
+          />
         </div>
       )}
     </section>

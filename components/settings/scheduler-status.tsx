@@ -3,7 +3,9 @@
 // is due, who holds the lease, and the recent runs. Refreshed every few seconds.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { ReactNode } from "react";
-import { formatDateTime, formatMs, formatRelative } from "../format";
+import { formatUnit } from "@/server/domain/slo";
+import { DataTable } from "../data-table";
+import { formatDateTime, formatRelative } from "../format";
 import { useToast } from "../toast";
 import { useTRPC } from "../trpc";
 import { Alert, Badge, Button, Card, EmptyState, ListSkeleton, Skeleton } from "../ui";
@@ -53,7 +55,7 @@ export function SchedulerStatus() {
     trpc.cycle.run.mutationOptions({
       onSuccess: (result) =>
         result.status === "ran"
-          ? toast(`Cycle ran in ${formatMs(result.summary.durationMs)}`)
+          ? toast(`Cycle ran in ${formatUnit("ms", result.summary.durationMs)}`)
           : toast(`Another cycle is running (${result.holder}, since ${formatDateTime(result.since)})`, "error"),
       onError: (error) => toast(error.message, "error"),
       onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.cycle.status.queryKey() }),
@@ -132,7 +134,7 @@ export function SchedulerStatus() {
                 <time dateTime={new Date(last.startedAt).toISOString()} title={formatDateTime(last.startedAt)}>
                   {formatRelative(last.startedAt, new Date(now))}
                 </time>{" "}
-                ({triggerLabels[last.trigger] ?? last.trigger}, {formatMs(last.durationMs)})
+                ({triggerLabels[last.trigger] ?? last.trigger}, {formatUnit("ms", last.durationMs)})
               </>
             ) : (
               "None yet"
@@ -193,37 +195,34 @@ export function SchedulerStatus() {
           </EmptyState>
         ) : (
           <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table className="w-full text-left text-sm">
-              <caption className="sr-only">Recent monitoring cycles, newest first</caption>
-              <thead className="bg-slate-50 text-slate-600">
-                <tr>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Started
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Trigger
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Duration
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Outcome
-                  </th>
-                  <th scope="col" className="px-3 py-2 font-medium">
-                    Instance
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {runs.map((cycle) => {
-                  const summary = readSummary(cycle.summary);
-                  const errors = summary.errors?.length ?? 0;
-                  return (
-                    <tr key={cycle.id} className="border-t border-slate-100 align-top">
-                      <td className="px-3 py-2 whitespace-nowrap">{formatDateTime(cycle.startedAt)}</td>
-                      <td className="px-3 py-2">{triggerLabels[cycle.trigger] ?? cycle.trigger}</td>
-                      <td className="px-3 py-2 whitespace-nowrap">{formatMs(cycle.durationMs)}</td>
-                      <td className="px-3 py-2">
+            <DataTable
+              caption="Recent monitoring cycles, newest first"
+              alignTop
+              rows={runs}
+              rowKey={(cycle) => cycle.id}
+              columns={[
+                {
+                  id: "started",
+                  header: "Started",
+                  className: "whitespace-nowrap",
+                  cell: (cycle) => formatDateTime(cycle.startedAt),
+                },
+                { id: "trigger", header: "Trigger", cell: (cycle) => triggerLabels[cycle.trigger] ?? cycle.trigger },
+                {
+                  id: "duration",
+                  header: "Duration",
+                  className: "whitespace-nowrap",
+                  unit: "ms",
+                  value: (cycle) => cycle.durationMs,
+                },
+                {
+                  id: "outcome",
+                  header: "Outcome",
+                  cell: (cycle) => {
+                    const summary = readSummary(cycle.summary);
+                    const errors = summary.errors?.length ?? 0;
+                    return (
+                      <>
                         {summary.targetsEvaluated ?? 0} targets; {describeActions(summary.actions)}
                         {errors > 0 ? (
                           <>
@@ -233,13 +232,18 @@ export function SchedulerStatus() {
                             </Badge>
                           </>
                         ) : null}
-                      </td>
-                      <td className="px-3 py-2 font-mono text-xs break-all text-slate-600">{cycle.holder}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+                      </>
+                    );
+                  },
+                },
+                {
+                  id: "instance",
+                  header: "Instance",
+                  className: "font-mono text-xs break-all text-slate-600",
+                  cell: (cycle) => cycle.holder,
+                },
+              ]}
+            />
           </div>
         )}
       </section>

@@ -5,6 +5,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useId } from "react";
 import type { JsonValue } from "@/server/domain/canonical-json";
 import type { ConfigChange } from "@/server/domain/snapshots";
+import { DataTable } from "../data-table";
 import { shortChecksum } from "../format";
 import { useTRPC } from "../trpc";
 import { Alert, Badge, Button, Card, QueryError, Skeleton } from "../ui";
@@ -176,42 +177,45 @@ function ConfigPane({
 function ChangeTable({ changes }: { changes: ConfigChange[] }) {
   return (
     <div className="mt-4 overflow-x-auto">
-      <table className="w-full text-left text-sm">
-        <caption className="mb-1 text-left text-sm font-medium">Changes from A to B</caption>
-        <thead className="bg-slate-50 text-slate-700">
-          <tr>
-            <th scope="col" className="px-2 py-1 font-medium">
-              Key
-            </th>
-            <th scope="col" className="px-2 py-1 font-medium">
-              Change
-            </th>
-            <th scope="col" className="px-2 py-1 font-medium">
-              In A
-            </th>
-            <th scope="col" className="px-2 py-1 font-medium">
-              In B
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {changes.map((change) => (
-            <tr key={JSON.stringify(change.path)} className="border-t border-slate-100 align-top">
-              <th scope="row" className="px-2 py-1 font-mono text-xs font-normal">
-                {formatPath(change.path)}
-              </th>
-              <td className="px-2 py-1">
-                <Badge tone={KIND_STYLE[change.kind].tone}>
-                  <span aria-hidden="true">{KIND_STYLE[change.kind].symbol}&nbsp;</span>
-                  {KIND_STYLE[change.kind].word}
-                </Badge>
-              </td>
-              <td className="px-2 py-1 font-mono text-xs break-all">{preview(change.before)}</td>
-              <td className="px-2 py-1 font-mono text-xs break-all">{preview(change.after)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        caption="Changes from A to B"
+        captionVisible
+        density="compact"
+        alignTop
+        rows={changes}
+        rowKey={(change) => JSON.stringify(change.path)}
+        columns={[
+          {
+            id: "key",
+            header: "Key",
+            rowHeader: true,
+            className: "font-mono text-xs",
+            cell: (change) => formatPath(change.path),
+          },
+          {
+            id: "change",
+            header: "Change",
+            cell: (change) => (
+              <Badge tone={KIND_STYLE[change.kind].tone}>
+                <span aria-hidden="true">{KIND_STYLE[change.kind].symbol}&nbsp;</span>
+                {KIND_STYLE[change.kind].word}
+              </Badge>
+            ),
+          },
+          {
+            id: "a",
+            header: "In A",
+            className: "font-mono text-xs break-all",
+            cell: (change) => preview(change.before),
+          },
+          {
+            id: "b",
+            header: "In B",
+            className: "font-mono text-xs break-all",
+            cell: (change) => preview(change.after),
+          },
+        ]}
+      />
     </div>
   );
 }

@@ -6,6 +6,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { ConfirmDialog } from "../confirm-dialog";
+import { DataTable } from "../data-table";
 import { issuesOf } from "../form-errors";
 import { formatDateTime, formatAgo, shortChecksum } from "../format";
 import { NoTargets, TargetScope, type SelectedTarget } from "../policies/target-select";
@@ -124,160 +125,156 @@ function SnapshotsWorkspace({ target, canEdit }: { target: SelectedTarget; canEd
           Snapshots of {target.name}
         </h2>
         <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-          <table className="w-full text-left text-sm">
-            <thead className="bg-slate-50 text-slate-700">
-              <tr>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Version
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Checksum
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Status
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  Published
-                </th>
-                <th scope="col" className="px-3 py-2 font-medium">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row) => (
-                <tr key={row.id} className="border-t border-slate-100 align-top">
-                  <th scope="row" className="px-3 py-2 font-medium whitespace-nowrap">
+          <DataTable
+            label={`Snapshots of ${target.name}`}
+            alignTop
+            rows={rows}
+            rowKey={(row) => row.id}
+            columns={[
+              {
+                id: "version",
+                header: "Version",
+                rowHeader: true,
+                className: "font-medium whitespace-nowrap",
+                cell: (row) => (
+                  <>
                     v{row.version}
                     {row.label ? <span className="block text-xs font-normal text-slate-600">{row.label}</span> : null}
-                  </th>
-                  <td className="px-3 py-2">
-                    <Checksum value={row.checksum} />
-                  </td>
-                  <td className="px-3 py-2">
-                    <SnapshotStatus row={row} />
-                  </td>
-                  <td className="px-3 py-2">
+                  </>
+                ),
+              },
+              { id: "checksum", header: "Checksum", cell: (row) => <Checksum value={row.checksum} /> },
+              { id: "status", header: "Status", cell: (row) => <SnapshotStatus row={row} /> },
+              {
+                id: "published",
+                header: "Published",
+                cell: (row) => (
+                  <>
                     <span title={row.createdBy.email ?? undefined}>{row.createdBy.name}</span>
                     <span className="block text-xs text-slate-600">
                       <time dateTime={row.createdAt.toISOString()} title={formatDateTime(row.createdAt)}>
                         {formatAgo(row.createdAt)}
                       </time>
                     </span>
-                  </td>
-                  <td className="px-3 py-2">
-                    <div className="flex flex-wrap justify-end gap-2">
-                      {canEdit && !row.isKnownGood && !row.failedAt ? (
-                        <ConfirmDialog
-                          trigger={
-                            <Button tone="secondary" className="px-2 py-1">
-                              Mark known-good<span className="sr-only"> v{row.version}</span>
-                            </Button>
+                  </>
+                ),
+              },
+              {
+                id: "actions",
+                header: "Actions",
+                hideHeader: true,
+                cell: (row) => (
+                  <div className="flex flex-wrap justify-end gap-2">
+                    {canEdit && !row.isKnownGood && !row.failedAt ? (
+                      <ConfirmDialog
+                        trigger={
+                          <Button tone="secondary" className="px-2 py-1">
+                            Mark known-good<span className="sr-only"> v{row.version}</span>
+                          </Button>
+                        }
+                        title={`Mark v${row.version} known-good?`}
+                        description={
+                          <p>
+                            v{row.version} becomes the rollback target of {target.slug}: every rollback, automatic or
+                            manual, goes to it until another snapshot is known-good.
+                          </p>
+                        }
+                        confirmLabel="Mark known-good"
+                        reason={{ label: "Why is it known-good?", required: true }}
+                        reasonError={reasonError}
+                        onConfirm={async (reason) => {
+                          setReasonError(undefined);
+                          try {
+                            await mark.mutateAsync({ snapshotId: row.id, reason });
+                          } catch (error) {
+                            failed(error);
                           }
-                          title={`Mark v${row.version} known-good?`}
-                          description={
+                          toast(`v${row.version} is known-good: rollbacks of ${target.slug} go to it`);
+                          await invalidate();
+                        }}
+                      />
+                    ) : null}
+                    {canEdit && row.isKnownGood ? (
+                      <ConfirmDialog
+                        trigger={
+                          <Button tone="secondary" className="px-2 py-1">
+                            Unmark<span className="sr-only"> v{row.version} as known-good</span>
+                          </Button>
+                        }
+                        title={`Remove the known-good mark of v${row.version}?`}
+                        tone="danger"
+                        description={
+                          <p>
+                            {row.isRollbackTarget
+                              ? `Rollbacks of ${target.slug} then go to the previous known-good snapshot; with none, no rollback can run until a snapshot is known-good again.`
+                              : `v${row.version} is not the rollback target, so rollbacks are unaffected.`}
+                          </p>
+                        }
+                        confirmLabel="Remove the mark"
+                        reason={{ label: "Why is it no longer known-good?", required: true }}
+                        reasonError={reasonError}
+                        onConfirm={async (reason) => {
+                          setReasonError(undefined);
+                          try {
+                            await unmark.mutateAsync({ snapshotId: row.id, reason });
+                          } catch (error) {
+                            failed(error);
+                          }
+                          toast(`v${row.version} is no longer known-good`);
+                          await invalidate();
+                        }}
+                      />
+                    ) : null}
+                    {canEdit && !row.isCurrent && !row.failedAt ? (
+                      <ConfirmDialog
+                        trigger={
+                          <Button tone="secondary" className="px-2 py-1">
+                            Restore<span className="sr-only"> v{row.version}</span>
+                          </Button>
+                        }
+                        title={`Restore v${row.version} of ${target.slug}?`}
+                        description={
+                          <div className="space-y-2">
                             <p>
-                              v{row.version} becomes the rollback target of {target.slug}: every rollback, automatic or
-                              manual, goes to it until another snapshot is known-good.
+                              This requests a manual rollback from{" "}
+                              {current ? `v${current.version}` : "the current snapshot"} to v{row.version}. Nothing
+                              changes yet: an approver must approve it in Approvals, then traffic moves back in the
+                              policy’s steps.
                             </p>
-                          }
-                          confirmLabel="Mark known-good"
-                          reason={{ label: "Why is it known-good?", required: true }}
-                          reasonError={reasonError}
-                          onConfirm={async (reason) => {
-                            setReasonError(undefined);
-                            try {
-                              await mark.mutateAsync({ snapshotId: row.id, reason });
-                            } catch (error) {
-                              failed(error);
-                            }
-                            toast(`v${row.version} is known-good: rollbacks of ${target.slug} go to it`);
-                            await invalidate();
-                          }}
-                        />
-                      ) : null}
-                      {canEdit && row.isKnownGood ? (
-                        <ConfirmDialog
-                          trigger={
-                            <Button tone="secondary" className="px-2 py-1">
-                              Unmark<span className="sr-only"> v{row.version} as known-good</span>
-                            </Button>
-                          }
-                          title={`Remove the known-good mark of v${row.version}?`}
-                          tone="danger"
-                          description={
-                            <p>
-                              {row.isRollbackTarget
-                                ? `Rollbacks of ${target.slug} then go to the previous known-good snapshot; with none, no rollback can run until a snapshot is known-good again.`
-                                : `v${row.version} is not the rollback target, so rollbacks are unaffected.`}
-                            </p>
-                          }
-                          confirmLabel="Remove the mark"
-                          reason={{ label: "Why is it no longer known-good?", required: true }}
-                          reasonError={reasonError}
-                          onConfirm={async (reason) => {
-                            setReasonError(undefined);
-                            try {
-                              await unmark.mutateAsync({ snapshotId: row.id, reason });
-                            } catch (error) {
-                              failed(error);
-                            }
-                            toast(`v${row.version} is no longer known-good`);
-                            await invalidate();
-                          }}
-                        />
-                      ) : null}
-                      {canEdit && !row.isCurrent && !row.failedAt ? (
-                        <ConfirmDialog
-                          trigger={
-                            <Button tone="secondary" className="px-2 py-1">
-                              Restore<span className="sr-only"> v{row.version}</span>
-                            </Button>
-                          }
-                          title={`Restore v${row.version} of ${target.slug}?`}
-                          description={
-                            <div className="space-y-2">
-                              <p>
-                                This requests a manual rollback from{" "}
-                                {current ? `v${current.version}` : "the current snapshot"} to v{row.version}. Nothing
-                                changes yet: an approver must approve it in Approvals, then traffic moves back in the
-                                policy’s steps.
-                              </p>
-                              {!row.isKnownGood ? (
-                                <p className="font-medium">v{row.version} is not marked known-good.</p>
-                              ) : null}
-                            </div>
-                          }
-                          confirmLabel="Request the rollback"
-                          reason={{ label: "Reason", required: true }}
-                          reasonError={reasonError}
-                          onConfirm={async (reason) => {
-                            setReasonError(undefined);
-                            let rollback;
-                            try {
-                              rollback = await restore.mutateAsync({
-                                targetId: target.id,
-                                toSnapshotId: row.id,
-                                reason,
-                              });
-                            } catch (error) {
-                              failed(error);
-                            }
-                            setRestored({
-                              rollbackId: rollback.id,
-                              version: row.version,
-                              approvalsRequired: rollback.approvalsRequired,
+                            {!row.isKnownGood ? (
+                              <p className="font-medium">v{row.version} is not marked known-good.</p>
+                            ) : null}
+                          </div>
+                        }
+                        confirmLabel="Request the rollback"
+                        reason={{ label: "Reason", required: true }}
+                        reasonError={reasonError}
+                        onConfirm={async (reason) => {
+                          setReasonError(undefined);
+                          let rollback;
+                          try {
+                            rollback = await restore.mutateAsync({
+                              targetId: target.id,
+                              toSnapshotId: row.id,
+                              reason,
                             });
-                            toast(`Rollback to v${row.version} requested: it needs approval`);
-                          }}
-                        />
-                      ) : null}
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                          } catch (error) {
+                            failed(error);
+                          }
+                          setRestored({
+                            rollbackId: rollback.id,
+                            version: row.version,
+                            approvalsRequired: rollback.approvalsRequired,
+                          });
+                          toast(`Rollback to v${row.version} requested: it needs approval`);
+                        }}
+                      />
+                    ) : null}
+                  </div>
+                ),
+              },
+            ]}
+          />
         </div>
       </section>
       {rows.length > 1 ? (

@@ -1,10 +1,13 @@
 "use client";
-// The three SLO charts of the chosen window with the policy's thresholds, the verdicts' violation periods and
+// A chart per SLO of the catalogue for the chosen window (an SLO that only some traffic carries, like time to
+// first token, only when the window has it), with the policy's thresholds, the verdicts' violation periods and
 // the target's rollbacks; the provider/model breakdown below them; and what to do when there is no traffic.
 import { useMemo } from "react";
 import { isActive, type RollbackTrigger } from "@/server/domain/rollback";
-import { MetricChart, type ChartMarker, type ChartMetric, type ChartThreshold } from "../charts/metric-chart";
-import { formatDateTime, formatMs, formatPercent, formatUsd } from "../format";
+import { sloLimit, type SloDefinition } from "@/server/domain/slo";
+import { MetricChart, shownSlos, type ChartMarker, type ChartThreshold } from "../charts/metric-chart";
+import { DataTable, type Column } from "../data-table";
+import { formatDateTime } from "../format";
 import { rollbackStatusLabel } from "../status";
 import { Button, Card, EmptyState, Skeleton } from "../ui";
 import type { PerformanceRollback, PolicyView, RollbackView } from "../use-performance-rollback";
@@ -13,13 +16,10 @@ import { WindowSelector } from "./window-selector";
 
 const triggerLabels: Record<RollbackTrigger, string> = { EMERGENCY: "Emergency", SLO: "SLO", MANUAL: "Manual" };
 
-function thresholdsOf(metric: ChartMetric, policy: PolicyView["policy"] | undefined): ChartThreshold[] {
-  if (!policy) return [];
-  const limit = {
-    errorRate: policy.maxErrorRate,
-    p95Ms: policy.maxP95LatencyMs,
-    costPerRequestUsd: policy.maxCostPerRequestUsd,
-  }[metric];
+/** The policy's limit and emergency line for an SLO; none when the policy does not judge it. */
+function thresholdsOf(slo: SloDefinition, policy: PolicyView["policy"] | undefined): ChartThreshold[] {
+  const limit = policy ? sloLimit(policy, slo.id) : null;
+  if (!policy || limit === null) return [];
   return [
     { value: limit, label: "Limit" },
     { value: limit * policy.emergencyMultiplier, label: "Emergency", tone: "emergency" },
@@ -68,13 +68,10 @@ export function TargetPerformance({
     [rollbacks],
   );
   const policy = perf.policy?.policy;
-  const thresholds = useMemo(
-    () => ({
-      errorRate: thresholdsOf("errorRate", policy),
-      p95Ms: thresholdsOf("p95Ms", policy),
-      costPerRequestUsd: thresholdsOf("costPerRequestUsd", policy),
-    }),
-    [policy],
+  const points = series?.points;
+  const charts = useMemo(
+    () => shownSlos(points ?? []).map((slo) => ({ slo, thresholds: thresholdsOf(slo, policy) })),
+    [points, policy],
   );
   const windowLabel = chartWindows[perf.window].label;
 
@@ -119,14 +116,17 @@ export function TargetPerformance({
           ) : null}
         </EmptyState>
       ) : (
-        <div className="grid gap-4 lg:grid-cols-3" aria-busy={perf.seriesIsStale || undefined}>
-          {(["errorRate", "p95Ms", "costPerRequestUsd"] as const).map((metric) => (
-            <Card key={metric} className="min-w-0">
+        <div
+          className={`grid gap-4 ${charts.length % 2 === 0 ? "lg:grid-cols-2" : "lg:grid-cols-3"}`}
+          aria-busy={perf.seriesIsStale || undefined}
+        >
+          {charts.map(({ slo, thresholds }) => (
+            <Card key={slo.id} className="min-w-0">
               <MetricChart
-                metric={metric}
+                slo={slo.id}
                 points={series.points}
                 range={range}
-                thresholds={thresholds[metric]}
+                thresholds={thresholds}
                 periods={perf.periods}
                 markers={markers}
               />
@@ -139,41 +139,34 @@ export function TargetPerformance({
   );
 }
 
+type BreakdownRow = NonNullable<PerformanceRollback["summary"]>["breakdown"][number];
+
 function Breakdown({ perf }: { perf: PerformanceRollback }) {
   const rows = [...(perf.summary?.breakdown ?? [])].sort((a, b) => b.requestCount - a.requestCount);
   if (rows.length === 0) return null;
-  const cell = "px-3 py-2 tabular-nums";
+  const columns: Column<BreakdownRow>[] = [
+    { id: "provider", header: "Provider", rowHeader: true, cell: (row) => row.provider ?? "—" },
+    { id: "model", header: "Model", cell: (row) => row.model ?? "—" },
+    { id: "requests", header: "Requests", numeric: true, cell: (row) => row.requestCount.toLocaleString("en-US") },
+    ...shownSlos(rows).map((slo): Column<BreakdownRow> => ({
+      id: slo.id,
+      header: slo.title,
+      numeric: true,
+      unit: slo.unit,
+      value: (row) => row[slo.reading],
+    })),
+    { id: "cost", header: "Cost", numeric: true, unit: "usd", value: (row) => row.costMicros / 1_000_000 },
+  ];
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-      <table className="w-full text-left text-sm">
-        <caption className="px-3 pt-3 text-left font-medium">
-          By provider and model, last {chartWindows[perf.window].label}
-        </caption>
-        <thead className="text-slate-700">
-          <tr>
-            {["Provider", "Model", "Requests", "Error rate", "P95 latency", "Cost per request", "Cost"].map((label) => (
-              <th key={label} scope="col" className="px-3 py-2 font-medium">
-                {label}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row) => (
-            <tr key={`${row.provider ?? ""}/${row.model ?? ""}`} className="border-t border-slate-100">
-              <th scope="row" className="px-3 py-2 font-normal">
-                {row.provider ?? "—"}
-              </th>
-              <td className="px-3 py-2">{row.model ?? "—"}</td>
-              <td className={cell}>{row.requestCount.toLocaleString("en-US")}</td>
-              <td className={cell}>{formatPercent(row.errorRate)}</td>
-              <td className={cell}>{formatMs(row.p95Ms)}</td>
-              <td className={cell}>{formatUsd(row.costPerRequestUsd)}</td>
-              <td className={cell}>{formatUsd(row.costMicros / 1_000_000)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        caption={`By provider and model, last ${chartWindows[perf.window].label}`}
+        captionVisible
+        rows={rows}
+        rowKey={(row) => `${row.provider ?? ""}/${row.model ?? ""}`}
+        columns={columns}
+        head="plain"
+      />
     </div>
   );
 }

@@ -24,7 +24,7 @@ describe("MetricChart", () => {
   it("summarises the series for screen readers: latest, highest, thresholds, periods and rollbacks", () => {
     render(
       <MetricChart
-        metric="errorRate"
+        slo="ERROR_RATE"
         points={points}
         range={range}
         thresholds={[{ value: 0.05, label: "Limit" }]}
@@ -34,19 +34,19 @@ describe("MetricChart", () => {
     );
     const figure = screen.getByRole("figure", { name: "Error rate" });
     expect(descriptionOf(figure)).toMatch(
-      /^Latest 1\.00% at \d\d:\d\d, highest 8\.00% at \d\d:\d\d\. Limit 5\.00%\. 1 period of violation or breach shaded\. 1 rollback marked\.$/,
+      /^Latest 1% at \d\d:\d\d, highest 8% at \d\d:\d\d\. Limit 5%\. 1 period of violation or breach shaded\. 1 rollback marked\.$/,
     );
   });
 
   it("says so when the window has no traffic", () => {
-    render(<MetricChart metric="p95Ms" points={points} range={range} />);
+    render(<MetricChart slo="P95_LATENCY" points={points} range={range} />);
     expect(descriptionOf(screen.getByRole("figure", { name: "P95 latency" }))).toBe("No traffic in this window.");
   });
 
   it("opens a data table with every step, gaps as no traffic, and the rollbacks as links", async () => {
     render(
       <MetricChart
-        metric="errorRate"
+        slo="ERROR_RATE"
         points={points}
         range={range}
         markers={[
@@ -61,7 +61,7 @@ describe("MetricChart", () => {
     const rows = within(screen.getByRole("table", { name: "Error rate over time" })).getAllByRole("row");
     expect(rows).toHaveLength(11);
     expect(rows[4]?.textContent).toContain("no traffic");
-    expect(rows[7]?.textContent).toContain("8.00%");
+    expect(rows[7]?.textContent).toContain("8%");
     expect(screen.getByRole("link", { name: "Rollback · Completed" }).getAttribute("href")).toBe("/rollbacks/r1");
     expect(screen.queryByRole("link", { name: "Older rollback" })).toBeNull();
   });

@@ -92,10 +92,10 @@ describe("Overview", () => {
     expect(card.textContent).toContain("Step 1 of 2");
     // Every 5th request failed: the latest minute with traffic, about 5 minutes ago, had a 20% error rate.
     expect(
-      within(card).getByRole("img", { name: /^Error rate, last hour: latest 20\.00% \([56] min ago\)$/ }),
+      within(card).getByRole("img", { name: /^Error rate, last hour: latest 20% \([56] min ago\)$/ }),
     ).toBeInTheDocument();
     expect(
-      within(card).getByRole("img", { name: /^P95 latency, last hour: latest \d+ ms \([56] min ago\)$/ }),
+      within(card).getByRole("img", { name: /^P95 latency, last hour: latest \d[\d,.]* m?s \([56] min ago\)$/ }),
     ).toBeInTheDocument();
 
     // Viewers get no emergency stop, and are told why.

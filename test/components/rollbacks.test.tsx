@@ -7,12 +7,9 @@ import { RollbackActions } from "@/components/rollbacks/rollback-actions";
 import { RollbackDetail } from "@/components/rollbacks/rollback-detail";
 import type { RoleName } from "@/server/domain/roles";
 import { userActor } from "@/server/services/audit/audit-log";
-import {
-  advanceDueRollbacks,
-  getRollbackView,
-  requestManualRollback,
-  startRollbackFromDecision,
-} from "@/server/services/rollbacks/rollbacks";
+import { requestManualRollback, startRollbackFromDecision } from "@/server/services/rollbacks/commands";
+import { advanceDueRollbacks } from "@/server/services/rollbacks/cycle-steps";
+import { getRollbackView } from "@/server/services/rollbacks/views";
 import { BUCKET_MS, makeUser, testDb } from "../integration/helpers";
 import { breachVerdict, lifecyclePolicy, lifecycleTarget, rollbackDecision } from "../integration/lifecycle-fixtures";
 import { renderAs as renderWith } from "./render";

@@ -5,7 +5,10 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { TargetDetail } from "@/components/target/target-detail";
 import type { RoleName } from "@/server/domain/roles";
-import { makeUser, testDb } from "../integration/helpers";
+import { bucketStart } from "@/server/domain/metrics";
+import { recordMetrics } from "@/server/services/metrics/buckets";
+import { BUCKET_MS, makeUser, testDb, traffic } from "../integration/helpers";
+import { SECOND } from "../integration/lifecycle-fixtures";
 import { renderAs } from "./render";
 import { seededTarget } from "./target-fixtures";
 
@@ -31,6 +34,8 @@ describe("TargetDetail", () => {
     for (const name of ["Error rate", "P95 latency", "Cost per request"]) {
       expect(screen.getByRole("figure", { name })).toBeDefined();
     }
+    // No request of this target streamed: no time-to-first-token chart.
+    expect(screen.queryByRole("figure", { name: "P95 time to first token" })).toBeNull();
     expect(screen.getByRole("table", { name: /By provider and model, last 1 h/ })).toBeDefined();
     expect(await screen.findByText(/Propose a rollback to the known-good snapshot when the error rate/)).toBeDefined();
     expect(screen.getByRole("link", { name: "All snapshots of this target" }).getAttribute("href")).toBe(
@@ -72,6 +77,33 @@ describe("TargetDetail", () => {
     );
     expect(screen.getByText("Cancelling a rollback needs the approver role.")).toBeDefined();
     expect(screen.getByRole("button", { name: "Request rollback…" }).hasAttribute("disabled")).toBe(true);
+  });
+
+  it("charts time to first token, next to the other SLOs, once the target's traffic carries it", async () => {
+    const { target } = await renderPage("VIEWER");
+    expect(screen.queryByRole("figure", { name: "P95 time to first token" })).toBeNull();
+
+    // Streamed requests arrive; the next poll draws the fourth chart, and the breakdown gains its column.
+    const now = Date.now();
+    await recordMetrics(
+      db,
+      {
+        targetId: target.id,
+        events: traffic(bucketStart(now - 60 * SECOND, BUCKET_MS), 30, { provider: "openai", model: "gpt-test" }).map(
+          (event) => ({ ...event, ttftMs: 80 }),
+        ),
+      },
+      { bucketWidthMs: BUCKET_MS, now: new Date(now) },
+    );
+    const figure = await screen.findByRole("figure", { name: "P95 time to first token" }, { timeout: 10_000 });
+    expect(document.getElementById(figure.getAttribute("aria-describedby") ?? "")?.textContent).toMatch(
+      /^Latest \d+ ms at \d\d:\d\d/,
+    );
+    expect(
+      within(screen.getByRole("table", { name: /By provider and model/ })).getByRole("columnheader", {
+        name: "P95 time to first token",
+      }),
+    ).toBeDefined();
   });
 
   it("keeps the chosen window in the URL", async () => {

@@ -4,7 +4,7 @@ import { act, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { shareUnchanged, usePerformanceRollback } from "@/components/use-performance-rollback";
 import type { RoleName } from "@/server/domain/roles";
-import { startRollbackFromDecision } from "@/server/services/rollbacks/rollbacks";
+import { startRollbackFromDecision } from "@/server/services/rollbacks/commands";
 import { BUCKET_MS, makeUser, testDb } from "../integration/helpers";
 import { breachVerdict, lifecyclePolicy, rollbackDecision, SECOND } from "../integration/lifecycle-fixtures";
 import { renderHookAs } from "./render";

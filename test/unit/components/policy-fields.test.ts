@@ -8,6 +8,7 @@ import {
   validateForm,
 } from "@/components/policies/policy-fields";
 import { defaultPolicy, policySchema } from "@/server/domain/policy";
+import { slos } from "@/server/domain/slo";
 
 describe("policy form", () => {
   it("covers every field of the schema, and a policy survives the round trip through the form", () => {
@@ -17,7 +18,11 @@ describe("policy form", () => {
           ? leaves(child as object, `${prefix}${key}.`)
           : [`${prefix}${key}`],
       );
-    expect(policyFields.map((field) => field.path).sort()).toEqual(leaves(defaultPolicy).sort());
+    // Every field, the optional thresholds (unset in the default policy) included.
+    const everyThreshold = Object.fromEntries(slos.map((slo) => [slo.threshold, 1]));
+    expect(policyFields.map((field) => field.path).sort()).toEqual(
+      leaves({ ...defaultPolicy, ...everyThreshold }).sort(),
+    );
 
     const policy = policySchema.parse({
       mode: "AUTOMATIC",
@@ -60,5 +65,23 @@ describe("policy form", () => {
       { path: "steps", label: "Steps", before: "25% → 50% → 100%", after: "50% → 100%" },
     ]);
     expect(diffPolicies(after, after)).toEqual([]);
+  });
+
+  it("leaves time to first token unjudged when its field is empty, and formats thresholds like their readings", () => {
+    const form = formFromPolicy(defaultPolicy);
+    expect(form.maxTtftP95Ms).toBe("");
+    const unset = validateForm(form);
+    expect(unset.ok && unset.policy.maxTtftP95Ms).toBeUndefined();
+
+    const set = validateForm({ ...form, maxTtftP95Ms: "1500", maxP95LatencyMs: "10000" });
+    expect(set.ok && set.policy.maxTtftP95Ms).toBe(1_500);
+    if (!set.ok) throw new Error("expected a valid policy");
+    expect(diffPolicies(defaultPolicy, set.policy)).toEqual([
+      { path: "maxP95LatencyMs", label: "Max P95 latency", before: "8 s", after: "10 s" },
+      { path: "maxTtftP95Ms", label: "Max P95 time to first token", before: "Not judged", after: "1.5 s" },
+    ]);
+    expect(issueFor(validateForm({ ...form, maxTtftP95Ms: "0" }).issues, "maxTtftP95Ms")).toBe(
+      "Max P95 time to first token must be greater than 0",
+    );
   });
 });
