@@ -18,7 +18,7 @@ import {
   type Workload,
 } from "./traffic";
 
-export const SCENARIOS = ["healthy", "emergency", "gradual", "cost"] as const;
+export const SCENARIOS = ["healthy", "emergency", "gradual", "gradual-ttft", "cost"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 const ALL_SCOPES = ["ingest", "config:read", "snapshots:write", "policies:write"];
@@ -70,6 +70,7 @@ const DEMO_TARGETS: readonly DemoTarget[] = [
       requestsPerSecond: 30,
       inputTokens: { median: 900, sigma: 0.6 },
       outputTokens: { median: 250, sigma: 0.5 },
+      streaming: true,
     },
     policy: { maxErrorRate: 0.05, maxP95LatencyMs: 8_000, maxCostPerRequestUsd: 0.02, mode: "APPROVAL" },
     config: {
@@ -120,6 +121,8 @@ interface Incident {
   story: string;
   expect: string;
   defaultDurationSeconds: number;
+  /** Added to the incident target's demo policy from the start, for an SLO only this scenario judges. */
+  policy?: PolicyInput;
 }
 
 const INCIDENTS: Record<Exclude<Scenario, "healthy">, Incident> = {
@@ -143,6 +146,20 @@ const INCIDENTS: Record<Exclude<Scenario, "healthy">, Incident> = {
       "an approver must approve in the dashboard",
     defaultDurationSeconds: 1_200,
   },
+  "gradual-ttft": {
+    role: "chat",
+    config: { routes: [{ use: "openai/gpt-4o-flex", weight: 100 }], timeoutMs: 30_000 },
+    label: "move chat to the flex tier",
+    story:
+      "v2 moves chat to a cheaper processing tier whose requests queue before the first token: P95 time to " +
+      "first token climbs to ~4.3 s against a 2 s SLO while P95 latency stays within its 8 s",
+    expect:
+      "a time-to-first-token breach after 2 violating cycles (latency still within its SLO): Rewind proposes a " +
+      "gradual rollback (25% → 50% → 100%) that an approver must approve in the dashboard",
+    defaultDurationSeconds: 1_200,
+    // Only here: o3's first tokens in `gradual` would be an emergency against 3 × 2 s.
+    policy: { maxTtftP95Ms: 2_000 },
+  },
   cost: {
     role: "summarize",
     config: { routes: [{ use: "openai/gpt-4.1", weight: 100 }], timeoutMs: 60_000 },
@@ -163,7 +180,7 @@ export interface SimulationOptions {
   key?: string;
   /** The key's signing secret; leave out for a key created with --unsigned. */
   secret?: string;
-  /** Stop after this long at the latest (default by scenario: 60, 180, 1200, 600). */
+  /** Stop after this long at the latest (default by scenario: 60, 180, 1200, 1200, 600). */
   durationSeconds?: number;
   /** Traffic multiplier: 1 sends ~100 requests/s over the three targets. */
   speed?: number;
@@ -388,7 +405,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const seed = Number.parseInt(runId, 16);
   for (const [index, demo] of DEMO_TARGETS.entries()) {
     const slug = slugOf(demo.role);
-    const policy = demoPolicy(demo.policy, bakeTimeSeconds);
+    const policy = demoPolicy(
+      { ...demo.policy, ...(incident?.role === demo.role && incident.policy) },
+      bakeTimeSeconds,
+    );
     await client
       .request("PUT", `/api/v1/targets/${slug}`, {
         body: { name: `${demo.name} (sim ${runId})`, description: demo.description },
@@ -419,7 +439,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     });
     log(
       `Created target ${slug} with policy v${saved.body.version} (${policy.mode}: errors ≤ ${percent(demo.policy.maxErrorRate ?? 0)}, ` +
-        `P95 ≤ ${formatCount(demo.policy.maxP95LatencyMs ?? 0)} ms, ≤ $${demo.policy.maxCostPerRequestUsd}/request over 30 s) ` +
+        `P95 ≤ ${formatCount(demo.policy.maxP95LatencyMs ?? 0)} ms, ≤ $${demo.policy.maxCostPerRequestUsd}/request` +
+        `${policy.maxTtftP95Ms === undefined ? "" : `, P95 TTFT ≤ ${formatCount(policy.maxTtftP95Ms)} ms`} over 30 s) ` +
         `and snapshot v${v1.body.version} (${describeConfig(demo.config)})`,
     );
   }

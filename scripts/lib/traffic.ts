@@ -77,6 +77,18 @@ export const MODELS = {
     outputTokenFactor: 3,
     pricePerMillion: { input: 2, output: 8 },
   },
+  /**
+   * A cheaper processing tier under load: requests queue before their first token, then stream fast, so the
+   * total latency barely moves while the time to first token triples.
+   */
+  "openai/gpt-4o-flex": {
+    provider: "openai",
+    model: "gpt-4o-flex",
+    firstTokenMs: { median: 2_600, sigma: 0.3 },
+    tokensPerSecond: 240,
+    errorRate: 0.006,
+    pricePerMillion: { input: 1.25, output: 5 },
+  },
   /** A regional deployment whose quota was cut: mostly 429s and 503s, failing fast. */
   "azure/gpt-4o-eastus2": {
     provider: "azure",
@@ -133,6 +145,8 @@ export interface Workload {
   requestsPerSecond: number;
   inputTokens: { median: number; sigma: number };
   outputTokens: { median: number; sigma: number };
+  /** Responses stream to the user, so each successful request reports its time to first token. */
+  streaming?: boolean;
 }
 
 /** What the simulator sends per request, as POST /api/v1/ingest takes it. */
@@ -145,6 +159,8 @@ export interface RequestEvent {
   model: string;
   inputTokens: number;
   outputTokens: number;
+  /** Streaming workloads only, on requests that produced output. */
+  ttftMs?: number;
 }
 
 /** Reads a route config back from a snapshot; null when it is not one of ours. */
@@ -198,7 +214,8 @@ export function simulateRequest(
     return { ...base, latencyMs: timeoutMs, ok: false, costUsd: round6(inputCost), outputTokens: 0 };
   }
   const costUsd = inputCost + (outputTokens * profile.pricePerMillion.output) / 1e6;
-  return { ...base, latencyMs, ok: true, costUsd: round6(costUsd), outputTokens };
+  const streamed = workload.streaming && visible > 0 && { ttftMs: Math.min(Math.round(firstToken), latencyMs) };
+  return { ...base, latencyMs, ok: true, costUsd: round6(costUsd), outputTokens, ...streamed };
 }
 
 function round6(value: number): number {

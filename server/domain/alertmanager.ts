@@ -1,7 +1,8 @@
 // Prometheus Alertmanager's webhook payload (version 4) and how its alerts become verdicts: firing alerts
 // labelled `rewind_target` are violations of that target, resolved ones clear them. Mapping: docs/API.md.
 import { z } from "zod";
-import { sloSchema, type SloViolation, type Verdict } from "./evaluation";
+import type { SloViolation, Verdict } from "./evaluation";
+import { noReadings, sloByAlertName } from "./slo";
 
 const alertSchema = z.object({
   status: z.enum(["firing", "resolved"], { error: "Alert status must be firing or resolved" }),
@@ -48,10 +49,10 @@ const LEVEL_ORDER: readonly AlertLevel[] = ["WARNING", "CRITICAL", "EMERGENCY"];
 
 /** Optional numbers an alert rule can pass as annotations, so the verdict carries the reading. */
 function violationOf(alert: Alert): SloViolation {
-  const slo = sloSchema.safeParse((alert.labels.rewind_slo ?? "").toUpperCase());
+  const slo = sloByAlertName((alert.labels.rewind_slo ?? "").toLowerCase());
   const number = (text: string | undefined) => (text !== undefined && Number.isFinite(Number(text)) ? Number(text) : 0);
   return {
-    slo: slo.success ? slo.data : "ERROR_RATE",
+    slo: slo?.id ?? "ERROR_RATE",
     observed: number(alert.annotations.value),
     threshold: number(alert.annotations.threshold),
     windowSeconds: 0,
@@ -70,7 +71,7 @@ function describeAlert(alert: Alert): string {
  * which ends the streak. No metrics are read: `observed` says so with a zero-length window.
  */
 export function alertVerdict(alerts: readonly Alert[], recentVerdicts: readonly Pick<Verdict, "status">[]): Verdict {
-  const observed = { windowSeconds: 0, requestCount: 0, errorRate: null, p95Ms: null, costPerRequestUsd: null };
+  const observed = { windowSeconds: 0, requestCount: 0, ...noReadings };
   const firing = alerts.filter((alert) => alert.status === "firing");
   if (firing.length === 0) {
     return {

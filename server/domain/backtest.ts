@@ -100,7 +100,7 @@ export function backtest(input: BacktestInput): BacktestResult {
   const windowMs = policy.evaluationWindowSeconds * 1000;
   const rolloutMs = (policy.steps.length - 1) * policy.stepIntervalSeconds * 1000;
   const verdictLimit = input.recentVerdictLimit ?? 50;
-  const sliding = new SlidingSketchWindow();
+  const sliding = { latency: new SlidingSketchWindow(), ttft: new SlidingSketchWindow() };
   let [lo, hi] = [0, 0];
 
   const recent: Pick<Verdict, "status">[] = [];
@@ -119,9 +119,18 @@ export function backtest(input: BacktestInput): BacktestResult {
   };
 
   for (let t = input.from; t < input.to; t += cycleMs) {
-    for (let next = buckets[hi]; next && next.start < t; next = buckets[++hi]) sliding.push(next.latency);
-    for (; lo < hi && (buckets[lo]?.start ?? Infinity) < t - windowMs; lo++) sliding.shift();
-    const window = toWindowMetrics({ ...totalsIn(lo, hi), latency: sliding.merged() }, { from: t - windowMs, to: t });
+    for (let next = buckets[hi]; next && next.start < t; next = buckets[++hi]) {
+      sliding.latency.push(next.latency);
+      sliding.ttft.push(next.ttft);
+    }
+    for (; lo < hi && (buckets[lo]?.start ?? Infinity) < t - windowMs; lo++) {
+      sliding.latency.shift();
+      sliding.ttft.shift();
+    }
+    const window = toWindowMetrics(
+      { ...totalsIn(lo, hi), latency: sliding.latency.merged(), ttft: sliding.ttft.merged() },
+      { from: t - windowMs, to: t },
+    );
 
     const verdict = evaluate({
       window,

@@ -3,9 +3,17 @@
 import { z } from "zod";
 import type { WindowMetrics } from "./metrics";
 import type { Policy } from "./policy";
-
-export const sloSchema = z.enum(["ERROR_RATE", "P95_LATENCY", "COST_PER_REQUEST"]);
-export type Slo = z.infer<typeof sloSchema>;
+import {
+  formatSloValue,
+  sloReadingsShape,
+  judgedSlos,
+  pickReadings,
+  sloDefinition,
+  sloSchema,
+  slos,
+  type Slo,
+  type SloReadings,
+} from "./slo";
 
 const sloViolationSchema = z.object({
   slo: sloSchema,
@@ -18,9 +26,7 @@ export type SloViolation = z.infer<typeof sloViolationSchema>;
 const observedSchema = z.object({
   windowSeconds: z.number(),
   requestCount: z.number(),
-  errorRate: z.number().nullable(),
-  p95Ms: z.number().nullable(),
-  costPerRequestUsd: z.number().nullable(),
+  ...sloReadingsShape,
 });
 
 const burnRateObservationSchema = z.object({
@@ -73,9 +79,7 @@ export function evaluate({ window, policy, recentVerdicts, burnRate }: Evaluatio
   const observed = {
     windowSeconds,
     requestCount: window.requestCount,
-    errorRate: window.errorRate,
-    p95Ms: window.p95Ms,
-    costPerRequestUsd: window.costPerRequestUsd,
+    ...pickReadings(window),
   };
   const overWindow = `over the last ${formatDuration(windowSeconds)}`;
 
@@ -97,8 +101,11 @@ export function evaluate({ window, policy, recentVerdicts, burnRate }: Evaluatio
       observed,
       explanation:
         `All SLOs met ${overWindow}: ${formatCount(window.requestCount)} requests, ` +
-        `error rate ${formatValue("ERROR_RATE", window.errorRate)}, P95 ${formatValue("P95_LATENCY", window.p95Ms)}, ` +
-        `${formatValue("COST_PER_REQUEST", window.costPerRequestUsd)} per request`,
+        joinPhrases(
+          slos
+            .filter(({ reading }) => window[reading] !== null)
+            .map(({ id, label, reading }) => `${label} ${formatSloValue(id, window[reading])}`),
+        ),
     };
   }
 
@@ -124,8 +131,8 @@ export function evaluate({ window, policy, recentVerdicts, burnRate }: Evaluatio
   if (emergencies.length > 0) {
     const phrases = emergencies.map(
       (v) =>
-        `${sloLabel(v.slo)} ${formatValue(v.slo, v.observed)} > ${formatValue(v.slo, v.threshold * m)} ` +
-        `(${formatNumber(m)}× the ${formatValue(v.slo, v.threshold)} limit)`,
+        `${sloLabel(v.slo)} ${formatSloValue(v.slo, v.observed)} > ${formatSloValue(v.slo, v.threshold * m)} ` +
+        `(${formatNumber(m)}× the ${formatSloValue(v.slo, v.threshold)} limit)`,
     );
     return {
       ...base,
@@ -167,20 +174,17 @@ function precedingStreak(recent: readonly Pick<Verdict, "status">[]): number {
 }
 
 function violationPhrase(v: SloViolation): string {
-  return `${sloLabel(v.slo)} ${formatValue(v.slo, v.observed)} > ${formatValue(v.slo, v.threshold)}`;
+  return `${sloLabel(v.slo)} ${formatSloValue(v.slo, v.observed)} > ${formatSloValue(v.slo, v.threshold)}`;
 }
 
-function sloViolations(observed: Verdict["observed"], policy: Policy): SloViolation[] {
-  const checks: [Slo, number | null, number][] = [
-    ["ERROR_RATE", observed.errorRate, policy.maxErrorRate],
-    ["P95_LATENCY", observed.p95Ms, policy.maxP95LatencyMs],
-    ["COST_PER_REQUEST", observed.costPerRequestUsd, policy.maxCostPerRequestUsd],
-  ];
-  return checks.flatMap(([slo, value, threshold]) =>
-    value !== null && value > threshold
-      ? [{ slo, observed: value, threshold, windowSeconds: observed.windowSeconds }]
-      : [],
-  );
+/** Every SLO the policy judges whose reading is above its limit (no reading: nothing to judge). */
+function sloViolations(observed: SloReadings & { windowSeconds: number }, policy: Policy): SloViolation[] {
+  return judgedSlos(policy).flatMap(({ slo, limit }) => {
+    const value = observed[slo.reading];
+    return value !== null && value > limit
+      ? [{ slo: slo.id, observed: value, threshold: limit, windowSeconds: observed.windowSeconds }]
+      : [];
+  });
 }
 
 /**
@@ -208,25 +212,12 @@ function burnRateAlert(windows: NonNullable<EvaluationInput["burnRate"]>, policy
 
 const countFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 const numberFormat = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
-const percentFormat = new Intl.NumberFormat("en-US", { style: "percent", maximumFractionDigits: 2 });
-const usdFormat = new Intl.NumberFormat("en-US", {
-  style: "currency",
-  currency: "USD",
-  maximumSignificantDigits: 3,
-});
 
 const formatCount = (n: number) => countFormat.format(n);
 const formatNumber = (n: number) => numberFormat.format(n);
 
-export function sloLabel(slo: Slo): string {
-  return { ERROR_RATE: "error rate", P95_LATENCY: "P95 latency", COST_PER_REQUEST: "cost per request" }[slo];
-}
-
-export function formatValue(slo: Slo, value: number | null): string {
-  if (value === null) return "n/a";
-  if (slo === "ERROR_RATE") return percentFormat.format(value);
-  if (slo === "P95_LATENCY") return `${countFormat.format(value)} ms`;
-  return usdFormat.format(value);
+function sloLabel(slo: Slo): string {
+  return sloDefinition(slo).label;
 }
 
 export function formatDuration(seconds: number): string {

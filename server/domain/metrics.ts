@@ -2,6 +2,7 @@
 // Times are epoch milliseconds; money is integer micro-dollars so sums never accumulate float error.
 import { z } from "zod";
 import { LatencySketch, sketchDataSchema } from "./sketch";
+import { readingsOf, type SloReadings, type SloTotals } from "./slo";
 
 const toEpochMs = (value: number | string) => (typeof value === "number" ? value : Date.parse(value));
 
@@ -12,21 +13,29 @@ const timestampSchema = z
   ])
   .transform(toEpochMs);
 
-export const metricEventSchema = z.object({
-  ts: timestampSchema,
-  latencyMs: z.number().finite().nonnegative("Latency must not be negative"),
-  ok: z.boolean(),
-  costUsd: z
-    .number()
-    .finite()
-    .nonnegative("Cost must not be negative")
-    .max(1_000, "Cost above $1,000 for one request")
-    .optional(),
-  provider: z.string().trim().min(1).max(100).optional(),
-  model: z.string().trim().min(1).max(200).optional(),
-  inputTokens: z.number().int().nonnegative().optional(),
-  outputTokens: z.number().int().nonnegative().optional(),
-});
+export const metricEventSchema = z
+  .object({
+    ts: timestampSchema,
+    latencyMs: z.number().finite().nonnegative("Latency must not be negative"),
+    /** Time to first token of a streamed response; absent for routes that do not stream. */
+    ttftMs: z.number().finite().nonnegative("Time to first token must not be negative").optional(),
+    ok: z.boolean(),
+    costUsd: z
+      .number()
+      .finite()
+      .nonnegative("Cost must not be negative")
+      .max(1_000, "Cost above $1,000 for one request")
+      .optional(),
+    provider: z.string().trim().min(1).max(100).optional(),
+    model: z.string().trim().min(1).max(200).optional(),
+    inputTokens: z.number().int().nonnegative().optional(),
+    outputTokens: z.number().int().nonnegative().optional(),
+  })
+  .refine((event) => event.ttftMs === undefined || event.ttftMs <= event.latencyMs, {
+    message: "Time to first token must not exceed the latency",
+    path: ["ttftMs"],
+    when: ({ issues }) => issues.length === 0,
+  });
 export type MetricEvent = z.infer<typeof metricEventSchema>;
 
 /**
@@ -45,6 +54,8 @@ export const metricWindowSchema = z
     inputTokens: z.number().int().nonnegative().optional(),
     outputTokens: z.number().int().nonnegative().optional(),
     sketch: sketchDataSchema.transform((data) => LatencySketch.fromData(data)),
+    /** Times to first token of the window's streamed requests, in the latency sketch's encoding. */
+    ttftSketch: sketchDataSchema.transform((data) => LatencySketch.fromData(data)).optional(),
   })
   .refine((w) => w.errorCount <= w.requestCount, {
     message: "Error count must not exceed request count",
@@ -53,6 +64,11 @@ export const metricWindowSchema = z
   .refine((w) => w.sketch.count <= w.requestCount, {
     message: "Sketch holds more latencies than the window has requests",
     path: ["sketch"],
+    when: ({ issues }) => issues.length === 0,
+  })
+  .refine((w) => (w.ttftSketch?.count ?? 0) <= w.requestCount, {
+    message: "TTFT sketch holds more values than the window has requests",
+    path: ["ttftSketch"],
     when: ({ issues }) => issues.length === 0,
   });
 export type MetricWindow = z.infer<typeof metricWindowSchema>;
@@ -77,17 +93,10 @@ export function limitRange<Schema extends z.ZodType<{ from: Date; to: Date }>>(s
 
 export const targetRangeShape = { targetId: z.string().min(1, "Target is required"), from: z.date(), to: z.date() };
 
-/**
- * Additive counters plus a latency sketch. `costMicros` is an integer: Number.MAX_SAFE_INTEGER micros is
- * about $9 billion, far beyond any bucket or window, so plain numbers stay exact.
- */
-export interface MetricTotals {
-  requestCount: number;
-  errorCount: number;
-  costMicros: number;
+/** What the SLOs read (counters, latency and TTFT sketches: slo.ts) plus token counts, all additive. */
+export interface MetricTotals extends SloTotals {
   inputTokens: number;
   outputTokens: number;
-  latency: LatencySketch;
 }
 
 /** `provider`/`model` are null in the all-traffic series and set in a per-provider/model breakdown. */
@@ -97,16 +106,16 @@ export interface MetricBucket extends MetricTotals {
   model: string | null;
 }
 
-export interface WindowMetrics {
+/**
+ * Totals of a time range and the SLO readings the catalogue takes from them (null without requests: no data
+ * is not a 0% error rate; null TTFT when no request of the window reported one).
+ */
+export interface WindowMetrics extends SloReadings {
   from: number;
   to: number;
   requestCount: number;
   errorCount: number;
-  /** Null without requests: no data is not a 0% error rate. */
-  errorRate: number | null;
-  p95Ms: number | null;
   costMicros: number;
-  costPerRequestUsd: number | null;
   inputTokens: number;
   outputTokens: number;
 }
@@ -129,6 +138,7 @@ export function emptyTotals(): MetricTotals {
     inputTokens: 0,
     outputTokens: 0,
     latency: LatencySketch.empty(),
+    ttft: LatencySketch.empty(),
   };
 }
 
@@ -141,6 +151,7 @@ export function combineTotals(a: MetricTotals, b: MetricTotals): MetricTotals {
     inputTokens: a.inputTokens + b.inputTokens,
     outputTokens: a.outputTokens + b.outputTokens,
     latency: LatencySketch.merge([a.latency, b.latency]),
+    ttft: LatencySketch.merge([a.ttft, b.ttft]),
   };
 }
 
@@ -169,6 +180,7 @@ export function aggregateEvents(
     bucket.inputTokens += event.inputTokens ?? 0;
     bucket.outputTokens += event.outputTokens ?? 0;
     bucket.latency.add(event.latencyMs);
+    if (event.ttftMs !== undefined) bucket.ttft.add(event.ttftMs);
   }
   return [...buckets.values()].sort(
     (a, b) => a.start - b.start || compareNullable(a.provider, b.provider) || compareNullable(a.model, b.model),
@@ -193,6 +205,7 @@ export function mergeWindow(buckets: readonly MetricBucket[], range: { from: num
       inputTokens: sum(inRange, (b) => b.inputTokens),
       outputTokens: sum(inRange, (b) => b.outputTokens),
       latency: LatencySketch.merge(inRange.map((b) => b.latency)),
+      ttft: LatencySketch.merge(inRange.map((b) => b.ttft)),
     },
     range,
   );
@@ -218,18 +231,15 @@ export function errorWindow(
 
 /** The one place where totals become rates; mergeWindow and the backtest both go through it. */
 export function toWindowMetrics(totals: MetricTotals, range: { from: number; to: number }): WindowMetrics {
-  const { requestCount, errorCount, costMicros } = totals;
   return {
     from: range.from,
     to: range.to,
-    requestCount,
-    errorCount,
-    errorRate: requestCount > 0 ? errorCount / requestCount : null,
-    p95Ms: totals.latency.quantile(0.95),
-    costMicros,
-    costPerRequestUsd: requestCount > 0 ? costMicros / requestCount / 1_000_000 : null,
+    requestCount: totals.requestCount,
+    errorCount: totals.errorCount,
+    costMicros: totals.costMicros,
     inputTokens: totals.inputTokens,
     outputTokens: totals.outputTokens,
+    ...readingsOf(totals),
   };
 }
 

@@ -1,7 +1,8 @@
 // A policy in plain words, for the pages that show what a target's policy will do before anyone reads its
 // fields. Each sentence states one rule of docs/POLICY.md with the policy's own numbers.
-import { formatDuration, formatValue, type Slo } from "./evaluation";
+import { formatDuration } from "./evaluation";
 import type { Policy } from "./policy";
+import { formatSloValue, judgedSlos } from "./slo";
 
 const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
 
@@ -10,11 +11,7 @@ function list(items: readonly string[], conjunction: "and" | "or"): string {
 }
 
 export function describePolicy(policy: Policy): string[] {
-  const limits: [Slo, string, number][] = [
-    ["ERROR_RATE", "error rate", policy.maxErrorRate],
-    ["P95_LATENCY", "P95 latency", policy.maxP95LatencyMs],
-    ["COST_PER_REQUEST", "cost per request", policy.maxCostPerRequestUsd],
-  ];
+  const limits = judgedSlos(policy);
   const act =
     policy.mode === "AUTOMATIC"
       ? "Roll back to the known-good snapshot"
@@ -26,16 +23,16 @@ export function describePolicy(policy: Policy): string[] {
 
   return [
     `${act} when ${list(
-      limits.map(([slo, label, limit]) => `the ${label} exceeds ${formatValue(slo, limit)}`),
+      limits.map(({ slo, limit }) => `the ${slo.label} exceeds ${formatSloValue(slo.id, limit)}`),
       "or",
     )} ${streak}, each cycle judging the last ${formatDuration(policy.evaluationWindowSeconds)} of traffic.`,
     `A window with fewer than ${plural(policy.minRequests, "request")} is not judged and breaks the streak.`,
     `Above ${m}× a limit (${list(
-      limits.map(([slo, label, limit]) => `${label} ${formatValue(slo, limit * m)}`),
+      limits.map(({ slo, limit }) => `${slo.label} ${formatSloValue(slo.id, limit * m)}`),
       "or",
     )}) it is an emergency: ${policy.maxAutoRollbacksPerHour === 0 ? "people are paged" : "roll back at once, without approval or steps"}.`,
     burnRate.enabled
-      ? `Also act when the ${formatValue("ERROR_RATE", burnRate.errorBudget)} error budget burns more than ${burnRate.factor}× faster than sustainable over both the last ${formatDuration(burnRate.longWindowSeconds)} and the last ${formatDuration(burnRate.shortWindowSeconds)} (an error rate above ${formatValue("ERROR_RATE", burnRate.factor * burnRate.errorBudget)}), without waiting for the streak.`
+      ? `Also act when the ${formatSloValue("ERROR_RATE", burnRate.errorBudget)} error budget burns more than ${burnRate.factor}× faster than sustainable over both the last ${formatDuration(burnRate.longWindowSeconds)} and the last ${formatDuration(burnRate.shortWindowSeconds)} (an error rate above ${formatSloValue("ERROR_RATE", burnRate.factor * burnRate.errorBudget)}), without waiting for the streak.`
       : "The error-budget burn-rate alert is off.",
     policy.mode === "AUTOMATIC"
       ? "Rollbacks start without approval."

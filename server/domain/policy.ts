@@ -1,6 +1,7 @@
 // The SLO policy of a target: one schema for the policy form, the API and the monitoring cycle.
 // Defaults and their reasons are in docs/POLICY.md.
 import { z } from "zod";
+import { sloThresholdShape } from "./slo";
 
 const DAY_SECONDS = 86_400;
 
@@ -9,13 +10,6 @@ function integer(label: string, min: number, max: number) {
     .number({ error: `${label} must be a number` })
     .int(`${label} must be a whole number`)
     .min(min, `${label} must be at least ${min.toLocaleString("en-US")}`)
-    .max(max, `${label} must be at most ${max.toLocaleString("en-US")}`);
-}
-
-function positive(label: string, max: number) {
-  return z
-    .number({ error: `${label} must be a number` })
-    .gt(0, `${label} must be greater than 0`)
     .max(max, `${label} must be at most ${max.toLocaleString("en-US")}`);
 }
 
@@ -58,13 +52,7 @@ const burnRateSchema = z
 
 export const policySchema = z
   .object({
-    maxErrorRate: z
-      .number({ error: "Max error rate must be a number" })
-      .gt(0, "Max error rate must be greater than 0")
-      .max(1, "Max error rate is a fraction and must be at most 1 (100%)")
-      .default(0.05),
-    maxP95LatencyMs: positive("Max P95 latency", 10 * 60_000).default(8_000),
-    maxCostPerRequestUsd: positive("Max cost per request", 100).default(0.05),
+    ...sloThresholdShape,
     evaluationWindowSeconds: integer("Evaluation window", 30, DAY_SECONDS).default(300),
     minRequests: integer("Minimum requests", 1, 1_000_000).default(50),
     consecutiveViolations: integer("Consecutive violations", 1, 100).default(3),

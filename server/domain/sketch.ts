@@ -125,6 +125,18 @@ export class LatencySketch {
     return null;
   }
 
+  /**
+   * How many values lie in bins wholly above the bin of `valueMs` (a quantile this sketch or a merge of it
+   * returned): values within the sketch's 1% of it count as not above, the same way in every sketch.
+   */
+  countAbove(valueMs: number): number {
+    if (valueMs < MIN_INDEXABLE_MS) return this.#count - this.#zeroCount;
+    const threshold = Math.min(keyOf(valueMs), MAX_KEY);
+    let above = 0;
+    for (const [key, count] of this.#bins) if (key > threshold) above += count;
+    return above;
+  }
+
   toData(): SketchData {
     const keys = [...this.#bins.keys()].sort((a, b) => a - b);
     return { keys, counts: keys.map((key) => this.#bins.get(key) ?? 0), zeroCount: this.#zeroCount };

@@ -48,7 +48,14 @@ function bucketTemplates(): BucketTemplate[] {
 
 const healthyVerdict: Verdict = {
   status: "HEALTHY",
-  observed: { windowSeconds: 300, requestCount: 600, errorRate: 0.01, p95Ms: 3_100, costPerRequestUsd: 0.004 },
+  observed: {
+    windowSeconds: 300,
+    requestCount: 600,
+    errorRate: 0.01,
+    p95Ms: 3_100,
+    costPerRequestUsd: 0.004,
+    ttftP95Ms: null,
+  },
   explanation: "All SLOs met over the last 5 min: 600 requests, error rate 1.00%, P95 3,100 ms, $0.0040 per request",
 };
 

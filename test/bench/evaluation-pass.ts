@@ -48,7 +48,6 @@ export async function evaluationPass(): Promise<Figure[]> {
         const summary = await runEvaluationPass(database.db, {
           now: new Date(now + run * BUCKET_MS),
           bucketWidthMs: BUCKET_MS,
-          retentionMs: 30 * 86_400_000,
         });
         if (summary.errors.length > 0) throw new Error(`pass failed for ${summary.errors.length} targets`);
         figures.push({

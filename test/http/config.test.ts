@@ -1,7 +1,8 @@
 // Config as code and config delivery over real HTTP: targets, policies, snapshots, effective config, status.
 import { beforeAll, describe, expect, it } from "vitest";
 import { userActor } from "@/server/services/audit/audit-log";
-import { advanceDueRollbacks, approveRollback, requestManualRollback } from "@/server/services/rollbacks/rollbacks";
+import { approveRollback, requestManualRollback } from "@/server/services/rollbacks/commands";
+import { advanceDueRollbacks } from "@/server/services/rollbacks/cycle-steps";
 import { api, makeKey, makeUser, testDb, uniqueSlug, type TestKey } from "./helpers";
 
 const db = testDb();

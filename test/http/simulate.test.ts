@@ -48,3 +48,43 @@ describe("npm run simulate -- --scenario emergency", () => {
     }
   }, 90_000);
 });
+
+describe("npm run simulate -- --scenario gradual-ttft", () => {
+  it("breaches on time to first token alone and proposes a gradual rollback", async () => {
+    const key = await makeKey(db, { scopes: ["ingest", "config:read", "snapshots:write", "policies:write"] });
+    const lines: string[] = [];
+    const result = await simulate({
+      scenario: "gradual-ttft",
+      url: inject("baseUrl"),
+      key: key.key,
+      secret: key.secret,
+      cronSecret: inject("cronSecret"),
+      // Unlike an emergency, a breach needs v1 to stay the known-good snapshot: the bake must outlast the ~12 s
+      // a bad deploy takes to breach with cycles every 2 s, or v2 would be blessed first.
+      bakeTimeSeconds: 20,
+      until: "rollback",
+      durationSeconds: 120,
+      log: (line) => lines.push(line),
+    });
+    const output = lines.join("\n");
+
+    expect(result, output).toMatchObject({ scenario: "gradual-ttft", outcome: "rollback-active" });
+    expect(output).toMatch(/P95 TTFT ≤ 2,000 ms/);
+    const slug = result.incidentTarget as string;
+    const status = await api("GET", `/api/v1/targets/${slug}/status`, { key });
+    expect(status.body.rollback).toMatchObject({ trigger: "SLO", status: "PENDING_APPROVAL" });
+
+    // Every violation on the way was of time to first token; P95 latency stayed within its 8 s.
+    const target = await db.target.findUniqueOrThrow({ where: { slug } });
+    const verdicts = await db.verdictRecord.findMany({
+      where: { targetId: target.id, status: { in: ["VIOLATION", "BREACH"] } },
+      select: { details: true },
+    });
+    expect(verdicts.length).toBeGreaterThanOrEqual(2);
+    for (const { details } of verdicts) {
+      const { violations, observed } = details as { violations: { slo: string }[]; observed: { p95Ms: number } };
+      expect(violations.map((violation) => violation.slo)).toEqual(["TTFT_P95"]);
+      expect(observed.p95Ms).toBeLessThan(8_000);
+    }
+  }, 180_000);
+});

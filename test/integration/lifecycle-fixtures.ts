@@ -100,7 +100,14 @@ export function breach(severity: "CRITICAL" | "EMERGENCY"): Verdict {
 export const breachVerdict: Extract<Verdict, { status: "BREACH" }> = {
   status: "BREACH",
   severity: "CRITICAL",
-  observed: { windowSeconds: 60, requestCount: 60, errorRate: 0, p95Ms: 2_950, costPerRequestUsd: 0.001 },
+  observed: {
+    windowSeconds: 60,
+    requestCount: 60,
+    errorRate: 0,
+    p95Ms: 2_950,
+    costPerRequestUsd: 0.001,
+    ttftP95Ms: null,
+  },
   violations: [{ slo: "P95_LATENCY", observed: 2_950, threshold: 1_000, windowSeconds: 60 }],
   consecutiveCount: 3,
   burnRate: null,

@@ -1,6 +1,7 @@
 // API keys of machine clients: created by admins (the key and its signing secret are shown once), stored
 // as a SHA-256 hash plus a display prefix, the signing secret encrypted with AES-256-GCM; authentication
 // of requests by scope and target allow-list; revocation. Contract: docs/API.md.
+import "server-only";
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { Db, Prisma } from "../../db";

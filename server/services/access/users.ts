@@ -1,4 +1,5 @@
 // Users: sign-in with throttling, the first admin, and admin management with last-admin protection.
+import "server-only";
 import { z } from "zod";
 import { Prisma, type Db } from "../../db";
 import { AppError } from "../../domain/errors";
@@ -190,14 +191,6 @@ export async function resetPassword(db: Db, input: unknown, now: Date): Promise<
       return updated;
     }),
   );
-}
-
-/** Failures older than the throttling window are no longer needed; the cycle prunes them. */
-export async function pruneLoginFailures(db: Db, now: Date): Promise<number> {
-  const { count } = await db.loginFailure.deleteMany({
-    where: { createdAt: { lte: new Date(now.getTime() - LOGIN_FAILURE_WINDOW_MS) } },
-  });
-  return count;
 }
 
 /**

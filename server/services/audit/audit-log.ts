@@ -1,5 +1,6 @@
 // The hash-chained audit history. Call appendAudit with the transaction that makes the change it
 // records, so the change and its record commit (or roll back) together; read, verify and export below.
+import "server-only";
 import type { z } from "zod";
 import type { Db, Prisma, Tx } from "../../db";
 import { auditExportSchema, type auditFilterSchema, auditPageSchema } from "../../domain/audit";

@@ -1,11 +1,13 @@
 // The dashboard's overview: every target with its latest verdict, current snapshot, active rollback and an
 // hour of sparklines, plus the system switches, in a fixed number of queries however many targets there are.
+import "server-only";
 import { z } from "zod";
 import type { Db } from "../../db";
-import { verdictSchema, type VerdictStatus } from "../../domain/evaluation";
+import { verdictSchema, type Verdict, type VerdictStatus } from "../../domain/evaluation";
 import { bucketStart, chartStepMs, downsampleSeries } from "../../domain/metrics";
 import { attentionLevel, sortByAttention, type AttentionLevel } from "../../domain/overview";
 import type { RollbackStatus, RollbackTrigger } from "../../domain/rollback";
+import { slos, type SloReading, type SloUnit } from "../../domain/slo";
 import { loadStepSeries } from "../metrics/chart-series";
 import { getSystemState, type SystemStateDto } from "../config/system-switches";
 
@@ -19,13 +21,7 @@ export interface OverviewVerdict {
   evaluatedAt: Date;
   consecutiveCount: number;
   /** The evaluation window's numbers; null when the stored verdict cannot be read. */
-  observed: {
-    windowSeconds: number;
-    requestCount: number;
-    errorRate: number | null;
-    p95Ms: number | null;
-    costPerRequestUsd: number | null;
-  } | null;
+  observed: Verdict["observed"] | null;
   explanation: string | null;
 }
 
@@ -43,15 +39,14 @@ export interface OverviewRollback {
 }
 
 /**
- * One series per metric, a value per step from `from` (null where the step had no traffic), rounded to what a
- * sparkline can show (0.001% and 1 ms): it is polled for every target every few seconds.
+ * One series per SLO of the catalogue, a value per step from `from` (null where the step had no traffic, and all
+ * nulls for an SLO no traffic reported, such as TTFT on a route that does not stream), rounded to what a
+ * sparkline can show: it is polled for every target every few seconds.
  */
-export interface Sparklines {
-  from: Date;
-  stepMs: number;
-  errorRate: (number | null)[];
-  p95Ms: (number | null)[];
-}
+export type Sparklines = { from: Date; stepMs: number } & Record<SloReading, (number | null)[]>;
+
+/** What a sparkline can show of each unit: 0.001%, 1 ms, a millionth of a dollar. */
+const SPARKLINE_SCALE: Record<SloUnit, number> = { ratio: 1e5, ms: 1, usd: 1e6 };
 
 export interface OverviewTarget {
   id: string;
@@ -195,8 +190,12 @@ export async function getOverview(db: Db, options: { now: Date; bucketWidthMs: n
       sparklines: {
         from: new Date(seriesFrom),
         stepMs,
-        errorRate: points.map((point) => roundTo(point.errorRate, 1e5)),
-        p95Ms: points.map((point) => roundTo(point.p95Ms, 1)),
+        ...(Object.fromEntries(
+          slos.map(({ reading, unit }) => [
+            reading,
+            points.map((point) => roundTo(point[reading], SPARKLINE_SCALE[unit])),
+          ]),
+        ) as Record<SloReading, (number | null)[]>),
       },
     };
   });

@@ -1,5 +1,6 @@
 // Prometheus Alertmanager as a source of verdicts: each target named by a `rewind_target` label gets one
 // verdict per payload (source "alertmanager"), which is decided and acted on at once. Mapping: docs/API.md.
+import "server-only";
 import type { Db } from "../../db";
 import { alertmanagerPayloadSchema, alertsByTarget, alertVerdict, TARGET_LABEL } from "../../domain/alertmanager";
 import { AppError } from "../../domain/errors";

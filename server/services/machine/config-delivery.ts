@@ -1,9 +1,11 @@
 // What the orchestrator reads back: a target's effective configuration (the current snapshot, the traffic
 // split during a rollback, the flags) and its status (latest verdict, active rollback).
+import "server-only";
 import type { Db } from "../../db";
 import type { JsonValue } from "../../domain/canonical-json";
-import { getRollback } from "../rollbacks/rollbacks";
-import { getSnapshotForUse } from "../config/snapshots";
+import { verdictSchema, type Verdict } from "../../domain/evaluation";
+import { getRollback } from "../rollbacks/views";
+import { getSnapshotForUse } from "../config/snapshot-reads";
 import { getTargetBySlug } from "../config/targets";
 
 interface ServedSnapshot {
@@ -62,6 +64,12 @@ export interface TargetStatus {
     consecutiveCount: number;
     evaluatedAt: Date;
     explanation: string | null;
+    /**
+     * The judged window: its length, requests and every SLO reading of the catalogue (`errorRate`, `p95Ms`,
+     * `costPerRequestUsd`, `ttftP95Ms`), null where there was nothing to read; null when the stored verdict
+     * cannot be read.
+     */
+    observed: Verdict["observed"] | null;
   } | null;
   rollback: {
     id: string;
@@ -89,6 +97,7 @@ export async function targetStatus(db: Db, slug: string): Promise<TargetStatus> 
   ]);
   const rollback = active ? await getRollback(db, active.id) : null;
   const explanation = (verdict?.details as { explanation?: unknown } | undefined)?.explanation;
+  const details = verdict && verdictSchema.safeParse(verdict.details);
   return {
     target: { slug: target.slug, name: target.name, monitoringEnabled: target.monitoringEnabled },
     snapshots: { current: target.currentSnapshotId, knownGood: target.knownGoodSnapshotId },
@@ -98,6 +107,7 @@ export async function targetStatus(db: Db, slug: string): Promise<TargetStatus> 
       consecutiveCount: verdict.consecutiveCount,
       evaluatedAt: verdict.evaluatedAt,
       explanation: typeof explanation === "string" ? explanation : null,
+      observed: details?.success ? details.data.observed : null,
     },
     rollback: rollback && {
       id: rollback.id,

@@ -1,5 +1,6 @@
 // Metric ingestion from machine clients: the request's limits, the time range events may fall in, the
 // batch written through recordMetrics, then event-driven action when the batch makes an emergency.
+import "server-only";
 import { z } from "zod";
 import type { Db } from "../../db";
 import type { ApiKeyDto } from "../access/api-keys";

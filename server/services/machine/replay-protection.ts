@@ -1,20 +1,19 @@
 // What makes a machine request count once: signatures are accepted once (SeenSignature), and a request
-// with an Idempotency-Key gets its first response replayed (IdempotencyRecord). Both are pruned as they
-// expire, at most once a minute per instance, by whichever request comes along.
+// with an Idempotency-Key gets its first response replayed (IdempotencyRecord). Expired rows of both are
+// deleted by the monitoring cycle's retention step (platform/retention.ts). Until then they are harmless: a
+// request with an expired signature is refused as stale first, and an expired Idempotency-Key is taken over.
+import "server-only";
 import { createHash } from "node:crypto";
 import { Prisma, type Db } from "../../db";
 import type { JsonValue } from "../../domain/canonical-json";
 import { SIGNATURE_TOLERANCE_SECONDS } from "../../domain/api-keys";
 import { AppError } from "../../domain/errors";
+import { IDEMPOTENCY_RETENTION_MS } from "../platform/retention";
 
-const PRUNE_INTERVAL_MS = 60_000;
-export const IDEMPOTENCY_RETENTION_MS = 24 * 3_600_000;
 /** A reservation this old belongs to a request that died: a retry may take it over. */
 const ABANDONED_AFTER_MS = 60_000;
 /** Status of a reserved record whose request has not finished. */
 const IN_PROGRESS = 0;
-
-const lastPruned = { signatures: 0, idempotency: 0 };
 
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
@@ -24,12 +23,7 @@ function isUniqueViolation(error: unknown): boolean {
 export async function acceptSignature(
   db: Db,
   { signature, timestampSeconds }: { signature: string; timestampSeconds: number },
-  now: Date,
 ): Promise<void> {
-  if (now.getTime() - lastPruned.signatures >= PRUNE_INTERVAL_MS) {
-    lastPruned.signatures = now.getTime();
-    await db.seenSignature.deleteMany({ where: { expiresAt: { lt: now } } });
-  }
   try {
     await db.seenSignature.create({
       // Kept until the timestamp itself would be refused as stale.
@@ -65,12 +59,6 @@ export async function withIdempotency(
   handle: () => Promise<StoredResponse>,
 ): Promise<StoredResponse & { replayed: boolean }> {
   const { apiKeyId, key, requestHash, now } = options;
-  if (now.getTime() - lastPruned.idempotency >= PRUNE_INTERVAL_MS) {
-    lastPruned.idempotency = now.getTime();
-    await db.idempotencyRecord.deleteMany({
-      where: { createdAt: { lt: new Date(now.getTime() - IDEMPOTENCY_RETENTION_MS) } },
-    });
-  }
   const where = { apiKeyId_key: { apiKeyId, key } };
   const existing = await db.idempotencyRecord.findUnique({
     where,

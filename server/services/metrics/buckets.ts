@@ -1,5 +1,6 @@
 // Metric storage: batches of events and pre-aggregated windows merged into per-target buckets, read
-// back as domain buckets, and pruned past retention. Storage model: docs/METRICS.md.
+// back as domain buckets (pruned past retention by platform/retention.ts). Storage model: docs/METRICS.md.
+import "server-only";
 import { z } from "zod";
 import { Prisma, type Db } from "../../db";
 import { AppError } from "../../domain/errors";
@@ -20,6 +21,7 @@ import {
   type WindowMetrics,
 } from "../../domain/metrics";
 import { LatencySketch } from "../../domain/sketch";
+import { pickReadings, type SloReadings } from "../../domain/slo";
 import { loadStepSeries } from "./chart-series";
 import { retryOnConflict } from "../platform/retry";
 import { parseInput } from "../platform/validation";
@@ -95,6 +97,7 @@ export async function recordMetrics(
       inputTokens: window.inputTokens ?? 0,
       outputTokens: window.outputTokens ?? 0,
       latency: window.sketch,
+      ttft: window.ttftSketch ?? LatencySketch.empty(),
     };
     add(window.start, null, null, totals);
     if (window.provider !== undefined || window.model !== undefined) {
@@ -115,7 +118,7 @@ export async function recordMetrics(
           // columns to their types (Date, bigint). Conflicts surface as P2010, which retryOnConflict knows.
           const existing = await tx.$queryRaw<StoredRow[]>`
             SELECT "id", "start", "provider", "model", "requestCount", "errorCount", "costMicros", "inputTokens",
-              "outputTokens", "sketch"
+              "outputTokens", "sketch", "ttftSketch"
             FROM "MetricBucket" WHERE "targetId" = ${targetId} AND "start" IN (${Prisma.join(starts)})`;
           const existingByKey = new Map(
             existing.map((row) => [bucketKey(row.start.getTime(), row.provider, row.model), row]),
@@ -140,7 +143,8 @@ export async function recordMetrics(
             await tx.$executeRaw`
               UPDATE "MetricBucket" SET "requestCount" = ${columns.requestCount}, "errorCount" = ${columns.errorCount},
                 "costMicros" = ${columns.costMicros}, "inputTokens" = ${columns.inputTokens},
-                "outputTokens" = ${columns.outputTokens}, "sketch" = ${columns.sketch}, "updatedAt" = ${options.now}
+                "outputTokens" = ${columns.outputTokens}, "sketch" = ${columns.sketch},
+                "ttftSketch" = ${columns.ttftSketch}, "updatedAt" = ${options.now}
               WHERE "id" = ${id}`;
           }
         },
@@ -167,20 +171,22 @@ const totalsSelect = {
   inputTokens: true,
   outputTokens: true,
   sketch: true,
+  ttftSketch: true,
 } satisfies Prisma.MetricBucketSelect;
 type StoredTotals = Prisma.MetricBucketGetPayload<{ select: typeof totalsSelect }>;
 /** A row as the raw queries above read it. */
 type StoredRow = StoredTotals & { id: string; start: Date; provider: string; model: string };
 
 /** BigInt columns become numbers: the domain's sums stay exact below 2^53 (see MetricTotals). */
-function toTotals(row: StoredTotals, latency = LatencySketch.decode(row.sketch)): MetricTotals {
+function toTotals(row: StoredTotals): MetricTotals {
   return {
     requestCount: row.requestCount,
     errorCount: row.errorCount,
     costMicros: Number(row.costMicros),
     inputTokens: Number(row.inputTokens),
     outputTokens: Number(row.outputTokens),
-    latency,
+    latency: LatencySketch.decode(row.sketch),
+    ttft: row.ttftSketch === null ? LatencySketch.empty() : LatencySketch.decode(row.ttftSketch),
   };
 }
 
@@ -192,6 +198,8 @@ function toColumns(totals: MetricTotals) {
     inputTokens: BigInt(totals.inputTokens),
     outputTokens: BigInt(totals.outputTokens),
     sketch: totals.latency.encode(),
+    // NULL rather than an empty sketch: most routes never stream, and their rows stay as small as before.
+    ttftSketch: totals.ttft.count > 0 ? totals.ttft.encode() : null,
   };
 }
 
@@ -219,7 +227,7 @@ export interface TimeRange {
 export async function loadBuckets(db: Db, targetId: string, range: TimeRange): Promise<MetricBucket[]> {
   const rows = await db.$queryRaw<StoredRow[]>`
     SELECT "start", "provider", "model", "requestCount", "errorCount", "costMicros", "inputTokens", "outputTokens",
-      "sketch"
+      "sketch", "ttftSketch"
     FROM "MetricBucket"
     WHERE "targetId" = ${targetId} AND "provider" = ${ALL} AND "model" = ${ALL} AND "start" >= ${range.from}
       AND "start" < ${range.to}
@@ -280,12 +288,6 @@ export async function loadBreakdown(db: Db, targetId: string, range: TimeRange):
   return rows.map(toBucket);
 }
 
-/** Retention: deletes every bucket that starts before `before`. */
-export async function pruneMetrics(db: Db, options: { before: Date }): Promise<number> {
-  const { count } = await db.metricBucket.deleteMany({ where: { start: { lt: options.before } } });
-  return count;
-}
-
 const summaryRangeSchema = limitRange(z.object(targetRangeShape), 1);
 
 export interface MetricsSummary {
@@ -319,12 +321,10 @@ export async function metricsSummary(db: Db, input: unknown): Promise<MetricsSum
   };
 }
 
-export interface SeriesPoint {
+/** One chart point: its requests and every SLO reading of the catalogue (null where the step had no data). */
+export interface SeriesPoint extends SloReadings {
   start: Date;
   requestCount: number;
-  errorRate: number | null;
-  p95Ms: number | null;
-  costPerRequestUsd: number | null;
 }
 
 export interface MetricSeries {
@@ -358,9 +358,7 @@ export async function metricSeries(db: Db, input: unknown, settings: { bucketWid
     points: downsampleSeries(buckets, range, stepMs).map((point) => ({
       start: new Date(point.from),
       requestCount: point.requestCount,
-      errorRate: point.errorRate,
-      p95Ms: point.p95Ms,
-      costPerRequestUsd: point.costPerRequestUsd,
+      ...pickReadings(point),
     })),
   };
 }

@@ -2,6 +2,7 @@
 // into one string, so a 7-day chart reads ~1,000 rows instead of 60,480 and builds no sketch per bucket
 // (measured in docs/PERFORMANCE.md). The SQL differs between SQLite and PostgreSQL in one place only: how a
 // bucket's start becomes its step number.
+import "server-only";
 import { Prisma, type Db } from "../../db";
 import type { MetricBucket } from "../../domain/metrics";
 import { LatencySketch } from "../../domain/sketch";
@@ -21,6 +22,8 @@ interface StepRow {
   outputTokens: SqlInteger;
   /** The step's sketches, as `LatencySketch.encode` wrote them, joined by commas. */
   sketches: string | null;
+  /** The step's TTFT sketches the same way; NULL columns (no streamed requests) are left out by the aggregate. */
+  ttftSketches: string | null;
 }
 
 /** The client's provider. Prisma keeps it on every client, extended ones included, but does not type it. */
@@ -50,12 +53,15 @@ export async function loadStepSeries(
   const step = postgres
     ? Prisma.sql`CAST(FLOOR((EXTRACT(EPOCH FROM "start") * 1000 - ${fromMs}) / ${stepMs}) AS BIGINT)`
     : Prisma.sql`(CAST(ROUND((julianday("start") - 2440587.5) * 86400000) AS INTEGER) - CAST(${fromMs} AS INTEGER)) / CAST(${stepMs} AS INTEGER)`;
-  const sketches = postgres ? Prisma.sql`string_agg("sketch", ',')` : Prisma.sql`group_concat("sketch", ',')`;
+  const joined = (column: "sketch" | "ttftSketch") =>
+    postgres
+      ? Prisma.sql`string_agg(${Prisma.raw(`"${column}"`)}, ',')`
+      : Prisma.sql`group_concat(${Prisma.raw(`"${column}"`)}, ',')`;
   const rows = await db.$queryRaw<StepRow[]>`
     SELECT "targetId", ${step} AS "step", CAST(SUM("requestCount") AS BIGINT) AS "requestCount",
       CAST(SUM("errorCount") AS BIGINT) AS "errorCount", CAST(SUM("costMicros") AS BIGINT) AS "costMicros",
       CAST(SUM("inputTokens") AS BIGINT) AS "inputTokens", CAST(SUM("outputTokens") AS BIGINT) AS "outputTokens",
-      ${sketches} AS "sketches"
+      ${joined("sketch")} AS "sketches", ${joined("ttftSketch")} AS "ttftSketches"
     FROM "MetricBucket"
     WHERE "targetId" IN (${Prisma.join(targetIds)}) AND "provider" = ${ALL} AND "model" = ${ALL}
       AND "start" >= ${from} AND "start" < ${to}
@@ -74,6 +80,7 @@ export async function loadStepSeries(
       inputTokens: Number(row.inputTokens),
       outputTokens: Number(row.outputTokens),
       latency: LatencySketch.mergeEncoded(row.sketches ?? ""),
+      ttft: LatencySketch.mergeEncoded(row.ttftSketches ?? ""),
     });
   }
   return series;

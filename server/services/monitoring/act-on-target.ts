@@ -1,6 +1,7 @@
 // Acting on one target between monitoring cycles: when an ingested batch pushes a target into an
 // emergency-level breach, and when Alertmanager reports on it. Same rules as the cycle: record a verdict,
 // decide, start a rollback or notify (a change of verdict only).
+import "server-only";
 import type { Db } from "../../db";
 import { decide, type Decision, type DecisionKind } from "../../domain/decision";
 import { evaluate, type Verdict } from "../../domain/evaluation";
@@ -10,7 +11,7 @@ import { evaluateTarget, loadDecisionTargets } from "./evaluation";
 import { loadBuckets } from "../metrics/buckets";
 import { enqueueNotification } from "../notifications/outbox";
 import { getPolicy } from "../config/policies";
-import { startRollbackFromDecision } from "../rollbacks/rollbacks";
+import { startRollbackFromDecision } from "../rollbacks/commands";
 import { getSystemState } from "../config/system-switches";
 
 const ROLLBACK_KINDS: readonly DecisionKind[] = ["PROPOSE_ROLLBACK", "AUTO_ROLLBACK", "EMERGENCY_ROLLBACK"];

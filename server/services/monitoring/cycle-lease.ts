@@ -1,5 +1,6 @@
 // Runs the monitoring cycle under the "monitoring-cycle" lease, whoever triggers it (cron route, built-in
 // scheduler, an operator): several instances on one database never run two cycles at once.
+import "server-only";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Db } from "../../db";

@@ -1,6 +1,7 @@
 // The monitoring cycle: evaluate every monitored target and act on its decision, then move running
-// rollbacks along, expire stale proposals, promote baked snapshots, verify completed rollbacks and prune
-// old metrics. Steps, pause semantics and idempotency: docs/ROLLBACKS.md ("The monitoring cycle").
+// rollbacks along, expire stale proposals, promote baked snapshots, verify completed rollbacks and, once
+// every few minutes, delete what is past its retention (platform/retention.ts). Steps, pause semantics and idempotency: docs/ROLLBACKS.md ("The monitoring cycle").
+import "server-only";
 import { z } from "zod";
 import type { Db } from "../../db";
 import {
@@ -10,9 +11,14 @@ import {
   type EvaluationCounts,
   type EvaluationOutcome,
 } from "./evaluation";
-import { pruneMetrics } from "../metrics/buckets";
-import { advanceDueRollbacks, expireStaleApprovals, verifyCompletedRollbacks, type CycleError } from "../rollbacks/rollbacks";
-import { promoteBakedSnapshots } from "../config/snapshots";
+import { runRetention, type PrunedCounts } from "../platform/retention";
+import {
+  advanceDueRollbacks,
+  expireStaleApprovals,
+  verifyCompletedRollbacks,
+  type CycleError,
+} from "../rollbacks/cycle-steps";
+import { promoteBakedSnapshots } from "../config/snapshot-known-good";
 import { actOnDecision } from "./act-on-target";
 import { getSystemState } from "../config/system-switches";
 import { parseInput } from "../platform/validation";
@@ -43,7 +49,8 @@ export interface MonitoringCycleSummary extends Omit<EvaluationCounts, "errors">
     ineffective: number;
     notified: number;
   };
-  prunedBuckets: number;
+  /** Rows each prune of the retention step removed; null when this cycle did not run it (once per period). */
+  pruned: PrunedCounts | null;
   errors: CycleError[];
   durationMs: number;
 }
@@ -79,7 +86,7 @@ export async function runMonitoringCycle(
       ineffective: 0,
       notified: 0,
     },
-    prunedBuckets: 0,
+    pruned: null,
     errors: [],
     durationMs: 0,
   };
@@ -142,8 +149,8 @@ export async function runMonitoringCycle(
       errors.push(...verified.errors);
     });
   }
-  await step("metric retention", async () => {
-    summary.prunedBuckets = await pruneMetrics(db, { before: new Date(now.getTime() - retentionMs) });
+  await step("retention", async () => {
+    summary.pruned = await runRetention(db, { now, metricRetentionMs: retentionMs });
   });
   summary.durationMs = Math.round(performance.now() - startedAt);
   return summary;

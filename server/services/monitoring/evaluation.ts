@@ -1,41 +1,25 @@
 // The evaluation step of the monitoring cycle: per target, the policy's windows merged from stored
-// buckets → verdict (recorded) → decision; the pass over every monitored target; policy backtests.
+// buckets → verdict (recorded) → decision; the pass over every monitored target. Backtests: ./backtest.ts.
+import "server-only";
 import { z } from "zod";
 import { Prisma, type Db } from "../../db";
-import {
-  backtest,
-  mergePeriods,
-  type BacktestAction,
-  type BacktestEvent,
-  type BacktestPeriod,
-  type BacktestResult,
-} from "../../domain/backtest";
 import { decide, decisionKinds, type Decision, type DecisionKind, type DecisionTarget } from "../../domain/decision";
 import { AppError } from "../../domain/errors";
 import { evaluate, verdictSchema, type ErrorWindow, type Verdict, type VerdictStatus } from "../../domain/evaluation";
-import {
-  bucketStart,
-  emptyTotals,
-  mergeWindow,
-  limitRange,
-  targetRangeShape,
-  toWindowMetrics,
-} from "../../domain/metrics";
-import { defaultPolicy, policySchema, type Policy } from "../../domain/policy";
-import { loadBuckets, loadSeriesByTarget, pruneMetrics, sumRequestsByTarget } from "../metrics/buckets";
+import { bucketStart, emptyTotals, mergeWindow, toWindowMetrics } from "../../domain/metrics";
+import { defaultPolicy, type Policy } from "../../domain/policy";
+import { loadSeriesByTarget, sumRequestsByTarget } from "../metrics/buckets";
 import { loadLatestPolicies, parseStoredPolicy } from "../config/policies";
 import { retryOnConflict } from "../platform/retry";
+import { VERDICT_HISTORY_LIMIT } from "../platform/retention";
 import { parseInput } from "../platform/validation";
-
-/** Verdicts kept per target; the pass deletes older ones. */
-export const VERDICT_HISTORY_LIMIT = 1_000;
 
 export interface EvaluationOptions {
   now: Date;
   bucketWidthMs: number;
 }
 
-const evaluatedTargetSelect = {
+export const evaluatedTargetSelect = {
   id: true,
   slug: true,
   currentSnapshotId: true,
@@ -92,12 +76,12 @@ export async function loadDecisionTargets(
 }
 
 /** Preceding verdicts the streak needs: with this many, `consecutiveViolations` can be reached. */
-function recentVerdictLimit(policy: Policy): number {
+export function recentVerdictLimit(policy: Policy): number {
   return policy.consecutiveViolations;
 }
 
 /** The longest window a policy reads, in ms. */
-function lookbackMs(policy: Policy): number {
+export function lookbackMs(policy: Policy): number {
   const evaluationMs = policy.evaluationWindowSeconds * 1000;
   return policy.burnRate.enabled ? Math.max(evaluationMs, policy.burnRate.longWindowSeconds * 1000) : evaluationMs;
 }
@@ -118,8 +102,6 @@ export interface TargetEvaluationResult extends TargetEvaluation {
    * `now` recorded it and acts on it, so this run must not act again.
    */
   recorded: boolean;
-  /** Whether this evaluation also prunes the target's verdict history (isFirstInPrunePeriod). */
-  pruneHistory: boolean;
 }
 
 export type EvaluationOutcome =
@@ -208,7 +190,6 @@ async function evaluateTargets(
             policy,
             policyVersion: version,
             previous: recent[0] ? { status: recent[0].status, severity: recent[0].severity } : null,
-            pruneHistory: isFirstInPrunePeriod(recent[0]?.evaluatedAt ?? null, now),
             recorded: false,
           },
         };
@@ -226,17 +207,10 @@ async function evaluateTargets(
   } catch (error) {
     return evaluated.map((outcome) => ("error" in outcome ? outcome : { target: outcome.target, error }));
   }
-  return Promise.all(
-    evaluated.map(async (outcome): Promise<EvaluationOutcome> => {
-      if ("error" in outcome || !recorded.has(outcome.target.id)) return outcome;
-      try {
-        if (outcome.result.pruneHistory) await pruneVerdicts(db, outcome.target.id);
-        return { target: outcome.target, result: { ...outcome.result, recorded: true } };
-      } catch (error) {
-        return { target: outcome.target, error };
-      }
-    }),
-  );
+  return evaluated.map((outcome): EvaluationOutcome => {
+    if ("error" in outcome || !recorded.has(outcome.target.id)) return outcome;
+    return { target: outcome.target, result: { ...outcome.result, recorded: true } };
+  });
 }
 
 /**
@@ -291,33 +265,6 @@ async function recordVerdicts(
 
 const LOCK_SLICE = 500;
 
-/** Keeps the newest VERDICT_HISTORY_LIMIT verdicts of a target. */
-/**
- * History is pruned once per target per period, on its first evaluation in the period, not on every
- * cycle: finding the 1,000th newest verdict walks a thousand index entries per target, which at every
- * 10 s cycle would cost more than the evaluation itself. The bound is then about 1,000 plus one period
- * of verdicts. Stateless, so any cadence (scheduler, cron, several instances) prunes every target.
- */
-const PRUNE_PERIOD_MS = 5 * 60_000;
-
-function isFirstInPrunePeriod(previousAt: Date | null, now: Date): boolean {
-  return (
-    !previousAt || Math.floor(previousAt.getTime() / PRUNE_PERIOD_MS) !== Math.floor(now.getTime() / PRUNE_PERIOD_MS)
-  );
-}
-
-async function pruneVerdicts(db: Db, targetId: string): Promise<void> {
-  const oldestDropped = await db.verdictRecord.findFirst({
-    where: { targetId },
-    orderBy: { evaluatedAt: "desc" },
-    skip: VERDICT_HISTORY_LIMIT,
-    select: { evaluatedAt: true },
-  });
-  if (oldestDropped) {
-    await db.verdictRecord.deleteMany({ where: { targetId, evaluatedAt: { lte: oldestDropped.evaluatedAt } } });
-  }
-}
-
 /** Evaluates one target now: records its verdict and returns it with the decision. */
 export async function evaluateTarget(db: Db, targetId: string, options: EvaluationOptions): Promise<TargetEvaluation> {
   const target = await db.target.findUnique({ where: { id: targetId }, select: evaluatedTargetSelect });
@@ -365,22 +312,17 @@ export function countEvaluations(outcomes: readonly EvaluationOutcome[]): Evalua
 }
 
 export interface EvaluationPassSummary extends EvaluationCounts {
-  prunedBuckets: number;
   durationMs: number;
 }
 
 /**
  * Evaluates every monitored target independently (one failing target is reported, never stops the
- * others), then deletes metric buckets past retention.
+ * others). Deleting old rows is the cycle's retention step (platform/retention.ts).
  */
-export async function runEvaluationPass(
-  db: Db,
-  options: EvaluationOptions & { retentionMs: number },
-): Promise<EvaluationPassSummary> {
+export async function runEvaluationPass(db: Db, options: EvaluationOptions): Promise<EvaluationPassSummary> {
   const startedAt = performance.now();
   const counts = countEvaluations(await evaluateMonitoredTargets(db, options));
-  const prunedBuckets = await pruneMetrics(db, { before: new Date(options.now.getTime() - options.retentionMs) });
-  return { ...counts, prunedBuckets, durationMs: Math.round(performance.now() - startedAt) };
+  return { ...counts, durationMs: Math.round(performance.now() - startedAt) };
 }
 
 const verdictHistorySchema = z.object({
@@ -415,72 +357,4 @@ export async function listVerdicts(db: Db, input: unknown): Promise<VerdictRecor
     select: verdictRecordSelect,
   });
   return rows.map((row) => ({ ...row, details: verdictSchema.parse(row.details) }));
-}
-
-/** At most this many non-trivial ticks (and rollbacks) are returned; the counts cover every tick. */
-const BACKTEST_EVENT_LIMIT = 500;
-/** Violation periods closer than 1/500 of the range are joined, so a chart gets at most about 500 spans. */
-const BACKTEST_PERIOD_LIMIT = 500;
-
-const backtestSchema = limitRange(
-  z.object({
-    ...targetRangeShape,
-    /** A draft to try; the target's current policy when absent. Validated separately, for field issues. */
-    policy: z.unknown().optional(),
-    cycleSeconds: z.number().int().min(10).max(3_600).default(60),
-  }),
-  7,
-);
-
-export type BacktestSummary = Omit<BacktestResult, "events" | "actions" | "periods"> & {
-  events: BacktestEvent[];
-  eventCount: number;
-  actions: BacktestAction[];
-  /** Violation and breach periods, those less than `periodGapMs` apart joined. */
-  periods: BacktestPeriod[];
-  periodGapMs: number;
-  policy: Policy;
-};
-
-/**
- * Replays stored buckets over [from, to) through the domain backtest, with a draft policy or the
- * target's current one; ticks every `cycleSeconds` from the bucket boundary at or before `from`.
- */
-export async function backtestPolicy(
-  db: Db,
-  input: unknown,
-  options: { bucketWidthMs: number },
-): Promise<BacktestSummary> {
-  const { targetId, from, to, cycleSeconds, policy: draft } = parseInput(backtestSchema, input);
-  const target = await db.target.findUnique({ where: { id: targetId }, select: evaluatedTargetSelect });
-  if (!target) throw new AppError("NOT_FOUND", "No such target");
-  let policy: Policy;
-  if (draft === undefined) {
-    const row = (await loadLatestPolicies(db, { id: targetId })).get(targetId);
-    policy = row ? parseStoredPolicy(row) : defaultPolicy;
-  } else {
-    policy = parseInput(policySchema, draft);
-  }
-  const start = bucketStart(from.getTime(), options.bucketWidthMs);
-  const buckets = await loadBuckets(db, targetId, { from: new Date(start - lookbackMs(policy)), to });
-  const result = backtest({
-    buckets,
-    policy,
-    from: start,
-    to: to.getTime(),
-    cycleMs: cycleSeconds * 1000,
-    // Today's emergency stop or maintenance says nothing about the replayed past.
-    initialTarget: { ...(await loadDecisionTargets(db, { id: targetId }, from))(target), automationPaused: false },
-    recentVerdictLimit: recentVerdictLimit(policy),
-  });
-  const periodGapMs = Math.max(cycleSeconds * 1000, Math.ceil((to.getTime() - start) / BACKTEST_PERIOD_LIMIT));
-  return {
-    ...result,
-    events: result.events.slice(0, BACKTEST_EVENT_LIMIT),
-    eventCount: result.events.length,
-    actions: result.actions.slice(0, BACKTEST_EVENT_LIMIT),
-    periods: mergePeriods(result.periods, periodGapMs),
-    periodGapMs,
-    policy,
-  };
 }

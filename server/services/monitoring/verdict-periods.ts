@@ -1,5 +1,6 @@
 // A target's periods of violation and breach over a time range, from its recorded verdicts, for charts to shade
 // without shipping every verdict (a week's chart would otherwise poll a thousand verdicts with their details).
+import "server-only";
 import { z } from "zod";
 import type { Db } from "../../db";
 import { limitRange, targetRangeShape } from "../../domain/metrics";

@@ -81,6 +81,13 @@ const matrix: Entry[] = [
   { path: "notifications.retry", minimumRole: "ADMIN", input: { id: "missing" } },
   { path: "notifications.setSlackWebhook", minimumRole: "ADMIN", input: { url: "not a url" } },
   { path: "notifications.sendTest", minimumRole: "ADMIN" },
+  {
+    path: "notifications.configureChannel",
+    minimumRole: "ADMIN",
+    input: { channel: "PAGERDUTY", routingKey: "short", eventsUrl: "" },
+  },
+  { path: "notifications.clearChannel", minimumRole: "ADMIN", input: { channel: "NO_SUCH_CHANNEL" } },
+  { path: "notifications.testChannel", minimumRole: "ADMIN", input: { channel: "NO_SUCH_CHANNEL" } },
   { path: "notifications.webhooks", minimumRole: "ADMIN" },
   { path: "notifications.createWebhook", minimumRole: "ADMIN", input: { name: "", url: "x", events: [] } },
   { path: "notifications.updateWebhook", minimumRole: "ADMIN", input: { id: "missing", name: "x" } },

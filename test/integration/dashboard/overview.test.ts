@@ -17,7 +17,14 @@ afterEach(async () => {
   await db.systemState.updateMany({ data: { emergencyStopActive: false, monitoringPaused: false } });
 });
 
-const observed = { windowSeconds: 60, requestCount: 60, errorRate: 0.01, p95Ms: 800, costPerRequestUsd: 0.002 };
+const observed = {
+  windowSeconds: 60,
+  requestCount: 60,
+  errorRate: 0.01,
+  p95Ms: 800,
+  costPerRequestUsd: 0.002,
+  ttftP95Ms: null,
+};
 const healthy: Verdict = { status: "HEALTHY", observed, explanation: "All SLOs met" };
 const violation: Verdict = {
   status: "VIOLATION",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LatencySketch } from "@/server/domain/sketch";
-import { loadBreakdown, loadBuckets, pruneMetrics, recordMetrics } from "@/server/services/metrics/buckets";
+import { loadBreakdown, loadBuckets, recordMetrics } from "@/server/services/metrics/buckets";
 import { BUCKET_MS, callerFor, makeTarget, makeUser, testDb, traffic } from "../helpers";
 
 const db = testDb();
@@ -155,15 +155,6 @@ describe("recordMetrics", () => {
       code: "NOT_FOUND",
     });
     expect(await db.metricBucket.count({ where: { targetId: target.id } })).toBe(0);
-  });
-
-  it("prunes buckets past retention", async () => {
-    const target = await makeTarget(db);
-    const old = Date.UTC(2001, 0, 1);
-    await recordMetrics(db, { targetId: target.id, events: [...traffic(old, 30), ...traffic(T0, 1)] }, options);
-    expect(await pruneMetrics(db, { before: new Date(old + 20_000) })).toBeGreaterThanOrEqual(2);
-    const left = await db.metricBucket.findMany({ where: { targetId: target.id }, select: { start: true } });
-    expect(left.map((row) => row.start.getTime()).sort((a, b) => a - b)).toEqual([old + 20_000, T0]);
   });
 });
 

@@ -2,7 +2,7 @@ import { CYCLE_LEASE } from "@/server/services/platform/lease";
 import { describe, expect, it } from "vitest";
 import type { Db } from "@/server/db";
 import { runMonitoringCycle } from "@/server/services/monitoring/cycle";
-import { getRollback } from "@/server/services/rollbacks/rollbacks";
+import { getRollback } from "@/server/services/rollbacks/views";
 import { callerFor, makeTarget, makeUser, testDb } from "../helpers";
 import {
   createSnapshot,
@@ -81,7 +81,7 @@ describe("the monitoring cycle", () => {
       ["verdict.violation", "WARNING"],
       ["rollback.proposed", "CRITICAL"],
     ]);
-    expect(early[1]?.body).toMatch(/P95 latency .* > 1,000 ms over the last 1 min \(3rd consecutive violation\)/);
+    expect(early[1]?.body).toMatch(/P95 latency .* > 1 s over the last 1 min \(3rd consecutive violation\)/);
     expect(early[1]?.body).toMatch(/from v2 to v1 in steps of 25\/50\/100%\. Needs 1 approval within 10 min/);
 
     const approver = await makeUser(db, "APPROVER");

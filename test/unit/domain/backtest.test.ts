@@ -25,6 +25,7 @@ function series(minutes: number, degraded: (minute: number) => boolean, requests
       latency: LatencySketch.of(
         Array.from({ length: requestsPerMinute }, () => logNormal(random, Math.log(median), sigma)),
       ),
+      ttft: LatencySketch.empty(),
     };
   });
 }
@@ -60,7 +61,7 @@ describe("backtest", () => {
     expect(result.firstBreachAt).toEqual(new Date(T0 + 180 * MINUTE + 30_000));
     expect(rollbacks(result)).toEqual([[180 * 60 + 30, "PROPOSE_ROLLBACK"]]);
     expect(result.events[0]?.verdict.explanation).toMatch(
-      /^P95 latency [\d,]+ ms > 8,000 ms over the last 5 min \(1st consecutive violation/,
+      /^P95 latency [\d.]+ s > 8 s over the last 5 min \(1st consecutive violation/,
     );
     expect(result.events.every((e) => e.at.getTime() > T0 + 180 * MINUTE && e.at.getTime() < T0 + 245 * MINUTE)).toBe(
       true,
@@ -135,6 +136,7 @@ describe("backtest", () => {
               inputTokens: 0,
               outputTokens: 0,
               latency: LatencySketch.of(values),
+              ttft: LatencySketch.empty(),
             };
           });
           // Every tick with data is a violation, so every merged window shows up in the events.

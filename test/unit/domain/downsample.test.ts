@@ -17,6 +17,7 @@ function bucket(start: number, requestCount: number, errorCount: number, latenci
     inputTokens: 0,
     outputTokens: 0,
     latency,
+    ttft: LatencySketch.empty(),
   };
 }
 

@@ -79,7 +79,7 @@ describe("evaluate: consecutive violations", () => {
 
   it("explains which SLO, observed against threshold, over which window and which count", () => {
     expect(run({ window: slowWindow, recentVerdicts: violations(2) }).explanation).toBe(
-      "P95 latency 9,412 ms > 8,000 ms over the last 5 min (3rd consecutive violation)",
+      "P95 latency 9.41 s > 8 s over the last 5 min (3rd consecutive violation)",
     );
     expect(run({ window: windowOf({ errorCount: 72, costPerRequestUsd: 0.0625 }) }).explanation).toBe(
       "Error rate 7.2% > 5% and cost per request $0.0625 > $0.05 over the last 5 min (1st consecutive violation; 3 make a breach)",
@@ -90,7 +90,7 @@ describe("evaluate: consecutive violations", () => {
     const verdict = run({ window: windowOf({ errorCount: 50, p95Ms: 8_000, costPerRequestUsd: 0.05 }) });
     expect(verdict.status).toBe("HEALTHY");
     expect(verdict.explanation).toBe(
-      "All SLOs met over the last 5 min: 1,000 requests, error rate 5%, P95 8,000 ms, $0.05 per request",
+      "All SLOs met over the last 5 min: 1,000 requests, error rate 5%, P95 latency 8 s and cost per request $0.05",
     );
   });
 

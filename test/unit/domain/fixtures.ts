@@ -33,7 +33,7 @@ export function policy(overrides: PolicyInput = {}): Policy {
 export const T0 = Date.UTC(2025, 0, 6, 12, 0, 0);
 
 export function windowOf(
-  metrics: Partial<Pick<WindowMetrics, "requestCount" | "errorCount" | "p95Ms" | "costPerRequestUsd">> & {
+  metrics: Partial<Pick<WindowMetrics, "requestCount" | "errorCount" | "p95Ms" | "costPerRequestUsd" | "ttftP95Ms">> & {
     seconds?: number;
     to?: number;
   } = {},
@@ -53,5 +53,6 @@ export function windowOf(
     costPerRequestUsd: requestCount > 0 ? costPerRequestUsd : null,
     inputTokens: 0,
     outputTokens: 0,
+    ttftP95Ms: metrics.ttftP95Ms ?? null,
   };
 }

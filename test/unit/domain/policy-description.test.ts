@@ -5,9 +5,9 @@ import { describePolicy } from "@/server/domain/policy-description";
 describe("describePolicy", () => {
   it("states the default policy's rules with its numbers", () => {
     expect(describePolicy(defaultPolicy)).toEqual([
-      "Propose a rollback to the known-good snapshot when the error rate exceeds 5%, the P95 latency exceeds 8,000 ms or the cost per request exceeds $0.05 for 3 consecutive cycles, each cycle judging the last 5 min of traffic.",
+      "Propose a rollback to the known-good snapshot when the error rate exceeds 5%, the P95 latency exceeds 8 s or the cost per request exceeds $0.05 for 3 consecutive cycles, each cycle judging the last 5 min of traffic.",
       "A window with fewer than 50 requests is not judged and breaks the streak.",
-      "Above 3× a limit (error rate 15%, P95 latency 24,000 ms or cost per request $0.15) it is an emergency: roll back at once, without approval or steps.",
+      "Above 3× a limit (error rate 15%, P95 latency 24 s or cost per request $0.15) it is an emergency: roll back at once, without approval or steps.",
       "Also act when the 0.2% error budget burns more than 14.4× faster than sustainable over both the last 1 h and the last 5 min (an error rate above 2.88%), without waiting for the streak.",
       "A proposal needs 1 approval, and expires if not approved within 15 min.",
       "After 2 automatic or emergency rollbacks in an hour, automation stops and a person decides.",

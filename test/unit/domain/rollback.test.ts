@@ -460,7 +460,7 @@ describe("timing rules", () => {
 });
 
 describe("metricsGotWorse", () => {
-  const base = { errorRate: 0.1, p95Ms: 5_000, costPerRequestUsd: 0.02 };
+  const base = { errorRate: 0.1, p95Ms: 5_000, costPerRequestUsd: 0.02, ttftP95Ms: 800 };
 
   it.each([
     ["the same readings", base, false],
@@ -468,8 +468,9 @@ describe("metricsGotWorse", () => {
     ["error rate up 20%", { ...base, errorRate: 0.12 }, true],
     ["P95 up 11%", { ...base, p95Ms: 5_550 }, true],
     ["cost up 15%", { ...base, costPerRequestUsd: 0.023 }, true],
-    ["everything better", { errorRate: 0.01, p95Ms: 1_000, costPerRequestUsd: 0.01 }, false],
-    ["no readings after", { errorRate: null, p95Ms: null, costPerRequestUsd: null }, false],
+    ["TTFT P95 up 25%", { ...base, ttftP95Ms: 1_000 }, true],
+    ["everything better", { errorRate: 0.01, p95Ms: 1_000, costPerRequestUsd: 0.01, ttftP95Ms: 500 }, false],
+    ["no readings after", { errorRate: null, p95Ms: null, costPerRequestUsd: null, ttftP95Ms: null }, false],
   ])("%s → %s", (_name, after, worse) => {
     expect(metricsGotWorse(base, after)).toBe(worse);
   });

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "MetricBucket" ADD COLUMN     "ttftSketch" TEXT;
