@@ -7,6 +7,7 @@ import { evaluationPass } from "./evaluation-pass";
 import { firstLoadJs } from "./first-load-js";
 import { breachToAction, ingestCpu, ingestThroughput, serverMemory } from "./ingest";
 import { printTable, type Figure } from "./lib";
+import { stepGateRates } from "./step-gate";
 
 const suites: Record<string, () => Figure[] | Promise<Figure[]>> = {
   "decision-latency": decisionLatency,
@@ -18,6 +19,7 @@ const suites: Record<string, () => Figure[] | Promise<Figure[]>> = {
   "server-memory": serverMemory,
   dashboard,
   "first-load-js": firstLoadJs,
+  "step-gate": stepGateRates,
 };
 
 const { values } = parseArgs({ options: { json: { type: "string" }, only: { type: "string", multiple: true } } });
