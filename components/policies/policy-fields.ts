@@ -175,6 +175,30 @@ export const policyGroups = [
       },
       { path: "stepIntervalSeconds", label: "Step interval", kind: "seconds", help: "Time between steps." },
       {
+        path: "stepMinRequests",
+        label: "Minimum requests per arm",
+        kind: "count",
+        help: "Each snapshot must serve this many requests in a step before the arms are compared; until then the step holds.",
+      },
+      {
+        path: "stepSignificance",
+        label: "Step significance",
+        kind: "fraction",
+        help: "Chance, over a whole rollback, that equal arms still end it early (FAST_FORWARD or ABORT). 0.05 is 5%.",
+      },
+      {
+        path: "stepMaxHoldIntervals",
+        label: "Maximum held intervals",
+        kind: "count",
+        help: "Step intervals a step may hold for lack of traffic before Rewind advances anyway and tells people.",
+      },
+      {
+        path: "configPickupSeconds",
+        label: "Config pickup grace",
+        kind: "seconds",
+        help: "How long orchestrators take to read a changed configuration: traffic in this time after a change counts for no configuration unless it carries a snapshot version.",
+      },
+      {
         path: "bakeTimeSeconds",
         label: "Bake time",
         kind: "seconds",

@@ -68,6 +68,21 @@ export const policySchema = z
     approvalTimeoutSeconds: integer("Approval timeout", 60, DAY_SECONDS).default(900),
     steps: stepsSchema.default([25, 50, 100]),
     stepIntervalSeconds: integer("Step interval", 10, DAY_SECONDS).default(120),
+    /** Requests each arm must serve in a step before the step gate tests anything (HOLD until then). */
+    stepMinRequests: integer("Minimum requests per arm", 10, 1_000_000).default(100),
+    /** Family-wise false-positive rate of the step gate over one rollback (docs/ROLLBACKS.md). */
+    stepSignificance: z
+      .number({ error: "Step significance must be a number" })
+      .gt(0, "Step significance must be greater than 0")
+      .max(0.2, "Step significance must be at most 0.2")
+      .default(0.05),
+    /** Due step checks a step may HOLD for lack of traffic before Rewind advances anyway and escalates. */
+    stepMaxHoldIntervals: integer("Maximum held intervals", 0, 100).default(3),
+    /**
+     * How long orchestrators take to pick up a configuration change (their config poll interval): traffic
+     * in this grace after a change is not attributed to the new configuration unless it carries a version.
+     */
+    configPickupSeconds: integer("Config pickup grace", 0, 3_600).default(30),
     bakeTimeSeconds: integer("Bake time", 0, 7 * DAY_SECONDS).default(1_800),
     verificationWindowSeconds: integer("Verification window", 60, DAY_SECONDS).default(600),
     burnRate: burnRateSchema.prefault({}),
