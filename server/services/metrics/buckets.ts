@@ -10,6 +10,7 @@ import {
   chartStepMs,
   combineTotals,
   downsampleSeries,
+  emptyTotals,
   MAX_CHART_POINTS,
   mergeWindow,
   metricBatchSchema,
@@ -276,6 +277,35 @@ export async function sumRequestsByTarget(
       { requestCount: group._sum.requestCount ?? 0, errorCount: group._sum.errorCount ?? 0 },
     ]),
   );
+}
+
+/**
+ * Each requested snapshot version's traffic over [from, to), merged: the rows the orchestrator attributed to
+ * that version (docs/METRICS.md). A version without rows in the range maps to empty totals, so callers tell
+ * "no attributed traffic" by `requestCount === 0`.
+ */
+export async function loadVersionTotals(
+  db: Db,
+  targetId: string,
+  versions: readonly number[],
+  range: TimeRange,
+): Promise<Map<number, MetricTotals>> {
+  const rows = await db.metricBucket.findMany({
+    where: {
+      targetId,
+      provider: ALL,
+      model: ALL,
+      snapshotVersion: { in: [...versions] },
+      start: { gte: range.from, lt: range.to },
+    },
+    select: { snapshotVersion: true, ...totalsSelect },
+  });
+  const totals = new Map(versions.map((version) => [version, emptyTotals()]));
+  for (const row of rows) {
+    const sum = totals.get(row.snapshotVersion);
+    if (sum) totals.set(row.snapshotVersion, combineTotals(sum, toTotals(row)));
+  }
+  return totals;
 }
 
 /** Provider/model rows starting in [from, to), sorted by start, provider, model. */
