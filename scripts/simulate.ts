@@ -1,5 +1,5 @@
-// `npm run simulate -- --scenario healthy|emergency|gradual|gradual-ttft|cost [--url URL] [--key K --secret S]
-// [--duration S] [--speed X] [--cron-secret C]`: demo traffic against a running Rewind (scripts/lib/simulator.ts).
+// `npm run simulate -- --scenario healthy|emergency|gradual|gradual-ttft|cost|bad-known-good [--url URL]
+// [--key K --secret S] [--duration S] [--speed X] [--cron-secret C]`: demo traffic against a running Rewind (scripts/lib/simulator.ts).
 import { parseArgs } from "node:util";
 import { SCENARIOS, SimulatorError, simulate, type Scenario } from "./lib/simulator";
 
@@ -10,7 +10,7 @@ const usage = `Usage: npm run simulate -- --scenario ${SCENARIOS.join("|")} [opt
                        without one, a key is created in the local database (DATABASE_URL, .env)
   --secret SECRET      the key's signing secret (leave out for a key created with --unsigned)
   --duration SECONDS   stop after this long at the latest (default: healthy 60, emergency 180,
-                       gradual and gradual-ttft 1200, cost 600)
+                       gradual and gradual-ttft 1200, cost and bad-known-good 600)
   --speed X            traffic multiplier (default 1: ~100 requests/s over three targets)
   --cron-secret C      run monitoring cycles through /api/cron/monitor (for a server with MONITOR_SCHEDULER=off)`;
 

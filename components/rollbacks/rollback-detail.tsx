@@ -24,6 +24,7 @@ import {
   type Viewer,
 } from "./rollback-format";
 import { ScrollArea } from "./scroll-area";
+import { StepChecks } from "./step-checks";
 
 type AuditEvent = inferRouterOutputs<AppRouter>["audit"]["list"]["events"][number];
 
@@ -71,6 +72,8 @@ export function RollbackDetail({ rollbackId, viewer }: { rollbackId: string; vie
       </div>
 
       <Progress rollback={rollback} viewer={viewer} now={now} />
+
+      {rollback.steps.length > 1 && rollback.startedAt ? <StepChecks rollback={rollback} /> : null}
 
       <div className="grid gap-6 lg:grid-cols-[minmax(0,3fr)_minmax(18rem,2fr)]">
         <Card>
@@ -227,8 +230,17 @@ function Verification({ rollback, now }: { rollback: RollbackView; now: number }
     case "EFFECTIVE":
       body = (
         <p>
-          <Badge tone="good">Effective</Badge> No breach within the verification window after it completed: {to} holds.
-          Judged {formatDateTime(rollback.verifiedAt)}.
+          <Badge tone="good">Effective</Badge> {to}&apos;s own traffic after it completed was judged healthy: {to}{" "}
+          holds. Judged {formatDateTime(rollback.verifiedAt)}.
+        </p>
+      );
+      break;
+    case "INCONCLUSIVE":
+      body = (
+        <p>
+          <Badge tone="warning">Inconclusive: too little traffic</Badge> Not enough traffic reached {to} within the
+          verification window after it completed to judge it (judged {formatDateTime(rollback.verifiedAt)}): nothing
+          shows that the rollback worked, or that it did not. Check the target&apos;s traffic.
         </p>
       );
       break;
@@ -381,7 +393,10 @@ const actionLabels: Record<string, string> = {
   "rollback.cancelled": "Cancelled",
   "rollback.started": "Started: traffic moved",
   "rollback.step_advanced": "Next step",
-  "rollback.jumped_to_full": "Jumped to 100% (metrics got worse)",
+  "rollback.jumped_to_full": "Jumped to 100% (the step check found the current snapshot worse)",
+  "rollback.step_held": "Step held: not enough traffic to compare the arms",
+  "rollback.advanced_after_holds": "Next step without a comparison (held too long)",
+  "rollback.gate_aborted": "Stopped: the known-good snapshot was worse; traffic back to the snapshot from before",
   "rollback.completed": "Completed",
   "rollback.aborted": "Aborted: traffic back to the snapshot from before",
   "rollback.expired": "Expired",

@@ -281,9 +281,10 @@ function RollbackTable({ filter, filtered }: { filter: RollbackFilter; filtered:
   );
 }
 
-const verificationText: Record<string, { label: string; tone: "good" | "bad" | "info" }> = {
+const verificationText: Record<string, { label: string; tone: "good" | "bad" | "warning" | "info" }> = {
   EFFECTIVE: { label: "Effective", tone: "good" },
   INEFFECTIVE: { label: "Ineffective", tone: "bad" },
+  INCONCLUSIVE: { label: "Inconclusive: too little traffic", tone: "warning" },
   PENDING: { label: "Watching", tone: "info" },
 };
 

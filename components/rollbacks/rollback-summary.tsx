@@ -50,6 +50,9 @@ export function RollbackSummary({ filter }: { filter: RollbackFilter }) {
             ? "None verified yet"
             : `${verification.ineffective} of ${judged} verified rollbacks did not restore the SLOs`}
           {verification.pending > 0 ? `; ${verification.pending} still being verified` : ""}
+          {verification.inconclusive > 0
+            ? `; ${verification.inconclusive} inconclusive (too little traffic to judge)`
+            : ""}
         </Figure>
       </div>
       <WeeklyChart summary={data} />

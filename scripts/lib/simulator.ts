@@ -15,10 +15,11 @@ import {
   type RequestEvent,
   type RouteConfig,
   type TrafficSplit,
+  type ModelName,
   type Workload,
 } from "./traffic";
 
-export const SCENARIOS = ["healthy", "emergency", "gradual", "gradual-ttft", "cost"] as const;
+export const SCENARIOS = ["healthy", "emergency", "gradual", "gradual-ttft", "cost", "bad-known-good"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 const ALL_SCOPES = ["ingest", "config:read", "snapshots:write", "policies:write"];
@@ -35,6 +36,8 @@ const MAX_EVENTS_PER_BATCH = 5_000;
  * step as long as the window, so that a completed rollback is judged on traffic it served alone).
  * The bake (30 s) must outlast the time a bad deploy takes to show up as a violation (a bucket to fill and a
  * cycle to run, up to ~20 s with the 10 s scheduler), or the bad snapshot would be blessed as known-good first.
+ * Step checks count each arm's traffic from 5 s after a step (the simulator reads its config every second) and
+ * need 30 requests per arm, so a 25% arm of the smallest target gets its comparison within a step or two.
  */
 function demoPolicy(overrides: PolicyInput, bakeTimeSeconds: number): PolicyInput {
   return {
@@ -43,6 +46,8 @@ function demoPolicy(overrides: PolicyInput, bakeTimeSeconds: number): PolicyInpu
     consecutiveViolations: 2,
     steps: [25, 50, 100],
     stepIntervalSeconds: 30,
+    configPickupSeconds: 5,
+    stepMinRequests: 30,
     bakeTimeSeconds,
     verificationWindowSeconds: 60,
     approvalTimeoutSeconds: 900,
@@ -123,6 +128,8 @@ interface Incident {
   defaultDurationSeconds: number;
   /** Added to the incident target's demo policy from the start, for an SLO only this scenario judges. */
   policy?: PolicyInput;
+  /** From when the rollback appears, this model (used by the known-good v1) fails this share of its requests. */
+  knownGoodOutage?: { model: ModelName; errorRate: number };
 }
 
 const INCIDENTS: Record<Exclude<Scenario, "healthy">, Incident> = {
@@ -170,6 +177,19 @@ const INCIDENTS: Record<Exclude<Scenario, "healthy">, Incident> = {
       "back gradually on its own (25% → 50% → 100%)",
     defaultDurationSeconds: 600,
   },
+  "bad-known-good": {
+    role: "summarize",
+    config: { routes: [{ use: "openai/gpt-4.1", weight: 100 }], timeoutMs: 60_000 },
+    label: "upgrade summaries to gpt-4.1",
+    story:
+      "v2 upgrades summaries to gpt-4.1 (cost ~$0.016 against a $0.01 SLO); as the rollback starts, Google's API " +
+      "begins failing 95% of requests, and the known-good v1 sends 30% of its traffic to gemini-2.0-flash",
+    expect:
+      "an automatic gradual rollback whose first step check finds the known-good v1 arm failing far more often " +
+      "than v2: the gate ABORTs, all traffic returns to v2, the rollback ends FAILED and escalates",
+    defaultDurationSeconds: 600,
+    knownGoodOutage: { model: "google/gemini-2.0-flash", errorRate: 0.95 },
+  },
 };
 
 export interface SimulationOptions {
@@ -215,7 +235,10 @@ export interface SimulationResult {
   batches: number;
   /** The last state seen of the rollback the scenario caused. */
   rollback: RollbackView | null;
-  outcome: "ran" | "rollback-active" | "rolled-back" | "rollback-ended" | "no-rollback" | "interrupted";
+  /** How Rewind judged the completed rollback on v1's own traffic (EFFECTIVE, INEFFECTIVE, INCONCLUSIVE). */
+  verification: string | null;
+  outcome:
+    "ran" | "rollback-active" | "rolled-back" | "rollback-ended" | "gate-aborted" | "no-rollback" | "interrupted";
 }
 
 /** A problem the person running the simulator can fix; the CLI prints its message alone. */
@@ -342,7 +365,25 @@ interface SimTarget extends DemoTarget {
 interface StatusBody {
   snapshots: { current: string | null; knownGood: string | null };
   verdict: { status: string; severity: string | null; consecutiveCount: number; explanation: string | null } | null;
-  rollback: (RollbackView & { approvalCount: number; approvalsRequired: number }) | null;
+  rollback:
+    (RollbackView & { approvalCount: number; approvalsRequired: number; lastStepCheck: StepCheckBody | null }) | null;
+  lastRollback: { id: string; verification: string | null; lastStepCheck: StepCheckBody | null } | null;
+}
+
+/** `rollback.lastStepCheck` of the status endpoint (docs/API.md). */
+interface StepCheckBody {
+  outcome: string;
+  checkedAt: string;
+  perArm: boolean;
+  step: number;
+  arms: { arm: string; version: number | null; requests: number }[];
+  slos: {
+    slo: string;
+    knownGood: number | null;
+    current: number | null;
+    pValue: number | null;
+    worse: string | null;
+  }[];
 }
 
 const formatCount = (value: number) => Math.round(value).toLocaleString("en-US");
@@ -430,7 +471,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       bursts: new ErrorBursts(random, started - BACKFILL_MS),
       versions: new Map([[v1.body.id, v1.body.version]]),
       v1Id: v1.body.id,
-      split: [{ config: demo.config, weight: 100 }],
+      split: [{ config: demo.config, weight: 100, version: v1.body.version }],
       splitLabel: "v1",
       etag: null,
       sentUntil: started - BACKFILL_MS,
@@ -504,7 +545,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     log("Running monitoring cycles through /api/cron/monitor whenever the scenario waits on one.");
   else log("Monitoring cycles: the server's built-in scheduler (every 10 s by default).");
 
-  type Phase = "warmup" | "incident" | "rollback";
+  type Phase = "warmup" | "incident" | "rollback" | "verifying";
   let phase: Phase = "warmup";
   let phaseSince = Date.now();
   let rollback: RollbackView | null = null;
@@ -513,6 +554,13 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   let lastCycleAt = 0;
   let lastApprovalHintAt = 0;
   let breachWithoutRollback = 0;
+  let verification: string | null = null;
+  let lastCheckAt: string | null = null;
+  /** The scenario's provider outage on the known-good configuration, from when the rollback appears. */
+  const outageRate = (target: SimTarget, model: ModelName) =>
+    target === focus && phase !== "warmup" && phase !== "incident" && incident?.knownGoodOutage?.model === model
+      ? incident.knownGoodOutage.errorRate
+      : 0;
   const statuses = new Map<string, StatusBody>();
 
   const versionOf = (target: SimTarget, id: string | null) =>
@@ -537,14 +585,14 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
           split: target.split,
           random: target.random,
           speed,
-          extraErrorRate: (ts) => target.bursts.at(ts),
+          extraErrorRate: (ts, model) => target.bursts.at(ts) + outageRate(target, model),
         });
         target.sentUntil = now;
         return send(target, events);
       }),
     );
 
-    const needsCycle = phase === "warmup" || phase === "rollback" || scenario !== "emergency";
+    const needsCycle = phase === "warmup" || phase === "rollback" || phase === "verifying" || scenario !== "emergency";
     if (options.cronSecret && needsCycle && tickStart - lastCycleAt >= CYCLE_EVERY_MS) {
       lastCycleAt = tickStart;
       await runCycle(baseUrl, options.cronSecret);
@@ -603,6 +651,13 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
 
       if (focus && status && phase !== "warmup") {
         const seen = status.rollback;
+        // The check first: it explains the traffic change reported next.
+        const check =
+          seen?.lastStepCheck ?? (status.lastRollback?.id === rollback?.id ? status.lastRollback?.lastStepCheck : null);
+        if (check && check.checkedAt !== lastCheckAt && rollback) {
+          lastCheckAt = check.checkedAt;
+          stamp(`${focus.slug}: ${describeStepCheck(check, rollback.steps.length)}`);
+        }
         if (
           seen &&
           (!rollback ||
@@ -618,9 +673,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
             seen.status === "IN_PROGRESS" &&
             seen.currentStep > rollback.currentStep + 1;
           if (jumped) {
-            stamp(
-              `${focus.slug}: the last step's metrics were worse than the step before: Rewind jumped to 100% and escalated`,
-            );
+            stamp(`${focus.slug}: the step check found v2 worse than v1: Rewind jumped to 100% and escalated`);
           }
           stamp(
             `${focus.slug}: rollback ${seen.status}` +
@@ -638,7 +691,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
           lastApprovalHintAt = Date.now();
           stamp(`Waiting for an approver: approve it at ${dashboard}/approvals (sign in as an approver or admin)`);
         }
-        if (!seen && rollback) {
+        if (!seen && rollback && phase === "rollback") {
           const completed = status.snapshots.current === focus.v1Id;
           rollback = { ...rollback, status: completed ? "COMPLETED" : "ENDED" };
           stamp(
@@ -646,7 +699,22 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
               ? `${focus.slug}: rollback completed: v1 is the current configuration again`
               : `${focus.slug}: the rollback ended without completing (rejected, cancelled, expired or failed)`,
           );
-          outcome = completed ? "rolled-back" : "rollback-ended";
+          if (completed) {
+            phase = "verifying";
+            stamp(`${focus.slug}: verifying the rollback on v1's own traffic after completion…`);
+          } else if (check?.outcome === "ABORT") {
+            stamp(
+              `${focus.slug}: the step gate stopped the rollback: the known-good v1 served worse than v2, so all ` +
+                "traffic went back to v2 and Rewind escalated (status FAILED)",
+            );
+            outcome = "gate-aborted";
+          } else outcome = "rollback-ended";
+        }
+        const judged: StatusBody["lastRollback"] = phase === "verifying" ? status.lastRollback : null;
+        if (judged && judged.id === rollback?.id && judged.verification && judged.verification !== "PENDING") {
+          verification = judged.verification;
+          stamp(`${focus.slug}: rollback verification: ${verification}`);
+          outcome = "rolled-back";
         }
         if (!seen && !rollback && status.verdict?.status === "BREACH" && ++breachWithoutRollback === 3) {
           stamp(
@@ -668,7 +736,14 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     }
 
     if (outcome === null && Date.now() - started >= durationMs) {
-      outcome = scenario === "healthy" ? "ran" : rollback ? "rollback-active" : "no-rollback";
+      outcome =
+        scenario === "healthy"
+          ? "ran"
+          : rollback
+            ? phase === "verifying"
+              ? "rolled-back"
+              : "rollback-active"
+            : "no-rollback";
       if (scenario !== "healthy") stamp(`Stopping after ${Math.round(durationMs / 1000)} s (--duration)`);
     }
     if (outcome === null) await sleep(Math.max(0, TICK_MS - (Date.now() - tickStart)), signal);
@@ -679,9 +754,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   log(`Done after ${seconds} s: ${formatCount(eventsSent)} events in ${formatCount(batches)} signed batches.`);
   const endings: Record<SimulationResult["outcome"], string> = {
     ran: "Healthy traffic only: no rollback was expected.",
-    "rolled-back": `${focus?.slug} was rolled back to v1 (${rollback?.trigger}).`,
+    "rolled-back": `${focus?.slug} was rolled back to v1 (${rollback?.trigger}); verification: ${verification ?? "not judged yet"}.`,
     "rollback-active": `${focus?.slug} has an active rollback: ${rollback?.status}, ${rollback?.trafficPercent}% of its traffic on v1.`,
     "rollback-ended": `${focus?.slug}'s rollback ended without completing.`,
+    "gate-aborted": `${focus?.slug}'s rollback was stopped by its step check: the known-good v1 was worse than v2.`,
     "no-rollback": `No rollback of ${focus?.slug} appeared in time.`,
     interrupted: "Interrupted.",
   };
@@ -694,6 +770,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     eventsSent,
     batches,
     rollback,
+    verification,
     outcome,
   };
 }
@@ -751,7 +828,7 @@ async function refreshSplit(client: RewindClient, target: SimTarget, stamp: (lin
     body.rollback?.split ?? (body.snapshot ? [{ ...body.snapshot, weight: 100 }] : []);
   const split = served.flatMap((entry) => {
     const config = parseRouteConfig(entry.config);
-    return config ? [{ config, weight: entry.weight }] : [];
+    return config ? [{ config, weight: entry.weight, version: entry.version }] : [];
   });
   if (split.length === 0) return;
   const label = served.map((entry) => `v${entry.version}${served.length > 1 ? ` ${entry.weight}%` : ""}`).join(" + ");
@@ -783,4 +860,32 @@ function describeConfig(config: RouteConfig): string {
 
 function percent(fraction: number): string {
   return `${Math.round(fraction * 1000) / 10}%`;
+}
+
+/** "step check at step 1 of 3: ABORT · known-good v1 40 requests, 28.1% errors · current v2 … · p: error rate 2e-9, …" */
+function describeStepCheck(check: StepCheckBody, steps: number): string {
+  const errors = check.slos.find((slo) => slo.slo === "ERROR_RATE");
+  const names: Record<string, string> = {
+    KNOWN_GOOD: "known-good",
+    CURRENT: "current",
+    BEFORE_STEP: "before the step",
+    SINCE_STEP: "since the step",
+  };
+  const arms = check.arms.map((arm, i) => {
+    const rate = i === 0 ? errors?.knownGood : errors?.current;
+    const version = arm.version === null ? "" : ` v${arm.version}`;
+    return `${names[arm.arm] ?? arm.arm}${version} ${formatCount(arm.requests)} requests, ${rate == null ? "no" : percent(rate)} errors`;
+  });
+  const pValues = check.slos
+    .filter((slo) => slo.pValue !== null)
+    .map((slo) => `${slo.slo.toLowerCase().replace(/_/g, " ")} ${formatP(slo.pValue ?? 1)}`);
+  return (
+    `step check at step ${check.step + 1} of ${steps}: ${check.outcome} · ${arms.join(" · ")}` +
+    (pValues.length > 0 ? ` · p: ${pValues.join(", ")}` : "") +
+    (check.perArm ? "" : " (time windows: no snapshot versions reported)")
+  );
+}
+
+function formatP(p: number): string {
+  return p < 0.0001 ? p.toExponential(1) : p.toPrecision(2);
 }

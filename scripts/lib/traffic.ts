@@ -161,6 +161,8 @@ export interface RequestEvent {
   outputTokens: number;
   /** Streaming workloads only, on requests that produced output. */
   ttftMs?: number;
+  /** The snapshot version that served the request, as an orchestrator reports it (docs/API.md). */
+  snapshotVersion?: number;
 }
 
 /** Reads a route config back from a snapshot; null when it is not one of ours. */
@@ -222,8 +224,11 @@ function round6(value: number): number {
   return Math.round(value * 1e6) / 1e6;
 }
 
-/** The configurations a target serves at once: one normally, two weighted ones during a rollback. */
-export type TrafficSplit = readonly { config: RouteConfig; weight: number }[];
+/**
+ * The configurations a target serves at once: one normally, two weighted ones during a rollback, each with the
+ * snapshot version it came from (reported on every request it serves).
+ */
+export type TrafficSplit = readonly { config: RouteConfig; weight: number; version?: number }[];
 
 /**
  * The requests of [from, to): a Poisson number at the workload's rate × `speed`, timestamps spread evenly at
@@ -236,7 +241,8 @@ export function generateEvents(input: {
   split: TrafficSplit;
   random: Random;
   speed?: number;
-  extraErrorRate?: (ts: number) => number;
+  /** Failures on top of each model's own at `ts` (error bursts, a provider outage). */
+  extraErrorRate?: (ts: number, model: ModelName) => number;
 }): RequestEvent[] {
   const { from, to, workload, split, random } = input;
   if (to <= from || split.length === 0) return [];
@@ -244,16 +250,15 @@ export function generateEvents(input: {
   const events: RequestEvent[] = [];
   for (let i = 0; i < count; i++) {
     const ts = from + Math.floor(random() * (to - from));
-    const { config } = pickWeighted(split, random);
+    const { config, version } = pickWeighted(split, random);
     const route = pickWeighted(config.routes, random);
-    events.push(
-      simulateRequest(MODELS[route.use], workload, {
-        ts,
-        timeoutMs: config.timeoutMs,
-        random,
-        extraErrorRate: input.extraErrorRate?.(ts) ?? 0,
-      }),
-    );
+    const event = simulateRequest(MODELS[route.use], workload, {
+      ts,
+      timeoutMs: config.timeoutMs,
+      random,
+      extraErrorRate: input.extraErrorRate?.(ts, route.use) ?? 0,
+    });
+    events.push(version === undefined ? event : { ...event, snapshotVersion: version });
   }
   return events.sort((a, b) => a.ts - b.ts);
 }

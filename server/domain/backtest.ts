@@ -1,5 +1,6 @@
 // Replays stored buckets through evaluate → decide, tick by tick, to show what a policy would have done.
 import { decide, decisionKinds, type Decision, type DecisionKind, type DecisionTarget } from "./decision";
+import { epochAt, judgedRange } from "./configuration-epoch";
 import { evaluate, type ErrorWindow, type Verdict, type VerdictStatus } from "./evaluation";
 import { toWindowMetrics, type MetricBucket } from "./metrics";
 import type { Policy } from "./policy";
@@ -19,6 +20,13 @@ export interface BacktestInput {
   >;
   /** How many preceding verdicts feed the streak, as the live cycle would load them. */
   recentVerdictLimit?: number;
+  /**
+   * When what config delivery served changed in history (epoch ms, any order: publishes, rollback steps and
+   * completions). Each replayed window starts no earlier than the latest change before its tick plus the policy's
+   * pickup grace, rounded up to `bucketWidthMs` — the live cycle's judgedRange. Replayed windows read all traffic:
+   * per-version rows and per-arm step gates cannot be replayed, since a simulated rollback has no arm traffic.
+   */
+  configChanges?: { at: readonly number[]; bucketWidthMs: number };
 }
 
 export interface BacktestEvent {
@@ -118,28 +126,48 @@ export function backtest(input: BacktestInput): BacktestResult {
     firstBreachAt: null,
   };
 
+  const changes = input.configChanges;
+  const judgedWindow = (from: number, to: number) =>
+    changes
+      ? judgedRange(
+          { from, to },
+          {
+            configChangedAt: epochAt(changes.at, to),
+            configPickupSeconds: policy.configPickupSeconds,
+            bucketWidthMs: changes.bucketWidthMs,
+          },
+        )
+      : { from, to, clipped: false };
+
   for (let t = input.from; t < input.to; t += cycleMs) {
     for (let next = buckets[hi]; next && next.start < t; next = buckets[++hi]) {
       sliding.latency.push(next.latency);
       sliding.ttft.push(next.ttft);
     }
-    for (; lo < hi && (buckets[lo]?.start ?? Infinity) < t - windowMs; lo++) {
+    // The window's start never moves back (changes only accumulate), so the sliding merge stays one-way.
+    const judged = judgedWindow(t - windowMs, t);
+    for (; lo < hi && (buckets[lo]?.start ?? Infinity) < judged.from; lo++) {
       sliding.latency.shift();
       sliding.ttft.shift();
     }
     const window = toWindowMetrics(
       { ...totalsIn(lo, hi), latency: sliding.latency.merged(), ttft: sliding.ttft.merged() },
-      { from: t - windowMs, to: t },
+      judged,
     );
+    const burnWindow = (seconds: number) => {
+      const range = judgedWindow(t - seconds * 1000, t);
+      return errorWindow(range.from, range.to);
+    };
 
     const verdict = evaluate({
       window,
       policy,
       recentVerdicts: recent,
       burnRate: {
-        longWindow: errorWindow(t - policy.burnRate.longWindowSeconds * 1000, t),
-        shortWindow: errorWindow(t - policy.burnRate.shortWindowSeconds * 1000, t),
+        longWindow: burnWindow(policy.burnRate.longWindowSeconds),
+        shortWindow: burnWindow(policy.burnRate.shortWindowSeconds),
       },
+      scope: { sinceChange: judged.clipped },
     });
     if (rollback && t >= rollback.stepsDoneAt && verdict.status === "HEALTHY") rollback = null;
     while ((autoRollbackTimes[0] ?? Infinity) <= t - HOUR_MS) autoRollbackTimes.shift();

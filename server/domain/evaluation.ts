@@ -72,16 +72,27 @@ export interface EvaluationInput {
   /** Verdicts of the immediately preceding cycles, newest first; only `status` is read. */
   recentVerdicts: readonly Pick<Verdict, "status">[];
   burnRate?: { longWindow: ErrorWindow; shortWindow: ErrorWindow };
+  /**
+   * Whose traffic the windows hold, for the explanation: the rows a snapshot version was credited with, or
+   * all traffic cut at a configuration change (configuration-epoch.ts judgedRange).
+   */
+  scope?: JudgedScope;
 }
 
-export function evaluate({ window, policy, recentVerdicts, burnRate }: EvaluationInput): Verdict {
+/** What a judgment counted: one version's attributed traffic, or all traffic since a configuration change. */
+export interface JudgedScope {
+  snapshotVersion?: number | null;
+  sinceChange?: boolean;
+}
+
+export function evaluate({ window, policy, recentVerdicts, burnRate, scope }: EvaluationInput): Verdict {
   const windowSeconds = (window.to - window.from) / 1000;
   const observed = {
     windowSeconds,
     requestCount: window.requestCount,
     ...pickReadings(window),
   };
-  const overWindow = `over the last ${formatDuration(windowSeconds)}`;
+  const overWindow = `over the last ${formatDuration(windowSeconds)}${scopePhrase(scope)}`;
 
   if (window.requestCount < policy.minRequests) {
     return {
@@ -161,6 +172,11 @@ export function evaluate({ window, policy, recentVerdicts, burnRate }: Evaluatio
     consecutiveCount,
     explanation: capitalize(`${windowPart} (${streakNote}; ${policy.consecutiveViolations} make a breach)`),
   };
+}
+
+function scopePhrase(scope: JudgedScope | undefined): string {
+  if (scope?.snapshotVersion != null) return ` of v${scope.snapshotVersion}'s traffic`;
+  return scope?.sinceChange ? " since the configuration changed" : "";
 }
 
 /**

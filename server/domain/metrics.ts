@@ -6,6 +6,16 @@ import { readingsOf, type SloReadings, type SloTotals } from "./slo";
 
 const toEpochMs = (value: number | string) => (typeof value === "number" ? value : Date.parse(value));
 
+/**
+ * The `version` of the ConfigSnapshot that served the traffic, as config delivery served it (`snapshot.version`,
+ * `rollback.split[].version`). Optional; the service checks that the target has that snapshot.
+ */
+const snapshotVersionSchema = z
+  .number()
+  .int("Snapshot version must be a whole number")
+  .positive("Snapshot version must be 1 or more")
+  .optional();
+
 const timestampSchema = z
   .union([
     z.number().int("Timestamp must be whole epoch milliseconds").nonnegative("Timestamp must not be negative"),
@@ -30,6 +40,7 @@ export const metricEventSchema = z
     model: z.string().trim().min(1).max(200).optional(),
     inputTokens: z.number().int().nonnegative().optional(),
     outputTokens: z.number().int().nonnegative().optional(),
+    snapshotVersion: snapshotVersionSchema,
   })
   .refine((event) => event.ttftMs === undefined || event.ttftMs <= event.latencyMs, {
     message: "Time to first token must not exceed the latency",
@@ -56,6 +67,7 @@ export const metricWindowSchema = z
     sketch: sketchDataSchema.transform((data) => LatencySketch.fromData(data)),
     /** Times to first token of the window's streamed requests, in the latency sketch's encoding. */
     ttftSketch: sketchDataSchema.transform((data) => LatencySketch.fromData(data)).optional(),
+    snapshotVersion: snapshotVersionSchema,
   })
   .refine((w) => w.errorCount <= w.requestCount, {
     message: "Error count must not exceed request count",
@@ -216,7 +228,7 @@ export function mergeWindow(buckets: readonly MetricBucket[], range: { from: num
  * need, and an hour of sketches is most of an evaluation's cost.
  */
 export function errorWindow(
-  buckets: readonly MetricBucket[],
+  buckets: readonly Pick<MetricBucket, "start" | "requestCount" | "errorCount">[],
   range: { from: number; to: number },
 ): Pick<WindowMetrics, "from" | "to" | "requestCount" | "errorCount" | "errorRate"> {
   let requestCount = 0;

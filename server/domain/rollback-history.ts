@@ -48,8 +48,17 @@ export interface RollbackHistorySummary {
   weeksTruncated: boolean;
   /** Over the rollbacks that moved traffic. */
   timeToAction: { medianMs: number | null; count: number };
-  /** Judged completions: `ineffectiveShare` = ineffective / (effective + ineffective), null before any. */
-  verification: { effective: number; ineffective: number; pending: number; ineffectiveShare: number | null };
+  /**
+   * Judged completions: `ineffectiveShare` = ineffective / (effective + ineffective), null before any.
+   * `inconclusive` (too little restored traffic to judge) counts apart and in neither side of the share.
+   */
+  verification: {
+    effective: number;
+    ineffective: number;
+    inconclusive: number;
+    pending: number;
+    ineffectiveShare: number | null;
+  };
 }
 
 /** `range` is the filter's requested-at range (`to` exclusive), so empty weeks at its ends show as zeros. */
@@ -58,12 +67,13 @@ export function summarizeRollbacks(
   range: { from?: Date | undefined; to?: Date | undefined } = {},
 ): RollbackHistorySummary {
   const byTrigger: Record<RollbackTrigger, number> = { EMERGENCY: 0, SLO: 0, MANUAL: 0 };
-  const verification = { effective: 0, ineffective: 0, pending: 0 };
+  const verification = { effective: 0, ineffective: 0, inconclusive: 0, pending: 0 };
   const durations: number[] = [];
   for (const row of rows) {
     byTrigger[row.trigger] += 1;
     if (row.verification === "EFFECTIVE") verification.effective += 1;
     if (row.verification === "INEFFECTIVE") verification.ineffective += 1;
+    if (row.verification === "INCONCLUSIVE") verification.inconclusive += 1;
     if (row.verification === "PENDING") verification.pending += 1;
     const duration = timeToActionMs(row);
     if (duration !== null) durations.push(duration);

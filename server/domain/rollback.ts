@@ -3,7 +3,7 @@
 import { AppError } from "./errors";
 import type { VerdictStatus } from "./evaluation";
 import type { Policy } from "./policy";
-import { slos, type SloReadings } from "./slo";
+import type { StepCheck } from "./step-gate";
 
 export const rollbackStatuses = [
   "PENDING_APPROVAL",
@@ -50,6 +50,8 @@ export interface RollbackState {
   endReason: string | null;
   /** Cancelled while in progress: traffic went back to the configuration from before the rollback. */
   aborted: boolean;
+  /** Step checks that held the current step for lack of traffic; 0 again whenever the step changes. */
+  stepHolds: number;
   /** +1 on every transition; services write with `where: { id, version }` so a concurrent writer loses. */
   version: number;
 }
@@ -59,7 +61,14 @@ export type RollbackEvent =
   | { type: "REJECT"; userId: string; comment: string }
   | { type: "CANCEL"; userId: string; reason: string }
   | { type: "START" }
-  | { type: "ADVANCE"; metricsWorse: boolean }
+  /** The next step (the step gate found the known-good snapshot not worse), or completion after the 100% step. */
+  | { type: "ADVANCE" }
+  /** The step gate found the current snapshot worse: all traffic to the known-good one at once. */
+  | { type: "FAST_FORWARD"; reason: string }
+  /** Too little traffic to compare the arms: wait, up to `maxHolds` times per step, then advance anyway. */
+  | { type: "HOLD"; maxHolds: number; reason: string }
+  /** The step gate found the known-good snapshot worse than the current one: the rollback itself is the harm. */
+  | { type: "GATE_ABORT"; reason: string }
   | { type: "ABORT"; userId: string; reason: string }
   | { type: "EXPIRE" }
   | { type: "FAIL"; reason: string };
@@ -83,6 +92,9 @@ export type RollbackAction =
   | "rollback.started"
   | "rollback.step_advanced"
   | "rollback.jumped_to_full"
+  | "rollback.step_held"
+  | "rollback.advanced_after_holds"
+  | "rollback.gate_aborted"
   | "rollback.completed"
   | "rollback.aborted"
   | "rollback.expired"
@@ -100,6 +112,9 @@ const LEGAL_FROM: Record<RollbackEventType, readonly RollbackStatus[]> = {
   CANCEL: ["PENDING_APPROVAL", "APPROVED"],
   START: ["APPROVED"],
   ADVANCE: ["IN_PROGRESS"],
+  FAST_FORWARD: ["IN_PROGRESS"],
+  HOLD: ["IN_PROGRESS"],
+  GATE_ABORT: ["IN_PROGRESS"],
   ABORT: ["IN_PROGRESS"],
   EXPIRE: ["PENDING_APPROVAL"],
   FAIL: ["PENDING_APPROVAL", "APPROVED", "IN_PROGRESS"],
@@ -111,6 +126,9 @@ const VERB: Record<RollbackEventType, string> = {
   CANCEL: "cancel",
   START: "start",
   ADVANCE: "advance",
+  FAST_FORWARD: "fast-forward",
+  HOLD: "hold",
+  GATE_ABORT: "abort",
   ABORT: "abort",
   EXPIRE: "expire",
   FAIL: "fail",
@@ -179,6 +197,7 @@ export function createRollback({
     endedById: null,
     endReason: null,
     aborted: false,
+    stepHolds: 0,
     version: 0,
   };
   if (trigger === "EMERGENCY") {
@@ -268,40 +287,57 @@ export function transition(state: RollbackState, event: RollbackEvent, now: Date
         effects: [{ kind: "TRAFFIC", percent }],
       };
     }
-    case "ADVANCE": {
+    case "ADVANCE":
+      return advance(next, now, "rollback.step_advanced", []);
+    case "FAST_FORWARD": {
+      // The current snapshot is significantly worse than the known-good one: stop rationing the fix. The
+      // page lets a person abort if they know better.
       const last = state.steps.length - 1;
-      if (state.currentStep >= last) {
-        return {
-          state: ended("COMPLETED", null, null),
-          action: "rollback.completed",
-          effects: [{ kind: "COMPLETED" }],
-        };
-      }
-      // Worse metrics mean the incident is deepening under the old config: stop rationing the fix. The page
-      // lets a person abort if the known-good snapshot itself is the cause.
-      if (event.metricsWorse) {
-        return {
-          state: { ...next, currentStep: last, trafficPercent: 100, lastStepAt: now },
-          action: "rollback.jumped_to_full",
-          effects: [
-            { kind: "TRAFFIC", percent: 100 },
-            {
-              kind: "ESCALATE",
-              reason:
-                `Metrics got worse at step ${state.currentStep + 1} of ${state.steps.length} ` +
-                `(${state.trafficPercent}%): all traffic moved to the known-good snapshot`,
-            },
-          ],
-        };
-      }
-      const step = state.currentStep + 1;
-      const percent = state.steps[step] ?? 100;
       return {
-        state: { ...next, currentStep: step, trafficPercent: percent, lastStepAt: now },
-        action: "rollback.step_advanced",
-        effects: [{ kind: "TRAFFIC", percent }],
+        state: { ...next, currentStep: last, trafficPercent: 100, lastStepAt: now, stepHolds: 0 },
+        action: "rollback.jumped_to_full",
+        effects: [
+          { kind: "TRAFFIC", percent: 100 },
+          {
+            kind: "ESCALATE",
+            reason:
+              `Step ${state.currentStep + 1} of ${state.steps.length} (${state.trafficPercent}%): ${event.reason}. ` +
+              "All traffic moved to the known-good snapshot",
+          },
+        ],
       };
     }
+    case "HOLD": {
+      if (state.stepHolds < event.maxHolds) {
+        return { state: { ...next, stepHolds: state.stepHolds + 1 }, action: "rollback.step_held", effects: [] };
+      }
+      const held = `${state.stepHolds} held interval${state.stepHolds === 1 ? "" : "s"}`;
+      return advance(next, now, "rollback.advanced_after_holds", [
+        {
+          kind: "ESCALATE",
+          reason: `Advanced without enough traffic to compare the arms after ${held}: ${event.reason}`,
+        },
+      ]);
+    }
+    case "GATE_ABORT":
+      // The known-good snapshot serves worse than the one it replaces: going on would spread the harm, so
+      // traffic returns to the configuration from before the rollback and a person decides what comes next.
+      return {
+        state: {
+          ...ended("FAILED", null, required(event.reason, "A step check's explanation is required")),
+          trafficPercent: 0,
+        },
+        action: "rollback.gate_aborted",
+        effects: [
+          { kind: "TRAFFIC", percent: 0 },
+          {
+            kind: "ESCALATE",
+            reason:
+              `Step ${state.currentStep + 1} of ${state.steps.length} (${state.trafficPercent}%): ${event.reason}. ` +
+              "All traffic moved back to the snapshot from before the rollback",
+          },
+        ],
+      };
     case "ABORT":
       return {
         state: {
@@ -338,6 +374,43 @@ export function transition(state: RollbackState, event: RollbackEvent, now: Date
   }
 }
 
+/** The event a step check leads to; `maxHolds` is the policy's `stepMaxHoldIntervals`. */
+export function stepCheckEvent(check: Pick<StepCheck, "outcome" | "explanation">, maxHolds: number): RollbackEvent {
+  switch (check.outcome) {
+    case "ADVANCE":
+      return { type: "ADVANCE" };
+    case "HOLD":
+      return { type: "HOLD", maxHolds, reason: check.explanation };
+    case "FAST_FORWARD":
+      return { type: "FAST_FORWARD", reason: check.explanation };
+    case "ABORT":
+      return { type: "GATE_ABORT", reason: check.explanation };
+  }
+}
+
+/** The next step (its hold count back to 0), or completion when the 100% step has had its interval. */
+function advance(
+  next: RollbackState,
+  now: Date,
+  action: "rollback.step_advanced" | "rollback.advanced_after_holds",
+  escalations: RollbackEffect[],
+): RollbackTransition {
+  if (next.currentStep >= next.steps.length - 1) {
+    return {
+      state: { ...next, status: "COMPLETED", endedAt: now, endedById: null, endReason: null, stepHolds: 0 },
+      action: "rollback.completed",
+      effects: [{ kind: "COMPLETED" }, ...escalations],
+    };
+  }
+  const step = next.currentStep + 1;
+  const percent = next.steps[step] ?? 100;
+  return {
+    state: { ...next, currentStep: step, trafficPercent: percent, lastStepAt: now, stepHolds: 0 },
+    action,
+    effects: [{ kind: "TRAFFIC", percent }, ...escalations],
+  };
+}
+
 /**
  * Why this person may not approve a pending rollback, or null when they may: nobody approves twice, and the
  * requester of a two-approval rollback leaves both approvals to others. `transition` enforces it; the
@@ -365,16 +438,29 @@ function required(text: string, message: string): string {
   return trimmed;
 }
 
-export function stepDue({
+/**
+ * When the step's next check is due: one step interval after the step was taken, and one more per check that
+ * held it (the held step keeps its traffic, so each check sees a longer window than the one before).
+ */
+export function nextStepDueAt({
   lastStepAt,
   stepIntervalSeconds,
-  now,
+  stepHolds,
 }: {
   lastStepAt: Date;
   stepIntervalSeconds: number;
+  stepHolds: number;
+}): Date {
+  return new Date(lastStepAt.getTime() + (stepHolds + 1) * stepIntervalSeconds * 1000);
+}
+
+export function stepDue(input: {
+  lastStepAt: Date;
+  stepIntervalSeconds: number;
+  stepHolds: number;
   now: Date;
 }): boolean {
-  return now.getTime() >= lastStepAt.getTime() + stepIntervalSeconds * 1000;
+  return input.now.getTime() >= nextStepDueAt(input).getTime();
 }
 
 export function approvalExpired({
@@ -389,49 +475,53 @@ export function approvalExpired({
   return now.getTime() >= requestedAt.getTime() + approvalTimeoutSeconds * 1000;
 }
 
-/** Relative rise that counts as worse; below it is noise between two windows of the same config. */
-export const WORSE_TOLERANCE = 0.1;
-
-/**
- * Worse = any SLO reading more than 10% above its value in the interval before. A reading missing on either
- * side (no traffic, no latency samples) is not evidence. From a zero baseline any rise counts: the
- * consequence, finishing the rollback sooner, is the side to err on.
- */
-export function metricsGotWorse(before: SloReadings, after: SloReadings): boolean {
-  return slos.some(({ reading: key }) => {
-    const [b, a] = [before[key], after[key]];
-    return b !== null && a !== null && a > b * (1 + WORSE_TOLERANCE);
-  });
-}
-
-export type VerificationOutcome = "PENDING" | "EFFECTIVE" | "INEFFECTIVE";
+export type VerificationOutcome = "PENDING" | "EFFECTIVE" | "INEFFECTIVE" | "INCONCLUSIVE";
 
 export interface VerificationInput {
   completedAt: Date;
   verificationWindowSeconds: number;
+  /**
+   * Where the restored snapshot's judged traffic starts: completion plus the policy's pickup grace, on a bucket
+   * boundary (configuration-epoch.ts judgedRange). Traffic before it was served by the old configuration.
+   */
+  judgedFrom: Date;
   /** Verdicts recorded after completion; `windowSeconds` is the length of the window each one judged. */
   verdictsSinceCompletion: readonly { status: VerdictStatus; at: Date; windowSeconds: number }[];
+  /**
+   * The restored snapshot's own traffic from `judgedFrom` to the end of the verification window (or now),
+   * judged as one window by `evaluate` without a streak: its status.
+   */
+  restored: VerdictStatus;
   now: Date;
 }
 
 /**
- * Ineffective when a BREACH is judged on traffic served entirely after completion, within the verification
- * window; effective once the window has passed without one. Verdicts whose window started before completion
- * still judge the old configuration, so they neither condemn nor clear the rollback.
+ * Judged only on the restored snapshot's traffic after completion and the pickup grace:
+ * - INEFFECTIVE as soon as that traffic breaches: a cycle verdict within the window whose whole window lies after
+ *   `judgedFrom`, or the restored traffic itself at an emergency level;
+ * - at the window's end, EFFECTIVE when the restored traffic was judged and healthy, INEFFECTIVE when it was
+ *   judged and violated, INCONCLUSIVE when there was too little of it to judge (no traffic is no evidence that
+ *   the rollback worked);
+ * - PENDING before.
+ * Verdicts whose window started earlier still judge the old configuration, so they neither condemn nor clear it.
  */
 export function verificationOutcome({
   completedAt,
   verificationWindowSeconds,
+  judgedFrom,
   verdictsSinceCompletion,
+  restored,
   now,
 }: VerificationInput): VerificationOutcome {
-  const start = completedAt.getTime();
-  const end = start + verificationWindowSeconds * 1000;
+  const end = completedAt.getTime() + verificationWindowSeconds * 1000;
   const breached = verdictsSinceCompletion.some(
-    (v) => v.status === "BREACH" && v.at.getTime() <= end && v.at.getTime() - v.windowSeconds * 1000 >= start,
+    (v) =>
+      v.status === "BREACH" && v.at.getTime() <= end && v.at.getTime() - v.windowSeconds * 1000 >= judgedFrom.getTime(),
   );
-  if (breached) return "INEFFECTIVE";
-  return now.getTime() >= end ? "EFFECTIVE" : "PENDING";
+  if (breached || restored === "BREACH") return "INEFFECTIVE";
+  if (now.getTime() < end) return "PENDING";
+  if (restored === "HEALTHY") return "EFFECTIVE";
+  return restored === "INSUFFICIENT_DATA" ? "INCONCLUSIVE" : "INEFFECTIVE";
 }
 
 /** What config delivery serves during a rollback; a zero-weight snapshot is left out. */

@@ -162,3 +162,46 @@ function describe(comparisons: readonly SloComparison[], worse: ArmName): string
 function formatP(p: number): string {
   return p < 0.0001 ? p.toExponential(1) : p.toPrecision(2);
 }
+
+export interface WindowGateInput extends Omit<StepGateInput, "knownGood" | "current"> {
+  /** The target's traffic over the interval before the step was taken. */
+  before: MetricTotals;
+  /** The target's traffic since the step began (after the config pickup grace). */
+  since: MetricTotals;
+}
+
+/**
+ * The fallback when the sender reports no snapshot versions: the target's whole traffic since the step began
+ * against the interval before it, with the same tests, minimum sample and levels. A window worse than the one
+ * before FAST_FORWARDs (the incident deepening under the old configuration, as the step rule always assumed);
+ * a better one ADVANCEs. It never ABORTs: time windows mix both arms, so they cannot tell a bad known-good
+ * snapshot from a worsening incident. In its comparisons `knownGood` holds the reading before the step and
+ * `current` the reading since; only `worse: "CURRENT"` (worse since the step) is kept.
+ */
+export function windowStepGate({ before, since, ...input }: WindowGateInput): StepCheck {
+  const check = stepGate({ ...input, knownGood: before, current: since });
+  const comparisons = check.comparisons.map((c) => ({ ...c, worse: c.worse === "CURRENT" ? c.worse : null }));
+  const counts = `${since.requestCount} requests since the step began, ${before.requestCount} in the interval before it`;
+  const note = "No snapshot versions reported: compared time windows, not arms";
+  if (check.outcome === "HOLD") {
+    return {
+      ...check,
+      comparisons,
+      explanation: `${note}. Not enough traffic to compare: ${counts}; each needs ${input.minRequests}`,
+    };
+  }
+  if (check.outcome === "FAST_FORWARD") {
+    const worse = comparisons.filter((c) => c.worse === "CURRENT");
+    return {
+      ...check,
+      comparisons,
+      explanation: `${note}. The target got worse since the step began: ${describe(worse, "CURRENT")}`,
+    };
+  }
+  return {
+    outcome: "ADVANCE",
+    alpha: check.alpha,
+    comparisons,
+    explanation: `${note}. The target is not worse since the step began (${counts}, each test at ${formatP(check.alpha)})`,
+  };
+}

@@ -1,21 +1,10 @@
 // The request an outbound webhook receives: the JSON body and its headers, signed exactly like ingestion.
 // Contract: docs/API.md, "Outbound webhooks".
 import { signRequest } from "./api-keys";
-
-export interface OutboundNotification {
-  id: string;
-  event: string;
-  severity: string;
-  title: string;
-  body: string;
-  targetId: string | null;
-  rollbackId: string | null;
-  payload: unknown;
-  createdAt: Date;
-}
+import type { ChannelNotification } from "./notification-channels";
 
 /** The JSON body POSTed to an endpoint: the notification as stored, `createdAt` in ISO 8601. */
-export function webhookBody(notification: OutboundNotification): string {
+export function webhookBody(notification: ChannelNotification): string {
   const { id, event, severity, title, body, targetId, rollbackId, payload, createdAt } = notification;
   return JSON.stringify({
     id,

@@ -11,7 +11,13 @@ import { requestManualRollback, startRollbackFromDecision } from "@/server/servi
 import { advanceDueRollbacks } from "@/server/services/rollbacks/cycle-steps";
 import { getRollbackView } from "@/server/services/rollbacks/views";
 import { BUCKET_MS, makeUser, testDb } from "../integration/helpers";
-import { breachVerdict, lifecyclePolicy, lifecycleTarget, rollbackDecision } from "../integration/lifecycle-fixtures";
+import {
+  attributed,
+  breachVerdict,
+  lifecyclePolicy,
+  lifecycleTarget,
+  rollbackDecision,
+} from "../integration/lifecycle-fixtures";
 import { renderAs as renderWith } from "./render";
 
 const db = testDb();
@@ -160,6 +166,82 @@ describe("RollbackDetail", () => {
     await waitFor(() => expect(within(timeline).getAllByRole("listitem")).toHaveLength(3), answered);
   });
 });
+
+describe("StepChecks on the rollback page", () => {
+  it("says why a step held, then shows the per-arm comparison, p-values and every check after an abort", async () => {
+    // Far in the future, so that no other test's cycle (at the real clock) finds this rollback's step due.
+    const T = Date.UTC(2031, 0, 1);
+    const policy = { ...lifecyclePolicy, mode: "AUTOMATIC" as const, stepMinRequests: 100, configPickupSeconds: 0 };
+    const fixture = await lifecycleTarget(db, policy, new Date(T - 60_000));
+    const { rollbackId } = await startRollbackFromDecision(
+      db,
+      {
+        target: fixture.target,
+        decision: rollbackDecision("AUTO_ROLLBACK"),
+        verdict: breachVerdict,
+        policy: fixture.policy,
+        policyVersion: 1,
+      },
+      new Date(T),
+    );
+    const cycle = (at: number) => advanceDueRollbacks(db, { now: new Date(at), bucketWidthMs: BUCKET_MS });
+    await cycle(T);
+    await attributed(db, fixture.target.id, 1, T, 40);
+    await attributed(db, fixture.target.id, 2, T, 60, { perSecond: 5 });
+    await cycle(T + 60_000);
+    const { user, viewer } = await viewerOf("VIEWER");
+
+    const held = renderAs(user.id, <RollbackDetail rollbackId={rollbackId} viewer={viewer} />);
+    expect(
+      await screen.findByText("Step 1 of 3 (25%) held: 40 of 100 requests on the known-good arm", {}, answered),
+    ).toBeInTheDocument();
+    let table = screen.getByRole("table", { name: "Latest check, step 1: each SLO on both arms" });
+    expect(
+      within(table)
+        .getAllByRole("columnheader")
+        .map((cell) => cell.textContent),
+    ).toEqual(["SLO", "Known-good v1", "Current v2", "p-value", "Worse arm"]);
+    expect(rowText(within(table).getByRole("rowheader", { name: "Requests" }))).toEqual([
+      "Requests",
+      "40",
+      "300",
+      "—",
+      "",
+    ]);
+    held.unmount();
+
+    // The known-good snapshot fails half its requests over the next minute: the gate stops the rollback.
+    await attributed(db, fixture.target.id, 1, T + 60_000, 60, { perSecond: 3, errorEvery: 2 });
+    await attributed(db, fixture.target.id, 2, T + 60_000, 60, { perSecond: 5 });
+    await cycle(T + 120_000);
+    renderAs(user.id, <RollbackDetail rollbackId={rollbackId} viewer={viewer} />);
+    expect(
+      await screen.findByText(
+        "Step 1 of 3 (25%): the known-good snapshot is worse than the current one, so the rollback stopped and traffic went back",
+        {},
+        answered,
+      ),
+    ).toBeInTheDocument();
+    table = screen.getByRole("table", { name: "Latest check, step 1: each SLO on both arms" });
+    const errors = rowText(within(table).getByRole("rowheader", { name: "Error rate" }));
+    expect(errors.slice(0, 3)).toEqual(["Error rate", "40.9%", "0%"]);
+    expect(Number(errors[3])).toBeLessThan(0.0125);
+    expect(errors[4]).toBe("Known-good worse");
+    const history = screen.getByRole("table", { name: "Every step check, newest first" });
+    expect(
+      within(history)
+        .getAllByRole("row")
+        .slice(1)
+        .map((row) => within(row).getAllByRole("cell")[1]?.textContent),
+    ).toEqual(["Aborted", "Held"]);
+    expect(screen.getByRole("figure", { name: /Readings as a share of each SLO's limit/ })).toBeInTheDocument();
+  });
+});
+
+/** A table row's cells as text, from its row header. */
+function rowText(rowHeader: HTMLElement): string[] {
+  return [...(rowHeader.closest("tr")?.children ?? [])].map((cell) => cell.textContent ?? "");
+}
 
 function renderAs(userId: string, ui: Parameters<typeof renderWith>[1]) {
   return renderWith({ db, userId }, ui);

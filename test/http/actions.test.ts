@@ -35,11 +35,14 @@ describe("event-driven action", () => {
   it("rolls back at once when a batch makes an emergency-level breach", async () => {
     const { slug, targetId, goodId } = await targetWithKnownGood();
     const cyclesBefore = await db.cycleRun.count();
-    const response = await api("POST", "/api/v1/ingest", {
-      key: ingester,
-      body: { target: slug, events: recentEvents(60, { ok: false }) },
-    });
+    // v2 was published a moment ago: only traffic the orchestrator attributes to it judges it (the rest of the
+    // window is v1's, or within the pickup grace).
+    const events = recentEvents(60, { ok: false }).map((event) => ({ ...event, snapshotVersion: 2 }));
+    const response = await api("POST", "/api/v1/ingest", { key: ingester, body: { target: slug, events } });
     expect(response.status).toBe(202);
+    expect(
+      await db.metricBucket.aggregate({ where: { targetId, snapshotVersion: 2 }, _sum: { requestCount: true } }),
+    ).toMatchObject({ _sum: { requestCount: 60 } });
     expect(response.body.action).toMatchObject({
       verdict: { status: "BREACH", severity: "EMERGENCY" },
       decision: "EMERGENCY_ROLLBACK",
@@ -57,6 +60,8 @@ describe("event-driven action", () => {
     const reader = await makeKey(db, { scopes: ["config:read"] });
     const config = await api("GET", `/api/v1/targets/${slug}/config`, { key: reader });
     expect(config.body.rollback.split).toEqual([expect.objectContaining({ id: goodId, version: 1, weight: 100 })]);
+    // An emergency switches at once: `snapshot` is the known-good one from the rollback's start.
+    expect(config.body.snapshot).toMatchObject({ id: goodId, version: 1 });
 
     // Further batches during the rollback do not act again.
     const more = await api("POST", "/api/v1/ingest", {

@@ -173,6 +173,37 @@ describe("ingest: limits and validation", () => {
     expect(await totals(target.id)).toEqual({ requests: 0, errors: 0 });
   });
 
+  it("attributes events to the snapshot version they report, and refuses a version the target lacks", async () => {
+    const publisher = await makeKey(db, { scopes: ["snapshots:write"] });
+    const target = await makeTarget(db);
+    const other = await makeTarget(db);
+    for (const { slug: owner } of [target, other, other]) {
+      await api("POST", `/api/v1/targets/${owner}/snapshots`, {
+        key: publisher,
+        body: { config: { owner, at: Date.now(), n: Math.random() } },
+      });
+    }
+    const events = recentEvents(6).map((event) => ({ ...event, snapshotVersion: 1 }));
+    const accepted = await api("POST", "/api/v1/ingest", { key, body: { target: target.slug, events } });
+    expect(accepted.status).toBe(202);
+    const attributed = await db.metricBucket.aggregate({
+      where: { targetId: target.id, snapshotVersion: 1 },
+      _sum: { requestCount: true },
+    });
+    expect(attributed._sum.requestCount).toBe(6);
+
+    // v2 exists only for the other target; -1 is no version at all.
+    for (const version of [2, -1]) {
+      const bad = recentEvents(5).map((event, i) => (i === 3 ? { ...event, snapshotVersion: version } : event));
+      const refused = await api("POST", "/api/v1/ingest", { key, body: { target: target.slug, events: bad } });
+      expect(refused.status).toBe(422);
+      expect(Object.keys(refused.body.error.issues)).toEqual(["events.3.snapshotVersion"]);
+    }
+    expect(await db.metricBucket.aggregate({ where: { targetId: target.id }, _sum: { requestCount: true } })).toEqual({
+      _sum: { requestCount: 12 },
+    });
+  });
+
   it("refuses events older than the retention or more than a minute ahead, by index", async () => {
     const events: Record<string, unknown>[] = recentEvents(5);
     events[1] = { ...events[1], ts: Date.now() - 31 * 86_400_000 };

@@ -3,6 +3,7 @@
 import type { Db } from "@/server/db";
 import { checksumOf } from "@/server/domain/canonical-json";
 import type { Decision } from "@/server/domain/decision";
+import { aggregateEvents } from "@/server/domain/metrics";
 import type { Verdict } from "@/server/domain/evaluation";
 import { policySchema, type Policy, type PolicyInput } from "@/server/domain/policy";
 import type { MonitoringCycleSummary } from "@/server/services/monitoring/cycle";
@@ -14,8 +15,8 @@ export const MINUTE = 60_000;
 export const YEAR = 365 * 86_400_000;
 
 /**
- * One-minute windows and steps, ten requests suffice, P95 limit 1 s, emergency at 4× (4 s); no burn rate
- * and a long bake, so only the thresholds decide.
+ * One-minute windows and steps, ten requests suffice (for a verdict and per arm of a step check), P95 limit
+ * 1 s, emergency at 4× (4 s); no burn rate and a long bake, so only the thresholds decide.
  */
 export const lifecyclePolicy: PolicyInput = {
   evaluationWindowSeconds: 60,
@@ -26,6 +27,7 @@ export const lifecyclePolicy: PolicyInput = {
   burnRate: { enabled: false },
   steps: [25, 50, 100],
   stepIntervalSeconds: 60,
+  stepMinRequests: 10,
   approvalTimeoutSeconds: 600,
   verificationWindowSeconds: 120,
   cooldownSeconds: 1_800,
@@ -121,4 +123,32 @@ export function rollbackDecision(kind: "PROPOSE_ROLLBACK" | "AUTO_ROLLBACK" | "E
     escalate: kind === "EMERGENCY_ROLLBACK",
     explanation: `${breachVerdict.explanation}. Propose a rollback to the known-good snapshot: Policy needs 1 approval.`,
   };
+}
+
+/**
+ * Traffic the orchestrator attributed to a snapshot version (rows with `snapshotVersion`, as ingest stores them
+ * once senders report versions): `perSecond` requests a second over [from, from + seconds), as `traffic`.
+ */
+export async function attributed(
+  db: Db,
+  targetId: string,
+  version: number,
+  from: number,
+  seconds: number,
+  options: Parameters<typeof traffic>[2] = {},
+) {
+  const buckets = aggregateEvents(traffic(from, seconds, options), { widthMs: BUCKET_MS });
+  await db.metricBucket.createMany({
+    data: buckets.map((bucket) => ({
+      targetId,
+      start: new Date(bucket.start),
+      snapshotVersion: version,
+      requestCount: bucket.requestCount,
+      errorCount: bucket.errorCount,
+      costMicros: BigInt(bucket.costMicros),
+      inputTokens: BigInt(bucket.inputTokens),
+      outputTokens: BigInt(bucket.outputTokens),
+      sketch: bucket.latency.encode(),
+    })),
+  });
 }

@@ -13,15 +13,19 @@ import { parseInput } from "../platform/validation";
 import { requireSnapshot, requireTarget, type SnapshotDto } from "./snapshot-reads";
 
 /**
- * Makes a snapshot the target's current configuration. Its bake time counts from now, so whoever switches a
- * target to a snapshot (publishing, a completed rollback) goes through here.
+ * Makes a snapshot the target's current configuration. Its bake time counts from now, and so does the
+ * target's configuration epoch (`configChangedAt`: judgments count only traffic after it, docs/POLICY.md), so
+ * whoever switches a target to a snapshot (publishing, a completed rollback) goes through here.
  */
 export async function setCurrentSnapshot(
   tx: Tx,
   options: { targetId: string; snapshotId: string; now: Date },
 ): Promise<void> {
   await tx.configSnapshot.update({ where: { id: options.snapshotId }, data: { publishedAt: options.now } });
-  await tx.target.update({ where: { id: options.targetId }, data: { currentSnapshotId: options.snapshotId } });
+  await tx.target.update({
+    where: { id: options.targetId },
+    data: { currentSnapshotId: options.snapshotId, configChangedAt: options.now },
+  });
 }
 
 /**

@@ -4,6 +4,7 @@ import "server-only";
 import type { Db } from "../../db";
 import type { JsonValue } from "../../domain/canonical-json";
 import { verdictSchema, type Verdict } from "../../domain/evaluation";
+import { lastStepCheckStatus, stepGateStatus, type StepGateStatus } from "../rollbacks/step-checks";
 import { getRollback } from "../rollbacks/views";
 import { getSnapshotForUse } from "../config/snapshot-reads";
 import { getTargetBySlug } from "../config/targets";
@@ -17,7 +18,10 @@ interface ServedSnapshot {
 
 export interface EffectiveConfig {
   target: string;
-  /** Null until a configuration is published. */
+  /**
+   * What runs: the current snapshot, or the rollback's target once an in-progress rollback has all traffic on
+   * it (an emergency rollback from its start). Null until a configuration is published.
+   */
   snapshot: ServedSnapshot | null;
   /**
    * While a rollback moves traffic (IN_PROGRESS): each snapshot with its share in percent, summing to 100.
@@ -52,6 +56,13 @@ export async function effectiveConfig(db: Db, slug: string): Promise<EffectiveCo
     );
     rollback = { id: detail.id, trafficPercent: detail.trafficPercent, split };
   }
+  // With all traffic on the rollback's target (an emergency rollback from its start, a gradual one at its last
+  // step) that snapshot is what runs: an orchestrator reading only `snapshot` switches at once, not at completion.
+  const [whole] = rollback?.trafficPercent === 100 ? rollback.split : [];
+  if (whole) {
+    const { weight: _weight, ...known } = whole;
+    return { target: target.slug, snapshot: known, rollback, flags };
+  }
   return { target: target.slug, snapshot, rollback, flags };
 }
 
@@ -82,10 +93,26 @@ export interface TargetStatus {
     approvalCount: number;
     requestedAt: Date;
     reason: string | null;
+    /** The step gate: each arm's traffic in the current step's window, and the last check (docs/API.md). */
+    arms: StepGateStatus["arms"];
+    lastStepCheck: StepGateStatus["lastStepCheck"];
+  } | null;
+  /**
+   * The target's most recent rollback that has ended, with its verification after completion (`PENDING`,
+   * `EFFECTIVE`, `INEFFECTIVE`, `INCONCLUSIVE`; null when it did not complete). Null when none ended.
+   */
+  lastRollback: {
+    id: string;
+    status: string;
+    endedAt: Date | null;
+    verification: string | null;
+    verifiedAt: Date | null;
+    /** Its last step check (as `rollback.lastStepCheck`): why a gate-aborted rollback stopped. */
+    lastStepCheck: StepGateStatus["lastStepCheck"];
   } | null;
 }
 
-export async function targetStatus(db: Db, slug: string): Promise<TargetStatus> {
+export async function targetStatus(db: Db, slug: string, now: Date): Promise<TargetStatus> {
   const target = await getTargetBySlug(db, slug);
   const [verdict, active] = await Promise.all([
     db.verdictRecord.findFirst({
@@ -95,7 +122,13 @@ export async function targetStatus(db: Db, slug: string): Promise<TargetStatus> 
     }),
     db.rollback.findUnique({ where: { activeTargetId: target.id }, select: { id: true } }),
   ]);
+  const lastRollback = await db.rollback.findFirst({
+    where: { targetId: target.id, activeTargetId: null, endedAt: { not: null } },
+    orderBy: { endedAt: "desc" },
+    select: { id: true, status: true, endedAt: true, verification: true, verifiedAt: true },
+  });
   const rollback = active ? await getRollback(db, active.id) : null;
+  const gate = rollback ? await stepGateStatus(db, rollback, now) : { arms: [], lastStepCheck: null };
   const explanation = (verdict?.details as { explanation?: unknown } | undefined)?.explanation;
   const details = verdict && verdictSchema.safeParse(verdict.details);
   return {
@@ -120,6 +153,8 @@ export async function targetStatus(db: Db, slug: string): Promise<TargetStatus> 
       approvalCount: rollback.approvalCount,
       requestedAt: rollback.requestedAt,
       reason: rollback.reason,
+      ...gate,
     },
+    lastRollback: lastRollback && { ...lastRollback, lastStepCheck: await lastStepCheckStatus(db, lastRollback.id) },
   };
 }

@@ -18,6 +18,7 @@ import {
   targetRangeShape,
   usdToMicros,
   type MetricBucket,
+  type MetricEvent,
   type MetricTotals,
   type WindowMetrics,
 } from "../../domain/metrics";
@@ -29,13 +30,15 @@ import { parseInput } from "../platform/validation";
 
 /** The all-traffic series' provider and model in storage ("" rather than NULL: see the model). */
 const ALL = "";
+/** `snapshotVersion` of the all-traffic series and the provider/model breakdown; v ≥ 1 is a version's rows. */
+const ALL_VERSIONS = 0;
 
 const recordMetricsSchema = metricBatchSchema.extend({ targetId: z.string().min(1, "Target is required") });
 
 export interface RecordMetricsResult {
   events: number;
   windows: number;
-  /** Buckets created or updated, all-traffic and breakdown rows alike. */
+  /** Buckets created or updated: all-traffic, breakdown and snapshot version rows alike. */
   buckets: number;
 }
 
@@ -43,6 +46,7 @@ interface PendingBucket extends MetricTotals {
   start: number;
   provider: string;
   model: string;
+  snapshotVersion: number;
 }
 
 /**
@@ -73,9 +77,17 @@ export async function recordMetrics(
     });
   }
 
+  await assertSnapshotVersions(db, targetId, { events, windows });
+
   const pending = new Map<string, PendingBucket>();
-  const add = (start: number, provider: string | null, model: string | null, totals: MetricTotals) => {
-    const key = bucketKey(start, provider ?? ALL, model ?? ALL);
+  const add = (
+    start: number,
+    provider: string | null,
+    model: string | null,
+    totals: MetricTotals,
+    snapshotVersion = ALL_VERSIONS,
+  ) => {
+    const key = bucketKey(start, provider ?? ALL, model ?? ALL, snapshotVersion);
     const existing = pending.get(key);
     // Totals first: a domain bucket passed as totals carries its own (null) provider and model.
     pending.set(key, {
@@ -83,12 +95,26 @@ export async function recordMetrics(
       start,
       provider: provider ?? ALL,
       model: model ?? ALL,
+      snapshotVersion,
     });
   };
   for (const bucket of aggregateEvents(events, { widthMs: bucketWidthMs })) add(bucket.start, null, null, bucket);
   for (const bucket of aggregateEvents(events, { widthMs: bucketWidthMs, breakdown: true })) {
     // Events without provider and model belong to the all-traffic series only.
     if (bucket.provider !== null || bucket.model !== null) add(bucket.start, bucket.provider, bucket.model, bucket);
+  }
+  // Attributed events count a third time, in their version's rows (provider and model "").
+  const byVersion = new Map<number, MetricEvent[]>();
+  for (const event of events) {
+    if (event.snapshotVersion === undefined) continue;
+    const group = byVersion.get(event.snapshotVersion);
+    if (group) group.push(event);
+    else byVersion.set(event.snapshotVersion, [event]);
+  }
+  for (const [version, attributed] of byVersion) {
+    for (const bucket of aggregateEvents(attributed, { widthMs: bucketWidthMs })) {
+      add(bucket.start, null, null, bucket, version);
+    }
   }
   for (const window of windows) {
     const totals: MetricTotals = {
@@ -104,6 +130,7 @@ export async function recordMetrics(
     if (window.provider !== undefined || window.model !== undefined) {
       add(window.start, window.provider ?? null, window.model ?? null, totals);
     }
+    if (window.snapshotVersion !== undefined) add(window.start, null, null, totals, window.snapshotVersion);
   }
   if (pending.size === 0) return { events: 0, windows: 0, buckets: 0 };
 
@@ -118,11 +145,14 @@ export async function recordMetrics(
           // (docs/PERFORMANCE.md). The SQL is the same on SQLite and PostgreSQL, and Prisma still maps the
           // columns to their types (Date, bigint). Conflicts surface as P2010, which retryOnConflict knows.
           const existing = await tx.$queryRaw<StoredRow[]>`
-            SELECT "id", "start", "provider", "model", "requestCount", "errorCount", "costMicros", "inputTokens",
-              "outputTokens", "sketch", "ttftSketch"
+            SELECT "id", "start", "provider", "model", "snapshotVersion", "requestCount", "errorCount", "costMicros",
+              "inputTokens", "outputTokens", "sketch", "ttftSketch"
             FROM "MetricBucket" WHERE "targetId" = ${targetId} AND "start" IN (${Prisma.join(starts)})`;
           const existingByKey = new Map(
-            existing.map((row) => [bucketKey(row.start.getTime(), row.provider, row.model), row]),
+            existing.map((row) => [
+              bucketKey(row.start.getTime(), row.provider, row.model, Number(row.snapshotVersion)),
+              row,
+            ]),
           );
           const created: Prisma.MetricBucketCreateManyInput[] = [];
           const updates: { id: string; totals: MetricTotals }[] = [];
@@ -135,6 +165,7 @@ export async function recordMetrics(
                 start: new Date(bucket.start),
                 provider: bucket.provider,
                 model: bucket.model,
+                snapshotVersion: bucket.snapshotVersion,
                 ...toColumns(bucket),
               });
           }
@@ -161,8 +192,38 @@ export async function recordMetrics(
   return { events: events.length, windows: windows.length, buckets: pending.size };
 }
 
-function bucketKey(start: number, provider: string, model: string): string {
-  return `${start}\u0000${provider}\u0000${model}`;
+function bucketKey(start: number, provider: string, model: string, snapshotVersion: number): string {
+  return `${start}\u0000${provider}\u0000${model}\u0000${snapshotVersion}`;
+}
+
+/**
+ * Every `snapshotVersion` the batch reports must be a snapshot of this target (one indexed read of the unique
+ * (targetId, version)); else the batch is refused by the first item naming a missing one, nothing written.
+ */
+async function assertSnapshotVersions(
+  db: Db,
+  targetId: string,
+  batch: { events: readonly { snapshotVersion?: number }[]; windows: readonly { snapshotVersion?: number }[] },
+): Promise<void> {
+  const reported = new Set<number>();
+  for (const item of [...batch.events, ...batch.windows]) {
+    if (item.snapshotVersion !== undefined) reported.add(item.snapshotVersion);
+  }
+  if (reported.size === 0) return;
+  const rows = await db.$queryRaw<{ version: number | bigint }[]>`
+    SELECT "version" FROM "ConfigSnapshot" WHERE "targetId" = ${targetId} AND "version" IN (${Prisma.join([...reported])})`;
+  const known = new Set(rows.map((row) => Number(row.version)));
+  for (const field of ["events", "windows"] as const) {
+    const index = batch[field].findIndex(
+      (item) => item.snapshotVersion !== undefined && !known.has(item.snapshotVersion),
+    );
+    if (index === -1) continue;
+    const version = batch[field][index]?.snapshotVersion;
+    const message = `Snapshot version ${version} is not a snapshot of this target`;
+    throw new AppError("VALIDATION", `Invalid input: ${field}.${index}.snapshotVersion: ${message}`, {
+      issues: { [`${field}.${index}.snapshotVersion`]: message },
+    });
+  }
 }
 
 const totalsSelect = {
@@ -176,7 +237,13 @@ const totalsSelect = {
 } satisfies Prisma.MetricBucketSelect;
 type StoredTotals = Prisma.MetricBucketGetPayload<{ select: typeof totalsSelect }>;
 /** A row as the raw queries above read it. */
-type StoredRow = StoredTotals & { id: string; start: Date; provider: string; model: string };
+type StoredRow = StoredTotals & {
+  id: string;
+  start: Date;
+  provider: string;
+  model: string;
+  snapshotVersion?: number | bigint;
+};
 
 /** BigInt columns become numbers: the domain's sums stay exact below 2^53 (see MetricTotals). */
 function toTotals(row: StoredTotals): MetricTotals {
@@ -230,10 +297,37 @@ export async function loadBuckets(db: Db, targetId: string, range: TimeRange): P
     SELECT "start", "provider", "model", "requestCount", "errorCount", "costMicros", "inputTokens", "outputTokens",
       "sketch", "ttftSketch"
     FROM "MetricBucket"
-    WHERE "targetId" = ${targetId} AND "provider" = ${ALL} AND "model" = ${ALL} AND "start" >= ${range.from}
-      AND "start" < ${range.to}
+    WHERE "targetId" = ${targetId} AND "provider" = ${ALL} AND "model" = ${ALL}
+      AND "snapshotVersion" = ${ALL_VERSIONS} AND "start" >= ${range.from} AND "start" < ${range.to}
     ORDER BY "start"`;
   return rows.map(toBucket);
+}
+
+/**
+ * One target's all-traffic series and, when `version` is given, that snapshot version's rows over [from, to), in
+ * one raw query (the emergency check after ingested batches reads it, like loadBuckets).
+ */
+export async function loadJudgedSeries(
+  db: Db,
+  targetId: string,
+  version: number | null,
+  range: TimeRange,
+): Promise<JudgedSeries> {
+  const versions = version === null ? [ALL_VERSIONS] : [ALL_VERSIONS, version];
+  const rows = await db.$queryRaw<StoredRow[]>`
+    SELECT "start", "provider", "model", "snapshotVersion", "requestCount", "errorCount", "costMicros", "inputTokens",
+      "outputTokens", "sketch", "ttftSketch"
+    FROM "MetricBucket"
+    WHERE "targetId" = ${targetId} AND "provider" = ${ALL} AND "model" = ${ALL}
+      AND "snapshotVersion" IN (${Prisma.join(versions)}) AND "start" >= ${range.from} AND "start" < ${range.to}
+    ORDER BY "start"`;
+  const series: JudgedSeries = { all: [], versions: new Map() };
+  for (const row of rows) {
+    const rowVersion = Number(row.snapshotVersion ?? ALL_VERSIONS);
+    if (rowVersion === ALL_VERSIONS) series.all.push(toBucket(row));
+    else series.versions.set(rowVersion, [...(series.versions.get(rowVersion) ?? []), toBucket(row)]);
+  }
+  return series;
 }
 
 /** The all-traffic series of every target matching `where`, in one query: target id → buckets by start. */
@@ -243,7 +337,13 @@ export async function loadSeriesByTarget(
   range: TimeRange,
 ): Promise<Map<string, MetricBucket[]>> {
   const rows = await db.metricBucket.findMany({
-    where: { ...where, provider: ALL, model: ALL, start: { gte: range.from, lt: range.to } },
+    where: {
+      ...where,
+      provider: ALL,
+      model: ALL,
+      snapshotVersion: ALL_VERSIONS,
+      start: { gte: range.from, lt: range.to },
+    },
     select: bucketSelect,
     orderBy: [{ targetId: "asc" }, { start: "asc" }],
   });
@@ -254,6 +354,106 @@ export async function loadSeriesByTarget(
     buckets.push(toBucket(row));
   }
   return series;
+}
+
+/** A target's all-traffic series and each snapshot version's rows over one range (evaluation's bulk read). */
+export interface JudgedSeries {
+  all: MetricBucket[];
+  versions: Map<number, MetricBucket[]>;
+}
+
+/**
+ * The all-traffic series AND every snapshot version's rows (not the provider/model breakdown) of every target
+ * matching `where`, in one query: the evaluation pass judges a target's current version by its own rows when it
+ * has some, else the all-traffic series clipped at the configuration change.
+ */
+export async function loadJudgedSeriesByTarget(
+  db: Db,
+  where: Prisma.MetricBucketWhereInput,
+  range: TimeRange,
+): Promise<Map<string, JudgedSeries>> {
+  const rows = await db.metricBucket.findMany({
+    where: { ...where, provider: ALL, model: ALL, start: { gte: range.from, lt: range.to } },
+    select: { ...bucketSelect, snapshotVersion: true },
+    orderBy: [{ targetId: "asc" }, { start: "asc" }],
+  });
+  const series = new Map<string, JudgedSeries>();
+  for (const row of rows) {
+    let entry = series.get(row.targetId);
+    if (!entry) {
+      entry = { all: [], versions: new Map() };
+      series.set(row.targetId, entry);
+    }
+    if (row.snapshotVersion === ALL_VERSIONS) {
+      entry.all.push(toBucket(row));
+      continue;
+    }
+    const buckets = entry.versions.get(row.snapshotVersion);
+    if (buckets) buckets.push(toBucket(row));
+    else entry.versions.set(row.snapshotVersion, [toBucket(row)]);
+  }
+  return series;
+}
+
+/**
+ * Request and error counts per bucket of the all-traffic series of `targetIds` over [from, to), oldest first,
+ * without sketches: burn-rate windows cut at a configuration change cannot use the per-window sums.
+ */
+export async function loadCountSeriesByTarget(
+  db: Db,
+  targetIds: readonly string[],
+  range: TimeRange,
+): Promise<Map<string, Pick<MetricBucket, "start" | "requestCount" | "errorCount">[]>> {
+  const series = new Map<string, Pick<MetricBucket, "start" | "requestCount" | "errorCount">[]>();
+  if (targetIds.length === 0) return series;
+  const rows = await db.metricBucket.findMany({
+    where: {
+      targetId: { in: [...targetIds] },
+      provider: ALL,
+      model: ALL,
+      snapshotVersion: ALL_VERSIONS,
+      start: { gte: range.from, lt: range.to },
+    },
+    select: { targetId: true, start: true, requestCount: true, errorCount: true },
+    orderBy: [{ targetId: "asc" }, { start: "asc" }],
+  });
+  for (const row of rows) {
+    const buckets = series.get(row.targetId) ?? [];
+    if (buckets.length === 0) series.set(row.targetId, buckets);
+    buckets.push({ start: row.start.getTime(), requestCount: row.requestCount, errorCount: row.errorCount });
+  }
+  return series;
+}
+
+/** Counts of one series: `snapshotVersion` 0 is all traffic, v ≥ 1 that version's attributed rows. */
+export type VersionCounts = Map<number, Pick<MetricTotals, "requestCount" | "errorCount">>;
+
+/**
+ * Request and error counts over [from, to) per target matching `where` and per snapshot version (0: all
+ * traffic), summed by the database in one groupBy: the burn-rate windows of targets judged by their version's
+ * rows and of the others come from the same query.
+ */
+export async function sumRequestsByTargetAndVersion(
+  db: Db,
+  where: Prisma.MetricBucketWhereInput,
+  range: TimeRange,
+): Promise<Map<string, VersionCounts>> {
+  const groups = await db.metricBucket.groupBy({
+    by: ["targetId", "snapshotVersion"],
+    where: { ...where, provider: ALL, model: ALL, start: { gte: range.from, lt: range.to } },
+    _sum: { requestCount: true, errorCount: true },
+  });
+  const sums = new Map<string, VersionCounts>();
+  for (const group of groups) {
+    const counts: VersionCounts =
+      sums.get(group.targetId) ?? new Map<number, { requestCount: number; errorCount: number }>();
+    if (counts.size === 0) sums.set(group.targetId, counts);
+    counts.set(group.snapshotVersion, {
+      requestCount: group._sum.requestCount ?? 0,
+      errorCount: group._sum.errorCount ?? 0,
+    });
+  }
+  return sums;
 }
 
 /**
@@ -268,7 +468,13 @@ export async function sumRequestsByTarget(
 ): Promise<Map<string, Pick<MetricTotals, "requestCount" | "errorCount">>> {
   const groups = await db.metricBucket.groupBy({
     by: ["targetId"],
-    where: { ...where, provider: ALL, model: ALL, start: { gte: range.from, lt: range.to } },
+    where: {
+      ...where,
+      provider: ALL,
+      model: ALL,
+      snapshotVersion: ALL_VERSIONS,
+      start: { gte: range.from, lt: range.to },
+    },
     _sum: { requestCount: true, errorCount: true },
   });
   return new Map(
@@ -311,7 +517,12 @@ export async function loadVersionTotals(
 /** Provider/model rows starting in [from, to), sorted by start, provider, model. */
 export async function loadBreakdown(db: Db, targetId: string, range: TimeRange): Promise<MetricBucket[]> {
   const rows = await db.metricBucket.findMany({
-    where: { targetId, NOT: { provider: ALL, model: ALL }, start: { gte: range.from, lt: range.to } },
+    where: {
+      targetId,
+      snapshotVersion: ALL_VERSIONS,
+      NOT: { provider: ALL, model: ALL },
+      start: { gte: range.from, lt: range.to },
+    },
     select: bucketSelect,
     orderBy: [{ start: "asc" }, { provider: "asc" }, { model: "asc" }],
   });

@@ -7,7 +7,10 @@ import { Prisma, type Db } from "../../db";
 import type { MetricBucket } from "../../domain/metrics";
 import { LatencySketch } from "../../domain/sketch";
 
-/** The all-traffic series' provider and model in storage (see server/services/metrics/buckets.ts). */
+/**
+ * The all-traffic series' provider and model in storage, and its `snapshotVersion` 0 (a version's attributed
+ * rows would count twice): see server/services/metrics/buckets.ts.
+ */
 const ALL = "";
 
 type SqlInteger = bigint | number;
@@ -64,7 +67,7 @@ export async function loadStepSeries(
       ${joined("sketch")} AS "sketches", ${joined("ttftSketch")} AS "ttftSketches"
     FROM "MetricBucket"
     WHERE "targetId" IN (${Prisma.join(targetIds)}) AND "provider" = ${ALL} AND "model" = ${ALL}
-      AND "start" >= ${from} AND "start" < ${to}
+      AND "snapshotVersion" = 0 AND "start" >= ${from} AND "start" < ${to}
     GROUP BY 1, 2
     ORDER BY 1, 2`;
   for (const row of rows) {

@@ -5,10 +5,10 @@ import "server-only";
 import type { Db } from "../../db";
 import { decide, type Decision, type DecisionKind } from "../../domain/decision";
 import { evaluate, type Verdict } from "../../domain/evaluation";
-import { bucketStart, mergeWindow } from "../../domain/metrics";
+import { bucketStart } from "../../domain/metrics";
 import type { Policy } from "../../domain/policy";
-import { evaluateTarget, loadDecisionTargets } from "./evaluation";
-import { loadBuckets } from "../metrics/buckets";
+import { evaluateTarget, judgedWindows, loadDecisionTargets } from "./evaluation";
+import { loadJudgedSeries } from "../metrics/buckets";
 import { enqueueNotification } from "../notifications/outbox";
 import { getPolicy } from "../config/policies";
 import { startRollbackFromDecision } from "../rollbacks/commands";
@@ -111,9 +111,27 @@ export async function actOnEmergency(
   const { policy, version } = await getPolicy(db, target.id);
   const end = bucketStart(now.getTime(), bucketWidthMs);
   const range = { from: end - policy.evaluationWindowSeconds * 1000, to: end };
-  const buckets = await loadBuckets(db, target.id, { from: new Date(range.from), to: new Date(range.to) });
+  // Judged like the cycle (judgedWindows): the current snapshot's attributed traffic, else all traffic since
+  // the last configuration change and its pickup grace, so an emergency rollback's old errors never re-trigger.
+  const [epoch] = await db.$queryRaw<{ configChangedAt: Date | null; version: number | bigint | null }[]>`
+    SELECT t."configChangedAt", s."version" FROM "Target" t
+    LEFT JOIN "ConfigSnapshot" s ON s."id" = t."currentSnapshotId" WHERE t."id" = ${target.id}`;
+  const current = epoch?.version == null ? null : Number(epoch.version);
+  const series = await loadJudgedSeries(db, target.id, current, { from: new Date(range.from), to: new Date(range.to) });
+  const { window, scope } = judgedWindows({
+    policy,
+    end,
+    epoch: {
+      configChangedAt: epoch?.configChangedAt ? new Date(epoch.configChangedAt) : null,
+      configPickupSeconds: policy.configPickupSeconds,
+      bucketWidthMs,
+    },
+    version: current,
+    series,
+    counts: () => undefined,
+  });
   // The streak and the burn rate do not matter for an emergency: the window alone decides it.
-  const quick = evaluate({ window: mergeWindow(buckets, range), policy, recentVerdicts: [] });
+  const quick = evaluate({ window, scope, policy, recentVerdicts: [] });
   if (quick.status !== "BREACH" || quick.severity !== "EMERGENCY") return null;
   if (await db.rollback.findUnique({ where: { activeTargetId: target.id }, select: { id: true } })) return null;
   if ((await getSystemState(db)).monitoringPaused) return null;

@@ -45,6 +45,32 @@ export type BacktestSummary = Omit<BacktestResult, "events" | "actions" | "perio
 };
 
 /**
+ * When what config delivery served for the target changed within the range, from the audit log (the one history
+ * of it): every snapshot made current by a publish, and every rollback transition that moved traffic or completed.
+ * The target's `configChangedAt` holds only the latest change.
+ */
+async function loadConfigChanges(db: Db, targetId: string, range: { from: Date; to: Date }): Promise<number[]> {
+  const events = await db.auditEvent.findMany({
+    where: {
+      targetId,
+      at: { gte: range.from, lt: range.to },
+      OR: [{ action: "snapshot.published" }, { entityType: "Rollback" }],
+    },
+    select: { at: true, action: true, before: true, after: true },
+  });
+  const percent = (value: unknown) =>
+    typeof value === "object" && value !== null && "trafficPercent" in value ? value.trafficPercent : undefined;
+  return events
+    .filter(
+      ({ action, before, after }) =>
+        action === "snapshot.published" ||
+        action === "rollback.completed" ||
+        (percent(after) !== undefined && percent(after) !== (percent(before) ?? 0)),
+    )
+    .map(({ at }) => at.getTime());
+}
+
+/**
  * Replays stored buckets over [from, to) through the domain backtest, with a draft policy or the
  * target's current one; ticks every `cycleSeconds` from the bucket boundary at or before `from`.
  */
@@ -64,7 +90,11 @@ export async function backtestPolicy(
     policy = parseInput(policySchema, draft);
   }
   const start = bucketStart(from.getTime(), options.bucketWidthMs);
-  const buckets = await loadBuckets(db, targetId, { from: new Date(start - lookbackMs(policy)), to });
+  const history = { from: new Date(start - lookbackMs(policy)), to };
+  const [buckets, configChanges] = await Promise.all([
+    loadBuckets(db, targetId, history),
+    loadConfigChanges(db, targetId, history),
+  ]);
   const result = backtest({
     buckets,
     policy,
@@ -74,6 +104,7 @@ export async function backtestPolicy(
     // Today's emergency stop or maintenance says nothing about the replayed past.
     initialTarget: { ...(await loadDecisionTargets(db, { id: targetId }, from))(target), automationPaused: false },
     recentVerdictLimit: recentVerdictLimit(policy),
+    configChanges: { at: configChanges, bucketWidthMs: options.bucketWidthMs },
   });
   const periodGapMs = Math.max(cycleSeconds * 1000, Math.ceil((to.getTime() - start) / BACKTEST_PERIOD_LIMIT));
   return {

@@ -47,6 +47,7 @@ export interface MonitoringCycleSummary extends Omit<EvaluationCounts, "errors">
     promoted: number;
     verified: number;
     ineffective: number;
+    inconclusive: number;
     notified: number;
   };
   /** Rows each prune of the retention step removed; null when this cycle did not run it (once per period). */
@@ -84,6 +85,7 @@ export async function runMonitoringCycle(
       promoted: 0,
       verified: 0,
       ineffective: 0,
+      inconclusive: 0,
       notified: 0,
     },
     pruned: null,
@@ -143,9 +145,10 @@ export async function runMonitoringCycle(
   }
   if (!system.monitoringPaused) {
     await step("verification", async () => {
-      const verified = await verifyCompletedRollbacks(db, now);
+      const verified = await verifyCompletedRollbacks(db, now, { bucketWidthMs });
       actions.verified += verified.verified;
       actions.ineffective += verified.ineffective;
+      actions.inconclusive += verified.inconclusive;
       errors.push(...verified.errors);
     });
   }

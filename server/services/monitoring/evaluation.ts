@@ -5,10 +5,31 @@ import { z } from "zod";
 import { Prisma, type Db } from "../../db";
 import { decide, decisionKinds, type Decision, type DecisionKind, type DecisionTarget } from "../../domain/decision";
 import { AppError } from "../../domain/errors";
-import { evaluate, verdictSchema, type ErrorWindow, type Verdict, type VerdictStatus } from "../../domain/evaluation";
-import { bucketStart, emptyTotals, mergeWindow, toWindowMetrics } from "../../domain/metrics";
+import { judgedRange } from "../../domain/configuration-epoch";
+import {
+  evaluate,
+  verdictSchema,
+  type ErrorWindow,
+  type EvaluationInput,
+  type Verdict,
+  type VerdictStatus,
+} from "../../domain/evaluation";
+import {
+  bucketStart,
+  emptyTotals,
+  errorWindow,
+  mergeWindow,
+  toWindowMetrics,
+  type MetricBucket,
+} from "../../domain/metrics";
 import { defaultPolicy, type Policy } from "../../domain/policy";
-import { loadSeriesByTarget, sumRequestsByTarget } from "../metrics/buckets";
+import {
+  loadCountSeriesByTarget,
+  loadJudgedSeriesByTarget,
+  sumRequestsByTargetAndVersion,
+  type JudgedSeries,
+  type VersionCounts,
+} from "../metrics/buckets";
 import { loadLatestPolicies, parseStoredPolicy } from "../config/policies";
 import { retryOnConflict } from "../platform/retry";
 import { VERDICT_HISTORY_LIMIT } from "../platform/retention";
@@ -24,6 +45,7 @@ export const evaluatedTargetSelect = {
   slug: true,
   currentSnapshotId: true,
   knownGoodSnapshotId: true,
+  configChangedAt: true,
 } satisfies Prisma.TargetSelect;
 export type EvaluatedTarget = Prisma.TargetGetPayload<{ select: typeof evaluatedTargetSelect }>;
 
@@ -73,6 +95,62 @@ export async function loadDecisionTargets(
     autoRollbacksInLastHour: automaticCounts.get(target.id) ?? 0,
     automationPaused,
   });
+}
+
+/**
+ * The windows one target's verdict judges (docs/POLICY.md, "Judging a configuration"): when the current
+ * snapshot's version has attributed traffic in the evaluation window, its version rows — evaluation and burn-rate
+ * windows alike, since they are that configuration's traffic by definition; otherwise the all-traffic series with
+ * every window cut by judgedRange at the last configuration change plus the pickup grace. Pure over data the pass
+ * loaded in bulk.
+ */
+export function judgedWindows(input: {
+  policy: Policy;
+  end: number;
+  epoch: Parameters<typeof judgedRange>[1];
+  version: number | null;
+  series: JudgedSeries | undefined;
+  /** The database's sums for a burn-rate window length, per snapshot version (0: all traffic). */
+  counts: (seconds: number) => VersionCounts | undefined;
+  /** All-traffic counts per bucket from a cut that lies before `series` starts (loadCountSeriesByTarget). */
+  countSeries?: readonly Pick<MetricBucket, "start" | "requestCount" | "errorCount">[];
+}): Pick<EvaluationInput, "window" | "burnRate" | "scope"> {
+  const { policy, end, epoch, version } = input;
+  const evaluationRange = { from: end - policy.evaluationWindowSeconds * 1000, to: end };
+  const rows = version === null ? undefined : input.series?.versions.get(version);
+  const attributed = rows !== undefined && mergeWindow(rows, evaluationRange).requestCount > 0;
+  const lengths = [policy.burnRate.longWindowSeconds, policy.burnRate.shortWindowSeconds] as const;
+  if (attributed && version !== null) {
+    const fromSums = (seconds: number): ErrorWindow =>
+      toWindowMetrics(
+        { ...emptyTotals(), ...input.counts(seconds)?.get(version) },
+        { from: end - seconds * 1000, to: end },
+      );
+    return {
+      window: mergeWindow(rows, evaluationRange),
+      scope: { snapshotVersion: version },
+      ...(policy.burnRate.enabled && {
+        burnRate: { longWindow: fromSums(lengths[0]), shortWindow: fromSums(lengths[1]) },
+      }),
+    };
+  }
+  const all = input.series?.all ?? [];
+  const judged = judgedRange(evaluationRange, epoch);
+  const burnWindow = (seconds: number): ErrorWindow => {
+    const cut = judgedRange({ from: end - seconds * 1000, to: end }, epoch);
+    if (!cut.clipped) {
+      return toWindowMetrics({ ...emptyTotals(), ...input.counts(seconds)?.get(0) }, { from: cut.from, to: end });
+    }
+    // A cut inside the evaluation windows' range reads the buckets already loaded; an earlier one the counts.
+    return errorWindow(input.countSeries ?? all, cut);
+  };
+  return {
+    window: mergeWindow(all, judged),
+    scope: { sinceChange: judged.clipped },
+    ...(policy.burnRate.enabled && {
+      burnRate: { longWindow: burnWindow(lengths[0]), shortWindow: burnWindow(lengths[1]) },
+    }),
+  };
 }
 
 /** Preceding verdicts the streak needs: with this many, `consecutiveViolations` can be reached. */
@@ -141,19 +219,46 @@ async function evaluateTargets(
   const burnLengths = new Set(
     valid.flatMap((p) => (p.burnRate.enabled ? [p.burnRate.longWindowSeconds, p.burnRate.shortWindowSeconds] : [])),
   );
+  // Targets whose burn-rate window is cut at a configuration change that lies before the evaluation windows'
+  // buckets: their cut windows need per-bucket counts (one more bulk query, only while some target has one).
+  const epochOf = (target: EvaluatedTarget, policy: Policy) => ({
+    configChangedAt: target.configChangedAt,
+    configPickupSeconds: policy.configPickupSeconds,
+    bucketWidthMs,
+  });
+  const countsFrom = new Map<string, number>();
+  for (const target of targets) {
+    const entry = policies.get(target.id);
+    if (!entry || !("policy" in entry) || !entry.policy.burnRate.enabled) continue;
+    const longest = { from: end - entry.policy.burnRate.longWindowSeconds * 1000, to: end };
+    const cut = judgedRange(longest, epochOf(target, entry.policy));
+    if (cut.clipped && cut.from < evaluationFrom) countsFrom.set(target.id, cut.from);
+  }
   const bucketWhere = { target: where };
   const range = (seconds: number) => ({ from: new Date(end - seconds * 1000), to: new Date(end) });
-  const [decisionTarget, series, ...sums] = await Promise.all([
+  const currentIds = targets.flatMap((target) => (target.currentSnapshotId ? [target.currentSnapshotId] : []));
+  const [decisionTarget, currentVersions, series, countSeries, ...sums] = await Promise.all([
     loadDecisionTargets(db, where, now),
-    loadSeriesByTarget(db, bucketWhere, { from: new Date(evaluationFrom), to: new Date(end) }),
-    ...[...burnLengths].map((seconds) => sumRequestsByTarget(db, bucketWhere, range(seconds))),
+    loadSnapshotVersions(db, currentIds),
+    loadJudgedSeriesByTarget(db, bucketWhere, { from: new Date(evaluationFrom), to: new Date(end) }),
+    loadCountSeriesByTarget(db, [...countsFrom.keys()], {
+      from: new Date(Math.min(end, ...countsFrom.values())),
+      to: new Date(end),
+    }),
+    ...[...burnLengths].map((seconds) => sumRequestsByTargetAndVersion(db, bucketWhere, range(seconds))),
   ]);
   const counts = new Map([...burnLengths].map((seconds, i) => [seconds, sums[i]]));
-  const errorWindow = (targetId: string, seconds: number): ErrorWindow =>
-    toWindowMetrics(
-      { ...emptyTotals(), ...counts.get(seconds)?.get(targetId) },
-      { from: end - seconds * 1000, to: end },
-    );
+  const versionOf = currentVersions;
+  const judge = (target: EvaluatedTarget, policy: Policy) =>
+    judgedWindows({
+      policy,
+      end,
+      epoch: epochOf(target, policy),
+      version: versionOf.get(target.currentSnapshotId ?? "") ?? null,
+      series: series.get(target.id),
+      counts: (seconds) => counts.get(seconds)?.get(target.id),
+      countSeries: countSeries.get(target.id),
+    });
 
   const evaluated = await Promise.all(
     targets.map(async (target): Promise<EvaluationOutcome> => {
@@ -167,20 +272,7 @@ async function evaluateTargets(
           take: recentVerdictLimit(policy),
           select: { status: true, severity: true, evaluatedAt: true },
         });
-        const verdict = evaluate({
-          window: mergeWindow(series.get(target.id) ?? [], {
-            from: end - policy.evaluationWindowSeconds * 1000,
-            to: end,
-          }),
-          policy,
-          recentVerdicts: recent,
-          ...(policy.burnRate.enabled && {
-            burnRate: {
-              longWindow: errorWindow(target.id, policy.burnRate.longWindowSeconds),
-              shortWindow: errorWindow(target.id, policy.burnRate.shortWindowSeconds),
-            },
-          }),
-        });
+        const verdict = evaluate({ ...judge(target, policy), policy, recentVerdicts: recent });
         const decision = decide({ verdict, policy, now, target: decisionTarget(target) });
         return {
           target,
@@ -264,6 +356,18 @@ async function recordVerdicts(
 }
 
 const LOCK_SLICE = 500;
+
+/** Snapshot id → version, in slices of LOCK_SLICE ids (SQLite's bound-parameter limit). */
+async function loadSnapshotVersions(db: Db, ids: readonly string[]): Promise<Map<string, number>> {
+  const slices: string[][] = [];
+  for (let i = 0; i < ids.length; i += LOCK_SLICE) slices.push(ids.slice(i, i + LOCK_SLICE));
+  const rows = await Promise.all(
+    slices.map((slice) =>
+      db.configSnapshot.findMany({ where: { id: { in: slice } }, select: { id: true, version: true } }),
+    ),
+  );
+  return new Map(rows.flat().map((row) => [row.id, row.version]));
+}
 
 /** Evaluates one target now: records its verdict and returns it with the decision. */
 export async function evaluateTarget(db: Db, targetId: string, options: EvaluationOptions): Promise<TargetEvaluation> {

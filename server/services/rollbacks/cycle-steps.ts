@@ -2,20 +2,33 @@
 // completed ones. Each rollback is handled on its own; a failure is reported with the rollback and the
 // target and never stops the others.
 import "server-only";
-import { z } from "zod";
 import type { Db, Prisma } from "../../db";
 import { AppError } from "../../domain/errors";
 import { verdictSchema } from "../../domain/evaluation";
-import { bucketStart, mergeWindow } from "../../domain/metrics";
+import { bucketStart } from "../../domain/metrics";
 import { defaultPolicy, type Policy } from "../../domain/policy";
-import { approvalExpired, metricsGotWorse, stepDue, verificationOutcome } from "../../domain/rollback";
-import { pickReadings, sloReadingsShape } from "../../domain/slo";
+import {
+  approvalExpired,
+  stepCheckEvent,
+  stepDue,
+  transition,
+  verificationOutcome,
+  type RollbackEvent,
+} from "../../domain/rollback";
 import { appendAudit, systemActor } from "../audit/audit-log";
 import { loadLatestPolicies, parseStoredPolicy } from "../config/policies";
-import { loadBuckets } from "../metrics/buckets";
 import { enqueueNotification } from "../notifications/outbox";
 import { formatMinutes } from "./messages";
-import type { RollbackRow } from "./rows";
+import { judgeRestoredTraffic, verificationMessage } from "./restored-traffic";
+import { rollbackRowSelect, stepsSchema, toState, type RollbackRow } from "./rows";
+import {
+  judgeStep,
+  recordStepCheck,
+  targetTotals,
+  toBaseline,
+  type JudgedStep,
+  type StepBaseline,
+} from "./step-checks";
 import {
   applyTransition,
   assertUsableTarget,
@@ -24,15 +37,6 @@ import {
   snapshotVersions,
   StaleRollback,
 } from "./transitions";
-
-/** SLO readings of one step interval, stored as `stepBaseline` to tell whether the next interval got worse. */
-const readingsSchema = z.object({
-  from: z.number(),
-  to: z.number(),
-  requestCount: z.number(),
-  ...sloReadingsShape,
-});
-type Readings = z.infer<typeof readingsSchema>;
 
 export interface CycleError {
   targetSlug?: string;
@@ -59,6 +63,7 @@ const cycleRowSelect = {
   requestedAt: true,
   lastStepAt: true,
   endedAt: true,
+  toSnapshotId: true,
   target: { select: { slug: true } },
 } satisfies Prisma.RollbackSelect;
 type CycleRow = Prisma.RollbackGetPayload<{ select: typeof cycleRowSelect }>;
@@ -108,35 +113,24 @@ export async function expireStaleApprovals(db: Db, now: Date): Promise<{ expired
   return summary;
 }
 
-/** SLO readings of the last step interval, ending at the start of the current bucket like verdicts. */
-async function intervalReadings(
-  db: Db,
-  targetId: string,
-  { now, bucketWidthMs, seconds }: { now: Date; bucketWidthMs: number; seconds: number },
-): Promise<Readings> {
-  const to = bucketStart(now.getTime(), bucketWidthMs);
-  const from = to - seconds * 1000;
-  const window = mergeWindow(await loadBuckets(db, targetId, { from: new Date(from), to: new Date(to) }), { from, to });
-  return {
-    from,
-    to,
-    requestCount: window.requestCount,
-    ...pickReadings(window),
-  };
-}
-
 export interface AdvanceSummary {
   started: number;
+  /** Steps taken: the gate's ADVANCE and FAST_FORWARD, and advances after too many holds. */
   advanced: number;
+  /** Step checks that held their step for lack of traffic. */
+  held: number;
   completed: number;
+  /** Failed to start (the target snapshot became unusable) or stopped by the gate's ABORT. */
   failed: number;
   errors: CycleError[];
 }
 
 /**
  * Starts approved rollbacks (after checking the target snapshot once more: a corrupted or failed one fails
- * the rollback instead) and advances in-progress ones whose step is due, comparing the last interval's
- * readings with those stored at the previous step. Completion starts post-rollback verification.
+ * the rollback instead) and takes the due steps of in-progress ones. A step below 100% is judged by the step
+ * gate first (judgeStep: the arms by snapshot version, else time windows), and the check is recorded in the
+ * transaction of the transition it leads to; the 100% step completes after its interval. Completion starts
+ * post-rollback verification.
  */
 export async function advanceDueRollbacks(
   db: Db,
@@ -151,23 +145,43 @@ export async function advanceDueRollbacks(
     db,
     rows.map((row) => row.targetId),
   );
-  const summary: AdvanceSummary = { started: 0, advanced: 0, completed: 0, failed: 0, errors: [] };
-  const due = (row: Pick<RollbackRow, "status" | "lastStepAt" | "targetId">) =>
+  const summary: AdvanceSummary = { started: 0, advanced: 0, held: 0, completed: 0, failed: 0, errors: [] };
+  const due = (row: Pick<RollbackRow, "status" | "lastStepAt" | "stepHolds" | "targetId">) =>
     row.status === "APPROVED" ||
     (row.status === "IN_PROGRESS" &&
       row.lastStepAt !== null &&
-      stepDue({ lastStepAt: row.lastStepAt, stepIntervalSeconds: policyOf(row.targetId).stepIntervalSeconds, now }));
+      stepDue({
+        lastStepAt: row.lastStepAt,
+        stepIntervalSeconds: policyOf(row.targetId).stepIntervalSeconds,
+        stepHolds: row.stepHolds,
+        now,
+      }));
 
-  await forEachRollback(rows.filter(due), summary.errors, async ({ id, targetId }) => {
-    const readings = await intervalReadings(db, targetId, {
-      now,
-      bucketWidthMs,
-      seconds: policyOf(targetId).stepIntervalSeconds,
-    });
+  await forEachRollback(rows, summary.errors, async ({ id, targetId }) => {
+    const seen = await db.rollback.findUnique({ where: { id }, select: rollbackRowSelect });
+    if (!seen || !due(seen)) return;
+    const policy = policyOf(targetId);
+    const end = bucketStart(now.getTime(), bucketWidthMs);
+    // Read before the transaction: a step's data is fixed once its window has ended, so judging it again
+    // after a lost race or a crash gives the same check.
+    let judged: JudgedStep | null = null;
+    let startBaseline: StepBaseline | undefined;
+    if (seen.status === "APPROVED") {
+      const range = { from: end - policy.stepIntervalSeconds * 1000, to: end };
+      startBaseline = toBaseline(await targetTotals(db, targetId, range), range);
+    } else if (seen.currentStep < stepsSchema.parse(seen.steps).length - 1) {
+      const versions = await snapshotVersions(db, [seen.fromSnapshotId, seen.toSnapshotId]);
+      const knownGood = versions.get(seen.toSnapshotId);
+      const current = versions.get(seen.fromSnapshotId);
+      if (knownGood === undefined || current === undefined) throw new Error("A rollback's snapshot is missing");
+      judged = await judgeStep(db, seen, { knownGood, current }, policy, { now, bucketWidthMs });
+    }
+
     const result = await inTransaction(db, async (tx) => {
       const row = await loadRow(tx, id);
-      if (!due(row)) return null;
-      const options = { actor: systemActor, now, data: { stepBaseline: readings } };
+      // Another instance moved it since it was judged: the next cycle judges what is there then.
+      if (row.version !== seen.version || !due(row)) return null;
+      const options = { actor: systemActor, now };
       if (row.status === "APPROVED") {
         try {
           await assertUsableTarget(tx, row.targetId, row.toSnapshotId);
@@ -175,35 +189,53 @@ export async function advanceDueRollbacks(
           if (!(error instanceof AppError)) throw error;
           return applyTransition(tx, row, { type: "FAIL", reason: error.message }, options);
         }
-        return applyTransition(tx, row, { type: "START" }, options);
+        return applyTransition(tx, row, { type: "START" }, { ...options, data: { stepBaseline: startBaseline } });
       }
-      const baseline = readingsSchema.nullable().parse(row.stepBaseline);
-      return applyTransition(
-        tx,
-        row,
-        { type: "ADVANCE", metricsWorse: baseline !== null && metricsGotWorse(baseline, readings) },
-        options,
-      );
+      if (!judged) return applyTransition(tx, row, { type: "ADVANCE" }, options);
+      const event: RollbackEvent = stepCheckEvent(judged.check, policy.stepMaxHoldIntervals);
+      // A held step keeps the baseline it is compared with; a new step is compared with this one's traffic.
+      const holds = transition(toState(row), event, now).action === "rollback.step_held";
+      await recordStepCheck(tx, row, judged, now);
+      return applyTransition(tx, row, event, {
+        ...options,
+        ...(!holds && { data: { stepBaseline: judged.baseline } }),
+      });
     });
-    if (result?.action === "rollback.started") summary.started += 1;
-    if (result?.action === "rollback.step_advanced" || result?.action === "rollback.jumped_to_full") {
-      summary.advanced += 1;
+    switch (result?.action) {
+      case "rollback.started":
+        summary.started += 1;
+        break;
+      case "rollback.step_advanced":
+      case "rollback.jumped_to_full":
+      case "rollback.advanced_after_holds":
+        summary.advanced += 1;
+        break;
+      case "rollback.step_held":
+        summary.held += 1;
+        break;
+      case "rollback.completed":
+        summary.completed += 1;
+        break;
+      case "rollback.failed":
+      case "rollback.gate_aborted":
+        summary.failed += 1;
+        break;
     }
-    if (result?.action === "rollback.completed") summary.completed += 1;
-    if (result?.action === "rollback.failed") summary.failed += 1;
   });
   return summary;
 }
 
 /**
- * Judges completed rollbacks by the target's verdicts since completion (domain verificationOutcome). An
- * ineffective one escalates: the target still breaches on the previous known-good snapshot, which points
- * at an upstream or provider outage rather than at the configuration.
+ * Judges completed rollbacks on the restored snapshot's own traffic after completion and the pickup grace
+ * (restored-traffic.ts, domain verificationOutcome). An ineffective one escalates: the target still breaches on
+ * the previous known-good snapshot, which points at an upstream or provider outage rather than at the
+ * configuration. An inconclusive one (too little restored traffic to judge) says so at WARNING, never pages.
  */
 export async function verifyCompletedRollbacks(
   db: Db,
   now: Date,
-): Promise<{ verified: number; ineffective: number; errors: CycleError[] }> {
+  { bucketWidthMs }: { bucketWidthMs: number },
+): Promise<{ verified: number; ineffective: number; inconclusive: number; errors: CycleError[] }> {
   const rows = await db.rollback.findMany({
     where: { status: "COMPLETED", verification: "PENDING" },
     select: cycleRowSelect,
@@ -212,9 +244,15 @@ export async function verifyCompletedRollbacks(
     db,
     rows.map((row) => row.targetId),
   );
-  const summary = { verified: 0, ineffective: 0, errors: [] as CycleError[] };
-  await forEachRollback(rows, summary.errors, async ({ id, targetId, endedAt }) => {
+  const summary = { verified: 0, ineffective: 0, inconclusive: 0, errors: [] as CycleError[] };
+  await forEachRollback(rows, summary.errors, async ({ id, targetId, endedAt, toSnapshotId }) => {
     if (!endedAt) throw new Error("A completed rollback without an end time");
+    const restored = await judgeRestoredTraffic(db, {
+      rollback: { targetId, toSnapshotId, completedAt: endedAt },
+      policy: policyOf(targetId),
+      now,
+      bucketWidthMs,
+    });
     const records = await db.verdictRecord.findMany({
       where: { targetId, evaluatedAt: { gt: endedAt, lte: now } },
       orderBy: { evaluatedAt: "asc" },
@@ -233,10 +271,15 @@ export async function verifyCompletedRollbacks(
         at,
         windowSeconds: verdict.observed.windowSeconds,
       })),
+      judgedFrom: restored.judgedFrom,
+      restored: restored.verdict.status,
       now,
     });
     if (outcome === "PENDING") return;
-    const breach = verdicts.findLast(({ verdict }) => verdict.status === "BREACH")?.verdict;
+    // The explanation that condemned it: a verdict's on the restored traffic, else the restored window's own.
+    const breach =
+      verdicts.findLast(({ verdict }) => verdict.status === "BREACH")?.verdict.explanation ??
+      restored.verdict.explanation;
     const changed = await inTransaction(db, async (tx) => {
       const row = await loadRow(tx, id);
       if (row.verification !== "PENDING") return false;
@@ -246,37 +289,36 @@ export async function verifyCompletedRollbacks(
       });
       if (count === 0) throw new StaleRollback();
       const version = (await snapshotVersions(tx, [row.toSnapshotId])).get(row.toSnapshotId);
-      const subject = `Rollback of ${row.target.name} (${row.target.slug})`;
-      const effective = outcome === "EFFECTIVE";
-      const body = effective
-        ? `No breach within ${formatMinutes(verificationWindowSeconds)} after it completed: v${version} holds.`
-        : `The target still breaches on v${version}, the previous known-good snapshot: ${breach?.explanation ?? ""}. ` +
-          "A breach that survives a rollback points at an upstream or provider outage rather than at the " +
-          "configuration: check the providers' status before rolling back further.";
+      const message = verificationMessage(outcome, {
+        subject: `Rollback of ${row.target.name} (${row.target.slug})`,
+        version,
+        window: formatMinutes(verificationWindowSeconds),
+        explanation: outcome === "INEFFECTIVE" ? breach : restored.verdict.explanation,
+      });
       await appendAudit(
         tx,
         {
           actor: systemActor,
-          action: effective ? "rollback.verified" : "rollback.ineffective",
+          action: message.event,
           entityType: "Rollback",
           entityId: id,
           targetId: row.targetId,
           before: { verification: "PENDING" },
           after: { verification: outcome },
-          reason: effective ? null : (breach?.explanation ?? null),
+          reason: message.reason,
         },
         now,
       );
       await enqueueNotification(
         tx,
         {
-          event: effective ? "rollback.verified" : "rollback.ineffective",
-          severity: effective ? "RESOLVED" : "CRITICAL",
-          title: effective ? `${subject} verified` : `${subject} did not help`,
-          body,
+          event: message.event,
+          severity: message.severity,
+          title: message.title,
+          body: message.body,
           targetId: row.targetId,
           rollbackId: id,
-          payload: { verification: outcome, toSnapshotId: row.toSnapshotId, escalate: !effective },
+          payload: { verification: outcome, toSnapshotId: row.toSnapshotId, escalate: outcome === "INEFFECTIVE" },
         },
         now,
       );
@@ -284,6 +326,7 @@ export async function verifyCompletedRollbacks(
     });
     if (changed && outcome === "EFFECTIVE") summary.verified += 1;
     if (changed && outcome === "INEFFECTIVE") summary.ineffective += 1;
+    if (changed && outcome === "INCONCLUSIVE") summary.inconclusive += 1;
   });
   return summary;
 }

@@ -99,6 +99,22 @@ function notificationFor({ row, result, versions, actorName, policy, killSwitche
       return base("INFO", `${subject}: step ${state.currentStep + 1} of ${state.steps.length}`, `${step}.`);
     case "rollback.jumped_to_full":
       return base("CRITICAL", `${subject} jumped to 100%`, `All traffic is on ${to}.`);
+    case "rollback.step_held":
+      // Quiet: a held step is routine on thin traffic, and it escalates once it has waited too long.
+      return null;
+    case "rollback.advanced_after_holds":
+      return base(
+        "WARNING",
+        `${subject}: step ${state.currentStep + 1} of ${state.steps.length} taken without a comparison`,
+        `${step}. The arms never had enough traffic to compare; watch the target's SLOs.`,
+      );
+    case "rollback.gate_aborted":
+      return base(
+        "CRITICAL",
+        `${subject} stopped: ${to} is worse than ${from}`,
+        `All traffic is back on ${from}. ${to} is still marked known-good: check it, and unmark it or roll back ` +
+          "to another snapshot, since rolling back to it again would spread the same harm.",
+      );
     case "rollback.completed":
       return base(
         "RESOLVED",
@@ -119,6 +135,7 @@ function notificationFor({ row, result, versions, actorName, policy, killSwitche
 export async function notifyTransition(tx: Tx, context: NotifyContext, actor: Actor, now: Date): Promise<void> {
   const { row, result } = context;
   const message = notificationFor(context);
+  if (!message) return;
   const escalations = result.effects.flatMap((effect) => (effect.kind === "ESCALATE" ? [effect.reason] : []));
   const escalate = escalations.length > 0 || context.escalate === true;
   await enqueueNotification(

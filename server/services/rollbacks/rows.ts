@@ -31,6 +31,7 @@ export const rollbackRowSelect = {
   evidence: true,
   policyVersion: true,
   stepBaseline: true,
+  stepHolds: true,
   verification: true,
   verifiedAt: true,
   target: { select: { id: true, slug: true, name: true } },
@@ -82,6 +83,7 @@ export function toState(row: RollbackRow): RollbackState {
     endedById: row.endedById,
     endReason: row.endReason,
     aborted: row.aborted,
+    stepHolds: row.stepHolds,
     version: row.version,
   };
 }
@@ -99,6 +101,7 @@ export function stateColumns(state: RollbackState, targetId: string) {
     endedById: state.endedById,
     endReason: state.endReason,
     aborted: state.aborted,
+    stepHolds: state.stepHolds,
     version: state.version,
   } satisfies Prisma.RollbackUncheckedUpdateManyInput;
 }

@@ -76,6 +76,11 @@ export async function assertUsableTarget(tx: Tx, targetId: string, snapshotId: s
   }
 }
 
+/** What config delivery serves for the target changed now: judgments start counting afresh (docs/POLICY.md). */
+async function markConfigChanged(tx: Tx, targetId: string, now: Date): Promise<void> {
+  await tx.target.update({ where: { id: targetId }, data: { configChangedAt: now }, select: { id: true } });
+}
+
 function auditState(state: RollbackState) {
   return { status: state.status, trafficPercent: state.trafficPercent, approvals: state.approvals.length };
 }
@@ -119,7 +124,9 @@ export async function applyTransition(
       select: { id: true },
     });
   }
-  // TRAFFIC needs nothing more: the split is derived from `trafficPercent`, written above.
+  // The split is derived from `trafficPercent`, written above; a TRAFFIC effect also starts a configuration
+  // epoch, since what config delivery serves changed (completion does it in setCurrentSnapshot).
+  if (result.effects.some((effect) => effect.kind === "TRAFFIC")) await markConfigChanged(tx, row.targetId, now);
   if (completed) {
     await setCurrentSnapshot(tx, { targetId: row.targetId, snapshotId: row.toSnapshotId, now });
     await markSnapshotFailed(tx, {
@@ -204,6 +211,7 @@ export async function insertRollback(tx: Tx, input: NewRollback): Promise<{ id: 
     },
     select: rollbackRowSelect,
   });
+  if (result.effects.some((effect) => effect.kind === "TRAFFIC")) await markConfigChanged(tx, target.id, now);
   const killSwitchesOff =
     trigger === "EMERGENCY"
       ? await disableKillSwitches(tx, { actor: input.actor, targetId: target.id, reason: input.reason, now })

@@ -4,11 +4,12 @@ import "server-only";
 import type { Db } from "../../db";
 import { AppError } from "../../domain/errors";
 import { defaultPolicy, policySchema, type Policy } from "../../domain/policy";
-import { trafficSplit, type RollbackState, type RollbackTrigger } from "../../domain/rollback";
+import { nextStepDueAt, trafficSplit, type RollbackState, type RollbackTrigger } from "../../domain/rollback";
 import { timeToActionMs } from "../../domain/rollback-history";
 import { slos, type SloThreshold } from "../../domain/slo";
 import { loadLatestPolicies } from "../config/policies";
 import { evidenceSchema, rollbackRowSelect, stepsSchema, type RollbackEvidence, type RollbackRow } from "./rows";
+import { loadStepChecks, type StepCheckDto } from "./step-checks";
 
 export type UserRef = { id: string; name: string; email: string };
 
@@ -58,6 +59,8 @@ export interface RollbackDetailDto extends RollbackSummaryDto {
   approvals: { user: UserRef | null; decision: string; comment: string | null; at: Date }[];
   /** What config delivery serves: weights per snapshot, summing to 100. */
   trafficSplit: { snapshotId: string; weight: number }[];
+  /** Step checks that held the current step for lack of traffic. */
+  stepHolds: number;
 }
 
 /** The timing rules the cycle applies to a rollback, and the thresholds its evidence was judged against. */
@@ -73,9 +76,15 @@ export interface RollbackPolicyContext {
   nextStepDueAt: Date | null;
   /** Completed and not yet judged: when the verification window ends. */
   verificationEndsAt: Date | null;
+  /** The step gate's settings as the cycle applies them (the current policy's); null when it does not parse. */
+  stepGate: Pick<Policy, "stepMinRequests" | "stepSignificance" | "stepMaxHoldIntervals"> | null;
 }
 
-export type RollbackViewDto = RollbackDetailDto & { policy: RollbackPolicyContext };
+export type RollbackViewDto = RollbackDetailDto & {
+  policy: RollbackPolicyContext;
+  /** The step gate's checks, oldest first (docs/ROLLBACKS.md, "The step gate"). */
+  stepChecks: StepCheckDto[];
+};
 
 export interface Lookups {
   userOf: (id: string | null) => UserRef | null;
@@ -141,6 +150,7 @@ function toDetail(row: RollbackRow, found: Lookups): RollbackDetailDto {
       fromSnapshotId: row.fromSnapshotId,
       toSnapshotId: row.toSnapshotId,
     }),
+    stepHolds: row.stepHolds,
   };
 }
 
@@ -163,18 +173,25 @@ const thresholdsOf = (policyVersion: number | null, config: unknown): RollbackPo
   return { policyVersion, ...thresholds };
 };
 
-/** Details with their policy context, for the dashboard: two policy queries for any number of rollbacks. */
+/**
+ * Details with their policy context and step checks, for the dashboard: two policy queries and one of step
+ * checks for any number of rollbacks.
+ */
 async function views(db: Db, rows: readonly RollbackRow[]): Promise<RollbackViewDto[]> {
   if (rows.length === 0) return [];
   const pinned = rows.flatMap((row) =>
     row.policyVersion === null ? [] : [{ targetId: row.targetId, version: row.policyVersion }],
   );
-  const [found, latest, stored] = await Promise.all([
+  const [found, latest, stored, checks] = await Promise.all([
     lookups(db, rows),
     loadLatestPolicies(db, { id: { in: rows.map((row) => row.targetId) } }),
     pinned.length === 0
       ? []
       : db.policy.findMany({ where: { OR: pinned }, select: { targetId: true, version: true, config: true } }),
+    loadStepChecks(
+      db,
+      rows.map((row) => row.id),
+    ),
   ]);
   return rows.map((row) => {
     const current = latest.get(row.targetId);
@@ -191,12 +208,25 @@ async function views(db: Db, rows: readonly RollbackRow[]): Promise<RollbackView
           : thresholdsOf(current?.version ?? null, current?.config ?? defaultPolicy),
         approvalDeadline:
           row.status === "PENDING_APPROVAL" ? after(row.requestedAt, timing?.approvalTimeoutSeconds) : null,
-        nextStepDueAt: row.status === "IN_PROGRESS" ? after(row.lastStepAt, timing?.stepIntervalSeconds) : null,
+        nextStepDueAt:
+          row.status === "IN_PROGRESS" && row.lastStepAt && timing
+            ? nextStepDueAt({
+                lastStepAt: row.lastStepAt,
+                stepIntervalSeconds: timing.stepIntervalSeconds,
+                stepHolds: row.stepHolds,
+              })
+            : null,
         verificationEndsAt:
           row.status === "COMPLETED" && row.verification === "PENDING"
             ? after(row.endedAt, timing?.verificationWindowSeconds)
             : null,
+        stepGate: timing && {
+          stepMinRequests: timing.stepMinRequests,
+          stepSignificance: timing.stepSignificance,
+          stepMaxHoldIntervals: timing.stepMaxHoldIntervals,
+        },
       },
+      stepChecks: checks.get(row.id) ?? [],
     };
   });
 }

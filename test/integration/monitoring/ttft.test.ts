@@ -62,7 +62,7 @@ describe("time to first token in monitoring", () => {
     expect(decision.kind).toBe("NOTIFY");
 
     // The orchestrator's status reads the judged window, TTFT included.
-    const status = await targetStatus(db, target.slug);
+    const status = await targetStatus(db, target.slug, new Date(T0 + 60 * SECOND));
     expect(status.verdict).toMatchObject({
       status: "VIOLATION",
       observed: { windowSeconds: 60, requestCount: 60, ttftP95Ms: expect.closeTo(ttftP95(events), 6) as unknown },

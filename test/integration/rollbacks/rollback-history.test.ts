@@ -17,6 +17,7 @@ import { BUCKET_MS, callerFor, makeUser, testDb } from "../helpers";
 import {
   breach,
   breachVerdict,
+  feed,
   lifecyclePolicy,
   lifecycleTarget,
   MINUTE,
@@ -52,7 +53,8 @@ const advance = (now: number) => advanceDueRollbacks(db, { now: new Date(now), b
  */
 async function history() {
   const a = await lifecycleTarget(db, lifecyclePolicy, new Date(T));
-  const b = await lifecycleTarget(db, { ...lifecyclePolicy, mode: "AUTOMATIC" }, new Date(T));
+  // B has no traffic until r4 completes: its steps advance without a comparison rather than hold.
+  const b = await lifecycleTarget(db, { ...lifecyclePolicy, mode: "AUTOMATIC", stepMaxHoldIntervals: 0 }, new Date(T));
   const [operator, approver, aborter, bystander] = await Promise.all([
     makeUser(db, "OPERATOR"),
     makeUser(db, "APPROVER"),
@@ -83,11 +85,14 @@ async function history() {
   const r3Start = T + 8 * DAY;
   const r3 = await fromDecision(db, a, "EMERGENCY_ROLLBACK", r3Start);
   await advance(r3Start + MINUTE);
+  // Verification judges v1's own traffic after completion: healthy on A, an outage on B.
+  await feed(db, a.target.id, r3Start + MINUTE, 120, "healthy");
 
   const r4Start = T + 9 * DAY;
   const r4 = await fromDecision(db, b, "AUTO_ROLLBACK", r4Start);
   for (const minutes of [2, 3, 4, 5]) await advance(r4Start + minutes * MINUTE);
   const r4Completed = r4Start + 5 * MINUTE;
+  await feed(db, b.target.id, r4Completed, 90, "outage");
   await db.verdictRecord.create({
     data: {
       targetId: b.target.id,
@@ -119,8 +124,9 @@ describe("rollback history", () => {
       nextStepDueAt: null,
       approvalDeadline: null,
     });
-    await verifyCompletedRollbacks(db, new Date(times.r3Completed + 121 * SECOND));
-    await verifyCompletedRollbacks(db, new Date(times.r4Completed + MINUTE + 10 * SECOND));
+    const verify = (at: number) => verifyCompletedRollbacks(db, new Date(at), { bucketWidthMs: BUCKET_MS });
+    await verify(times.r3Completed + 121 * SECOND);
+    await verify(times.r4Completed + MINUTE + 10 * SECOND);
 
     const idsOf = async (filter: Parameters<typeof listRollbacks>[1]) =>
       (await listRollbacks(db, filter)).items.map((item) => item.id);
@@ -153,7 +159,7 @@ describe("rollback history", () => {
       weeksTruncated: false,
       // r1 3 min, r3 0 (emergency: traffic moved at once), r4 2 min; r2 never moved traffic.
       timeToAction: { medianMs: 2 * MINUTE, count: 3 },
-      verification: { effective: 1, ineffective: 1, pending: 0, ineffectiveShare: 0.5 },
+      verification: { effective: 1, ineffective: 1, inconclusive: 0, pending: 0, ineffectiveShare: 0.5 },
     });
     expect(await viewer.rollbacks.summary({ ...range, targetId: a.target.id, trigger: "SLO" })).toMatchObject({
       total: 1,

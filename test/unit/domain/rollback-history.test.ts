@@ -105,7 +105,7 @@ describe("summarizeRollbacks", () => {
       weeks: [],
       weeksTruncated: false,
       timeToAction: { medianMs: null, count: 0 },
-      verification: { effective: 0, ineffective: 0, pending: 0, ineffectiveShare: null },
+      verification: { effective: 0, ineffective: 0, inconclusive: 0, pending: 0, ineffectiveShare: null },
     });
   });
 

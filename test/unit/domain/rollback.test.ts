@@ -7,8 +7,9 @@ import {
   createRollback,
   isActive,
   isTerminal,
-  metricsGotWorse,
+  nextStepDueAt,
   rollbackStatuses,
+  stepCheckEvent,
   stepDue,
   trafficSplit,
   transition,
@@ -48,7 +49,10 @@ const events = {
   REJECT: { type: "REJECT", userId: "alice", comment: "the provider is down, not our config" },
   CANCEL: { type: "CANCEL", userId: "alice", reason: "fixed upstream" },
   START: { type: "START" },
-  ADVANCE: { type: "ADVANCE", metricsWorse: false },
+  ADVANCE: { type: "ADVANCE" },
+  FAST_FORWARD: { type: "FAST_FORWARD", reason: "the current snapshot is worse" },
+  HOLD: { type: "HOLD", maxHolds: 3, reason: "not enough traffic" },
+  GATE_ABORT: { type: "GATE_ABORT", reason: "the known-good snapshot is worse" },
   ABORT: { type: "ABORT", userId: "alice", reason: "known-good snapshot is slower" },
   EXPIRE: { type: "EXPIRE" },
   FAIL: { type: "FAIL", reason: "known-good snapshot failed its checksum" },
@@ -76,7 +80,14 @@ const legal: Partial<Record<RollbackStatus, Partial<Record<RollbackEventType, Ro
     FAIL: "FAILED",
   },
   APPROVED: { CANCEL: "CANCELLED", START: "IN_PROGRESS", FAIL: "FAILED" },
-  IN_PROGRESS: { ADVANCE: "IN_PROGRESS", ABORT: "CANCELLED", FAIL: "FAILED" },
+  IN_PROGRESS: {
+    ADVANCE: "IN_PROGRESS",
+    FAST_FORWARD: "IN_PROGRESS",
+    HOLD: "IN_PROGRESS",
+    GATE_ABORT: "FAILED",
+    ABORT: "CANCELLED",
+    FAIL: "FAILED",
+  },
 };
 
 const verbs: Record<RollbackEventType, string> = {
@@ -85,6 +96,9 @@ const verbs: Record<RollbackEventType, string> = {
   CANCEL: "cancel",
   START: "start",
   ADVANCE: "advance",
+  FAST_FORWARD: "fast-forward",
+  HOLD: "hold",
+  GATE_ABORT: "abort",
   ABORT: "abort",
   EXPIRE: "expire",
   FAIL: "fail",
@@ -303,21 +317,117 @@ describe("gradual execution", () => {
     expect(state).toMatchObject({ startedAt: at(0), lastStepAt: at(240), endedAt: at(360), endReason: null });
   });
 
-  it("jumps to 100% and escalates when the metrics got worse, then completes", () => {
+  it("FAST_FORWARD jumps to 100% and escalates with the gate's reason, then completes", () => {
     const started = apply(create({ mode: "AUTOMATIC" }), events.START);
-    const jumped = transition(started, { type: "ADVANCE", metricsWorse: true }, at(120));
+    const jumped = transition(
+      started,
+      {
+        type: "FAST_FORWARD",
+        reason: "The current snapshot is worse than the known-good one: error rate 20% against 5% (p = 1e-5)",
+      },
+      at(120),
+    );
     expect(jumped).toEqual({
       action: "rollback.jumped_to_full",
       effects: [
         { kind: "TRAFFIC", percent: 100 },
         {
           kind: "ESCALATE",
-          reason: "Metrics got worse at step 1 of 3 (25%): all traffic moved to the known-good snapshot",
+          reason:
+            "Step 1 of 3 (25%): The current snapshot is worse than the known-good one: error rate 20% against 5% " +
+            "(p = 1e-5). All traffic moved to the known-good snapshot",
         },
       ],
-      state: expect.objectContaining({ status: "IN_PROGRESS", currentStep: 2, trafficPercent: 100 }) as RollbackState,
+      state: expect.objectContaining({
+        status: "IN_PROGRESS",
+        currentStep: 2,
+        trafficPercent: 100,
+        lastStepAt: at(120),
+      }) as RollbackState,
     });
-    expect(transition(jumped.state, { type: "ADVANCE", metricsWorse: true }, at(240)).state.status).toBe("COMPLETED");
+    expect(transition(jumped.state, events.ADVANCE, at(240)).state.status).toBe("COMPLETED");
+  });
+
+  it("HOLD keeps the step and its traffic up to maxHolds times, then advances and escalates", () => {
+    const started = apply(create({ mode: "AUTOMATIC" }), events.START);
+    const hold = { type: "HOLD", maxHolds: 2, reason: "Not enough traffic to compare the arms: 40 and 300" } as const;
+    const first = transition(started, hold, at(120));
+    expect(first).toEqual({
+      action: "rollback.step_held",
+      effects: [],
+      state: { ...started, stepHolds: 1, version: started.version + 1 },
+    });
+    const second = transition(first.state, hold, at(240));
+    expect(second).toMatchObject({
+      action: "rollback.step_held",
+      effects: [],
+      state: { stepHolds: 2, trafficPercent: 25 },
+    });
+    const third = transition(second.state, hold, at(360));
+    expect(third).toEqual({
+      action: "rollback.advanced_after_holds",
+      effects: [
+        { kind: "TRAFFIC", percent: 50 },
+        {
+          kind: "ESCALATE",
+          reason:
+            "Advanced without enough traffic to compare the arms after 2 held intervals: " +
+            "Not enough traffic to compare the arms: 40 and 300",
+        },
+      ],
+      state: expect.objectContaining({
+        currentStep: 1,
+        trafficPercent: 50,
+        stepHolds: 0,
+        lastStepAt: at(360),
+      }) as RollbackState,
+    });
+    // With no holds allowed, a thin step advances at once.
+    expect(transition(started, { ...hold, maxHolds: 0 }, at(120))).toMatchObject({
+      action: "rollback.advanced_after_holds",
+      state: { currentStep: 1 },
+    });
+  });
+
+  it("ADVANCE and FAST_FORWARD reset the hold count", () => {
+    const held = apply(apply(create({ mode: "AUTOMATIC" }), events.START), events.HOLD, events.HOLD);
+    expect(held.stepHolds).toBe(2);
+    expect(transition(held, events.ADVANCE, at(600)).state.stepHolds).toBe(0);
+    expect(transition(held, events.FAST_FORWARD, at(600)).state.stepHolds).toBe(0);
+  });
+
+  it("GATE_ABORT ends the rollback FAILED with all traffic back on the snapshot from before, escalated", () => {
+    const started = apply(create({ mode: "AUTOMATIC" }), events.START, events.ADVANCE);
+    const reason = "The known-good snapshot is worse than the current one: error rate 30% against 1% (p = 2e-9)";
+    expect(transition(started, { type: "GATE_ABORT", reason }, at(300))).toEqual({
+      action: "rollback.gate_aborted",
+      effects: [
+        { kind: "TRAFFIC", percent: 0 },
+        {
+          kind: "ESCALATE",
+          reason: `Step 2 of 3 (50%): ${reason}. All traffic moved back to the snapshot from before the rollback`,
+        },
+      ],
+      state: expect.objectContaining({
+        status: "FAILED",
+        trafficPercent: 0,
+        endedAt: at(300),
+        endedById: null,
+        endReason: reason,
+        aborted: false,
+      }) as RollbackState,
+    });
+  });
+
+  it("stepCheckEvent: each gate outcome's event", () => {
+    const explanation = "why";
+    expect(stepCheckEvent({ outcome: "ADVANCE", explanation }, 3)).toEqual({ type: "ADVANCE" });
+    expect(stepCheckEvent({ outcome: "HOLD", explanation }, 3)).toEqual({ type: "HOLD", maxHolds: 3, reason: "why" });
+    expect(stepCheckEvent({ outcome: "FAST_FORWARD", explanation }, 3)).toEqual({
+      type: "FAST_FORWARD",
+      reason: "why",
+    });
+    expect(stepCheckEvent({ outcome: "ABORT", explanation }, 3)).toEqual({ type: "GATE_ABORT", reason: "why" });
   });
 
   it("completes an emergency rollback on its first advance", () => {
@@ -372,7 +482,14 @@ describe("any sequence of events", () => {
     fc.record({ type: fc.constant("REJECT" as const), userId: fc.constantFrom(...users), comment: fc.constant("no") }),
     fc.record({ type: fc.constant("CANCEL" as const), userId: fc.constantFrom(...users), reason: fc.constant("no") }),
     fc.constant({ type: "START" as const }),
-    fc.record({ type: fc.constant("ADVANCE" as const), metricsWorse: fc.boolean() }),
+    fc.constant({ type: "ADVANCE" as const }),
+    fc.constant({ type: "FAST_FORWARD" as const, reason: "worse" }),
+    fc.record({
+      type: fc.constant("HOLD" as const),
+      maxHolds: fc.integer({ min: 0, max: 3 }),
+      reason: fc.constant("thin"),
+    }),
+    fc.constant({ type: "GATE_ABORT" as const, reason: "known-good worse" }),
     fc.record({ type: fc.constant("ABORT" as const), userId: fc.constantFrom(...users), reason: fc.constant("no") }),
     fc.constant({ type: "EXPIRE" as const }),
     fc.constant({ type: "FAIL" as const, reason: "broken" }),
@@ -448,7 +565,13 @@ describe("timing rules", () => {
     [119, false],
     [120, true],
   ])("stepDue %i s after the last step with a 120 s interval: %s", (seconds, due) => {
-    expect(stepDue({ lastStepAt: at(0), stepIntervalSeconds: 120, now: at(seconds) })).toBe(due);
+    expect(stepDue({ lastStepAt: at(0), stepIntervalSeconds: 120, stepHolds: 0, now: at(seconds) })).toBe(due);
+  });
+
+  it("each hold puts the next check one more interval after the step", () => {
+    expect(nextStepDueAt({ lastStepAt: at(0), stepIntervalSeconds: 120, stepHolds: 2 })).toEqual(at(360));
+    expect(stepDue({ lastStepAt: at(0), stepIntervalSeconds: 120, stepHolds: 1, now: at(239) })).toBe(false);
+    expect(stepDue({ lastStepAt: at(0), stepIntervalSeconds: 120, stepHolds: 1, now: at(240) })).toBe(true);
   });
 
   it.each([
@@ -459,57 +582,52 @@ describe("timing rules", () => {
   });
 });
 
-describe("metricsGotWorse", () => {
-  const base = { errorRate: 0.1, p95Ms: 5_000, costPerRequestUsd: 0.02, ttftP95Ms: 800 };
-
-  it.each([
-    ["the same readings", base, false],
-    ["error rate up exactly 10%", { ...base, errorRate: 0.11 }, false],
-    ["error rate up 20%", { ...base, errorRate: 0.12 }, true],
-    ["P95 up 11%", { ...base, p95Ms: 5_550 }, true],
-    ["cost up 15%", { ...base, costPerRequestUsd: 0.023 }, true],
-    ["TTFT P95 up 25%", { ...base, ttftP95Ms: 1_000 }, true],
-    ["everything better", { errorRate: 0.01, p95Ms: 1_000, costPerRequestUsd: 0.01, ttftP95Ms: 500 }, false],
-    ["no readings after", { errorRate: null, p95Ms: null, costPerRequestUsd: null, ttftP95Ms: null }, false],
-  ])("%s → %s", (_name, after, worse) => {
-    expect(metricsGotWorse(base, after)).toBe(worse);
-  });
-
-  it("counts any rise from a zero baseline, and ignores a metric missing before", () => {
-    expect(metricsGotWorse({ ...base, errorRate: 0 }, { ...base, errorRate: 0.001 })).toBe(true);
-    expect(metricsGotWorse({ ...base, p95Ms: null }, { ...base, p95Ms: 60_000 })).toBe(false);
-  });
-});
-
 describe("verificationOutcome", () => {
   const completedAt = at(0);
+  /** Completion plus a 30 s pickup grace: where the restored snapshot's judged traffic starts. */
+  const judgedFrom = at(30);
   const verdict = (status: "HEALTHY" | "BREACH", seconds: number, windowSeconds = 300) => ({
     status,
     at: at(seconds),
     windowSeconds,
   });
-  const outcome = (seconds: number, verdicts: ReturnType<typeof verdict>[]) =>
+  const outcome = (
+    seconds: number,
+    verdicts: ReturnType<typeof verdict>[],
+    restored: "HEALTHY" | "INSUFFICIENT_DATA" | "VIOLATION" | "BREACH" = "HEALTHY",
+  ) =>
     verificationOutcome({
       completedAt,
       verificationWindowSeconds: 600,
+      judgedFrom,
       verdictsSinceCompletion: verdicts,
+      restored,
       now: at(seconds),
     });
 
-  it("is pending until the window has passed, then effective without a breach", () => {
-    expect(outcome(599, [verdict("HEALTHY", 300)])).toBe("PENDING");
-    expect(outcome(600, [verdict("HEALTHY", 300)])).toBe("EFFECTIVE");
+  it("is pending until the window has passed, then effective when the restored traffic was judged healthy", () => {
+    expect(outcome(599, [verdict("HEALTHY", 330)])).toBe("PENDING");
+    expect(outcome(600, [verdict("HEALTHY", 330)])).toBe("EFFECTIVE");
     expect(outcome(600, [])).toBe("EFFECTIVE");
   });
 
-  it("is ineffective as soon as a breach is judged on traffic after completion", () => {
-    expect(outcome(360, [verdict("BREACH", 360)])).toBe("INEFFECTIVE");
-    expect(outcome(5_000, [verdict("HEALTHY", 300), verdict("BREACH", 600)])).toBe("INEFFECTIVE");
+  it("is inconclusive at the window's end when too little restored traffic was judged, never effective", () => {
+    expect(outcome(599, [], "INSUFFICIENT_DATA")).toBe("PENDING");
+    expect(outcome(600, [], "INSUFFICIENT_DATA")).toBe("INCONCLUSIVE");
   });
 
-  it("ignores breaches whose window still held traffic from before completion, or came after the window", () => {
-    expect(outcome(600, [verdict("BREACH", 60), verdict("BREACH", 299)])).toBe("EFFECTIVE");
-    expect(outcome(5_000, [verdict("BREACH", 601)])).toBe("EFFECTIVE");
+  it("is ineffective as soon as the restored traffic breaches, or at the end when it violated", () => {
+    expect(outcome(360, [verdict("BREACH", 360, 330)])).toBe("INEFFECTIVE");
+    expect(outcome(5_000, [verdict("HEALTHY", 330), verdict("BREACH", 600, 60)])).toBe("INEFFECTIVE");
+    expect(outcome(100, [], "BREACH")).toBe("INEFFECTIVE");
+    expect(outcome(599, [], "VIOLATION")).toBe("PENDING");
+    expect(outcome(600, [], "VIOLATION")).toBe("INEFFECTIVE");
+  });
+
+  it("ignores breaches whose window held traffic from before completion and the pickup grace, or came after", () => {
+    expect(outcome(600, [verdict("BREACH", 60), verdict("BREACH", 329)])).toBe("EFFECTIVE");
+    expect(outcome(600, [verdict("BREACH", 59, 30)])).toBe("EFFECTIVE");
+    expect(outcome(5_000, [verdict("BREACH", 601, 60)])).toBe("EFFECTIVE");
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { emptyTotals, type MetricTotals } from "@/server/domain/metrics";
 import { LatencySketch } from "@/server/domain/sketch";
-import { stepGate, type StepGateInput } from "@/server/domain/step-gate";
+import { stepGate, windowStepGate, type StepGateInput } from "@/server/domain/step-gate";
 import { policy } from "./fixtures";
 import { simulateRollbacks } from "./step-gate-simulation";
 
@@ -113,5 +113,33 @@ describe("stepGate", () => {
     });
     expect(rates.FAST_FORWARD).toBeGreaterThan(0.9);
     expect(rates.ABORT).toBeLessThanOrEqual(0.05);
+  });
+});
+
+describe("windowStepGate (no snapshot versions reported)", () => {
+  const windows = (before: MetricTotals, since: MetricTotals) =>
+    windowStepGate({ before, since, policy: policy(), minRequests: 50, significance: 0.05, looks: 2 });
+
+  it("holds when either window is thin, and says that time windows were compared", () => {
+    const check = windows(arm(60, 0), arm(1, 0, [3_500]));
+    expect(check.outcome).toBe("HOLD");
+    expect(check.explanation).toBe(
+      "No snapshot versions reported: compared time windows, not arms. Not enough traffic to compare: " +
+        "1 requests since the step began, 60 in the interval before it; each needs 50",
+    );
+  });
+
+  it("fast-forwards when the target got significantly worse since the step began", () => {
+    const check = windows(arm(300, 6), arm(300, 45));
+    expect(check.outcome).toBe("FAST_FORWARD");
+    expect(check.explanation).toMatch(/^No snapshot versions reported: .* got worse since the step began: error rate/);
+    expect(check.comparisons.find((c) => c.slo === "ERROR_RATE")?.worse).toBe("CURRENT");
+  });
+
+  it("advances, never aborts, when the target got better: windows cannot blame the known-good snapshot", () => {
+    const check = windows(arm(300, 45), arm(300, 6));
+    expect(check.outcome).toBe("ADVANCE");
+    expect(check.comparisons.every((c) => c.worse === null)).toBe(true);
+    expect(check.explanation).toContain("not worse since the step began (300 requests since the step began");
   });
 });

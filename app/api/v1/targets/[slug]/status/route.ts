@@ -4,7 +4,7 @@ import { targetStatus } from "@/server/services/machine/config-delivery";
 
 export const dynamic = "force-dynamic";
 
-export const GET = machineRoute<{ slug: string }>({ scope: "config:read" }, async ({ db, params }) => ({
+export const GET = machineRoute<{ slug: string }>({ scope: "config:read" }, async ({ db, params, now }) => ({
   status: 200,
-  body: await targetStatus(db, params.slug),
+  body: await targetStatus(db, params.slug, now),
 }));
