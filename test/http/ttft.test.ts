@@ -37,7 +37,7 @@ async function streamingTarget() {
 
 async function stored(targetId: string) {
   const rows = await db.metricBucket.findMany({
-    where: { targetId, provider: "", model: "" },
+    where: { targetId, provider: "", model: "", snapshotVersion: 0 },
     select: { requestCount: true, ttftSketch: true },
   });
   const ttft = LatencySketch.merge(
@@ -112,8 +112,13 @@ describe("ingest: time to first token", () => {
 
   it("rolls back at once on an emergency-level TTFT breach, and the status endpoint reports the reading", async () => {
     const { slug, targetId, goodId } = await streamingTarget();
-    // Latency within the default 8 s; first tokens at 4.5 s, over 3 × the 1 s TTFT limit.
-    const events = recentEvents(60, { latencyMs: 5_000 }).map((event) => ({ ...event, ttftMs: 4_500 }));
+    // Latency within the default 8 s; first tokens at 4.5 s, over 3 × the 1 s TTFT limit. The events say they
+    // were served by v2, published just before: unattributed, they would fall in its pickup grace.
+    const events = recentEvents(60, { latencyMs: 5_000 }).map((event) => ({
+      ...event,
+      ttftMs: 4_500,
+      snapshotVersion: 2,
+    }));
     const response = await api("POST", "/api/v1/ingest", { key: ingester, body: { target: slug, events } });
     expect(response.status).toBe(202);
     expect(response.body.action).toMatchObject({
