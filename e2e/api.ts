@@ -16,17 +16,23 @@ export interface TrafficEvent {
   costUsd: number;
   provider?: string;
   model?: string;
+  /** The snapshot version that served it, as an orchestrator reports it. */
+  snapshotVersion?: number;
 }
 
-/** `count` events spread evenly over the `seconds` before `end`; every `errorEvery`-th one fails. */
+/**
+ * `count` events spread evenly over the `seconds` before `end`, served by snapshot `version`; every
+ * `errorEvery`-th one fails.
+ */
 export function traffic(options: {
   end: number;
   seconds: number;
   count: number;
+  version: number;
   errorEvery?: number;
   latencyMs?: number;
 }) {
-  const { end, seconds, count, errorEvery = 0, latencyMs = 400 } = options;
+  const { end, seconds, count, version, errorEvery = 0, latencyMs = 400 } = options;
   return Array.from({ length: count }, (_, index): TrafficEvent => ({
     ts: end - seconds * 1000 + Math.floor((index * seconds * 1000) / count),
     latencyMs: latencyMs + (index % 7) * 20,
@@ -34,6 +40,7 @@ export function traffic(options: {
     costUsd: 0.002,
     provider: "openai",
     model: "gpt-4o-mini",
+    snapshotVersion: version,
   }));
 }
 

@@ -3,7 +3,11 @@
 import { expect } from "@playwright/test";
 import { traffic, type RewindApi } from "./api";
 
-/** Reacts within one cycle and steps every 10 s (the minimum), so a whole gradual rollback takes ~30 s. */
+/**
+ * Reacts within one cycle and steps every 10 s (the minimum), so a whole gradual rollback takes ~30 s. No
+ * traffic flows during the rollback, so its step check holds for none of it: it advances at once with a
+ * warning (stepMaxHoldIntervals 0).
+ */
 const FAST_POLICY = {
   maxErrorRate: 0.05,
   emergencyMultiplier: 10,
@@ -17,6 +21,7 @@ const FAST_POLICY = {
   stepIntervalSeconds: 10,
   bakeTimeSeconds: 0,
   verificationWindowSeconds: 60,
+  stepMaxHoldIntervals: 0,
   burnRate: { enabled: false },
 };
 
@@ -28,11 +33,11 @@ export async function seedPendingRollback(api: RewindApi, slug: string, name: st
   await api.putTarget(slug, { name, description: "Seeded by the e2e suite" });
   await api.putPolicy(slug, FAST_POLICY);
   await api.publishSnapshot(slug, { model: "gpt-4o-mini", temperature: 0.2 });
-  await api.ingest(slug, traffic({ end: Date.now(), seconds: 20, count: 60 }));
+  await api.ingest(slug, traffic({ end: Date.now(), seconds: 20, count: 60, version: 1 }));
   // Healthy and past its (zero) bake time: this cycle marks v1 known-good.
   await api.runCycle();
   await api.publishSnapshot(slug, { model: "gpt-4o-mini", temperature: 1.4 });
-  await api.ingest(slug, traffic({ end: Date.now(), seconds: 10, count: 100, errorEvery: 4 }));
+  await api.ingest(slug, traffic({ end: Date.now(), seconds: 10, count: 100, version: 2, errorEvery: 4 }));
   await expect
     .poll(
       async () => {

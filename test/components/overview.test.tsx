@@ -133,6 +133,9 @@ describe("Overview", () => {
     await ui.click(within(lift).getByRole("button", { name: "Lift emergency stop" }));
     await waitFor(() => expect(screen.queryByRole("alert")).toBeNull());
     expect(await screen.findByRole("button", { name: "Emergency stop" })).toBeInTheDocument();
+    // The dialog closes once its confirm handler has finished: ending the test earlier would leave it updating
+    // state after the environment is gone.
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
   });
 
   it("shows a maintenance pause, which operators resume and viewers cannot", async () => {
@@ -168,5 +171,6 @@ describe("Overview", () => {
     await ui.click(within(dialog).getByRole("button", { name: "Resume monitoring" }));
     await waitFor(() => expect(screen.queryByRole("heading", { name: "Monitoring is paused" })).toBeNull());
     expect(await screen.findByText("Monitoring resumed")).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
   });
 });
