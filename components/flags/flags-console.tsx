@@ -247,7 +247,12 @@ export function FlagsConsole({ canEdit }: { canEdit: boolean }) {
                     id: "state",
                     header: "State",
                     cell: (flag) => (
-                      <FlagSwitch flag={flag} canEdit={canEdit} emergencyStopActive={emergencyStopActive} />
+                      <span className="inline-flex items-center gap-2">
+                        <FlagSwitch flag={flag} canEdit={canEdit} emergencyStopActive={emergencyStopActive} />
+                        {flag.percent < 100 ? (
+                          <span title="Share of traffic the flag is on for">{flag.percent}%</span>
+                        ) : null}
+                      </span>
                     ),
                   },
                   {

@@ -6,6 +6,7 @@ import { cycleRouter } from "./routers/cycle";
 import { dashboardRouter } from "./routers/dashboard";
 import { auditRouter } from "./routers/audit";
 import { evaluationRouter } from "./routers/evaluation";
+import { flagReenablementsRouter } from "./routers/flag-reenablements";
 import { flagsRouter } from "./routers/flags";
 import { metricsRouter } from "./routers/metrics";
 import { policiesRouter } from "./routers/policies";
@@ -25,6 +26,7 @@ export const appRouter = createTRPCRouter({
   cycle: cycleRouter,
   snapshots: snapshotsRouter,
   flags: flagsRouter,
+  flagReenablements: flagReenablementsRouter,
   system: systemRouter,
   dashboard: dashboardRouter,
   audit: auditRouter,

@@ -27,3 +27,13 @@ export const updateFlagSchema = z.object({
 });
 
 export const setFlagEnabledSchema = z.object({ id: z.string().min(1), enabled: z.boolean() });
+
+/** The share of traffic a flag is on for while enabled, delivered as `flags[].percent`. */
+export const setFlagPercentSchema = z.object({
+  id: z.string().min(1),
+  percent: z
+    .number({ error: "Percent is a number" })
+    .int("Percent is a whole number")
+    .min(0, "Percent is at least 0")
+    .max(100, "Percent is at most 100"),
+});

@@ -1,7 +1,7 @@
 import "server-only";
 import { z } from "zod";
-import { createFlagSchema, setFlagEnabledSchema, updateFlagSchema } from "../../domain/flags";
-import { createFlag, listFlags, setFlagEnabled, updateFlag } from "../../services/config/flags";
+import { createFlagSchema, setFlagEnabledSchema, setFlagPercentSchema, updateFlagSchema } from "../../domain/flags";
+import { createFlag, listFlags, setFlagEnabled, setFlagPercent, updateFlag } from "../../services/config/flags";
 import { createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 
 export const flagsRouter = createTRPCRouter({
@@ -17,4 +17,7 @@ export const flagsRouter = createTRPCRouter({
   setEnabled: operatorProcedure
     .input(setFlagEnabledSchema)
     .mutation(({ ctx, input }) => setFlagEnabled(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
+  setPercent: operatorProcedure
+    .input(setFlagPercentSchema)
+    .mutation(({ ctx, input }) => setFlagPercent(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
 });

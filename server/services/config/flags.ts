@@ -4,7 +4,7 @@ import "server-only";
 import type { z } from "zod";
 import type { Db, Prisma, Tx } from "../../db";
 import { AppError } from "../../domain/errors";
-import { createFlagSchema, setFlagEnabledSchema, updateFlagSchema } from "../../domain/flags";
+import { createFlagSchema, setFlagEnabledSchema, setFlagPercentSchema, updateFlagSchema } from "../../domain/flags";
 import { actorIdOf, appendAudit, changedFields, describeActor, type Actor, type WithActor } from "../audit/audit-log";
 import { enqueueConfigChanged, enqueueNotification } from "../notifications/outbox";
 import { retryOnConflict } from "../platform/retry";
@@ -16,6 +16,7 @@ export const flagSelect = {
   description: true,
   enabled: true,
   killSwitch: true,
+  percent: true,
   targetId: true,
   updatedById: true,
   createdAt: true,
@@ -83,7 +84,7 @@ async function assertKillSwitchMayBeOn(tx: Tx, flag: { enabled: boolean; killSwi
  * Flags are part of the effective configuration: a target's own flag changes that target's, a global one
  * every target's. Announced as `config.changed`.
  */
-async function announceFlagChange(
+export async function announceFlagChange(
   tx: Tx,
   options: { targetId: string | null; cause: string; summary: string; keys: string[] },
   now: Date,
@@ -240,6 +241,56 @@ export function setFlagEnabled(
           targetId: flag.targetId,
           cause: enabled ? "flag.enabled" : "flag.disabled",
           summary: `Flag ${flag.key} turned ${state}.`,
+          keys: [flag.key],
+        },
+        now,
+      );
+      return updated;
+    }),
+  );
+}
+
+/**
+ * The share of traffic the flag is on for while enabled (`flags[].percent`); a flag off stays off. A change of a
+ * target's flag starts a configuration epoch, as a rollback step does: judgments count the traffic after it.
+ */
+export function setFlagPercent(
+  db: Db,
+  { actor, ...input }: WithActor<z.input<typeof setFlagPercentSchema>>,
+  now: Date,
+): Promise<FlagDto> {
+  const { id, percent } = parseInput(setFlagPercentSchema, input);
+  return retryOnConflict(() =>
+    db.$transaction(async (tx) => {
+      const flag = await findFlag(tx, id);
+      if (flag.percent === percent) return flag;
+      const updated = await tx.featureFlag.update({
+        where: { id },
+        data: { percent, updatedById: actorIdOf(actor) },
+        select: flagSelect,
+      });
+      if (flag.targetId) {
+        await tx.target.update({ where: { id: flag.targetId }, data: { configChangedAt: now }, select: { id: true } });
+      }
+      await appendAudit(
+        tx,
+        {
+          actor,
+          action: "flag.percent_changed",
+          entityType: "FeatureFlag",
+          entityId: id,
+          targetId: flag.targetId,
+          before: { percent: flag.percent },
+          after: { percent },
+        },
+        now,
+      );
+      await announceFlagChange(
+        tx,
+        {
+          targetId: flag.targetId,
+          cause: "flag.percent_changed",
+          summary: `Flag ${flag.key} now on for ${percent}% of traffic${flag.enabled ? "" : " once enabled"}.`,
           keys: [flag.key],
         },
         now,

@@ -6,6 +6,7 @@ import type { Db, Prisma, Tx } from "../../db";
 import { reasonInputSchema } from "../../domain/audit";
 import { AppError } from "../../domain/errors";
 import { actorIdOf, appendAudit, describeActor, type WithActor } from "../audit/audit-log";
+import { cancelRunningReenablements } from "./flag-reenablement";
 import { disableKillSwitches } from "./flags";
 import { enqueueNotification } from "../notifications/outbox";
 import { retryOnConflict } from "../platform/retry";
@@ -115,6 +116,7 @@ export async function activateEmergencyStop(
         );
       }
       const keys = await disableKillSwitches(tx, { actor, reason, now });
+      const reenablementsCancelled = await cancelRunningReenablements(tx, { actor, reason, now });
       await appendAudit(
         tx,
         {
@@ -123,7 +125,7 @@ export async function activateEmergencyStop(
           entityType: "SystemState",
           entityId: GLOBAL,
           before: { emergencyStopActive: false },
-          after: { emergencyStopActive: true, killSwitchesTurnedOff: keys },
+          after: { emergencyStopActive: true, killSwitchesTurnedOff: keys, reenablementsCancelled },
           reason,
         },
         now,

@@ -28,8 +28,11 @@ export interface EffectiveConfig {
    * Null otherwise: all traffic runs `snapshot`.
    */
   rollback: { id: string; trafficPercent: number; split: (ServedSnapshot & { weight: number })[] } | null;
-  /** The target's flags and the global ones, by key. */
-  flags: { key: string; enabled: boolean }[];
+  /**
+   * The target's flags and the global ones, by key. `percent`: the share of traffic an enabled flag is on for
+   * (100 unless a person or a re-enablement plan ramps it).
+   */
+  flags: { key: string; enabled: boolean; percent: number }[];
 }
 
 /** Every snapshot served is checksum-verified first: a corrupted one is refused, never served. */
@@ -44,7 +47,7 @@ export async function effectiveConfig(db: Db, slug: string): Promise<EffectiveCo
     db.rollback.findUnique({ where: { activeTargetId: target.id }, select: { id: true, status: true } }),
     db.featureFlag.findMany({
       where: { OR: [{ targetId: null }, { targetId: target.id }] },
-      select: { key: true, enabled: true },
+      select: { key: true, enabled: true, percent: true },
       orderBy: { key: "asc" },
     }),
   ]);

@@ -18,6 +18,7 @@ import {
   verifyCompletedRollbacks,
   type CycleError,
 } from "../rollbacks/cycle-steps";
+import { advanceDueReenablements } from "../config/flag-reenablement";
 import { promoteBakedSnapshots } from "../config/snapshot-known-good";
 import { actOnDecision } from "./act-on-target";
 import { getSystemState } from "../config/system-switches";
@@ -49,6 +50,10 @@ export interface MonitoringCycleSummary extends Omit<EvaluationCounts, "errors">
     ineffective: number;
     inconclusive: number;
     notified: number;
+    /** Flag re-enablement plans moved a step, completed, or turned their flags off again. */
+    flagsAdvanced: number;
+    flagsCompleted: number;
+    flagsReverted: number;
   };
   /** Rows each prune of the retention step removed; null when this cycle did not run it (once per period). */
   pruned: PrunedCounts | null;
@@ -86,6 +91,9 @@ export async function runMonitoringCycle(
       verified: 0,
       ineffective: 0,
       inconclusive: 0,
+      flagsAdvanced: 0,
+      flagsCompleted: 0,
+      flagsReverted: 0,
       notified: 0,
     },
     pruned: null,
@@ -134,6 +142,16 @@ export async function runMonitoringCycle(
       actions.completed += advanced.completed;
       actions.failed += advanced.failed;
       errors.push(...advanced.errors);
+    });
+  }
+  // Flag re-enablement judges traffic like evaluation (nothing during maintenance); the stop cancels the plans.
+  if (!system.monitoringPaused && !system.emergencyStopActive) {
+    await step("flag re-enablement", async () => {
+      const moved = await advanceDueReenablements(db, { now, bucketWidthMs });
+      actions.flagsAdvanced += moved.advanced;
+      actions.flagsCompleted += moved.completed;
+      actions.flagsReverted += moved.reverted;
+      errors.push(...moved.errors);
     });
   }
   if (!system.monitoringPaused && !system.emergencyStopActive) {

@@ -21,14 +21,8 @@ import { enqueueNotification } from "../notifications/outbox";
 import { formatMinutes } from "./messages";
 import { judgeRestoredTraffic, verificationMessage } from "./restored-traffic";
 import { rollbackRowSelect, stepsSchema, toState, type RollbackRow } from "./rows";
-import {
-  judgeStep,
-  recordStepCheck,
-  targetTotals,
-  toBaseline,
-  type JudgedStep,
-  type StepBaseline,
-} from "./step-checks";
+import { toBaseline, type StepBaseline } from "../../domain/step-baseline";
+import { judgeStep, recordStepCheck, targetTotals, type JudgedStep } from "./step-checks";
 import {
   applyTransition,
   assertUsableTarget,

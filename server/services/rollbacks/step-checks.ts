@@ -6,12 +6,13 @@ import { z } from "zod";
 import type { Db, Prisma, Tx } from "../../db";
 import { bucketStart, combineTotals, emptyTotals, type MetricTotals } from "../../domain/metrics";
 import { defaultPolicy, type Policy } from "../../domain/policy";
-import { LatencySketch } from "../../domain/sketch";
 import { readingsOf, sloIds, sloReadingsShape, type SloReadings } from "../../domain/slo";
+import { fromBaseline, toBaseline, type StepBaseline } from "../../domain/step-baseline";
 import { stepGate, stepOutcomes, windowStepGate, type StepCheck } from "../../domain/step-gate";
 import { loadLatestPolicies, parseStoredPolicy } from "../config/policies";
 import { loadBuckets, loadVersionTotals } from "../metrics/buckets";
 import type { RollbackRow } from "./rows";
+
 
 /** The arms of a per-arm check, and the two time windows of the fallback (before the step, since it). */
 export const stepCheckArms = ["KNOWN_GOOD", "CURRENT", "BEFORE_STEP", "SINCE_STEP"] as const;
@@ -33,45 +34,6 @@ const comparisonSchema = z.object({
   pValue: z.number().nullable(),
   worse: z.enum(["KNOWN_GOOD", "CURRENT"]).nullable(),
 });
-
-/**
- * A step's whole-target traffic stored as `stepBaseline` when the step is taken: the fallback compares the
- * next step's traffic with it. Totals with their sketches, so the same tests run on it as on the arms.
- */
-const baselineSchema = z.object({
-  from: z.number(),
-  to: z.number(),
-  requestCount: z.number(),
-  errorCount: z.number(),
-  costMicros: z.number(),
-  inputTokens: z.number(),
-  outputTokens: z.number(),
-  latency: z.string(),
-  ttft: z.string(),
-});
-export type StepBaseline = z.infer<typeof baselineSchema>;
-
-export function toBaseline(totals: MetricTotals, range: { from: number; to: number }): StepBaseline {
-  const { requestCount, errorCount, costMicros, inputTokens, outputTokens } = totals;
-  return {
-    ...range,
-    requestCount,
-    errorCount,
-    costMicros,
-    inputTokens,
-    outputTokens,
-    latency: totals.latency.encode(),
-    ttft: totals.ttft.encode(),
-  };
-}
-
-/** A baseline stored before the step gate (plain readings) or none reads as no traffic: the check HOLDs. */
-function fromBaseline(stored: unknown): MetricTotals {
-  const parsed = baselineSchema.safeParse(stored);
-  if (!parsed.success) return emptyTotals();
-  const { latency, ttft, from: _from, to: _to, ...counts } = parsed.data;
-  return { ...counts, latency: LatencySketch.decode(latency), ttft: LatencySketch.decode(ttft) };
-}
 
 /** The target's whole traffic over [from, to), as totals. */
 export async function targetTotals(db: Db, targetId: string, range: { from: number; to: number }) {

@@ -216,6 +216,14 @@ export async function insertRollback(tx: Tx, input: NewRollback): Promise<{ id: 
     trigger === "EMERGENCY"
       ? await disableKillSwitches(tx, { actor: input.actor, targetId: target.id, reason: input.reason, now })
       : [];
+  // What a re-enablement plan may turn back on once the rollback is verified effective.
+  if (killSwitchesOff.length > 0) {
+    await tx.rollback.update({
+      where: { id: row.id },
+      data: { flagsTurnedOff: killSwitchesOff },
+      select: { id: true },
+    });
+  }
   await appendAudit(
     tx,
     {
