@@ -5,41 +5,32 @@
 import "server-only";
 import { z } from "zod";
 import type { Db, Prisma, Tx } from "../../db";
-import { ceilToBucket, judgedRange } from "../../domain/configuration-epoch";
+import { judgedRange } from "../../domain/configuration-epoch";
 import { AppError } from "../../domain/errors";
 import {
   cancelReenablementSchema,
-  reenablementMove,
   reenablementRefusal,
   reenablementStatuses,
   startReenablementSchema,
-  type ReenablementMove,
 } from "../../domain/flag-reenablement";
-import { bucketStart, combineTotals, emptyTotals, type MetricTotals } from "../../domain/metrics";
+import { bucketStart } from "../../domain/metrics";
 import { defaultPolicy, type Policy } from "../../domain/policy";
-import { nextStepDueAt, stepDue } from "../../domain/rollback";
-import { fromBaseline, toBaseline } from "../../domain/step-baseline";
-import { stepOutcomes, windowStepGate, type StepCheck } from "../../domain/step-gate";
-import {
-  appendAudit,
-  describeActor,
-  systemActor,
-  type Actor,
-  type AuditEntry,
-  type WithActor,
-} from "../audit/audit-log";
-import { loadBuckets } from "../metrics/buckets";
+import { nextStepDueAt } from "../../domain/rollback";
+import { toBaseline } from "../../domain/step-baseline";
+import { stepOutcomes } from "../../domain/step-gate";
+import { appendAudit, describeActor, type Actor, type WithActor } from "../audit/audit-log";
+import { loadTargetTotals } from "../metrics/bucket-reads";
 import { enqueueNotification, type NotificationSeverity } from "../notifications/outbox";
 import { retryOnConflict } from "../platform/retry";
 import { parseInput } from "../platform/validation";
 import { announceFlagChange } from "./flags";
 import { loadLatestPolicies, parseStoredPolicy } from "./policies";
 
-const keysSchema = z.array(z.string());
-const stepsSchema = z.array(z.number().int());
+export const keysSchema = z.array(z.string());
+export const stepsSchema = z.array(z.number().int());
 
 /** The last check of a plan, as stored in `lastCheck` and shown on the flags page. */
-const lastCheckSchema = z.object({
+export const lastCheckSchema = z.object({
   outcome: z.enum(stepOutcomes),
   checkedAt: z.coerce.date(),
   step: z.number().int(),
@@ -51,7 +42,7 @@ const lastCheckSchema = z.object({
 });
 export type ReenablementCheckDto = z.infer<typeof lastCheckSchema>;
 
-const planSelect = {
+export const planSelect = {
   id: true,
   targetId: true,
   rollbackId: true,
@@ -70,7 +61,7 @@ const planSelect = {
   endReason: true,
   rollback: { select: { target: { select: { slug: true, name: true } } } },
 } satisfies Prisma.FlagReenablementSelect;
-type PlanRow = Prisma.FlagReenablementGetPayload<{ select: typeof planSelect }>;
+export type PlanRow = Prisma.FlagReenablementGetPayload<{ select: typeof planSelect }>;
 
 export interface ReenablementPlanDto {
   id: string;
@@ -111,21 +102,16 @@ function toPlanDto(row: PlanRow): ReenablementPlanDto {
   };
 }
 
-async function policyOf(db: Db, targetId: string): Promise<Policy> {
+export async function policyOf(db: Db, targetId: string): Promise<Policy> {
   const row = (await loadLatestPolicies(db, { id: targetId })).get(targetId);
   return row ? parseStoredPolicy(row) : defaultPolicy;
-}
-
-async function targetTotals(db: Db, targetId: string, range: { from: number; to: number }): Promise<MetricTotals> {
-  const buckets = await loadBuckets(db, targetId, { from: new Date(range.from), to: new Date(range.to) });
-  return buckets.reduce<MetricTotals>((sum, bucket) => combineTotals(sum, bucket), emptyTotals());
 }
 
 /**
  * Changes the plan's flags, starts a configuration epoch for the target (the step window is clipped at it, as a
  * rollback step's is) and announces `config.changed`.
  */
-async function changePlanFlags(
+export async function changePlanFlags(
   tx: Tx,
   plan: { targetId: string; flagKeys: string[] },
   change: { enabled?: boolean; percent?: number },
@@ -136,7 +122,7 @@ async function changePlanFlags(
   await announceFlagChange(tx, { targetId: plan.targetId, cause, summary, keys: plan.flagKeys }, now);
 }
 
-async function notifyPlan(
+export async function notifyPlan(
   tx: Tx,
   plan: { id: string; targetId: string; rollbackId: string; flagKeys: string[]; target: { slug: string } },
   event: string,
@@ -185,7 +171,7 @@ export async function startReenablement(
       bucketWidthMs,
     },
   );
-  const baseline = toBaseline(await targetTotals(db, rollback.targetId, range), range);
+  const baseline = toBaseline(await loadTargetTotals(db, rollback.targetId, range), range);
   const [percent = 100] = steps;
 
   return retryOnConflict(() =>
@@ -302,7 +288,7 @@ export async function cancelRunningReenablements(
 }
 
 /** Compare-and-set on `version`: a plan another writer moved meanwhile is a CONFLICT. */
-async function endPlan(
+export async function endPlan(
   tx: Tx,
   plan: PlanRow,
   end: { status: "CANCELLED" | "COMPLETED" | "REVERTED"; reason: string | null; actor: Actor; now: Date },
@@ -335,195 +321,6 @@ async function endPlan(
     },
     end.now,
   );
-}
-
-export interface ReenablementCycleSummary {
-  advanced: number;
-  held: number;
-  completed: number;
-  reverted: number;
-  errors: { targetSlug?: string; message: string }[];
-}
-
-/**
- * The monitoring cycle's step: each running plan whose step interval has passed (longer by one interval per
- * hold) is checked with the window gate, the target's traffic since the step (after the pickup grace) against
- * the flags-off baseline, and moved (reenablementMove). Read before the transaction, as rollback steps are; the
- * compare-and-set makes a second cycle at the same instant a no-op.
- */
-export async function advanceDueReenablements(
-  db: Db,
-  { now, bucketWidthMs }: { now: Date; bucketWidthMs: number },
-): Promise<ReenablementCycleSummary> {
-  const summary: ReenablementCycleSummary = { advanced: 0, held: 0, completed: 0, reverted: 0, errors: [] };
-  const plans = await db.flagReenablement.findMany({
-    where: { status: "RUNNING" },
-    select: planSelect,
-    orderBy: { startedAt: "asc" },
-  });
-  for (const plan of plans) {
-    try {
-      const policy = await policyOf(db, plan.targetId);
-      const due = stepDue({
-        lastStepAt: plan.lastStepAt,
-        stepIntervalSeconds: policy.stepIntervalSeconds,
-        stepHolds: plan.stepHolds,
-        now,
-      });
-      if (!due) continue;
-      const steps = stepsSchema.parse(plan.steps);
-      const from = ceilToBucket(plan.lastStepAt.getTime() + policy.configPickupSeconds * 1000, bucketWidthMs);
-      const since = await targetTotals(db, plan.targetId, {
-        from,
-        to: Math.max(from, bucketStart(now.getTime(), bucketWidthMs)),
-      });
-      const check = windowStepGate({
-        policy,
-        minRequests: policy.stepMinRequests,
-        significance: policy.stepSignificance,
-        looks: steps.length,
-        before: fromBaseline(plan.baseline),
-        since,
-      });
-      const move = reenablementMove({ ...plan, steps }, check.outcome, policy.stepMaxHoldIntervals);
-      const applied = await retryOnConflict(() =>
-        db.$transaction((tx) => applyMove(tx, plan, move, { check, since, now })),
-      );
-      if (!applied) continue;
-      if (move.kind === "HOLD") summary.held += 1;
-      if (move.kind === "STEP") summary.advanced += 1;
-      if (move.kind === "COMPLETE") summary.completed += 1;
-      if (move.kind === "REVERT") summary.reverted += 1;
-    } catch (error) {
-      summary.errors.push({
-        targetSlug: plan.rollback.target.slug,
-        message: `re-enablement ${plan.id}: ${error instanceof Error ? error.message : String(error)}`,
-      });
-    }
-  }
-  return summary;
-}
-
-async function applyMove(
-  tx: Tx,
-  plan: PlanRow,
-  move: ReenablementMove,
-  { check, since, now }: { check: StepCheck; since: MetricTotals; now: Date },
-): Promise<boolean> {
-  const lastCheck: ReenablementCheckDto = {
-    outcome: check.outcome,
-    checkedAt: now,
-    step: plan.currentStep,
-    percent: plan.percent,
-    requestsBefore: fromBaseline(plan.baseline).requestCount,
-    requestsSince: since.requestCount,
-    alpha: check.alpha,
-    explanation: check.explanation,
-  };
-  const flagKeys = keysSchema.parse(plan.flagKeys);
-  const flags = flagKeys.join(", ");
-  const stored = { ...lastCheck, checkedAt: now.toISOString() };
-  const audit = (action: string, after: AuditEntry["after"], reason: string | null) =>
-    appendAudit(
-      tx,
-      {
-        actor: systemActor,
-        action,
-        entityType: "FlagReenablement",
-        entityId: plan.id,
-        targetId: plan.targetId,
-        before: { percent: plan.percent, step: plan.currentStep, stepHolds: plan.stepHolds },
-        after,
-        reason,
-      },
-      now,
-    );
-
-  if (move.kind === "COMPLETE" || move.kind === "REVERT") {
-    const reverted = move.kind === "REVERT";
-    const status = reverted ? "REVERTED" : "COMPLETED";
-    try {
-      await endPlan(
-        tx,
-        plan,
-        { status, reason: reverted ? check.explanation : null, actor: systemActor, now },
-        { lastCheck: stored, stepHolds: 0 },
-      );
-    } catch (error) {
-      if (error instanceof AppError && error.code === "CONFLICT") return false;
-      throw error;
-    }
-    if (reverted) {
-      await changePlanFlags(
-        tx,
-        { targetId: plan.targetId, flagKeys },
-        { enabled: false },
-        { cause: "flag_reenablement.reverted", summary: `Flags ${flags} turned off again.`, now },
-      );
-    }
-    await notifyPlan(
-      tx,
-      { ...plan, target: plan.rollback.target, flagKeys },
-      `flag_reenablement.${status.toLowerCase()}`,
-      reverted
-        ? {
-            severity: "CRITICAL",
-            title: `${flags} turned off again`,
-            body: `The target got worse with ${flags} on for ${plan.percent}% of traffic, so Rewind turned them off again: ${check.explanation}.`,
-            percent: plan.percent,
-          }
-        : {
-            severity: move.afterHolds ? "WARNING" : "RESOLVED",
-            title: `${flags} fully re-enabled`,
-            body: move.afterHolds
-              ? `Completed without enough traffic to compare at 100%: ${check.explanation}.`
-              : `${flags} are on for all traffic again; the target was not worse at any step.`,
-            percent: plan.percent,
-          },
-      now,
-    );
-    return true;
-  }
-
-  const data: Prisma.FlagReenablementUncheckedUpdateManyInput =
-    move.kind === "HOLD"
-      ? { stepHolds: move.stepHolds }
-      : { currentStep: move.currentStep, percent: move.percent, stepHolds: 0, lastStepAt: now };
-  const { count } = await tx.flagReenablement.updateMany({
-    where: { id: plan.id, version: plan.version, status: "RUNNING" },
-    data: { ...data, lastCheck: stored, version: { increment: 1 } },
-  });
-  if (count === 0) return false;
-  if (move.kind === "HOLD") {
-    await audit("flag_reenablement.held", { stepHolds: move.stepHolds }, check.explanation);
-    return true;
-  }
-  await changePlanFlags(
-    tx,
-    { targetId: plan.targetId, flagKeys },
-    { percent: move.percent },
-    { cause: "flag_reenablement.advanced", summary: `Flags ${flags} on for ${move.percent}%.`, now },
-  );
-  await audit(
-    "flag_reenablement.advanced",
-    { percent: move.percent, step: move.currentStep, afterHolds: move.afterHolds },
-    move.afterHolds ? check.explanation : null,
-  );
-  await notifyPlan(
-    tx,
-    { ...plan, target: plan.rollback.target, flagKeys },
-    "flag_reenablement.advanced",
-    {
-      severity: move.afterHolds ? "WARNING" : "INFO",
-      title: `${flags} on for ${move.percent}%`,
-      body: move.afterHolds
-        ? `Advanced without enough traffic to compare (${plan.stepHolds} holds): ${check.explanation}.`
-        : `${flags} went from ${plan.percent}% to ${move.percent}%: ${check.explanation}.`,
-      percent: move.percent,
-    },
-    now,
-  );
-  return true;
 }
 
 export interface AwaitingReenablementDto {

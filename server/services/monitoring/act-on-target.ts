@@ -8,7 +8,7 @@ import { evaluate, type Verdict } from "../../domain/evaluation";
 import { bucketStart } from "../../domain/metrics";
 import type { Policy } from "../../domain/policy";
 import { evaluateTarget, judgedWindows, loadDecisionTargets } from "./evaluation";
-import { loadJudgedSeries } from "../metrics/buckets";
+import { loadJudgedSeries } from "../metrics/bucket-reads";
 import { enqueueNotification } from "../notifications/outbox";
 import { getPolicy } from "../config/policies";
 import { startRollbackFromDecision } from "../rollbacks/commands";

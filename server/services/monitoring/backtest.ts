@@ -15,7 +15,7 @@ import { AppError } from "../../domain/errors";
 import { bucketStart, limitRange, targetRangeShape } from "../../domain/metrics";
 import { defaultPolicy, policySchema, type Policy } from "../../domain/policy";
 import { loadLatestPolicies, parseStoredPolicy } from "../config/policies";
-import { loadBuckets } from "../metrics/buckets";
+import { loadBuckets } from "../metrics/bucket-reads";
 import { parseInput } from "../platform/validation";
 import { evaluatedTargetSelect, loadDecisionTargets, lookbackMs, recentVerdictLimit } from "./evaluation";
 

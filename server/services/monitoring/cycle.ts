@@ -18,7 +18,7 @@ import {
   verifyCompletedRollbacks,
   type CycleError,
 } from "../rollbacks/cycle-steps";
-import { advanceDueReenablements } from "../config/flag-reenablement";
+import { advanceDueReenablements } from "../config/flag-reenablement-steps";
 import { promoteBakedSnapshots } from "../config/snapshot-known-good";
 import { actOnDecision } from "./act-on-target";
 import { getSystemState } from "../config/system-switches";

@@ -29,7 +29,7 @@ import {
   sumRequestsByTargetAndVersion,
   type JudgedSeries,
   type VersionCounts,
-} from "../metrics/buckets";
+} from "../metrics/bucket-reads";
 import { loadLatestPolicies, parseStoredPolicy } from "../config/policies";
 import { retryOnConflict } from "../platform/retry";
 import { VERDICT_HISTORY_LIMIT } from "../platform/retention";

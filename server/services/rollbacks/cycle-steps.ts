@@ -7,14 +7,8 @@ import { AppError } from "../../domain/errors";
 import { verdictSchema } from "../../domain/evaluation";
 import { bucketStart } from "../../domain/metrics";
 import { defaultPolicy, type Policy } from "../../domain/policy";
-import {
-  approvalExpired,
-  stepCheckEvent,
-  stepDue,
-  transition,
-  verificationOutcome,
-  type RollbackEvent,
-} from "../../domain/rollback";
+import { approvalExpired, stepCheckEvent, stepDue, transition, type RollbackEvent } from "../../domain/rollback";
+import { verificationOutcome } from "../../domain/rollback-verification";
 import { appendAudit, systemActor } from "../audit/audit-log";
 import { loadLatestPolicies, parseStoredPolicy } from "../config/policies";
 import { enqueueNotification } from "../notifications/outbox";
@@ -22,7 +16,8 @@ import { formatMinutes } from "./messages";
 import { judgeRestoredTraffic, verificationMessage } from "./restored-traffic";
 import { rollbackRowSelect, stepsSchema, toState, type RollbackRow } from "./rows";
 import { toBaseline, type StepBaseline } from "../../domain/step-baseline";
-import { judgeStep, recordStepCheck, targetTotals, type JudgedStep } from "./step-checks";
+import { loadTargetTotals } from "../metrics/bucket-reads";
+import { judgeStep, recordStepCheck, type JudgedStep } from "./step-checks";
 import {
   applyTransition,
   assertUsableTarget,
@@ -162,7 +157,7 @@ export async function advanceDueRollbacks(
     let startBaseline: StepBaseline | undefined;
     if (seen.status === "APPROVED") {
       const range = { from: end - policy.stepIntervalSeconds * 1000, to: end };
-      startBaseline = toBaseline(await targetTotals(db, targetId, range), range);
+      startBaseline = toBaseline(await loadTargetTotals(db, targetId, range), range);
     } else if (seen.currentStep < stepsSchema.parse(seen.steps).length - 1) {
       const versions = await snapshotVersions(db, [seen.fromSnapshotId, seen.toSnapshotId]);
       const knownGood = versions.get(seen.toSnapshotId);

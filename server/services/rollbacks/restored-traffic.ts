@@ -6,7 +6,7 @@ import { ceilToBucket } from "../../domain/configuration-epoch";
 import { evaluate, type Verdict } from "../../domain/evaluation";
 import { bucketStart, mergeWindow, toWindowMetrics } from "../../domain/metrics";
 import type { Policy } from "../../domain/policy";
-import { loadBuckets, loadVersionTotals } from "../metrics/buckets";
+import { loadBuckets, loadVersionTotals } from "../metrics/bucket-reads";
 
 export interface RestoredJudgment {
   /** Completion plus the pickup grace, on a bucket boundary: where the judged traffic starts. */

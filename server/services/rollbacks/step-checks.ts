@@ -4,15 +4,14 @@
 import "server-only";
 import { z } from "zod";
 import type { Db, Prisma, Tx } from "../../db";
-import { bucketStart, combineTotals, emptyTotals, type MetricTotals } from "../../domain/metrics";
+import { bucketStart, emptyTotals, type MetricTotals } from "../../domain/metrics";
 import { defaultPolicy, type Policy } from "../../domain/policy";
 import { readingsOf, sloIds, sloReadingsShape, type SloReadings } from "../../domain/slo";
 import { fromBaseline, toBaseline, type StepBaseline } from "../../domain/step-baseline";
 import { stepGate, stepOutcomes, windowStepGate, type StepCheck } from "../../domain/step-gate";
 import { loadLatestPolicies, parseStoredPolicy } from "../config/policies";
-import { loadBuckets, loadVersionTotals } from "../metrics/buckets";
+import { loadTargetTotals, loadVersionTotals } from "../metrics/bucket-reads";
 import type { RollbackRow } from "./rows";
-
 
 /** The arms of a per-arm check, and the two time windows of the fallback (before the step, since it). */
 export const stepCheckArms = ["KNOWN_GOOD", "CURRENT", "BEFORE_STEP", "SINCE_STEP"] as const;
@@ -36,11 +35,6 @@ const comparisonSchema = z.object({
 });
 
 /** The target's whole traffic over [from, to), as totals. */
-export async function targetTotals(db: Db, targetId: string, range: { from: number; to: number }) {
-  const buckets = await loadBuckets(db, targetId, { from: new Date(range.from), to: new Date(range.to) });
-  return buckets.reduce<MetricTotals>((sum, bucket) => combineTotals(sum, bucket), emptyTotals());
-}
-
 /**
  * The traffic a step is judged on: from when the step was taken plus the config pickup grace (orchestrators
  * still served the previous split until they polled) to `end`.
@@ -99,7 +93,7 @@ export async function judgeStep(
   const range = stepWindow(row.lastStepAt, policy, bucketStart(now.getTime(), bucketWidthMs));
   const [arms, since] = await Promise.all([
     loadArms(db, row.targetId, versions, range),
-    targetTotals(db, row.targetId, range),
+    loadTargetTotals(db, row.targetId, range),
   ]);
   const steps = z.array(z.number()).parse(row.steps);
   const gate = {

@@ -2,7 +2,7 @@
 // the cycle's steps on healthy, worse and thin traffic, cancellation, the emergency stop and config delivery.
 import { afterEach, describe, expect, it } from "vitest";
 import type { Db } from "@/server/db";
-import { advanceDueReenablements } from "@/server/services/config/flag-reenablement";
+import { advanceDueReenablements } from "@/server/services/config/flag-reenablement-steps";
 import { activateEmergencyStop } from "@/server/services/config/system-switches";
 import { effectiveConfig } from "@/server/services/machine/config-delivery";
 import { recordMetrics } from "@/server/services/metrics/buckets";

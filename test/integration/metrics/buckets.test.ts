@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LatencySketch } from "@/server/domain/sketch";
-import { loadBreakdown, loadBuckets, recordMetrics } from "@/server/services/metrics/buckets";
+import { recordMetrics } from "@/server/services/metrics/buckets";
+import { loadBreakdown, loadBuckets } from "@/server/services/metrics/bucket-reads";
 import { BUCKET_MS, callerFor, makeTarget, makeUser, testDb, traffic } from "../helpers";
 
 const db = testDb();

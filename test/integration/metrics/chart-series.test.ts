@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { bucketStart, chartStepMs, downsampleSeries, type MetricBucket } from "@/server/domain/metrics";
 import { loadStepSeries } from "@/server/services/metrics/chart-series";
-import { loadBuckets, recordMetrics } from "@/server/services/metrics/buckets";
+import { recordMetrics } from "@/server/services/metrics/buckets";
+import { loadBuckets } from "@/server/services/metrics/bucket-reads";
 import { BUCKET_MS, makeTarget, testDb, traffic } from "../helpers";
 
 const db = testDb();

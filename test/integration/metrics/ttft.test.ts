@@ -6,13 +6,8 @@ import { bucketStart, chartStepMs, downsampleSeries } from "@/server/domain/metr
 import { LatencySketch } from "@/server/domain/sketch";
 import { getOverview, SPARKLINE_RANGE_MS } from "@/server/services/dashboard/overview";
 import { loadStepSeries } from "@/server/services/metrics/chart-series";
-import {
-  loadBreakdown,
-  loadBuckets,
-  metricSeries,
-  metricsSummary,
-  recordMetrics,
-} from "@/server/services/metrics/buckets";
+import { metricSeries, metricsSummary, recordMetrics } from "@/server/services/metrics/buckets";
+import { loadBreakdown, loadBuckets } from "@/server/services/metrics/bucket-reads";
 import { BUCKET_MS, makeTarget, testDb, traffic } from "../helpers";
 
 const db = testDb();

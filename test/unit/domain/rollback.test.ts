@@ -13,13 +13,13 @@ import {
   stepDue,
   trafficSplit,
   transition,
-  verificationOutcome,
   type CreateRollbackInput,
   type RollbackEvent,
   type RollbackEventType,
   type RollbackState,
   type RollbackStatus,
 } from "@/server/domain/rollback";
+import { verificationOutcome } from "@/server/domain/rollback-verification";
 import { T0 } from "./fixtures";
 
 const appError = (code: AppError["code"], message: string) =>

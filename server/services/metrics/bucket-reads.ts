@@ -1,0 +1,262 @@
+// Reading buckets back: a target's all-traffic series, every target's in bulk (with the judged configuration's
+// version rows), counts summed by the database, the provider/model breakdown and per-version totals.
+import "server-only";
+import { Prisma, type Db } from "../../db";
+import { combineTotals, emptyTotals, type MetricBucket, type MetricTotals } from "../../domain/metrics";
+import { ALL, ALL_VERSIONS, bucketSelect, toBucket, toTotals, totalsSelect, type StoredRow } from "./bucket-rows";
+
+export interface TimeRange {
+  from: Date;
+  to: Date;
+}
+
+/**
+ * The all-traffic series of buckets starting in [from, to), sorted by start. Raw SQL like recordMetrics: the
+ * emergency check after ingested batches reads it.
+ */
+export async function loadBuckets(db: Db, targetId: string, range: TimeRange): Promise<MetricBucket[]> {
+  const rows = await db.$queryRaw<StoredRow[]>`
+    SELECT "start", "provider", "model", "requestCount", "errorCount", "costMicros", "inputTokens", "outputTokens",
+      "sketch", "ttftSketch"
+    FROM "MetricBucket"
+    WHERE "targetId" = ${targetId} AND "provider" = ${ALL} AND "model" = ${ALL}
+      AND "snapshotVersion" = ${ALL_VERSIONS} AND "start" >= ${range.from} AND "start" < ${range.to}
+    ORDER BY "start"`;
+  return rows.map(toBucket);
+}
+
+/**
+ * One target's all-traffic series and, when `version` is given, that snapshot version's rows over [from, to), in
+ * one raw query (the emergency check after ingested batches reads it, like loadBuckets).
+ */
+export async function loadJudgedSeries(
+  db: Db,
+  targetId: string,
+  version: number | null,
+  range: TimeRange,
+): Promise<JudgedSeries> {
+  const versions = version === null ? [ALL_VERSIONS] : [ALL_VERSIONS, version];
+  const rows = await db.$queryRaw<StoredRow[]>`
+    SELECT "start", "provider", "model", "snapshotVersion", "requestCount", "errorCount", "costMicros", "inputTokens",
+      "outputTokens", "sketch", "ttftSketch"
+    FROM "MetricBucket"
+    WHERE "targetId" = ${targetId} AND "provider" = ${ALL} AND "model" = ${ALL}
+      AND "snapshotVersion" IN (${Prisma.join(versions)}) AND "start" >= ${range.from} AND "start" < ${range.to}
+    ORDER BY "start"`;
+  const series: JudgedSeries = { all: [], versions: new Map() };
+  for (const row of rows) {
+    const rowVersion = Number(row.snapshotVersion ?? ALL_VERSIONS);
+    if (rowVersion === ALL_VERSIONS) series.all.push(toBucket(row));
+    else series.versions.set(rowVersion, [...(series.versions.get(rowVersion) ?? []), toBucket(row)]);
+  }
+  return series;
+}
+
+/** The all-traffic series of every target matching `where`, in one query: target id → buckets by start. */
+export async function loadSeriesByTarget(
+  db: Db,
+  where: Prisma.MetricBucketWhereInput,
+  range: TimeRange,
+): Promise<Map<string, MetricBucket[]>> {
+  const rows = await db.metricBucket.findMany({
+    where: {
+      ...where,
+      provider: ALL,
+      model: ALL,
+      snapshotVersion: ALL_VERSIONS,
+      start: { gte: range.from, lt: range.to },
+    },
+    select: bucketSelect,
+    orderBy: [{ targetId: "asc" }, { start: "asc" }],
+  });
+  const series = new Map<string, MetricBucket[]>();
+  for (const row of rows) {
+    const buckets = series.get(row.targetId) ?? [];
+    if (buckets.length === 0) series.set(row.targetId, buckets);
+    buckets.push(toBucket(row));
+  }
+  return series;
+}
+
+/** A target's all-traffic series and each snapshot version's rows over one range (evaluation's bulk read). */
+export interface JudgedSeries {
+  all: MetricBucket[];
+  versions: Map<number, MetricBucket[]>;
+}
+
+/**
+ * The all-traffic series AND every snapshot version's rows (not the provider/model breakdown) of every target
+ * matching `where`, in one query: the evaluation pass judges a target's current version by its own rows when it
+ * has some, else the all-traffic series clipped at the configuration change.
+ */
+export async function loadJudgedSeriesByTarget(
+  db: Db,
+  where: Prisma.MetricBucketWhereInput,
+  range: TimeRange,
+): Promise<Map<string, JudgedSeries>> {
+  const rows = await db.metricBucket.findMany({
+    where: { ...where, provider: ALL, model: ALL, start: { gte: range.from, lt: range.to } },
+    select: { ...bucketSelect, snapshotVersion: true },
+    orderBy: [{ targetId: "asc" }, { start: "asc" }],
+  });
+  const series = new Map<string, JudgedSeries>();
+  for (const row of rows) {
+    let entry = series.get(row.targetId);
+    if (!entry) {
+      entry = { all: [], versions: new Map() };
+      series.set(row.targetId, entry);
+    }
+    if (row.snapshotVersion === ALL_VERSIONS) {
+      entry.all.push(toBucket(row));
+      continue;
+    }
+    const buckets = entry.versions.get(row.snapshotVersion);
+    if (buckets) buckets.push(toBucket(row));
+    else entry.versions.set(row.snapshotVersion, [toBucket(row)]);
+  }
+  return series;
+}
+
+/**
+ * Request and error counts per bucket of the all-traffic series of `targetIds` over [from, to), oldest first,
+ * without sketches: burn-rate windows cut at a configuration change cannot use the per-window sums.
+ */
+export async function loadCountSeriesByTarget(
+  db: Db,
+  targetIds: readonly string[],
+  range: TimeRange,
+): Promise<Map<string, Pick<MetricBucket, "start" | "requestCount" | "errorCount">[]>> {
+  const series = new Map<string, Pick<MetricBucket, "start" | "requestCount" | "errorCount">[]>();
+  if (targetIds.length === 0) return series;
+  const rows = await db.metricBucket.findMany({
+    where: {
+      targetId: { in: [...targetIds] },
+      provider: ALL,
+      model: ALL,
+      snapshotVersion: ALL_VERSIONS,
+      start: { gte: range.from, lt: range.to },
+    },
+    select: { targetId: true, start: true, requestCount: true, errorCount: true },
+    orderBy: [{ targetId: "asc" }, { start: "asc" }],
+  });
+  for (const row of rows) {
+    const buckets = series.get(row.targetId) ?? [];
+    if (buckets.length === 0) series.set(row.targetId, buckets);
+    buckets.push({ start: row.start.getTime(), requestCount: row.requestCount, errorCount: row.errorCount });
+  }
+  return series;
+}
+
+/** Counts of one series: `snapshotVersion` 0 is all traffic, v ≥ 1 that version's attributed rows. */
+export type VersionCounts = Map<number, Pick<MetricTotals, "requestCount" | "errorCount">>;
+
+/**
+ * Request and error counts over [from, to) per target matching `where` and per snapshot version (0: all
+ * traffic), summed by the database in one groupBy: the burn-rate windows of targets judged by their version's
+ * rows and of the others come from the same query.
+ */
+export async function sumRequestsByTargetAndVersion(
+  db: Db,
+  where: Prisma.MetricBucketWhereInput,
+  range: TimeRange,
+): Promise<Map<string, VersionCounts>> {
+  const groups = await db.metricBucket.groupBy({
+    by: ["targetId", "snapshotVersion"],
+    where: { ...where, provider: ALL, model: ALL, start: { gte: range.from, lt: range.to } },
+    _sum: { requestCount: true, errorCount: true },
+  });
+  const sums = new Map<string, VersionCounts>();
+  for (const group of groups) {
+    const counts: VersionCounts =
+      sums.get(group.targetId) ?? new Map<number, { requestCount: number; errorCount: number }>();
+    if (counts.size === 0) sums.set(group.targetId, counts);
+    counts.set(group.snapshotVersion, {
+      requestCount: group._sum.requestCount ?? 0,
+      errorCount: group._sum.errorCount ?? 0,
+    });
+  }
+  return sums;
+}
+
+/**
+ * Request and error counts of the all-traffic series over [from, to) per target matching `where`,
+ * summed by the database: burn-rate windows need no sketches, and an hour of 10 s buckets is 360 rows
+ * per target that need not leave the database.
+ */
+export async function sumRequestsByTarget(
+  db: Db,
+  where: Prisma.MetricBucketWhereInput,
+  range: TimeRange,
+): Promise<Map<string, Pick<MetricTotals, "requestCount" | "errorCount">>> {
+  const groups = await db.metricBucket.groupBy({
+    by: ["targetId"],
+    where: {
+      ...where,
+      provider: ALL,
+      model: ALL,
+      snapshotVersion: ALL_VERSIONS,
+      start: { gte: range.from, lt: range.to },
+    },
+    _sum: { requestCount: true, errorCount: true },
+  });
+  return new Map(
+    groups.map((group) => [
+      group.targetId,
+      { requestCount: group._sum.requestCount ?? 0, errorCount: group._sum.errorCount ?? 0 },
+    ]),
+  );
+}
+
+/**
+ * Each requested snapshot version's traffic over [from, to), merged: the rows the orchestrator attributed to
+ * that version (docs/METRICS.md). A version without rows in the range maps to empty totals, so callers tell
+ * "no attributed traffic" by `requestCount === 0`.
+ */
+export async function loadVersionTotals(
+  db: Db,
+  targetId: string,
+  versions: readonly number[],
+  range: TimeRange,
+): Promise<Map<number, MetricTotals>> {
+  const rows = await db.metricBucket.findMany({
+    where: {
+      targetId,
+      provider: ALL,
+      model: ALL,
+      snapshotVersion: { in: [...versions] },
+      start: { gte: range.from, lt: range.to },
+    },
+    select: { snapshotVersion: true, ...totalsSelect },
+  });
+  const totals = new Map(versions.map((version) => [version, emptyTotals()]));
+  for (const row of rows) {
+    const sum = totals.get(row.snapshotVersion);
+    if (sum) totals.set(row.snapshotVersion, combineTotals(sum, toTotals(row)));
+  }
+  return totals;
+}
+
+/** Provider/model rows starting in [from, to), sorted by start, provider, model. */
+export async function loadBreakdown(db: Db, targetId: string, range: TimeRange): Promise<MetricBucket[]> {
+  const rows = await db.metricBucket.findMany({
+    where: {
+      targetId,
+      snapshotVersion: ALL_VERSIONS,
+      NOT: { provider: ALL, model: ALL },
+      start: { gte: range.from, lt: range.to },
+    },
+    select: bucketSelect,
+    orderBy: [{ start: "asc" }, { provider: "asc" }, { model: "asc" }],
+  });
+  return rows.map(toBucket);
+}
+
+/** A target's all-traffic totals over [from, to) (epoch ms), merged: what a time-window step check compares. */
+export async function loadTargetTotals(
+  db: Db,
+  targetId: string,
+  range: { from: number; to: number },
+): Promise<MetricTotals> {
+  const buckets = await loadBuckets(db, targetId, { from: new Date(range.from), to: new Date(range.to) });
+  return buckets.reduce<MetricTotals>((sum, bucket) => combineTotals(sum, bucket), emptyTotals());
+}

@@ -1,0 +1,68 @@
+// Metric bucket rows as stored (docs/METRICS.md) and as the domain reads them: the selects, the sentinels of
+// the all-traffic series, and the conversions both the write path and the readers use.
+import "server-only";
+import type { Prisma } from "../../db";
+import type { MetricBucket, MetricTotals } from "../../domain/metrics";
+import { LatencySketch } from "../../domain/sketch";
+
+/** The all-traffic series' provider and model in storage ("" rather than NULL: see the model). */
+export const ALL = "";
+/** `snapshotVersion` of the all-traffic series and the provider/model breakdown; v ≥ 1 is a version's rows. */
+export const ALL_VERSIONS = 0;
+
+export const totalsSelect = {
+  requestCount: true,
+  errorCount: true,
+  costMicros: true,
+  inputTokens: true,
+  outputTokens: true,
+  sketch: true,
+  ttftSketch: true,
+} satisfies Prisma.MetricBucketSelect;
+export type StoredTotals = Prisma.MetricBucketGetPayload<{ select: typeof totalsSelect }>;
+/** A row as the raw queries read it. */
+export type StoredRow = StoredTotals & {
+  id: string;
+  start: Date;
+  provider: string;
+  model: string;
+  snapshotVersion?: number | bigint;
+};
+
+/** BigInt columns become numbers: the domain's sums stay exact below 2^53 (see MetricTotals). */
+export function toTotals(row: StoredTotals): MetricTotals {
+  return {
+    requestCount: row.requestCount,
+    errorCount: row.errorCount,
+    costMicros: Number(row.costMicros),
+    inputTokens: Number(row.inputTokens),
+    outputTokens: Number(row.outputTokens),
+    latency: LatencySketch.decode(row.sketch),
+    ttft: row.ttftSketch === null ? LatencySketch.empty() : LatencySketch.decode(row.ttftSketch),
+  };
+}
+
+export function toColumns(totals: MetricTotals) {
+  return {
+    requestCount: totals.requestCount,
+    errorCount: totals.errorCount,
+    costMicros: BigInt(totals.costMicros),
+    inputTokens: BigInt(totals.inputTokens),
+    outputTokens: BigInt(totals.outputTokens),
+    sketch: totals.latency.encode(),
+    // NULL rather than an empty sketch: most routes never stream, and their rows stay as small as before.
+    ttftSketch: totals.ttft.count > 0 ? totals.ttft.encode() : null,
+  };
+}
+
+export const bucketSelect = {
+  targetId: true,
+  start: true,
+  provider: true,
+  model: true,
+  ...totalsSelect,
+} satisfies Prisma.MetricBucketSelect;
+
+export function toBucket(row: Omit<StoredRow, "id">): MetricBucket {
+  return { start: row.start.getTime(), provider: row.provider || null, model: row.model || null, ...toTotals(row) };
+}
