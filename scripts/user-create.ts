@@ -22,7 +22,7 @@ async function main() {
   const { getDb } = await import("../server/db");
   const { createUser } = await import("../server/services/access/users");
   const { systemActor } = await import("../server/services/audit/audit-log");
-  const { generatePassword } = await import("../server/auth/password");
+  const { generatePassword } = await import("../server/services/access/passwords");
   const given = await readPassword(values["password-stdin"]);
   const password = given ?? generatePassword();
   const user = await createUser(

@@ -13,7 +13,7 @@ async function main() {
   migrateDeploy(process.env.DATABASE_URL as string);
   const { getDb } = await import("../server/db");
   const { resetPassword } = await import("../server/services/access/users");
-  const { generatePassword } = await import("../server/auth/password");
+  const { generatePassword } = await import("../server/services/access/passwords");
   const given = await readPassword(values["password-stdin"]);
   const password = given ?? generatePassword();
   const user = await resetPassword(getDb(), { email: values.email, password }, new Date());

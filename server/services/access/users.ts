@@ -13,7 +13,7 @@ import {
   setDisabledSchema,
   signInSchema,
 } from "../../domain/users";
-import { generatePassword, hashPassword, verifyPassword } from "../../auth/password";
+import { generatePassword, hashPassword, verifyPassword } from "./passwords";
 import { appendAudit, systemActor, type Actor, type WithActor } from "../audit/audit-log";
 import { retryOnConflict } from "../platform/retry";
 import { parseInput } from "../platform/validation";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { generatePassword, hashPassword, verifyPassword } from "@/server/auth/password";
+import { generatePassword, hashPassword, verifyPassword } from "@/server/services/access/passwords";
 
 describe("password hashing", () => {
   it("verifies the right password and refuses a wrong one", async () => {
