@@ -17,6 +17,7 @@ import {
   lifecyclePolicy,
   lifecycleTarget,
   rollbackDecision,
+  startedAutomaticRollback,
 } from "../integration/lifecycle-fixtures";
 import { renderAs as renderWith } from "./render";
 
@@ -172,20 +173,9 @@ describe("StepChecks on the rollback page", () => {
     // Far in the future, so that no other test's cycle (at the real clock) finds this rollback's step due.
     const T = Date.UTC(2031, 0, 1);
     const policy = { ...lifecyclePolicy, mode: "AUTOMATIC" as const, stepMinRequests: 100, configPickupSeconds: 0 };
-    const fixture = await lifecycleTarget(db, policy, new Date(T - 60_000));
-    const { rollbackId } = await startRollbackFromDecision(
-      db,
-      {
-        target: fixture.target,
-        decision: rollbackDecision("AUTO_ROLLBACK"),
-        verdict: breachVerdict,
-        policy: fixture.policy,
-        policyVersion: 1,
-      },
-      new Date(T),
-    );
+    const fixture = await startedAutomaticRollback(db, policy, T);
+    const { rollbackId } = fixture;
     const cycle = (at: number) => advanceDueRollbacks(db, { now: new Date(at), bucketWidthMs: BUCKET_MS });
-    await cycle(T);
     await attributed(db, fixture.target.id, 1, T, 40);
     await attributed(db, fixture.target.id, 2, T, 60, { perSecond: 5 });
     await cycle(T + 60_000);

@@ -171,7 +171,7 @@ describe("GET /api/v1/targets/{slug}/config", () => {
       checksum: published.body.checksum,
       config,
     });
-    expect(response.body.flags).toContainEqual({ key: flagKey, enabled: true });
+    expect(response.body.flags).toContainEqual({ key: flagKey, enabled: true, percent: 100 });
     const etag = response.headers.get("etag");
     expect(etag).toMatch(/^"[0-9a-f]{64}"$/);
     expect(etag).not.toBe(empty.headers.get("etag"));
@@ -191,6 +191,15 @@ describe("GET /api/v1/targets/{slug}/config", () => {
     });
     expect(changed.status).toBe(200);
     expect(changed.headers.get("etag")).not.toBe(etag);
+
+    // A re-enablement step changes only the share: the orchestrator must see it too.
+    await db.featureFlag.update({ where: { key: flagKey }, data: { enabled: true, percent: 10 } });
+    const ramped = await api("GET", `/api/v1/targets/${slug}/config`, {
+      key: reader,
+      headers: { "if-none-match": changed.headers.get("etag") ?? "" },
+    });
+    expect(ramped.status).toBe(200);
+    expect(ramped.body.flags).toContainEqual({ key: flagKey, enabled: true, percent: 10 });
   });
 
   it("serves both snapshots with their traffic weights while a rollback is in progress", async () => {

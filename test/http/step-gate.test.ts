@@ -2,15 +2,9 @@
 // traffic in the current step (`rollback.arms`) and the last step check with its p-values (`rollback.lastStepCheck`).
 import { describe, expect, it } from "vitest";
 import { bucketStart } from "@/server/domain/metrics";
-import { startRollbackFromDecision } from "@/server/services/rollbacks/commands";
+
 import { advanceDueRollbacks } from "@/server/services/rollbacks/cycle-steps";
-import {
-  attributed,
-  breachVerdict,
-  lifecyclePolicy,
-  lifecycleTarget,
-  rollbackDecision,
-} from "../integration/lifecycle-fixtures";
+import { attributed, lifecyclePolicy, startedAutomaticRollback } from "../integration/lifecycle-fixtures";
 import { BUCKET_MS } from "../integration/helpers";
 import { api, makeKey, testDb } from "./helpers";
 
@@ -21,21 +15,10 @@ describe("GET /api/v1/targets/{slug}/status during a gradual rollback", () => {
     // The first step began 90 s ago (on a bucket boundary); its check ran 30 s ago and advanced to 50%.
     const T = bucketStart(Date.now(), BUCKET_MS) - 90_000;
     const policy = { ...lifecyclePolicy, mode: "AUTOMATIC" as const, stepMinRequests: 100, configPickupSeconds: 0 };
-    const fixture = await lifecycleTarget(db, policy, new Date(T - 60_000));
+    const fixture = await startedAutomaticRollback(db, policy, T);
+    const { rollbackId } = fixture;
     const key = await makeKey(db, { scopes: ["config:read"], targets: [fixture.target.slug] });
-    const { rollbackId } = await startRollbackFromDecision(
-      db,
-      {
-        target: fixture.target,
-        decision: rollbackDecision("AUTO_ROLLBACK"),
-        verdict: breachVerdict,
-        policy: fixture.policy,
-        policyVersion: 1,
-      },
-      new Date(T),
-    );
     const cycle = (at: number) => advanceDueRollbacks(db, { now: new Date(at), bucketWidthMs: BUCKET_MS });
-    await cycle(T);
 
     const before = await api("GET", `/api/v1/targets/${fixture.target.slug}/status`, { key });
     expect(before.status).toBe(200);

@@ -8,6 +8,8 @@ import type { Verdict } from "@/server/domain/evaluation";
 import { policySchema, type Policy, type PolicyInput } from "@/server/domain/policy";
 import type { MonitoringCycleSummary } from "@/server/services/monitoring/cycle";
 import { recordMetrics } from "@/server/services/metrics/buckets";
+import { startRollbackFromDecision } from "@/server/services/rollbacks/commands";
+import { advanceDueRollbacks } from "@/server/services/rollbacks/cycle-steps";
 import { BUCKET_MS, makeTarget, traffic } from "./helpers";
 
 export const SECOND = 1_000;
@@ -151,4 +153,25 @@ export async function attributed(
       sketch: bucket.latency.encode(),
     })),
   });
+}
+
+/**
+ * An automatic rollback of the lifecycle target's v2 (current, bad) to v1 (known-good), created at T and started
+ * by the cycle at T: its first step is taken at T.
+ */
+export async function startedAutomaticRollback(db: Db, policy: PolicyInput, T: number) {
+  const fixture = await lifecycleTarget(db, policy, new Date(T - MINUTE));
+  const { rollbackId } = await startRollbackFromDecision(
+    db,
+    {
+      target: fixture.target,
+      decision: rollbackDecision("AUTO_ROLLBACK"),
+      verdict: breachVerdict,
+      policy: fixture.policy,
+      policyVersion: 1,
+    },
+    new Date(T),
+  );
+  await advanceDueRollbacks(db, { now: new Date(T), bucketWidthMs: BUCKET_MS });
+  return { ...fixture, rollbackId };
 }

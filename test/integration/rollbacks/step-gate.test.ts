@@ -17,6 +17,7 @@ import {
   MINUTE,
   rollbackDecision,
   SECOND,
+  startedAutomaticRollback,
 } from "../lifecycle-fixtures";
 
 const db = testDb();
@@ -36,21 +37,9 @@ const gatePolicy = {
 
 /** A started automatic rollback of v2 (current, bad) to v1 (known-good), its first step (25%) taken at T. */
 async function startedRollback(T: number, policy = gatePolicy) {
-  const fixture = await lifecycleTarget(db, policy, new Date(T - MINUTE));
-  const { rollbackId } = await startRollbackFromDecision(
-    db,
-    {
-      target: fixture.target,
-      decision: rollbackDecision("AUTO_ROLLBACK"),
-      verdict: breachVerdict,
-      policy: fixture.policy,
-      policyVersion: 1,
-    },
-    new Date(T),
-  );
-  await cycle(T);
-  expect(await getRollback(db, rollbackId)).toMatchObject({ status: "IN_PROGRESS", trafficPercent: 25 });
-  return { ...fixture, rollbackId };
+  const started = await startedAutomaticRollback(db, policy, T);
+  expect(await getRollback(db, started.rollbackId)).toMatchObject({ status: "IN_PROGRESS", trafficPercent: 25 });
+  return started;
 }
 
 const cycle = (at: number, client: Db = db) =>
