@@ -68,6 +68,21 @@ describe("backtest", () => {
     );
   });
 
+  it("clips replayed windows at configuration changes, as the live cycle does", () => {
+    // Degraded from minute 60 until a change at minute 90 fixed it (a rollback completing, say).
+    const buckets = series(180, between(60, 90));
+    const fixedAt = T0 + 90 * MINUTE;
+    const after = (result: ReturnType<typeof run>) =>
+      result.events.filter((e) => e.at.getTime() > fixedAt && e.verdict.status !== "HEALTHY");
+    // Unclipped, the 5-minute windows after the fix still hold the degraded minutes and keep judging them.
+    expect(after(run(buckets)).length).toBeGreaterThan(0);
+    const clipped = run(buckets, { configChanges: { at: [fixedAt], bucketWidthMs: MINUTE } });
+    // Clipped, the first windows after the fix are too short to judge, then only the fixed traffic counts.
+    expect(after(clipped).every((e) => e.verdict.status === "INSUFFICIENT_DATA")).toBe(true);
+    // Before the change nothing moves: the degradation is found exactly as without clipping.
+    expect(clipped.firstBreachAt).toEqual(run(buckets).firstBreachAt);
+  });
+
   it("treats two degradations with a recovery between them as two incidents", () => {
     const result = run(series(300, (m) => between(60, 90)(m) || between(180, 210)(m)));
     expect(rollbacks(result)).toEqual([
