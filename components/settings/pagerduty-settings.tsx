@@ -4,12 +4,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
 import { pagerDutySettingsSchema } from "@/server/domain/notification-channels";
-import { ConfirmDialog } from "../confirm-dialog";
 import { issuesOf, type Issues } from "../form-errors";
 import { useToast } from "../toast";
 import { useTRPC } from "../trpc";
 import { Alert, Badge, Button, FieldError, inputClass, Skeleton } from "../ui";
 import { formText } from "./form-text";
+import { RemoveChannel } from "./remove-channel";
 
 export function PagerDutySettings() {
   const trpc = useTRPC();
@@ -18,7 +18,6 @@ export function PagerDutySettings() {
   const ids = { key: useId(), url: useId(), keyHelp: useId(), urlHelp: useId() };
   const settings = useQuery(trpc.notifications.settings.queryOptions());
   const save = useMutation(trpc.notifications.configureChannel.mutationOptions());
-  const clear = useMutation(trpc.notifications.clearChannel.mutationOptions());
   const test = useMutation(
     trpc.notifications.testChannel.mutationOptions({
       onSuccess: () => toast("Test event sent to PagerDuty and resolved"),
@@ -98,8 +97,9 @@ export function PagerDutySettings() {
             <Button tone="secondary" disabled={test.isPending} onClick={() => test.mutate({ channel: "PAGERDUTY" })}>
               {test.isPending ? "Sending…" : "Send test event"}
             </Button>
-            <ConfirmDialog
-              trigger={<Button tone="secondary">Remove PagerDuty</Button>}
+            <RemoveChannel
+              channel="PAGERDUTY"
+              label="Remove PagerDuty"
               title="Remove the PagerDuty integration?"
               description={
                 <p>
@@ -107,19 +107,7 @@ export function PagerDutySettings() {
                   resolves them in PagerDuty.
                 </p>
               }
-              confirmLabel="Remove"
-              tone="danger"
-              onConfirm={async () => {
-                try {
-                  await clear.mutateAsync({ channel: "PAGERDUTY" });
-                  toast("PagerDuty integration removed");
-                } catch (thrown) {
-                  toast((thrown as Error).message, "error");
-                  throw thrown;
-                } finally {
-                  await invalidate();
-                }
-              }}
+              removedMessage="PagerDuty integration removed"
             />
           </div>
         ) : (

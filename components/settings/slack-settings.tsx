@@ -3,12 +3,12 @@
 // server only tells where it points (its host).
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { ConfirmDialog } from "../confirm-dialog";
 import { issuesOf } from "../form-errors";
 import { useToast } from "../toast";
 import { useTRPC } from "../trpc";
 import { Alert, Badge, Button, FieldError, inputClass, Skeleton } from "../ui";
 import { formText } from "./form-text";
+import { RemoveChannel } from "./remove-channel";
 
 export function SlackSettings() {
   const trpc = useTRPC();
@@ -16,7 +16,6 @@ export function SlackSettings() {
   const toast = useToast();
   const settings = useQuery(trpc.notifications.settings.queryOptions());
   const save = useMutation(trpc.notifications.configureChannel.mutationOptions());
-  const clear = useMutation(trpc.notifications.clearChannel.mutationOptions());
   const test = useMutation(
     trpc.notifications.testChannel.mutationOptions({
       onSuccess: () => toast("Test message sent to Slack"),
@@ -76,8 +75,9 @@ export function SlackSettings() {
             <Button tone="secondary" disabled={test.isPending} onClick={() => test.mutate({ channel: "SLACK" })}>
               {test.isPending ? "Sending…" : "Send test message"}
             </Button>
-            <ConfirmDialog
-              trigger={<Button tone="secondary">Remove Slack webhook</Button>}
+            <RemoveChannel
+              channel="SLACK"
+              label="Remove Slack webhook"
               title="Remove the Slack webhook?"
               description={
                 <p>
@@ -85,19 +85,7 @@ export function SlackSettings() {
                   use until it is removed from the environment.
                 </p>
               }
-              confirmLabel="Remove"
-              tone="danger"
-              onConfirm={async () => {
-                try {
-                  await clear.mutateAsync({ channel: "SLACK" });
-                  toast("Slack webhook removed");
-                } catch (thrown) {
-                  toast((thrown as Error).message, "error");
-                  throw thrown;
-                } finally {
-                  await invalidate();
-                }
-              }}
+              removedMessage="Slack webhook removed"
             />
           </div>
         ) : (
