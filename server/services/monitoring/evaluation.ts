@@ -120,6 +120,11 @@ export function judgedWindows(input: {
   const rows = version === null ? undefined : input.series?.versions.get(version);
   const attributed = rows !== undefined && mergeWindow(rows, evaluationRange).requestCount > 0;
   const lengths = [policy.burnRate.longWindowSeconds, policy.burnRate.shortWindowSeconds] as const;
+  // A burn-rate alert says the budget burns fast *and for a while*: until the configuration has served for a
+  // whole short window, its windows hold seconds of traffic, whose noise would read as a 16× burn. The window
+  // SLOs (with their streak, or the emergency multiplier) judge that time alone.
+  const burnJudged =
+    policy.burnRate.enabled && !judgedRange({ from: end - lengths[1] * 1000, to: end }, epoch).clipped;
   if (attributed && version !== null) {
     const fromSums = (seconds: number): ErrorWindow =>
       toWindowMetrics(
@@ -129,7 +134,7 @@ export function judgedWindows(input: {
     return {
       window: mergeWindow(rows, evaluationRange),
       scope: { snapshotVersion: version },
-      ...(policy.burnRate.enabled && {
+      ...(burnJudged && {
         burnRate: { longWindow: fromSums(lengths[0]), shortWindow: fromSums(lengths[1]) },
       }),
     };
@@ -147,7 +152,7 @@ export function judgedWindows(input: {
   return {
     window: mergeWindow(all, judged),
     scope: { sinceChange: judged.clipped },
-    ...(policy.burnRate.enabled && {
+    ...(burnJudged && {
       burnRate: { longWindow: burnWindow(lengths[0]), shortWindow: burnWindow(lengths[1]) },
     }),
   };

@@ -128,6 +128,31 @@ describe("attribution by snapshot version", () => {
 });
 
 describe("judgments cut at configuration changes", () => {
+  it("judges the burn-rate pair only once the configuration has served a whole short window", async () => {
+    const T = day(20);
+    // 5% errors: within the 10% SLO, but 5× a 1% budget, above the factor of 2.
+    const burnPolicy = {
+      ...lifecyclePolicy,
+      maxErrorRate: 0.1,
+      burnRate: { enabled: true, errorBudget: 0.01, factor: 2, shortWindowSeconds: 300, longWindowSeconds: 3_600 },
+    };
+    const { target, bad } = await lifecycleTarget(db, burnPolicy, new Date(T));
+    await db.target.update({ where: { id: target.id }, data: { configChangedAt: new Date(T) } });
+    const judge = async (at: number) =>
+      (await evaluateTarget(db, target.id, { now: new Date(at), bucketWidthMs: BUCKET_MS })).verdict;
+
+    // A minute of v2: seconds-old windows would read a 5× burn from one unlucky stretch.
+    await send(target.id, T, 60, { errorEvery: 20, version: bad.version });
+    const early = await judge(T + MINUTE);
+    expect(early).toMatchObject({ status: "HEALTHY" });
+    expect(early).not.toHaveProperty("burnRate");
+
+    // Six minutes of it is a sustained burn: a breach on the burn-rate pair although the window passes.
+    await send(target.id, T + MINUTE, 5 * 60, { errorEvery: 20, version: bad.version });
+    const sustained = await judge(T + 6 * MINUTE);
+    expect(sustained).toMatchObject({ status: "BREACH", burnRate: { factor: 2 } });
+  });
+
   it.each([
     ["without versions", false],
     ["with versions", true],
