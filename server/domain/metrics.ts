@@ -1,6 +1,7 @@
 // Metric buckets: per-request events folded into fixed-width time buckets, and buckets merged into windows.
 // Times are epoch milliseconds; money is integer micro-dollars so sums never accumulate float error.
 import { z } from "zod";
+import { flagKeySchema } from "./flags";
 import { LatencySketch, sketchDataSchema } from "./sketch";
 import { readingsOf, type SloReadings, type SloTotals } from "./slo";
 
@@ -14,6 +15,21 @@ const snapshotVersionSchema = z
   .number()
   .int("Snapshot version must be a whole number")
   .positive("Snapshot version must be 1 or more")
+  .optional();
+
+/** Flags may name at most this many flags per request: more is a sender sending every flag it knows. */
+export const MAX_FLAGS_PER_EVENT = 50;
+
+/**
+ * The feature flags as the orchestrator evaluated them for this request (`{ "chat.streaming": true }`).
+ * Optional. Only flags in a running re-enablement plan of the target are stored (as that flag's on/off arms,
+ * which the plan's steps compare); other keys are accepted and ignored.
+ */
+const eventFlagsSchema = z
+  .record(flagKeySchema, z.boolean({ error: "A flag is true (on for this request) or false" }))
+  .refine((flags) => Object.keys(flags).length <= MAX_FLAGS_PER_EVENT, {
+    message: `At most ${MAX_FLAGS_PER_EVENT} flags per event`,
+  })
   .optional();
 
 const timestampSchema = z
@@ -41,6 +57,7 @@ export const metricEventSchema = z
     inputTokens: z.number().int().nonnegative().optional(),
     outputTokens: z.number().int().nonnegative().optional(),
     snapshotVersion: snapshotVersionSchema,
+    flags: eventFlagsSchema,
   })
   .refine((event) => event.ttftMs === undefined || event.ttftMs <= event.latencyMs, {
     message: "Time to first token must not exceed the latency",
