@@ -13,6 +13,9 @@ import { useToast } from "../toast";
 import { useTRPC } from "../trpc";
 import { Alert, Badge, Button, FieldError, inputClass } from "../ui";
 
+/** A check in the plan's terms: its outcomes are named for rollback arms (server/domain/step-gate.ts). */
+const checkLabels = { ADVANCE: "Not worse", HOLD: "Holding", FAST_FORWARD: "Worse", ABORT: "Worse" } as const;
+
 export function FlagReenablements({ canStart, canCancel }: { canStart: boolean; canCancel: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -83,7 +86,7 @@ export function FlagReenablements({ canStart, canCancel }: { canStart: boolean; 
                 row.lastCheck ? (
                   <>
                     <Badge tone={row.lastCheck.outcome === "ADVANCE" ? "good" : "warning"}>
-                      {row.lastCheck.outcome}
+                      {checkLabels[row.lastCheck.outcome]}
                     </Badge>{" "}
                     <span className="text-slate-700">{row.lastCheck.explanation}</span>
                   </>

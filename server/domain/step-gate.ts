@@ -205,3 +205,74 @@ export function windowStepGate({ before, since, ...input }: WindowGateInput): St
     explanation: `${note}. The target is not worse since the step began (${counts}, each test at ${formatP(check.alpha)})`,
   };
 }
+
+export interface FlagArms {
+  flagKey: string;
+  /** The requests the orchestrator reported with the flag on, since the step began (after the pickup grace). */
+  on: MetricTotals;
+  /** …and with the flag off, over the same time: the control arm. */
+  off: MetricTotals;
+}
+
+export interface FlagArmsGateInput extends Omit<StepGateInput, "knownGood" | "current"> {
+  /** One entry per flag the plan ramps; `looks` already counts every flag's looks (Bonferroni over both). */
+  arms: readonly FlagArms[];
+}
+
+/**
+ * A re-enablement plan's check over all its flags: the first flag whose on arm is worse decides (the plan
+ * reverts), else the first thin one (it holds), else all advance.
+ */
+export function flagArmsGate({ arms, ...input }: FlagArmsGateInput): StepCheck {
+  const checks = arms.map((arm) => flagArmGate({ ...input, ...arm }));
+  const first = (outcome: StepOutcome) => checks.find((check) => check.outcome === outcome);
+  const decisive = first("FAST_FORWARD") ?? first("HOLD");
+  if (decisive || checks.length === 1) return decisive ?? (checks[0] as StepCheck);
+  return {
+    outcome: "ADVANCE",
+    alpha: checks[0]?.alpha ?? input.significance,
+    comparisons: checks.flatMap((check) => check.comparisons),
+    explanation: checks.map((check) => check.explanation).join("; "),
+  };
+}
+
+/**
+ * A re-enablement step's check when the orchestrator reports `flags` per request: the flag-on arm against the
+ * flag-off arm over the same time, with the same tests, minimum sample and levels as rollback arms — so an
+ * incident that deepens for everyone is not blamed on the flag, as a time window would. Outcomes read like the
+ * window gate's: FAST_FORWARD when the flag-on arm is significantly worse (the plan reverts), HOLD when an arm
+ * is thin, ADVANCE otherwise — a flag-on arm that is better advances too. In its comparisons `knownGood` holds
+ * the flag-off reading and `current` the flag-on one; only `worse: "CURRENT"` (worse with the flag on) is kept.
+ */
+function flagArmGate({
+  flagKey,
+  on,
+  off,
+  ...input
+}: FlagArms & Omit<StepGateInput, "knownGood" | "current">): StepCheck {
+  const check = stepGate({ ...input, knownGood: off, current: on });
+  const comparisons = check.comparisons.map((c) => ({ ...c, worse: c.worse === "CURRENT" ? c.worse : null }));
+  const counts = `${on.requestCount} requests with ${flagKey} on and ${off.requestCount} with it off`;
+  if (check.outcome === "HOLD") {
+    return {
+      ...check,
+      comparisons,
+      explanation: `Not enough traffic to compare ${flagKey} on and off: ${counts}; each needs ${input.minRequests}`,
+    };
+  }
+  const worse = comparisons.filter((c) => c.worse === "CURRENT");
+  if (worse.length > 0) {
+    return {
+      ...check,
+      outcome: "FAST_FORWARD",
+      comparisons,
+      explanation: `Requests with ${flagKey} on are worse than those with it off: ${describe(worse, "CURRENT")}`,
+    };
+  }
+  return {
+    ...check,
+    outcome: "ADVANCE",
+    comparisons,
+    explanation: `Requests with ${flagKey} on are not worse than those with it off (${counts}, each test at ${formatP(check.alpha)})`,
+  };
+}

@@ -11,9 +11,9 @@ import { bucketStart, type MetricTotals } from "../../domain/metrics";
 
 import { stepDue } from "../../domain/rollback";
 import { fromBaseline } from "../../domain/step-baseline";
-import { windowStepGate, type StepCheck } from "../../domain/step-gate";
+import { flagArmsGate, windowStepGate, type StepCheck } from "../../domain/step-gate";
 import { appendAudit, systemActor, type AuditEntry } from "../audit/audit-log";
-import { loadTargetTotals } from "../metrics/bucket-reads";
+import { loadFlagArms, loadTargetTotals } from "../metrics/bucket-reads";
 
 import { retryOnConflict } from "../platform/retry";
 
@@ -39,9 +39,11 @@ export interface ReenablementCycleSummary {
 
 /**
  * The monitoring cycle's step: each running plan whose step interval has passed (longer by one interval per
- * hold) is checked with the window gate, the target's traffic since the step (after the pickup grace) against
- * the flags-off baseline, and moved (reenablementMove). Read before the transaction, as rollback steps are; the
- * compare-and-set makes a second cycle at the same instant a no-op.
+ * hold) is checked and moved (reenablementMove). The check compares each flag's on and off arms since the step
+ * (after the pickup grace) when the orchestrator reports `flags` per request and both arms have traffic
+ * (flagArmsGate); otherwise — no `flags` reported, or the flags on for 100% so there is no off arm — the
+ * target's traffic since the step against the flags-off baseline (windowStepGate). Read before the
+ * transaction, as rollback steps are; the compare-and-set makes a second cycle at the same instant a no-op.
  */
 export async function advanceDueReenablements(
   db: Db,
@@ -64,22 +66,27 @@ export async function advanceDueReenablements(
       });
       if (!due) continue;
       const steps = stepsSchema.parse(plan.steps);
+      const flagKeys = keysSchema.parse(plan.flagKeys);
       const from = ceilToBucket(plan.lastStepAt.getTime() + policy.configPickupSeconds * 1000, bucketWidthMs);
-      const since = await loadTargetTotals(db, plan.targetId, {
-        from,
-        to: Math.max(from, bucketStart(now.getTime(), bucketWidthMs)),
-      });
-      const check = windowStepGate({
+      const range = { from, to: Math.max(from, bucketStart(now.getTime(), bucketWidthMs)) };
+      const [since, arms] = await Promise.all([
+        loadTargetTotals(db, plan.targetId, range),
+        loadFlagArms(db, plan.targetId, flagKeys, range),
+      ]);
+      const gate = {
         policy,
         minRequests: policy.stepMinRequests,
         significance: policy.stepSignificance,
-        looks: steps.length,
-        before: fromBaseline(plan.baseline),
-        since,
-      });
+        looks: steps.length * flagKeys.length,
+      };
+      const perArm = [...arms.values()].every((arm) => arm.on.requestCount > 0 && arm.off.requestCount > 0);
+      const check = perArm
+        ? flagArmsGate({ ...gate, arms: [...arms].map(([flagKey, arm]) => ({ flagKey, ...arm })) })
+        : windowStepGate({ ...gate, looks: steps.length, before: fromBaseline(plan.baseline), since });
+      const armTotals = perArm ? sumArms([...arms.values()]) : null;
       const move = reenablementMove({ ...plan, steps }, check.outcome, policy.stepMaxHoldIntervals);
       const applied = await retryOnConflict(() =>
-        db.$transaction((tx) => applyMove(tx, plan, move, { check, since, now })),
+        db.$transaction((tx) => applyMove(tx, plan, move, { check, since, armTotals, now })),
       );
       if (!applied) continue;
       if (move.kind === "HOLD") summary.held += 1;
@@ -100,7 +107,12 @@ async function applyMove(
   tx: Tx,
   plan: PlanRow,
   move: ReenablementMove,
-  { check, since, now }: { check: StepCheck; since: MetricTotals; now: Date },
+  {
+    check,
+    since,
+    armTotals,
+    now,
+  }: { check: StepCheck; since: MetricTotals; armTotals: { on: number; off: number } | null; now: Date },
 ): Promise<boolean> {
   const lastCheck: ReenablementCheckDto = {
     outcome: check.outcome,
@@ -109,6 +121,7 @@ async function applyMove(
     percent: plan.percent,
     requestsBefore: fromBaseline(plan.baseline).requestCount,
     requestsSince: since.requestCount,
+    arms: armTotals,
     alpha: check.alpha,
     explanation: check.explanation,
   };
@@ -216,4 +229,12 @@ async function applyMove(
     now,
   );
   return true;
+}
+
+/** Requests on each side over all the plan's flags, for the check's summary. */
+function sumArms(arms: readonly { on: MetricTotals; off: MetricTotals }[]): { on: number; off: number } {
+  return arms.reduce((sum, arm) => ({ on: sum.on + arm.on.requestCount, off: sum.off + arm.off.requestCount }), {
+    on: 0,
+    off: 0,
+  });
 }

@@ -37,6 +37,8 @@ export const lastCheckSchema = z.object({
   percent: z.number().int(),
   requestsBefore: z.number(),
   requestsSince: z.number(),
+  /** Requests with the plan's flags on and off since the step, when the check compared arms; else null. */
+  arms: z.object({ on: z.number(), off: z.number() }).nullable().default(null),
   alpha: z.number(),
   explanation: z.string(),
 });

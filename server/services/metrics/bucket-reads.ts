@@ -3,7 +3,16 @@
 import "server-only";
 import { Prisma, type Db } from "../../db";
 import { combineTotals, emptyTotals, type MetricBucket, type MetricTotals } from "../../domain/metrics";
-import { ALL, ALL_VERSIONS, bucketSelect, toBucket, toTotals, totalsSelect, type StoredRow } from "./bucket-rows";
+import {
+  ALL,
+  ALL_VERSIONS,
+  FLAG_ARM_ROWS,
+  bucketSelect,
+  toBucket,
+  toTotals,
+  totalsSelect,
+  type StoredRow,
+} from "./bucket-rows";
 
 export interface TimeRange {
   from: Date;
@@ -95,7 +104,13 @@ export async function loadJudgedSeriesByTarget(
   range: TimeRange,
 ): Promise<Map<string, JudgedSeries>> {
   const rows = await db.metricBucket.findMany({
-    where: { ...where, provider: ALL, model: ALL, start: { gte: range.from, lt: range.to } },
+    where: {
+      ...where,
+      provider: ALL,
+      model: ALL,
+      snapshotVersion: { gte: ALL_VERSIONS },
+      start: { gte: range.from, lt: range.to },
+    },
     select: { ...bucketSelect, snapshotVersion: true },
     orderBy: [{ targetId: "asc" }, { start: "asc" }],
   });
@@ -162,7 +177,13 @@ export async function sumRequestsByTargetAndVersion(
 ): Promise<Map<string, VersionCounts>> {
   const groups = await db.metricBucket.groupBy({
     by: ["targetId", "snapshotVersion"],
-    where: { ...where, provider: ALL, model: ALL, start: { gte: range.from, lt: range.to } },
+    where: {
+      ...where,
+      provider: ALL,
+      model: ALL,
+      snapshotVersion: { gte: ALL_VERSIONS },
+      start: { gte: range.from, lt: range.to },
+    },
     _sum: { requestCount: true, errorCount: true },
   });
   const sums = new Map<string, VersionCounts>();
@@ -259,4 +280,37 @@ export async function loadTargetTotals(
 ): Promise<MetricTotals> {
   const buckets = await loadBuckets(db, targetId, { from: new Date(range.from), to: new Date(range.to) });
   return buckets.reduce<MetricTotals>((sum, bucket) => combineTotals(sum, bucket), emptyTotals());
+}
+
+/** One flag's two arms over [from, to): the traffic the orchestrator reported with the flag on, and off. */
+export interface FlagArms {
+  on: MetricTotals;
+  off: MetricTotals;
+}
+
+/** The arms of `flagKeys` (docs/METRICS.md, "Flag arms"), merged over [from, to); keys without rows are empty. */
+export async function loadFlagArms(
+  db: Db,
+  targetId: string,
+  flagKeys: readonly string[],
+  range: { from: number; to: number },
+): Promise<Map<string, FlagArms>> {
+  const arms = new Map(flagKeys.map((key) => [key, { on: emptyTotals(), off: emptyTotals() }]));
+  if (flagKeys.length === 0 || range.to <= range.from) return arms;
+  const rows = await db.metricBucket.findMany({
+    where: {
+      targetId,
+      snapshotVersion: FLAG_ARM_ROWS,
+      flagKey: { in: [...flagKeys] },
+      start: { gte: new Date(range.from), lt: new Date(range.to) },
+    },
+    select: { flagKey: true, flagOn: true, ...totalsSelect },
+  });
+  for (const row of rows) {
+    const arm = arms.get(row.flagKey);
+    if (!arm) continue;
+    if (row.flagOn) arm.on = combineTotals(arm.on, toTotals(row));
+    else arm.off = combineTotals(arm.off, toTotals(row));
+  }
+  return arms;
 }

@@ -9,6 +9,11 @@ import { LatencySketch } from "../../domain/sketch";
 export const ALL = "";
 /** `snapshotVersion` of the all-traffic series and the provider/model breakdown; v ≥ 1 is a version's rows. */
 export const ALL_VERSIONS = 0;
+/**
+ * `snapshotVersion` of flag-arm rows (`flagKey` set): below every series' version, so reads of the all-traffic
+ * series (0) and of versions (≥ 1) leave them out without naming them.
+ */
+export const FLAG_ARM_ROWS = -1;
 
 export const totalsSelect = {
   requestCount: true,
@@ -27,6 +32,8 @@ export type StoredRow = StoredTotals & {
   provider: string;
   model: string;
   snapshotVersion?: number | bigint;
+  flagKey?: string;
+  flagOn?: boolean | number;
 };
 
 /** BigInt columns become numbers: the domain's sums stay exact below 2^53 (see MetricTotals). */

@@ -24,7 +24,7 @@ import {
 } from "../../domain/metrics";
 import { LatencySketch } from "../../domain/sketch";
 import { pickReadings, type SloReadings } from "../../domain/slo";
-import { ALL, ALL_VERSIONS, toColumns, toTotals, type StoredRow } from "./bucket-rows";
+import { ALL, ALL_VERSIONS, FLAG_ARM_ROWS, toColumns, toTotals, type StoredRow } from "./bucket-rows";
 import { loadBreakdown, loadBuckets } from "./bucket-reads";
 import { loadStepSeries } from "./chart-series";
 import { retryOnConflict } from "../platform/retry";
@@ -35,7 +35,7 @@ const recordMetricsSchema = metricBatchSchema.extend({ targetId: z.string().min(
 export interface RecordMetricsResult {
   events: number;
   windows: number;
-  /** Buckets created or updated: all-traffic, breakdown and snapshot version rows alike. */
+  /** Buckets created or updated: all-traffic, breakdown, snapshot version and flag-arm rows alike. */
   buckets: number;
 }
 
@@ -44,6 +44,14 @@ interface PendingBucket extends MetricTotals {
   provider: string;
   model: string;
   snapshotVersion: number;
+  flagKey: string;
+  flagOn: boolean;
+}
+
+/** The dimensions of a row beyond provider and model (bucket-rows.ts). */
+interface RowDimensions {
+  snapshotVersion?: number;
+  flag?: { key: string; on: boolean };
 }
 
 /**
@@ -74,7 +82,10 @@ export async function recordMetrics(
     });
   }
 
-  await assertSnapshotVersions(db, targetId, { events, windows });
+  const [, armedFlags] = await Promise.all([
+    assertSnapshotVersions(db, targetId, { events, windows }),
+    flagsWithArms(db, targetId, events),
+  ]);
 
   const pending = new Map<string, PendingBucket>();
   const add = (
@@ -82,18 +93,20 @@ export async function recordMetrics(
     provider: string | null,
     model: string | null,
     totals: MetricTotals,
-    snapshotVersion = ALL_VERSIONS,
+    { snapshotVersion = ALL_VERSIONS, flag }: RowDimensions = {},
   ) => {
-    const key = bucketKey(start, provider ?? ALL, model ?? ALL, snapshotVersion);
-    const existing = pending.get(key);
-    // Totals first: a domain bucket passed as totals carries its own (null) provider and model.
-    pending.set(key, {
-      ...(existing ? combineTotals(existing, totals) : totals),
+    const row = {
       start,
       provider: provider ?? ALL,
       model: model ?? ALL,
-      snapshotVersion,
-    });
+      snapshotVersion: flag ? FLAG_ARM_ROWS : snapshotVersion,
+      flagKey: flag?.key ?? "",
+      flagOn: flag?.on ?? false,
+    };
+    const key = bucketKey(row);
+    const existing = pending.get(key);
+    // Totals first: a domain bucket passed as totals carries its own (null) provider and model.
+    pending.set(key, { ...(existing ? combineTotals(existing, totals) : totals), ...row });
   };
   for (const bucket of aggregateEvents(events, { widthMs: bucketWidthMs })) add(bucket.start, null, null, bucket);
   for (const bucket of aggregateEvents(events, { widthMs: bucketWidthMs, breakdown: true })) {
@@ -110,7 +123,16 @@ export async function recordMetrics(
   }
   for (const [version, attributed] of byVersion) {
     for (const bucket of aggregateEvents(attributed, { widthMs: bucketWidthMs })) {
-      add(bucket.start, null, null, bucket, version);
+      add(bucket.start, null, null, bucket, { snapshotVersion: version });
+    }
+  }
+  // Events reporting a flag that a running re-enablement ramps count once more, in that flag's on or off arm.
+  for (const key of armedFlags) {
+    for (const on of [true, false]) {
+      const arm = events.filter((event) => event.flags?.[key] === on);
+      for (const bucket of aggregateEvents(arm, { widthMs: bucketWidthMs })) {
+        add(bucket.start, null, null, bucket, { flag: { key, on } });
+      }
     }
   }
   for (const window of windows) {
@@ -127,7 +149,9 @@ export async function recordMetrics(
     if (window.provider !== undefined || window.model !== undefined) {
       add(window.start, window.provider ?? null, window.model ?? null, totals);
     }
-    if (window.snapshotVersion !== undefined) add(window.start, null, null, totals, window.snapshotVersion);
+    if (window.snapshotVersion !== undefined) {
+      add(window.start, null, null, totals, { snapshotVersion: window.snapshotVersion });
+    }
   }
   if (pending.size === 0) return { events: 0, windows: 0, buckets: 0 };
 
@@ -142,12 +166,20 @@ export async function recordMetrics(
           // (docs/PERFORMANCE.md). The SQL is the same on SQLite and PostgreSQL, and Prisma still maps the
           // columns to their types (Date, bigint). Conflicts surface as P2010, which retryOnConflict knows.
           const existing = await tx.$queryRaw<StoredRow[]>`
-            SELECT "id", "start", "provider", "model", "snapshotVersion", "requestCount", "errorCount", "costMicros",
-              "inputTokens", "outputTokens", "sketch", "ttftSketch"
+            SELECT "id", "start", "provider", "model", "snapshotVersion", "flagKey", "flagOn", "requestCount",
+              "errorCount", "costMicros", "inputTokens", "outputTokens", "sketch", "ttftSketch"
             FROM "MetricBucket" WHERE "targetId" = ${targetId} AND "start" IN (${Prisma.join(starts)})`;
           const existingByKey = new Map(
             existing.map((row) => [
-              bucketKey(row.start.getTime(), row.provider, row.model, Number(row.snapshotVersion)),
+              bucketKey({
+                start: row.start.getTime(),
+                provider: row.provider,
+                model: row.model,
+                snapshotVersion: Number(row.snapshotVersion),
+                flagKey: row.flagKey ?? "",
+                // SQLite hands booleans back as 0/1 through raw queries.
+                flagOn: Boolean(row.flagOn),
+              }),
               row,
             ]),
           );
@@ -163,6 +195,8 @@ export async function recordMetrics(
                 provider: bucket.provider,
                 model: bucket.model,
                 snapshotVersion: bucket.snapshotVersion,
+                flagKey: bucket.flagKey,
+                flagOn: bucket.flagOn,
                 ...toColumns(bucket),
               });
           }
@@ -189,8 +223,23 @@ export async function recordMetrics(
   return { events: events.length, windows: windows.length, buckets: pending.size };
 }
 
-function bucketKey(start: number, provider: string, model: string, snapshotVersion: number): string {
-  return `${start}\u0000${provider}\u0000${model}\u0000${snapshotVersion}`;
+function bucketKey(row: Omit<PendingBucket, keyof MetricTotals>): string {
+  return [row.start, row.provider, row.model, row.snapshotVersion, row.flagKey, row.flagOn].join("\u0000");
+}
+
+/**
+ * The flags of the batch's events that the target's running re-enablement plan ramps: only those get arm rows,
+ * so a sender reporting every flag it evaluates costs nothing beyond them. One indexed read, and none for a
+ * batch without `flags`.
+ */
+async function flagsWithArms(db: Db, targetId: string, events: readonly MetricEvent[]): Promise<string[]> {
+  if (!events.some((event) => event.flags !== undefined)) return [];
+  const plan = await db.flagReenablement.findUnique({
+    where: { activeTargetId: targetId },
+    select: { flagKeys: true },
+  });
+  const keys = Array.isArray(plan?.flagKeys) ? plan.flagKeys.filter((key) => typeof key === "string") : [];
+  return keys.filter((key) => events.some((event) => event.flags?.[key] !== undefined));
 }
 
 /**

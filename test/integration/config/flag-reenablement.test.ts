@@ -6,10 +6,11 @@ import { advanceDueReenablements } from "@/server/services/config/flag-reenablem
 import { activateEmergencyStop } from "@/server/services/config/system-switches";
 import { effectiveConfig } from "@/server/services/machine/config-delivery";
 import { recordMetrics } from "@/server/services/metrics/buckets";
+import { runMonitoringCycle } from "@/server/services/monitoring/cycle";
 import { userActor } from "@/server/services/audit/audit-log";
 import { startRollbackFromDecision } from "@/server/services/rollbacks/commands";
 import { BUCKET_MS, callerFor, makeUser, testDb, traffic } from "../helpers";
-import { breach, feed, lifecycleTarget, MINUTE, rollbackDecision } from "../lifecycle-fixtures";
+import { breach, cycleOptions, feed, lifecycleTarget, MINUTE, rollbackDecision } from "../lifecycle-fixtures";
 
 const db = testDb();
 const clockAt = (ms: number) => ({ now: () => new Date(ms) });
@@ -171,6 +172,60 @@ describe("flag re-enablement", () => {
     expect(overview.awaiting.find((row) => row.rollbackId === fixture.rollbackId)).toMatchObject({
       flagKeys: [fixture.key],
     });
+  });
+
+  it("compares the flag's on and off arms when events report flags, through the monitoring cycle", async () => {
+    const T = Date.UTC(2031, 6, 1);
+    const fixture = await rolledBack(T);
+    await feed(db, fixture.target.id, T, 2 * 60, "healthy");
+    const operator = await callerFor(db, fixture.operator.id, clockAt(T + 2 * MINUTE));
+    await operator.flagReenablements.start({ rollbackId: fixture.rollbackId, steps: [25, 50, 100] });
+    const report = (from: number, seconds: number, arm: { on: boolean; latencyMs: number; errorEvery?: number }) =>
+      recordMetrics(
+        db,
+        {
+          targetId: fixture.target.id,
+          events: traffic(from, seconds, arm).map((event) => ({
+            ...event,
+            flags: { [fixture.key]: arm.on, "some.other-flag": true },
+          })),
+        },
+        { bucketWidthMs: BUCKET_MS, now: new Date(from + seconds * 1000) },
+      );
+
+    // An upstream slowdown hits both arms alike: slower than before the plan (a time window would revert), but
+    // the flag is not to blame, so the plan advances.
+    await report(T + 2 * MINUTE, 60, { on: true, latencyMs: 3_000 });
+    await report(T + 2 * MINUTE, 60, { on: false, latencyMs: 3_000 });
+    const armRows = await db.metricBucket.findMany({
+      where: { targetId: fixture.target.id, flagKey: { not: "" } },
+      select: { flagKey: true, snapshotVersion: true },
+    });
+    expect(new Set(armRows.map((row) => `${row.flagKey}/${row.snapshotVersion}`))).toEqual(
+      new Set([`${fixture.key}/-1`]),
+    );
+    const moved = await runMonitoringCycle(db, cycleOptions(T + 3 * MINUTE));
+    expect(moved.errors).toEqual([]);
+    expect(await flagOf(fixture.key)).toEqual({ enabled: true, percent: 50 });
+    const advanced = await plan(db, fixture.target.id);
+    expect(advanced.lastCheck).toMatchObject({
+      outcome: "ADVANCE",
+      arms: { on: 30, off: 30 },
+      explanation: expect.stringContaining(
+        `Requests with ${fixture.key} on are not worse than those with it off`,
+      ) as unknown,
+    });
+
+    // Then the requests with the flag on fail while the others are fine: the switch goes off again.
+    await report(T + 3 * MINUTE, 60, { on: true, latencyMs: 500, errorEvery: 1 });
+    await report(T + 3 * MINUTE, 60, { on: false, latencyMs: 500 });
+    await runMonitoringCycle(db, cycleOptions(T + 4 * MINUTE));
+    expect(await flagOf(fixture.key)).toMatchObject({ enabled: false });
+    const reverted = await plan(db, fixture.target.id);
+    expect(reverted).toMatchObject({ status: "REVERTED" });
+    expect(reverted.endReason).toContain(
+      `Requests with ${fixture.key} on are worse than those with it off: error rate 100% against 0%`,
+    );
   });
 
   it("holds on thin traffic, then advances with a WARNING after stepMaxHoldIntervals; an approver cancels", async () => {

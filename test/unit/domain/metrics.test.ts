@@ -57,6 +57,21 @@ describe("metricEventSchema", () => {
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((i) => i.path.join("."))).toEqual(["latencyMs", "costUsd"]);
   });
+
+  it("takes the flags evaluated for the request, naming a bad key or value by its path", () => {
+    expect(metricEventSchema.parse({ ...event(), flags: { "chat.streaming": true } }).flags).toEqual({
+      "chat.streaming": true,
+    });
+    const result = metricEventSchema.safeParse({ ...event(), flags: { "Chat Streaming": true, "chat.tools": "on" } });
+    expect(result.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+      ["flags.Chat Streaming", "Not a flag key: lowercase letters, digits, dots, dashes and underscores"],
+      ["flags.chat.tools", "A flag is true (on for this request) or false"],
+    ]);
+    const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`flag-${i}`, true]));
+    expect(metricEventSchema.safeParse({ ...event(), flags: many }).error?.issues[0]?.message).toBe(
+      "At most 50 flags per event",
+    );
+  });
 });
 
 describe("aggregateEvents", () => {

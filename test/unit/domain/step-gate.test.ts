@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { emptyTotals, type MetricTotals } from "@/server/domain/metrics";
 import { LatencySketch } from "@/server/domain/sketch";
-import { stepGate, windowStepGate, type StepGateInput } from "@/server/domain/step-gate";
+import { flagArmsGate, stepGate, windowStepGate, type StepGateInput } from "@/server/domain/step-gate";
 import { policy } from "./fixtures";
 import { simulateRollbacks } from "./step-gate-simulation";
 
@@ -141,5 +141,40 @@ describe("windowStepGate (no snapshot versions reported)", () => {
     expect(check.outcome).toBe("ADVANCE");
     expect(check.comparisons.every((c) => c.worse === null)).toBe(true);
     expect(check.explanation).toContain("not worse since the step began (300 requests since the step began");
+  });
+});
+
+describe("flagArmsGate (events report flags)", () => {
+  const flags = (...arms: { flagKey: string; on: MetricTotals; off: MetricTotals }[]) =>
+    flagArmsGate({ arms, policy: policy(), minRequests: 50, significance: 0.05, looks: 4 });
+
+  it("advances when no flag's on arm is worse, better ones included, and names every flag", () => {
+    const check = flags(
+      { flagKey: "chat.streaming", on: arm(300, 6), off: arm(300, 6) },
+      { flagKey: "chat.tools", on: arm(300, 3), off: arm(300, 45) },
+    );
+    expect(check.outcome).toBe("ADVANCE");
+    expect(check.comparisons.every((c) => c.worse === null)).toBe(true);
+    expect(check.explanation).toContain("Requests with chat.streaming on are not worse");
+    expect(check.explanation).toContain("Requests with chat.tools on are not worse");
+  });
+
+  it("reports a worse on arm as FAST_FORWARD (the plan reverts), before another flag's thin arms", () => {
+    const check = flags(
+      { flagKey: "chat.thin", on: arm(10, 0), off: arm(300, 6) },
+      { flagKey: "chat.tools", on: arm(300, 45), off: arm(300, 6) },
+    );
+    expect(check.outcome).toBe("FAST_FORWARD");
+    expect(check.explanation).toMatch(
+      /^Requests with chat\.tools on are worse than those with it off: error rate 15% against 2%/,
+    );
+  });
+
+  it("holds while an arm is thin", () => {
+    const check = flags({ flagKey: "chat.streaming", on: arm(20, 0), off: arm(300, 6) });
+    expect(check.outcome).toBe("HOLD");
+    expect(check.explanation).toBe(
+      "Not enough traffic to compare chat.streaming on and off: 20 requests with chat.streaming on and 300 with it off; each needs 50",
+    );
   });
 });
