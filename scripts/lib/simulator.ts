@@ -8,12 +8,14 @@ import { signRequest } from "../../server/domain/api-keys";
 import type { PolicyInput } from "../../server/domain/policy";
 import {
   ErrorBursts,
+  evaluateFlags,
   generateEvents,
   parseRouteConfig,
   seededRandom,
   type Random,
   type RequestEvent,
   type RouteConfig,
+  type ServedFlag,
   type TrafficSplit,
   type ModelName,
   type Workload,
@@ -356,6 +358,8 @@ interface SimTarget extends DemoTarget {
   v1Id: string;
   split: TrafficSplit;
   splitLabel: string;
+  /** The flags the served config carries; each request reports how they evaluated for it. */
+  flags: ServedFlag[];
   etag: string | null;
   sentUntil: number;
   lastVerdict: string | null;
@@ -473,6 +477,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       v1Id: v1.body.id,
       split: [{ config: demo.config, weight: 100, version: v1.body.version }],
       splitLabel: "v1",
+      flags: [],
       etag: null,
       sentUntil: started - BACKFILL_MS,
       lastVerdict: null,
@@ -588,7 +593,11 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
           extraErrorRate: (ts, model) => target.bursts.at(ts) + outageRate(target, model),
         });
         target.sentUntil = now;
-        return send(target, events);
+        if (target.flags.length === 0) return send(target, events);
+        return send(
+          target,
+          events.map((event) => ({ ...event, flags: evaluateFlags(target.flags, target.random) })),
+        );
       }),
     );
 
@@ -813,6 +822,7 @@ interface Served {
 interface ServedConfig {
   snapshot: Served | null;
   rollback: { split: (Served & { weight: number })[] } | null;
+  flags?: ServedFlag[];
 }
 
 /** Polls the served configuration (304 when unchanged) and routes by it, as an orchestrator would. */
@@ -824,6 +834,7 @@ async function refreshSplit(client: RewindClient, target: SimTarget, stamp: (lin
   if (response.status === 304) return;
   target.etag = response.headers.get("etag");
   const body = response.body;
+  target.flags = body.flags ?? [];
   const served: (Served & { weight: number })[] =
     body.rollback?.split ?? (body.snapshot ? [{ ...body.snapshot, weight: 100 }] : []);
   const split = served.flatMap((entry) => {

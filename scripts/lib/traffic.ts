@@ -163,6 +163,23 @@ export interface RequestEvent {
   ttftMs?: number;
   /** The snapshot version that served the request, as an orchestrator reports it (docs/API.md). */
   snapshotVersion?: number;
+  /** The flags as evaluated for this request (docs/API.md), when the served config has any. */
+  flags?: Record<string, boolean>;
+}
+
+/** A flag as config delivery serves it. */
+export interface ServedFlag {
+  key: string;
+  enabled: boolean;
+  percent: number;
+}
+
+/**
+ * Evaluates the served flags for one request, as an orchestrator would: an enabled flag is on for `percent`% of
+ * requests, drawn at random per request.
+ */
+export function evaluateFlags(flags: readonly ServedFlag[], random: Random): Record<string, boolean> {
+  return Object.fromEntries(flags.map((flag) => [flag.key, flag.enabled && random() * 100 < flag.percent]));
 }
 
 /** Reads a route config back from a snapshot; null when it is not one of ours. */
