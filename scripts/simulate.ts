@@ -1,5 +1,5 @@
 // `npm run simulate -- --scenario healthy|emergency|gradual|gradual-ttft|cost|bad-known-good [--url URL]
-// [--key K --secret S] [--duration S] [--speed X] [--cron-secret C]`: demo traffic against a running Rewind (scripts/lib/simulator.ts).
+// [--key K --secret S] [--duration S] [--speed X] [--cron-secret C] [--linger]`: demo traffic against a running Rewind (scripts/lib/simulator.ts).
 import { parseArgs } from "node:util";
 import { SCENARIOS, SimulatorError, simulate, type Scenario } from "./lib/simulator";
 
@@ -12,7 +12,9 @@ const usage = `Usage: npm run simulate -- --scenario ${SCENARIOS.join("|")} [opt
   --duration SECONDS   stop after this long at the latest (default: healthy 60, emergency 180,
                        gradual and gradual-ttft 1200, cost and bad-known-good 600)
   --speed X            traffic multiplier (default 1: ~100 requests/s over three targets)
-  --cron-secret C      run monitoring cycles through /api/cron/monitor (for a server with MONITOR_SCHEDULER=off)`;
+  --cron-secret C      run monitoring cycles through /api/cron/monitor (for a server with MONITOR_SCHEDULER=off)
+  --linger             after the scenario's outcome, keep serving traffic (reporting the served flags per
+                       request) until --duration ends: e.g. to re-enable kill switches after an emergency`;
 
 function fail(message: string): never {
   console.error(`${message}\n\n${usage}`);
@@ -36,6 +38,7 @@ async function main() {
       duration: { type: "string" },
       speed: { type: "string" },
       "cron-secret": { type: "string" },
+      linger: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -57,6 +60,7 @@ async function main() {
     ...(values.duration !== undefined && { durationSeconds: positive("duration", values.duration) }),
     ...(values.speed !== undefined && { speed: positive("speed", values.speed) }),
     ...(values["cron-secret"] !== undefined && { cronSecret: values["cron-secret"] }),
+    ...(values.linger && { linger: true }),
     signal: controller.signal,
   });
   if (result.outcome === "no-rollback" || result.outcome === "rollback-ended") process.exitCode = 1;

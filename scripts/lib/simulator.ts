@@ -212,6 +212,8 @@ export interface SimulationOptions {
   appUrl?: string;
   /** "completed" (default) runs until the rollback has ended; "rollback" stops as soon as one is active. */
   until?: "rollback" | "completed";
+  /** Keep serving traffic after the scenario's outcome until `durationSeconds` (to try flag re-enablement). */
+  linger?: boolean;
   /** Bake time of the demo policies (default 30 s; see demoPolicy before lowering it). */
   bakeTimeSeconds?: number;
   log?: (line: string) => void;
@@ -571,14 +573,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const versionOf = (target: SimTarget, id: string | null) =>
     id === null ? "none" : target.versions.has(id) ? `v${target.versions.get(id)}` : id;
 
-  while (outcome === null) {
-    const tickStart = Date.now();
-    if (signal?.aborted) {
-      outcome = "interrupted";
-      break;
-    }
-
-    // The orchestrator's side: read the served configuration (a rollback's split included), serve, report.
+  /** The orchestrator's side of one tick: read the served configuration (a rollback's split included), serve, report. */
+  const serveTraffic = async () => {
     await Promise.all(targets.map((target) => refreshSplit(client, target, stamp)));
     await Promise.all(
       targets.map((target) => {
@@ -600,6 +596,16 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         );
       }),
     );
+  };
+
+  while (outcome === null) {
+    const tickStart = Date.now();
+    if (signal?.aborted) {
+      outcome = "interrupted";
+      break;
+    }
+
+    await serveTraffic();
 
     const needsCycle = phase === "warmup" || phase === "rollback" || phase === "verifying" || scenario !== "emergency";
     if (options.cronSecret && needsCycle && tickStart - lastCycleAt >= CYCLE_EVERY_MS) {
@@ -756,6 +762,34 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       if (scenario !== "healthy") stamp(`Stopping after ${Math.round(durationMs / 1000)} s (--duration)`);
     }
     if (outcome === null) await sleep(Math.max(0, TICK_MS - (Date.now() - tickStart)), signal);
+  }
+
+  if (options.linger && outcome !== "interrupted" && Date.now() - started < durationMs && !signal?.aborted) {
+    stamp(
+      `Scenario over (${outcome}): still serving traffic, by the configuration and flags Rewind serves, until ` +
+        `--duration ends or Ctrl+C — e.g. re-enable the kill switches at ${dashboard}/flags`,
+    );
+    let lastLingerCycleAt = 0;
+    while (Date.now() - started < durationMs && !signal?.aborted) {
+      const tickStart = Date.now();
+      await serveTraffic();
+      if (options.cronSecret && tickStart - lastLingerCycleAt >= CYCLE_EVERY_MS) {
+        lastLingerCycleAt = tickStart;
+        await runCycle(baseUrl, options.cronSecret);
+      }
+      if (tickStart - lastSummaryAt >= SUMMARY_EVERY_MS) {
+        const flags = targets.flatMap((target) => target.flags.filter((flag) => flag.enabled));
+        const served = targets.map((target) => `${target.role} ${target.splitLabel}`).join(" · ");
+        const on = [...new Map(flags.map((flag) => [flag.key, `${flag.key} ${flag.percent}%`])).values()];
+        stamp(
+          `${formatCount((sentSinceSummary * 1000) / (tickStart - lastSummaryAt))} events/s · ${served}` +
+            (on.length > 0 ? ` · flags on: ${on.join(", ")}` : ""),
+        );
+        lastSummaryAt = tickStart;
+        sentSinceSummary = 0;
+      }
+      await sleep(Math.max(0, TICK_MS - (Date.now() - tickStart)), signal);
+    }
   }
 
   const seconds = Math.round((Date.now() - started) / 1000);

@@ -168,6 +168,8 @@ export interface WindowGateInput extends Omit<StepGateInput, "knownGood" | "curr
   before: MetricTotals;
   /** The target's traffic since the step began (after the config pickup grace). */
   since: MetricTotals;
+  /** Why there are no arms, opening the explanation (default: a rollback whose sender reports no versions). */
+  why?: string;
 }
 
 /**
@@ -178,11 +180,11 @@ export interface WindowGateInput extends Omit<StepGateInput, "knownGood" | "curr
  * snapshot from a worsening incident. In its comparisons `knownGood` holds the reading before the step and
  * `current` the reading since; only `worse: "CURRENT"` (worse since the step) is kept.
  */
-export function windowStepGate({ before, since, ...input }: WindowGateInput): StepCheck {
+export function windowStepGate({ before, since, why, ...input }: WindowGateInput): StepCheck {
   const check = stepGate({ ...input, knownGood: before, current: since });
   const comparisons = check.comparisons.map((c) => ({ ...c, worse: c.worse === "CURRENT" ? c.worse : null }));
   const counts = `${since.requestCount} requests since the step began, ${before.requestCount} in the interval before it`;
-  const note = "No snapshot versions reported: compared time windows, not arms";
+  const note = `${why ?? "No snapshot versions reported"}: compared time windows, not arms`;
   if (check.outcome === "HOLD") {
     return {
       ...check,

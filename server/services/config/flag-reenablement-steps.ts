@@ -82,7 +82,15 @@ export async function advanceDueReenablements(
       const perArm = [...arms.values()].every((arm) => arm.on.requestCount > 0 && arm.off.requestCount > 0);
       const check = perArm
         ? flagArmsGate({ ...gate, arms: [...arms].map(([flagKey, arm]) => ({ flagKey, ...arm })) })
-        : windowStepGate({ ...gate, looks: steps.length, before: fromBaseline(plan.baseline), since });
+        : windowStepGate({
+            ...gate,
+            looks: steps.length,
+            before: fromBaseline(plan.baseline),
+            since,
+            why: [...arms.values()].some((arm) => arm.on.requestCount > 0)
+              ? "No traffic with the flags off at this step"
+              : "No flags reported per request",
+          });
       const armTotals = perArm ? sumArms([...arms.values()]) : null;
       const move = reenablementMove({ ...plan, steps }, check.outcome, policy.stepMaxHoldIntervals);
       const applied = await retryOnConflict(() =>
@@ -211,7 +219,7 @@ async function applyMove(
   );
   await audit(
     "flag_reenablement.advanced",
-    { percent: move.percent, step: move.currentStep, afterHolds: move.afterHolds },
+    { percent: move.percent, step: move.currentStep, afterHolds: move.afterHolds, check: check.explanation },
     move.afterHolds ? check.explanation : null,
   );
   await notifyPlan(

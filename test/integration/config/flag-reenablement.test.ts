@@ -163,7 +163,7 @@ describe("flag re-enablement", () => {
     expect(await flagOf(fixture.key)).toMatchObject({ enabled: false });
     const reverted = await plan(db, fixture.target.id);
     expect(reverted).toMatchObject({ status: "REVERTED", activeTargetId: null });
-    expect(reverted.endReason).toContain("worse since the step began");
+    expect(reverted.endReason).toMatch(/^No flags reported per request: .*worse since the step began/);
     const critical = await db.notification.findFirst({
       where: { targetId: fixture.target.id, event: "flag_reenablement.reverted" },
     });
@@ -214,6 +214,14 @@ describe("flag re-enablement", () => {
       explanation: expect.stringContaining(
         `Requests with ${fixture.key} on are not worse than those with it off`,
       ) as unknown,
+    });
+
+    const audited = await db.auditEvent.findFirstOrThrow({
+      where: { entityId: advanced.id, action: "flag_reenablement.advanced" },
+    });
+    expect(audited.after).toMatchObject({
+      percent: 50,
+      check: (advanced.lastCheck as { explanation: string }).explanation,
     });
 
     // Then the requests with the flag on fail while the others are fine: the switch goes off again.
