@@ -21,7 +21,8 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
 
   const changeRole = useMutation(
     trpc.users.changeRole.mutationOptions({
-      onSuccess: (user) => toast(`${user.email} is now ${roleLabel(user.role).toLowerCase()}`),
+      // The change ended their sessions: they sign in again, with the new role.
+      onSuccess: (user) => toast(`${user.email} is now ${roleLabel(user.role).toLowerCase()} and must sign in again`),
       onError: (error) => toast(error.message, "error"),
       onSettled: invalidate,
     }),

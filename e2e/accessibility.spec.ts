@@ -1,13 +1,12 @@
 // Every page of the console, with data: no serious axe violations, no sideways scrolling at 768 px, and a
 // screenshot of each (test artifacts; `E2E_SCREENSHOTS_DIR=docs/screenshots` refreshes the README's).
-import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { RewindApi } from "./api";
+import { consolePages } from "./console-pages";
 import { signInAsAdmin } from "./flows";
-import { seedPendingRollback } from "./seed";
 
 async function settle(page: Page): Promise<void> {
   await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
@@ -20,26 +19,7 @@ async function settle(page: Page): Promise<void> {
 test("every page passes axe, fits 768 px and is captured", async ({ page, request }, testInfo) => {
   test.setTimeout(180_000);
   const api = new RewindApi(request);
-  const slug = `tour-${randomBytes(3).toString("hex")}`;
-  await seedPendingRollback(api, slug, "Chat completions (tour)");
-  const rollbackId = (await api.status(slug)).rollback?.id as string;
-
-  const pages = [
-    ["overview", "/"],
-    ["target", `/targets/${slug}`],
-    ["approvals", "/approvals"],
-    ["rollbacks", "/rollbacks"],
-    ["rollback", `/rollbacks/${rollbackId}`],
-    ["policies", `/policies?target=${slug}`],
-    ["snapshots", `/snapshots?target=${slug}`],
-    ["flags", "/flags"],
-    ["audit", "/audit"],
-    ["settings", "/settings"],
-    ["settings-users", "/settings/users"],
-    ["settings-api-keys", "/settings/api-keys"],
-    ["settings-notifications", "/settings/notifications"],
-    ["settings-scheduler", "/settings/scheduler"],
-  ] as const;
+  const pages = await consolePages(api, "tour");
   const screenshotDir = process.env.E2E_SCREENSHOTS_DIR;
   if (screenshotDir) mkdirSync(screenshotDir, { recursive: true });
 

@@ -74,11 +74,16 @@ test("a viewer sees the pending rollback without an approve button, and the appr
   await expect(pending.getByText("Approving needs the approver role")).toBeVisible();
   await expect(pending.getByRole("button", { name: "Approve" })).toHaveCount(0);
 
-  // The same call the button would make, with the viewer's session cookie.
+  // The same call the button would make, with the viewer's session cookie, from the console's origin.
   const response = await page.request.post("/api/trpc/rollbacks.approve", {
     data: { json: { rollbackId, comment: "sneaky" } },
+    headers: { origin: new URL(page.url()).origin },
   });
   expect(response.status()).toBe(403);
+  // Refused by the role check, not by the cross-site guard (which answers `{ error: { code } }`).
+  expect(((await response.json()) as { error?: { json?: { data?: { code?: string } } } }).error?.json?.data?.code).toBe(
+    "FORBIDDEN",
+  );
   expect((await api.status(slug)).rollback?.status).toBe("PENDING_APPROVAL");
 });
 

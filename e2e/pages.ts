@@ -102,7 +102,7 @@ export class UsersPage {
 
   async expectLoaded(): Promise<void> {
     await expect(this.shell.heading("Users")).toBeVisible();
-    await expect(this.page.getByRole("table")).toBeVisible();
+    await expect(this.page.getByRole("table", { name: "Team members" })).toBeVisible();
   }
 
   /** Fills and submits the form; does not wait for an outcome (see createUser). */

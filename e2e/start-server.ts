@@ -33,6 +33,7 @@ Object.assign(process.env, {
   DATABASE_URL: `file:${path.join(tempDir, "rewind.db")}`,
   NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
   API_KEY_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+  AUDIT_CHAIN_KEY: randomBytes(32).toString("base64"),
   NEXTAUTH_URL: baseUrl,
   APP_URL: baseUrl,
   PORT: String(port),

@@ -5,10 +5,12 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describeDatabase, providerOf } from "../server/db/url";
+import { isLoopback, nextStartArgs, reachableHost } from "./lib/listen-address";
 import {
   bootstrapFirstAdmin,
   buildDir,
   ensureApiKeyEncryptionKey,
+  ensureAuditChainKey,
   ensureAuthSecret,
   generateClients,
   generatedClientExists,
@@ -88,12 +90,13 @@ async function main() {
   loadEnvironment();
   ensureAuthSecret();
   ensureApiKeyEncryptionKey();
+  ensureAuditChainKey();
   const port = process.env.PORT || "3000";
   const appUrl = (process.env.APP_URL || `http://localhost:${port}`).replace(/\/$/, "");
   process.env.APP_URL = appUrl;
   process.env.NEXTAUTH_URL ||= appUrl;
   // Validate every variable now, with a message naming each bad one.
-  await import("../server/env.js");
+  const { env } = await import("../server/env.js");
 
   const databaseUrl = process.env.DATABASE_URL as string;
   if (!generatedClientExists(providerOf(databaseUrl))) {
@@ -105,20 +108,21 @@ async function main() {
   const adminLines = await bootstrapFirstAdmin();
   buildIfStale();
 
-  const child = spawn(path.join(root, "node_modules", ".bin", "next"), ["start", "-p", port], {
+  const child = spawn(path.join(root, "node_modules", ".bin", "next"), nextStartArgs(port, env.HOST), {
     cwd: root,
     stdio: ["ignore", "inherit", "inherit"],
     env: { ...process.env, NODE_ENV: "production" },
   });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
   child.on("exit", (code) => process.exit(code ?? 0));
-  await waitForHealth(`http://127.0.0.1:${port}`, child);
+  await waitForHealth(`http://${reachableHost(env.HOST)}:${port}`, child);
 
   const admin = process.env.ADMIN_EMAIL || "admin@rewind.local";
   const lines = [
     "Rewind is running",
     "",
     `URL:       ${appUrl}`,
+    `Listening: ${env.HOST}:${port}${isLoopback(env.HOST) ? " (this machine only; set HOST to serve others)" : ""}`,
     `Database:  ${describeDatabase(databaseUrl)}`,
     ...(adminLines.length ? adminLines : [`Sign in:   ${admin} (or any user you created)`]),
     "",

@@ -1,5 +1,6 @@
 // `npm run user:reset-password -- --email a@b.c [--password-stdin]`: the way back in for a locked-out
-// or forgotten admin. Sets a new password, clears the sign-in throttle and re-enables the account.
+// or forgotten admin. Sets a new password, clears the sign-in throttle, re-enables the account and ends every
+// session the user had (a signed-in browser, or whoever had the old password, must sign in again).
 import { parseArgs } from "node:util";
 import { readPassword } from "./lib/password-input";
 import { loadEnvironment, migrateDeploy } from "./lib/setup";
@@ -17,7 +18,9 @@ async function main() {
   const given = await readPassword(values["password-stdin"]);
   const password = given ?? generatePassword();
   const user = await resetPassword(getDb(), { email: values.email, password }, new Date());
-  console.log(`New password set for ${user.email} (${user.role.toLowerCase()}); sign-in throttle cleared.`);
+  console.log(
+    `New password set for ${user.email} (${user.role.toLowerCase()}); sign-in throttle cleared, all sessions ended.`,
+  );
   if (!given) console.log(`Password (shown only this once): ${password}`);
 }
 

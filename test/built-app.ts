@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { buildDir, root } from "../scripts/lib/setup";
+import { TEST_AUDIT_CHAIN_KEY } from "../server/env.js";
 
 export interface BuiltApp {
   baseUrl: string;
@@ -62,6 +63,8 @@ export async function startBuiltApp(options: { databaseUrl: string; env?: Record
         NEXTAUTH_URL: baseUrl,
         APP_URL: baseUrl,
         API_KEY_ENCRYPTION_KEY: apiKeyEncryptionKey,
+        // The key this test process appends under too (server/services/audit/audit-chain-key.ts), so both agree.
+        AUDIT_CHAIN_KEY: process.env.AUDIT_CHAIN_KEY || TEST_AUDIT_CHAIN_KEY,
         CRON_SECRET: cronSecret,
         METRICS_TOKEN: metricsToken,
         MONITOR_SCHEDULER: "off",

@@ -1,5 +1,6 @@
 "use client";
-// Downloads the filtered log (every matching event, oldest first) as CSV or JSON, from audit.export.
+// Downloads the filtered log (every matching event, oldest first) as CSV or JSON, from audit.export. The JSON also
+// carries every signed checkpoint of the chain, so a copy kept elsewhere can later show a chain cut back.
 import { useQueryClient } from "@tanstack/react-query";
 import type { AuditFilter } from "@/server/domain/audit";
 import { useTRPC } from "../trpc";

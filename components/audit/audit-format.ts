@@ -38,6 +38,7 @@ const actionTexts: Record<string, string> = {
   "emergency_stop.lifted": "lifted the emergency stop",
   "monitoring.paused": "paused monitoring",
   "monitoring.resumed": "resumed monitoring",
+  "audit.checkpoint_created": "signed an audit checkpoint",
 };
 
 /** A short sentence for known actions ("turned the flag on"), else the action code itself. */

@@ -1,5 +1,5 @@
 "use client";
-// The audit page: the chain's verification, the filters (kept in the URL), the events newest first in pages of
+// The audit page: the chain's verification and checkpoints, the filters (kept in the URL), the events newest first in pages of
 // 50 with their details, and the export of what the filters match.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
@@ -11,6 +11,7 @@ import { formatDateTime, formatRelative } from "../format";
 import { useTRPC } from "../trpc";
 import { Alert, Button, EmptyState, ListSkeleton, QueryError } from "../ui";
 import { AuditChainBanner } from "./audit-chain-banner";
+import { AuditCheckpoints } from "./audit-checkpoints";
 import { AuditExport } from "./audit-export";
 import { AuditFilters } from "./audit-filters";
 import { actorLabel, detailsJson, type AuditEventView } from "./audit-format";
@@ -18,7 +19,8 @@ import { hasFilter, paramsFromView, viewFromParams, type AuditView } from "./aud
 
 const PAGE_SIZE = 50;
 
-export function AuditLog() {
+/** `isAdmin` shows the admin actions (full re-verification, a checkpoint now); the procedures check again. */
+export function AuditLog({ isAdmin = false }: { isAdmin?: boolean }) {
   const trpc = useTRPC();
   const router = useRouter();
   const pathname = usePathname();
@@ -59,7 +61,8 @@ export function AuditLog() {
 
   return (
     <div className="space-y-4">
-      <AuditChainBanner />
+      <AuditChainBanner isAdmin={isAdmin} />
+      <AuditCheckpoints />
       {error ? <Alert>{error}</Alert> : null}
       <AuditFilters
         key={`${query}|${facets.isSuccess}|${targets.isSuccess}`}

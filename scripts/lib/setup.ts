@@ -39,14 +39,29 @@ export function ensureAuthSecret(): void {
  * secrets unreadable, so back it up with the database.
  */
 export function ensureApiKeyEncryptionKey(): void {
-  if (process.env.API_KEY_ENCRYPTION_KEY) return;
-  const file = path.join(root, "data", "api-key-encryption-key");
+  ensureLocalKey("API_KEY_ENCRYPTION_KEY", "api-key-encryption-key");
+}
+
+/**
+ * The audit chain is keyed outside the database. Without AUDIT_CHAIN_KEY, a key is generated once into
+ * data/audit-chain-key (readable by this user only), the file that development servers and the CLIs read
+ * too (server/services/audit/audit-chain-key.ts); losing it leaves the chain unverifiable, so back it up
+ * apart from the database (kept with it, it protects nothing against whoever holds both).
+ */
+export function ensureAuditChainKey(): void {
+  ensureLocalKey("AUDIT_CHAIN_KEY", "audit-chain-key");
+}
+
+/** 32 random bytes as base64, generated once into data/<file> unless the variable is set. */
+function ensureLocalKey(variable: string, fileName: string): void {
+  if (process.env[variable]) return;
+  const file = path.join(root, "data", fileName);
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, randomBytes(32).toString("base64"), { mode: 0o600 });
     chmodSync(file, 0o600);
   }
-  process.env.API_KEY_ENCRYPTION_KEY = readFileSync(file, "utf8").trim();
+  process.env[variable] = readFileSync(file, "utf8").trim();
 }
 
 export function generatedClientExists(provider: DatabaseProvider): boolean {

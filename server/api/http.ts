@@ -2,7 +2,7 @@
 // which every /api/v1 handler goes through: API key, per-key rate limit, body limit, signature, JSON,
 // Idempotency-Key. Handlers stay thin: they call a service and say which status to answer with.
 import "server-only";
-import { timingSafeEqual } from "node:crypto";
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import { apiKeyEncryptionKey } from "../env.js";
 import { getDb, type Db } from "../db";
 import { canonicalJson, sha256Hex } from "../domain/canonical-json";
@@ -43,7 +43,11 @@ function json(result: MachineResult): Response {
   return Response.json(result.body, { status: result.status, headers });
 }
 
-/** `{ error: { code, message, issues? } }` with the status of its code; anything unexpected is a logged 500. */
+/**
+ * `{ error: { code, message, issues? } }` with the status of its code. Anything unexpected is a 500 that says
+ * only "Internal error" and a request id: the error itself (a database's message, a stack) goes to the server
+ * log under that id, never to the client.
+ */
 export function errorResponse(error: unknown, now: Date, context = ""): Response {
   if (error instanceof AppError) {
     const { issues, retryAt } = error.details;
@@ -61,8 +65,13 @@ export function errorResponse(error: unknown, now: Date, context = ""): Response
   if (error instanceof BadRequest) {
     return json({ status: 400, body: { error: { code: "BAD_REQUEST", message: error.message } } });
   }
-  console.error(`[api] ${context} failed:`, error);
-  return json({ status: 500, body: { error: { code: "INTERNAL", message: "Internal server error" } } });
+  const requestId = randomUUID();
+  console.error(`[api] ${context} failed (request ${requestId}):`, error);
+  return json({
+    status: 500,
+    body: { error: { code: "INTERNAL", message: "Internal error", requestId } },
+    headers: { "X-Request-Id": requestId },
+  });
 }
 
 export function bearerToken(request: Request): string | null {
@@ -115,7 +124,8 @@ function parseJson(raw: Buffer): unknown {
 
 const buckets = new Map<string, TokenBucket>();
 
-function rateLimit(keyId: string, now: Date): void {
+/** The per-key token bucket of every API key route (machine API and OFREP): THROTTLED with retryAt when empty. */
+export function rateLimit(keyId: string, now: Date): void {
   const nowMs = now.getTime();
   if (buckets.size > 10_000) {
     for (const [id, bucket] of buckets) if (bucket.isFull(nowMs)) buckets.delete(id);

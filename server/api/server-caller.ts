@@ -3,7 +3,7 @@
 // service or the database, and the procedure errors become Next's pages here, once.
 import "server-only";
 import { forbidden, notFound, redirect } from "next/navigation";
-import { requirePageUser } from "../auth/session";
+import { requirePageSession } from "../auth/session";
 import { getDb } from "../db";
 import type { RoleName } from "../domain/roles";
 import { createCaller } from "./root";
@@ -16,8 +16,8 @@ import { createContext } from "./trpc";
  * (the user was disabled meanwhile) the sign-in page. Anything else is thrown to the error boundary.
  */
 export async function serverCaller(role: RoleName = "VIEWER") {
-  const user = await requirePageUser(role);
-  const api = createCaller(() => createContext({ db: getDb(), userId: user.id }), {
+  const { user, session } = await requirePageSession(role);
+  const api = createCaller(() => createContext({ db: getDb(), session }), {
     onError({ error }) {
       if (error.code === "NOT_FOUND" || error.code === "BAD_REQUEST") notFound();
       if (error.code === "FORBIDDEN") forbidden();

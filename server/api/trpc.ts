@@ -1,6 +1,7 @@
 // The only tRPC building blocks routers may use: the context and the role-based procedures, each
 // built on the one before it (admin ⊇ approver ⊇ operator ⊇ viewer).
 import "server-only";
+import { randomUUID } from "node:crypto";
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import superjson from "superjson";
@@ -8,7 +9,7 @@ import { ZodError } from "zod";
 import type { Db } from "../db";
 import { AppError, fieldIssues, type AppErrorCode, type FieldIssues } from "../domain/errors";
 import { hasRole, type RoleName } from "../domain/roles";
-import { findActiveUser, type SessionUser } from "../services/access/users";
+import { findSessionUser, type SessionClaim, type SessionUser } from "../services/access/sessions";
 import { userActor } from "../services/audit/audit-log";
 
 export interface Clock {
@@ -19,12 +20,17 @@ export const systemClock: Clock = { now: () => new Date() };
 export interface Context {
   db: Db;
   clock: Clock;
-  /** Re-read from the database for every request: role changes and disabling apply at once. */
+  /** Re-read from the database for every request: role changes, disabling and ended sessions apply at once. */
   user: SessionUser | null;
 }
 
-export async function createContext(options: { db: Db; userId: string | null; clock?: Clock }): Promise<Context> {
-  const user = options.userId ? await findActiveUser(options.db, options.userId) : null;
+/** `session`: what the request's session token says (server/auth/session.ts), null without one. */
+export async function createContext(options: {
+  db: Db;
+  session: SessionClaim | null;
+  clock?: Clock;
+}): Promise<Context> {
+  const user = await findSessionUser(options.db, options.session);
   return { db: options.db, clock: options.clock ?? systemClock, user };
 }
 
@@ -41,11 +47,23 @@ const trpcCodes: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
-  errorFormatter({ shape, error }) {
+  /**
+   * What the browser learns of an error: field `issues` for forms, and of an unexpected error (a bug, a
+   * database's refusal) only "Internal error" and a request id. The error itself goes to the server log under
+   * that id: a Prisma message names tables, columns and values.
+   */
+  errorFormatter({ shape, error, path }) {
+    if (error.code === "INTERNAL_SERVER_ERROR") {
+      const requestId = randomUUID();
+      console.error(`[trpc] ${path ?? "?"} failed (request ${requestId}):`, error.cause ?? error);
+      const data = { ...shape.data };
+      delete data.stack;
+      return { ...shape, message: "Internal error", data: { ...data, issues: null, requestId } };
+    }
     let issues: FieldIssues | null = null;
     if (error.cause instanceof ZodError) issues = fieldIssues(error.cause);
     else if (error.cause instanceof AppError) issues = error.cause.details.issues ?? null;
-    return { ...shape, data: { ...shape.data, issues } };
+    return { ...shape, data: { ...shape.data, issues, requestId: null } };
   },
 });
 

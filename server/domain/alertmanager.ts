@@ -2,24 +2,43 @@
 // labelled `rewind_target` are violations of that target, resolved ones clear them. Mapping: docs/API.md.
 import { z } from "zod";
 import type { SloViolation, Verdict } from "./evaluation";
+import { safeText } from "./input-bounds";
 import { noReadings, sloByAlertName } from "./slo";
+
+/**
+ * Label and annotation maps as Alertmanager sends them. Their text reaches verdicts and notifications, so it is
+ * bounded like any stored text: names up to 200 characters, values up to 10,000 (descriptions run long).
+ */
+function textMap(what: "Label" | "Annotation") {
+  return z.record(
+    safeText().min(1, `${what} names must not be empty`).max(200, `${what} names must be at most 200 characters`),
+    safeText({ error: `${what} values must be text` }).max(10_000, `${what} values must be at most 10,000 characters`),
+    {
+      error: (issue) =>
+        issue.code === "invalid_key" ? `${what} names must be text of 1–200 characters, without NUL` : undefined,
+    },
+  );
+}
+
+/** Other strings of the payload: times, URLs, keys. Long Prometheus expressions fit in a generator URL. */
+const payloadText = safeText().max(10_000, "At most 10,000 characters");
 
 const alertSchema = z.object({
   status: z.enum(["firing", "resolved"], { error: "Alert status must be firing or resolved" }),
-  labels: z.record(z.string(), z.string()),
-  annotations: z.record(z.string(), z.string()).default({}),
-  startsAt: z.string().optional(),
-  endsAt: z.string().optional(),
-  generatorURL: z.string().optional(),
-  fingerprint: z.string().optional(),
+  labels: textMap("Label"),
+  annotations: textMap("Annotation").default({}),
+  startsAt: payloadText.optional(),
+  endsAt: payloadText.optional(),
+  generatorURL: payloadText.optional(),
+  fingerprint: payloadText.optional(),
 });
 export type Alert = z.infer<typeof alertSchema>;
 
 export const alertmanagerPayloadSchema = z.object({
   version: z.literal("4", { error: "Only Alertmanager webhook payload version 4 is supported" }),
   status: z.enum(["firing", "resolved"]).optional(),
-  receiver: z.string().optional(),
-  groupKey: z.string().optional(),
+  receiver: payloadText.optional(),
+  groupKey: payloadText.optional(),
   alerts: z.array(alertSchema).max(1_000, "At most 1,000 alerts per payload"),
 });
 

@@ -1,14 +1,15 @@
 // What an admin chooses when creating an API key: shared by the settings form, the CLI and the service.
 import { z } from "zod";
+import { safeText } from "./input-bounds";
 import { slugSchema } from "./targets";
 
-export const apiKeyScopes = ["ingest", "config:read", "snapshots:write", "policies:write"] as const;
+export const apiKeyScopes = ["ingest", "config:read", "snapshots:write", "policies:write", "flags:read"] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
 
 const scopeSchema = z.enum(apiKeyScopes, { error: `Scopes are ${apiKeyScopes.join(", ")}` });
 
 export const createApiKeySchema = z.object({
-  name: z.string().trim().min(1, "Name is required").max(100, "Name must be at most 100 characters"),
+  name: safeText().trim().min(1, "Name is required").max(100, "Name must be at most 100 characters"),
   scopes: z
     .array(scopeSchema)
     .min(1, "Choose at least one scope")
@@ -30,4 +31,5 @@ export const apiKeyScopeDescriptions: Record<ApiKeyScope, string> = {
   "config:read": "Read the effective configuration and status",
   "snapshots:write": "Publish configurations (a deploy pipeline)",
   "policies:write": "Create and update targets and their SLO policies",
+  "flags:read": "Evaluate feature flags with OpenFeature SDKs (OFREP)",
 };

@@ -1,6 +1,7 @@
 // Shapes of input around the audit history: the reason a person gives for a change, and the filters of
 // the audit log, shared by the dashboard's forms and the services that validate them again.
 import { z } from "zod";
+import { safeText } from "./input-bounds";
 
 /** Who acts, as stored in an audit event (audit-chain.ts hashes it; kept here free of node:crypto for forms). */
 export const auditActorTypeSchema = z.enum(["USER", "API_KEY", "SYSTEM"], {
@@ -8,8 +9,7 @@ export const auditActorTypeSchema = z.enum(["USER", "API_KEY", "SYSTEM"], {
 });
 
 /** Recorded verbatim in the audit event, so it must say something. */
-export const reasonSchema = z
-  .string({ error: "Give a reason" })
+export const reasonSchema = safeText({ error: "Give a reason" })
   .trim()
   .min(1, "Give a reason")
   .max(500, "Reason must be at most 500 characters");
@@ -57,3 +57,51 @@ export const auditExportSchema = z.object({
   filter: auditFilterSchema.default({}),
   format: z.enum(["csv", "json"], { error: "Choose csv or json" }),
 });
+
+/** A signed checkpoint as the file, the `audit.checkpoint` notification and the export carry it. */
+export const auditCheckpointSchema = z.object({
+  sequence: z.number({ error: "sequence must be a number" }).int().positive("sequence must be 1 or more"),
+  hash: z.string({ error: "hash is missing" }).regex(/^[0-9a-f]{64}$/, "hash must be 64 hex digits"),
+  at: z.iso
+    .datetime({ error: "at must be a time such as 2027-05-01T12:00:00.000Z" })
+    .refine((at) => new Date(at).toISOString() === at, "at must be in the exported form (milliseconds and Z)"),
+  signature: z.string({ error: "signature is missing" }).regex(/^[0-9a-f]{64}$/, "signature must be 64 hex digits"),
+});
+export type AuditCheckpointInput = z.output<typeof auditCheckpointSchema>;
+
+const CHECKPOINT_TEXT_MAX = 10_000;
+
+/**
+ * What someone pastes to check the chain against: a line of the checkpoint file, the checkpoint from an
+ * export, or a whole `audit.checkpoint` webhook body (its `payload` is the checkpoint).
+ */
+export const checkpointTextSchema = z
+  .string()
+  .trim()
+  .min(1, "Paste a checkpoint")
+  .max(CHECKPOINT_TEXT_MAX, `A checkpoint is a short JSON line (at most ${CHECKPOINT_TEXT_MAX} characters)`)
+  .transform((text, context): AuditCheckpointInput => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      context.addIssue({ code: "custom", message: "Not JSON: paste one checkpoint line as it was sent" });
+      return z.NEVER;
+    }
+    const payload = (value as { payload?: unknown } | null)?.payload;
+    const parsed = auditCheckpointSchema.safeParse(typeof payload === "object" && payload !== null ? payload : value);
+    if (!parsed.success) {
+      context.addIssue({
+        code: "custom",
+        message: `Not a checkpoint: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`,
+      });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
+
+/** `audit.verify` and `audit.reverify` as requested: optionally a pasted checkpoint, still as text. */
+export const auditVerifyRequestSchema = z.object({ checkpoint: z.string().optional() });
+
+/** What the service validates: the text parsed into a checkpoint (a wrong one is a field issue on `checkpoint`). */
+export const auditVerifySchema = z.object({ checkpoint: checkpointTextSchema.optional() });

@@ -1,6 +1,7 @@
 // Gradual re-enablement of the kill switches an emergency rollback turned off: the plan's input shapes, when a
 // plan may start, and what a step check does to it. docs/ROLLBACKS.md ("Re-enabling feature flags").
 import { z } from "zod";
+import { safeText } from "./input-bounds";
 import type { StepOutcome } from "./step-gate";
 
 export const reenablementStatuses = ["RUNNING", "COMPLETED", "REVERTED", "CANCELLED"] as const;
@@ -29,7 +30,7 @@ export const startReenablementSchema = z.object({
 
 export const cancelReenablementSchema = z.object({
   planId: z.string().min(1),
-  reason: z.string().trim().min(1, "Say why").max(500, "At most 500 characters"),
+  reason: safeText().trim().min(1, "Say why").max(500, "At most 500 characters"),
 });
 
 /**

@@ -1,5 +1,6 @@
 // Feature flags: the shapes of their input, shared by the dashboard's forms and the flag services.
 import { z } from "zod";
+import { safeText } from "./input-bounds";
 
 export const flagKeySchema = z
   .string({ error: "Key is required" })
@@ -8,7 +9,7 @@ export const flagKeySchema = z
   .max(100, "Key must be at most 100 characters")
   .regex(/^[a-z0-9][a-z0-9._-]*$/, "Use lowercase letters, digits, dots, dashes and underscores, e.g. chat.streaming");
 
-const descriptionSchema = z.string().trim().max(500, "Description must be at most 500 characters");
+const descriptionSchema = safeText().trim().max(500, "Description must be at most 500 characters");
 
 export const createFlagSchema = z.object({
   key: flagKeySchema,

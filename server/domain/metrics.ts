@@ -1,8 +1,10 @@
 // Metric buckets: per-request events folded into fixed-width time buckets, and buckets merged into windows.
 // Times are epoch milliseconds; money is integer micro-dollars so sums never accumulate float error.
 import { z } from "zod";
+import { AppError } from "./errors";
 import { flagKeySchema } from "./flags";
-import { LatencySketch, sketchDataSchema } from "./sketch";
+import { MAX_EXACT_SUM, MAX_INT_COLUMN, metricBounds, safeText } from "./input-bounds";
+import { LatencySketch, SKETCH_RELATIVE_ACCURACY, sketchDataSchema } from "./sketch";
 import { readingsOf, type SloReadings, type SloTotals } from "./slo";
 
 const toEpochMs = (value: number | string) => (typeof value === "number" ? value : Date.parse(value));
@@ -37,28 +39,58 @@ const eventFlagsSchema = z
 
 const timestampSchema = z
   .union([
-    z.number().int("Timestamp must be whole epoch milliseconds").nonnegative("Timestamp must not be negative"),
+    z
+      .number()
+      .nonnegative("Timestamp must not be negative")
+      .max(metricBounds.timestampMs, "Timestamp must be before the year 10000")
+      .int("Timestamp must be whole epoch milliseconds"),
     z.iso.datetime({ offset: true, error: "Timestamp must be epoch ms or an ISO 8601 date-time" }),
   ])
   .transform(toEpochMs);
 
+const LATENCY_HOURS = metricBounds.latencyMs / 3_600_000;
+const LATENCY_LIMIT = `${LATENCY_HOURS} hour${LATENCY_HOURS === 1 ? "" : "s"}`;
+
+function latencySchema(label: string) {
+  return z
+    .number({ error: `${label} must be a number of milliseconds` })
+    .finite()
+    .nonnegative(`${label} must not be negative`)
+    .max(
+      metricBounds.latencyMs,
+      `${label} must be at most ${LATENCY_LIMIT} (${metricBounds.latencyMs.toLocaleString("en-US")} ms)`,
+    );
+}
+
+function countSchema(label: string, max: number) {
+  return z
+    .number({ error: `${label} must be a number` })
+    .nonnegative(`${label} must not be negative`)
+    .max(max, `${label} must be at most ${max.toLocaleString("en-US")}`)
+    .int(`${label} must be a whole number`);
+}
+
+/** Provider and model name rows of the breakdown: stored and shown as sent. */
+const providerSchema = safeText().trim().min(1).max(100);
+const modelSchema = safeText().trim().min(1).max(200);
+
 export const metricEventSchema = z
   .object({
     ts: timestampSchema,
-    latencyMs: z.number().finite().nonnegative("Latency must not be negative"),
+    latencyMs: latencySchema("Latency"),
     /** Time to first token of a streamed response; absent for routes that do not stream. */
-    ttftMs: z.number().finite().nonnegative("Time to first token must not be negative").optional(),
+    ttftMs: latencySchema("Time to first token").optional(),
     ok: z.boolean(),
     costUsd: z
       .number()
       .finite()
       .nonnegative("Cost must not be negative")
-      .max(1_000, "Cost above $1,000 for one request")
+      .max(metricBounds.eventCostUsd, "Cost above $1,000 for one request")
       .optional(),
-    provider: z.string().trim().min(1).max(100).optional(),
-    model: z.string().trim().min(1).max(200).optional(),
-    inputTokens: z.number().int().nonnegative().optional(),
-    outputTokens: z.number().int().nonnegative().optional(),
+    provider: providerSchema.optional(),
+    model: modelSchema.optional(),
+    inputTokens: countSchema("Input tokens", metricBounds.eventTokens).optional(),
+    outputTokens: countSchema("Output tokens", metricBounds.eventTokens).optional(),
     snapshotVersion: snapshotVersionSchema,
     flags: eventFlagsSchema,
   })
@@ -69,6 +101,18 @@ export const metricEventSchema = z
   });
 export type MetricEvent = z.infer<typeof metricEventSchema>;
 
+/** The highest value a sketch's top bin may stand for: within the sketch's accuracy of the latency bound. */
+const MAX_SKETCH_VALUE_MS = metricBounds.latencyMs * (1 + SKETCH_RELATIVE_ACCURACY);
+
+/** A window's sketch, decoded; its bins end at the latency bound, as events' latencies do. */
+function windowSketchSchema(label: string) {
+  return sketchDataSchema
+    .transform((data) => LatencySketch.fromData(data))
+    .refine((sketch) => (sketch.quantile(1) ?? 0) <= MAX_SKETCH_VALUE_MS, {
+      message: `${label} must be at most ${LATENCY_LIMIT}: the sketch's highest bin is above it`,
+    });
+}
+
 /**
  * A window the sender aggregated itself, covering exactly one bucket: `start` must be a bucket boundary
  * (the service checks it against the configured width). With provider and/or model it adds to that
@@ -77,16 +121,20 @@ export type MetricEvent = z.infer<typeof metricEventSchema>;
 export const metricWindowSchema = z
   .object({
     start: timestampSchema,
-    provider: z.string().trim().min(1).max(100).optional(),
-    model: z.string().trim().min(1).max(200).optional(),
-    requestCount: z.number().int("Request count must be a whole number").nonnegative(),
-    errorCount: z.number().int("Error count must be a whole number").nonnegative(),
-    costUsd: z.number().finite().nonnegative("Cost must not be negative").max(1_000_000_000),
-    inputTokens: z.number().int().nonnegative().optional(),
-    outputTokens: z.number().int().nonnegative().optional(),
-    sketch: sketchDataSchema.transform((data) => LatencySketch.fromData(data)),
+    provider: providerSchema.optional(),
+    model: modelSchema.optional(),
+    requestCount: countSchema("Request count", metricBounds.windowRequests),
+    errorCount: countSchema("Error count", metricBounds.windowRequests),
+    costUsd: z
+      .number()
+      .finite()
+      .nonnegative("Cost must not be negative")
+      .max(metricBounds.windowCostUsd, "Cost above $1,000,000,000 for one window"),
+    inputTokens: countSchema("Input tokens", metricBounds.windowTokens).optional(),
+    outputTokens: countSchema("Output tokens", metricBounds.windowTokens).optional(),
+    sketch: windowSketchSchema("Latencies"),
     /** Times to first token of the window's streamed requests, in the latency sketch's encoding. */
-    ttftSketch: sketchDataSchema.transform((data) => LatencySketch.fromData(data)).optional(),
+    ttftSketch: windowSketchSchema("Times to first token").optional(),
     snapshotVersion: snapshotVersionSchema,
   })
   .refine((w) => w.errorCount <= w.requestCount, {
@@ -185,6 +233,57 @@ export function combineTotals(a: MetricTotals, b: MetricTotals): MetricTotals {
     latency: LatencySketch.merge([a.latency, b.latency]),
     ttft: LatencySketch.merge([a.ttft, b.ttft]),
   };
+}
+
+/** The bucket columns a batch adds to, the most each may hold, and the field of an item that adds to it. */
+const bucketColumnLimits = [
+  { column: "requestCount", max: MAX_INT_COLUMN, what: "requests", windowField: "requestCount", eventField: null },
+  {
+    column: "costMicros",
+    max: MAX_EXACT_SUM,
+    what: "micro-dollars of cost",
+    windowField: "costUsd",
+    eventField: "costUsd",
+  },
+  {
+    column: "inputTokens",
+    max: MAX_EXACT_SUM,
+    what: "input tokens",
+    windowField: "inputTokens",
+    eventField: "inputTokens",
+  },
+  {
+    column: "outputTokens",
+    max: MAX_EXACT_SUM,
+    what: "output tokens",
+    windowField: "outputTokens",
+    eventField: "outputTokens",
+  },
+] as const;
+
+/**
+ * Refuses with a 422 the totals a bucket row would hold after a batch (its stored totals merged with the batch's)
+ * when a column cannot hold them on both databases. Windows are bounded one by one; this catches many of them,
+ * or a bucket filled by earlier batches. The issue names the batch's first window in that bucket, else its first
+ * event there.
+ */
+export function assertBucketFits(
+  totals: MetricTotals,
+  start: number,
+  batch: { events: readonly MetricEvent[]; windows: readonly MetricWindow[]; bucketWidthMs: number },
+): void {
+  const over = bucketColumnLimits.find((limit) => totals[limit.column] > limit.max);
+  if (!over) return;
+  const window = batch.windows.findIndex((item) => item.start === start);
+  const event = batch.events.findIndex((item) => bucketStart(item.ts, batch.bucketWidthMs) === start);
+  const path =
+    window !== -1
+      ? `windows.${window}.${over.windowField}`
+      : `events.${event === -1 ? 0 : event}${over.eventField ? `.${over.eventField}` : ""}`;
+  const message =
+    `The bucket starting ${new Date(start).toISOString()} would hold more than ` +
+    `${over.max.toLocaleString("en-US")} ${over.what} with this batch`;
+  throw new AppError("VALIDATION", `Invalid input: ${path}: ${message}`, { issues: { [path]: message } });
 }
 
 /**

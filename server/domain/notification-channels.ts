@@ -3,6 +3,9 @@
 // No node:crypto here, so settings forms can import the schemas. The channels themselves (sending,
 // storing settings) are in server/services/notifications/channels/.
 import { z } from "zod";
+import { dashboardUrl, escapeSlackText, slackLink, slackText } from "./outbound-text";
+
+export { escapeSlackText } from "./outbound-text";
 
 /** A notification as the channels see it (the outbox row). */
 export interface ChannelNotification {
@@ -18,33 +21,29 @@ export interface ChannelNotification {
   createdAt: Date;
 }
 
-/** Where a notification points in the dashboard: its rollback, else its target, else the overview. */
+/**
+ * Where a notification points in the dashboard: its rollback, else its target, else the overview. Always under
+ * `appUrl` (the configured APP_URL), whatever the ids hold.
+ */
 export function dashboardLink(
   appUrl: string,
   notification: { rollbackId: string | null },
   target: { slug: string } | null = null,
 ): string {
-  if (notification.rollbackId) return `${appUrl}/rollbacks/${encodeURIComponent(notification.rollbackId)}`;
-  if (target) return `${appUrl}/targets/${encodeURIComponent(target.slug)}`;
-  return appUrl;
+  if (notification.rollbackId) return dashboardUrl(appUrl, "rollbacks", notification.rollbackId);
+  if (target) return dashboardUrl(appUrl, "targets", target.slug);
+  return dashboardUrl(appUrl);
 }
 
 // Slack -----------------------------------------------------------------------------------------------
 
 /**
  * Slack gets every notification except `config.changed`: each one accompanies a change Slack already hears
- * about (a published snapshot, a rollback step, a flag turned on or off), and would double a busy channel.
+ * about (a published snapshot, a rollback step, a flag turned on or off), and would double a busy channel;
+ * and `audit.checkpoint`, hourly machine-readable records meant for an archive (a webhook, the file), not people.
  */
 export function slackReceives(event: string): boolean {
-  return event !== "config.changed";
-}
-
-/**
- * Slack's mrkdwn treats `<…>` as links and mentions (`<!channel>`) and `&` as the start of an entity: text
- * from a rollback reason or a target name is escaped so it can neither ping a channel nor forge a link.
- */
-export function escapeSlackText(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return event !== "config.changed" && event !== "audit.checkpoint";
 }
 
 const slackEmoji: Record<string, string> = {
@@ -55,21 +54,26 @@ const slackEmoji: Record<string, string> = {
   INFO: "ℹ️",
 };
 
-/** Block Kit: the severity emoji and title, the numbers, and a link back to the dashboard. */
+/**
+ * Block Kit: the severity emoji and title, the numbers, and a link back to the dashboard. Titles and bodies hold
+ * target names and people's reasons, so they are escaped and verbatim (outbound-text.ts): no mention, no link
+ * but Rewind's, and nothing unfurled.
+ */
 export function slackMessage(
   notification: Pick<ChannelNotification, "title" | "body" | "severity" | "rollbackId">,
   appUrl: string,
 ) {
-  const link = dashboardLink(appUrl, notification);
   const heading = `${slackEmoji[notification.severity] ?? "ℹ️"} ${escapeSlackText(notification.title)}`;
   return {
     text: heading,
+    unfurl_links: false,
+    unfurl_media: false,
     blocks: [
+      { type: "section", text: slackText(`*${heading}*\n${escapeSlackText(notification.body)}`) },
       {
-        type: "section",
-        text: { type: "mrkdwn", text: `*${heading}*\n${escapeSlackText(notification.body)}` },
+        type: "context",
+        elements: [slackText(slackLink(dashboardLink(appUrl, notification), "Open in Rewind"))],
       },
-      { type: "context", elements: [{ type: "mrkdwn", text: `<${link}|Open in Rewind>` }] },
     ],
   };
 }

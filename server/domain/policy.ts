@@ -13,11 +13,14 @@ function integer(label: string, min: number, max: number) {
     .max(max, `${label} must be at most ${max.toLocaleString("en-US")}`);
 }
 
-/** Cross-field rules run even when unrelated fields are invalid, so a form shows every problem at once. */
+/**
+ * Cross-field rules run even when unrelated fields are invalid, so a form shows every problem at once; never
+ * when the input is not an object at all (an issue at the root), which they could not read.
+ */
 const whenValid =
   (...fields: string[]) =>
   ({ issues }: { issues: readonly { path?: readonly PropertyKey[] }[] }) =>
-    issues.every((issue) => !fields.includes(String(issue.path?.[0])));
+    issues.every((issue) => (issue.path?.length ?? 0) > 0 && !fields.includes(String(issue.path?.[0])));
 
 const stepsSchema = z
   .array(integer("Each step", 1, 100), { error: "Steps must be a list of percentages" })

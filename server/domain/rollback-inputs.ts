@@ -1,6 +1,7 @@
 // What people and clients send about rollbacks: the request schemas shared by the services and the
 // dashboard's forms, and the history's filters.
 import { z } from "zod";
+import { safeText } from "./input-bounds";
 import { reasonSchema } from "./audit";
 import { rollbackStatuses, rollbackTriggers } from "./rollback";
 
@@ -12,7 +13,7 @@ export const manualRollbackInputSchema = z.object({
 
 const actionInputSchema = z.object({ rollbackId: z.string().min(1, "Rollback is required") });
 export const approveInputSchema = actionInputSchema.extend({
-  comment: z.string().trim().max(500, "Comment must be at most 500 characters").optional(),
+  comment: safeText().trim().max(500, "Comment must be at most 500 characters").optional(),
 });
 export const rejectInputSchema = actionInputSchema.extend({
   comment: z

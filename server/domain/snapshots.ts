@@ -1,9 +1,10 @@
 // Config snapshots: what a snapshot may hold, the checksum check done on every read for use, the structured
 // diff between two snapshots, and when a published snapshot becomes known-good. Rules: docs/ROLLBACKS.md.
 import { z } from "zod";
-import { canonicalJson, checksumOf, isPlainObject, type JsonPath, type JsonValue } from "./canonical-json";
+import { canonicalJson, checksumOf, formatPath, isPlainObject, type JsonPath, type JsonValue } from "./canonical-json";
 import { reasonSchema } from "./audit";
 import { AppError } from "./errors";
+import { jsonProblem, MAX_JSON_DEPTH, safeText } from "./input-bounds";
 
 /** Measured on the canonical form, so the limit does not depend on how the client indented its JSON. */
 export const MAX_SNAPSHOT_BYTES = 256 * 1024;
@@ -11,11 +12,17 @@ const utf8 = new TextEncoder();
 
 /**
  * Checked by `canonicalJson` itself, so whatever passes can be checksummed and the message names the path of
- * the offending value.
+ * the offending value; first for what neither database stores alike (text with NUL or unpaired surrogates) and
+ * for nesting deeper than MAX_JSON_DEPTH, which no configuration needs and every reader would walk.
  */
 export const snapshotConfigSchema = z
   .custom<{ [key: string]: JsonValue }>(isPlainObject, "Config must be a JSON object")
   .superRefine((config, ctx) => {
+    const problem = jsonProblem(config, { maxDepth: MAX_JSON_DEPTH });
+    if (problem) {
+      ctx.addIssue({ code: "custom", message: `${problem.message} at ${formatPath(problem.path)}` });
+      return;
+    }
     let canonical: string;
     try {
       canonical = canonicalJson(config);
@@ -34,8 +41,7 @@ export const snapshotConfigSchema = z
   });
 export type SnapshotConfig = z.infer<typeof snapshotConfigSchema>;
 
-export const snapshotLabelSchema = z
-  .string({ error: "Label must be text" })
+export const snapshotLabelSchema = safeText({ error: "Label must be text" })
   .trim()
   .min(1, "Label must not be blank; leave it out instead")
   .max(100, "Label must be at most 100 characters");

@@ -1,5 +1,6 @@
 // Targets: the things Rewind watches and rolls back. Input schemas shared by forms, API and services.
 import { z } from "zod";
+import { safeText } from "./input-bounds";
 
 export const slugSchema = z
   .string()
@@ -8,8 +9,8 @@ export const slugSchema = z
   .max(64, "Slug must be at most 64 characters")
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "Use lowercase letters, digits and single dashes, e.g. chat-completions");
 
-const nameSchema = z.string().trim().min(1, "Name is required").max(100, "Name must be at most 100 characters");
-const descriptionSchema = z.string().trim().max(1_000, "Description must be at most 1,000 characters");
+const nameSchema = safeText().trim().min(1, "Name is required").max(100, "Name must be at most 100 characters");
+const descriptionSchema = safeText().trim().max(1_000, "Description must be at most 1,000 characters");
 
 export const createTargetSchema = z.object({
   slug: slugSchema,

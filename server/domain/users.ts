@@ -1,5 +1,6 @@
 // Shapes of user input, shared by the forms and the services that validate them again.
 import { z } from "zod";
+import { safeText } from "./input-bounds";
 import { roleSchema } from "./roles";
 
 export const emailSchema = z
@@ -15,7 +16,7 @@ export const passwordSchema = z
 
 export const createUserSchema = z.object({
   email: emailSchema,
-  name: z.string().trim().min(1, { message: "Enter a name" }).max(100, { message: "Use at most 100 characters" }),
+  name: safeText().trim().min(1, { message: "Enter a name" }).max(100, { message: "Use at most 100 characters" }),
   role: roleSchema,
   password: passwordSchema,
 });

@@ -2,6 +2,7 @@
 // rules are in notification-channels.ts). No node:crypto here, so settings forms can import it; the signed request
 // is in webhook-requests.ts. Contract: docs/API.md, "Outbound webhooks".
 import { z } from "zod";
+import { safeText } from "./input-bounds";
 
 /** `*`, an event name (`config.changed`) or a prefix ending in `.*` (`rollback.*`). */
 const patternRegex = /^(\*|[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?)$/;
@@ -22,6 +23,7 @@ export const webhookEventSuggestions = [
   "verdict.*",
   "monitoring.*",
   "target.*",
+  "audit.checkpoint",
 ] as const;
 
 /** A new endpoint's events unless chosen otherwise: what the orchestrator and on-call tooling need. */
@@ -32,7 +34,7 @@ const webhookUrlSchema = z
   .max(2000, "The URL must be at most 2000 characters")
   .refine((url) => /^https?:\/\//i.test(url), { message: "The URL must use https or http" });
 
-const nameSchema = z.string().trim().min(1, "Name is required").max(100, "Name must be at most 100 characters");
+const nameSchema = safeText().trim().min(1, "Name is required").max(100, "Name must be at most 100 characters");
 
 const eventsSchema = z
   .array(webhookEventPatternSchema)

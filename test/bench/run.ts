@@ -7,6 +7,7 @@ import { evaluationPass } from "./evaluation-pass";
 import { firstLoadJs } from "./first-load-js";
 import { breachToAction, ingestCpu, ingestThroughput, serverMemory } from "./ingest";
 import { printTable, type Figure } from "./lib";
+import { signInTiming } from "./sign-in";
 import { stepGateRates } from "./step-gate";
 
 const suites: Record<string, () => Figure[] | Promise<Figure[]>> = {
@@ -20,6 +21,7 @@ const suites: Record<string, () => Figure[] | Promise<Figure[]>> = {
   dashboard,
   "first-load-js": firstLoadJs,
   "step-gate": stepGateRates,
+  "sign-in-timing": signInTiming,
 };
 
 const { values } = parseArgs({ options: { json: { type: "string" }, only: { type: "string", multiple: true } } });

@@ -1,11 +1,12 @@
 // The audit page's banner and export against the real routers on the run's real database (./render). The chain
 // is shared by every test of the run: a test that breaks it restores the row before it ends.
-import { screen, waitFor, within } from "@testing-library/react";
+import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { AuditChainBanner } from "@/components/audit/audit-chain-banner";
 import { AuditExport } from "@/components/audit/audit-export";
+import { createAuditCheckpoint } from "@/server/services/audit/audit-checkpoints";
 import { appendAudit } from "@/server/services/audit/audit-log";
 import { makeUser, testDb } from "../integration/helpers";
 import { renderAs } from "./render";
@@ -63,6 +64,56 @@ describe("AuditChainBanner", () => {
   });
 });
 
+describe("checking against a checkpoint", () => {
+  it("says whether a pasted checkpoint matches the chain, and rejects a forged one", async () => {
+    const made = await createAuditCheckpoint(db, { actor: null, now: new Date() }, { file: null });
+    renderAs(await viewer(), <AuditChainBanner />);
+    const banner = screen.getByRole("region", { name: "Audit chain verification" });
+    await waitFor(() => expect(banner.textContent).toContain("verifies"));
+    const ui = userEvent.setup();
+    await ui.click(within(banner).getByText("Check against a checkpoint kept outside Rewind"));
+    const field = within(banner).getByRole("textbox");
+
+    await ui.click(field);
+    await ui.paste(made.line);
+    await ui.click(within(banner).getByRole("button", { name: "Check checkpoint" }));
+    await waitFor(() => expect(banner.textContent).toContain("Against your checkpoint"));
+    expect(banner.textContent).toContain(`Your checkpoint (event #${made.sequence}, signed`);
+    expect(banner.textContent).toContain(`matches: no event up to #${made.sequence} was deleted or rewritten since.`);
+
+    const forged = { ...(JSON.parse(made.line) as object), signature: "0".repeat(64) };
+    await ui.clear(field);
+    await ui.paste(JSON.stringify(forged));
+    await ui.click(within(banner).getByRole("button", { name: "Check checkpoint" }));
+    await waitFor(() => expect(banner.textContent).toContain("is not genuine"));
+
+    await ui.clear(field);
+    await ui.paste("not a checkpoint");
+    await ui.click(within(banner).getByRole("button", { name: "Check checkpoint" }));
+    expect(await within(banner).findByText("Not JSON: paste one checkpoint line as it was sent")).toBeInTheDocument();
+  });
+
+  it("lets an admin verify every event again and make a checkpoint; viewers do not see those actions", async () => {
+    renderAs(await viewer(), <AuditChainBanner />);
+    await waitFor(() => expect(screen.getByRole("button", { name: "Verify again" })).toBeEnabled());
+    expect(screen.queryByRole("button", { name: "Verify in full" })).toBeNull();
+    cleanup();
+
+    const admin = { db, userId: (await makeUser(db, "ADMIN")).id };
+    renderAs(admin, <AuditChainBanner isAdmin />);
+    const banner = screen.getByRole("region", { name: "Audit chain verification" });
+    await waitFor(() => expect(banner.textContent).toContain("verifies"));
+    const ui = userEvent.setup();
+    await ui.click(screen.getByRole("button", { name: "Verify in full" }));
+    await waitFor(() => expect(banner.textContent).toContain("Every event was hashed again"));
+
+    const before = await db.auditCheckpoint.count();
+    await ui.click(screen.getByRole("button", { name: "Create checkpoint" }));
+    expect(await screen.findByText(/^Checkpoint of event #\d+ signed and sent$/)).toBeInTheDocument();
+    expect(await db.auditCheckpoint.count()).toBe(before + 1);
+  });
+});
+
 describe("AuditExport", () => {
   // jsdom has no object URLs (these are undefined there): the test supplies them and puts back what was there.
   const originals = {
@@ -115,8 +166,12 @@ describe("AuditExport", () => {
     expect(lines?.[0]).toMatch(/^sequence,at,actorType/);
     expect(lines?.slice(1).map((line) => line.split(",")[6])).toEqual(["test.first", "test.second"]);
     expect(json?.name).toMatch(/\.json$/);
-    const events = JSON.parse((await json?.blob?.text()) ?? "null") as { action: string }[];
-    expect(events.map((event) => event.action)).toEqual(["test.first", "test.second"]);
+    const exported = JSON.parse((await json?.blob?.text()) ?? "null") as {
+      events: { action: string }[];
+      checkpoints: unknown[];
+    };
+    expect(exported.events.map((event) => event.action)).toEqual(["test.first", "test.second"]);
+    expect(exported.checkpoints).toEqual(expect.any(Array));
     expect(await screen.findAllByText(/^Downloaded rewind-audit-\d{8}-\d{6}\.(csv|json)$/)).toHaveLength(2);
   });
 });

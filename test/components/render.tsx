@@ -13,6 +13,7 @@ import { TRPCProvider } from "@/components/trpc";
 import { appRouter, type AppRouter } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
 import type { Db } from "@/server/db";
+import { sessionOf } from "../integration/helpers";
 
 afterEach(cleanup);
 
@@ -43,7 +44,7 @@ export function testProviders({ db, userId }: Session) {
             endpoint: "/api/trpc",
             req: new Request(url, { method: init?.method, headers: init?.headers, body: init?.body }),
             router: appRouter,
-            createContext: () => createContext({ db, userId }),
+            createContext: async () => createContext({ db, session: await sessionOf(db, userId) }),
           });
         },
       }),

@@ -8,6 +8,7 @@ import { createContext, type Clock } from "@/server/api/trpc";
 import { createDb, type Db } from "@/server/db";
 import type { RoleName } from "@/server/domain/roles";
 import { systemActor } from "@/server/services/audit/audit-log";
+import type { SessionClaim } from "@/server/services/access/sessions";
 import { createUser } from "@/server/services/access/users";
 
 /** A client for this run's database, disconnected after the calling file's tests. */
@@ -37,8 +38,16 @@ export function makeUser(db: Db, role: RoleName) {
   );
 }
 
+/** The session a sign-in of this user would start now (null for null: not signed in). */
+export async function sessionOf(db: Db, userId: string | null): Promise<SessionClaim | null> {
+  if (!userId) return null;
+  const user = await db.user.findUnique({ where: { id: userId }, select: { sessionVersion: true } });
+  return { userId, sessionVersion: user?.sessionVersion ?? 0 };
+}
+
+/** A caller acting as the user, signed in just now; its context, and so its user, is read once. */
 export async function callerFor(db: Db, userId: string | null, clock?: Clock) {
-  return createCaller(await createContext({ db, userId, ...(clock ? { clock } : {}) }));
+  return createCaller(await createContext({ db, session: await sessionOf(db, userId), ...(clock ? { clock } : {}) }));
 }
 
 export function uniqueSlug(prefix = "target"): string {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { apiKeyEncryptionKey, parseEnv, requireServerSecrets } from "@/server/env.js";
+import { apiKeyEncryptionKey, configuredAuditChainKeys, parseEnv, requireServerSecrets } from "@/server/env.js";
 
 describe("environment validation", () => {
   it("fills in defaults", () => {
@@ -16,6 +16,13 @@ describe("environment validation", () => {
   it("treats empty values as unset", () => {
     expect(parseEnv({ ADMIN_PASSWORD: "", PORT: "" })).toMatchObject({ PORT: 3000 });
   });
+
+  it("trusts no proxy's X-Forwarded-For unless told how many there are", () => {
+    expect(parseEnv({}).TRUSTED_PROXIES).toBe(0);
+    expect(parseEnv({ TRUSTED_PROXIES: "1" }).TRUSTED_PROXIES).toBe(1);
+    expect(() => parseEnv({ TRUSTED_PROXIES: "yes" })).toThrow(/TRUSTED_PROXIES: expected a number of proxies/);
+    expect(() => parseEnv({ TRUSTED_PROXIES: "-1" })).toThrow(/TRUSTED_PROXIES: expected between 0 and 5/);
+  });
 });
 
 describe("server secrets", () => {
@@ -24,7 +31,12 @@ describe("server secrets", () => {
     expect(() => requireServerSecrets(values, "production")).toThrow(/NEXTAUTH_SECRET: required in production/);
     expect(() => requireServerSecrets(values, "development")).not.toThrow();
     expect(() => requireServerSecrets(values, "production")).toThrow(/API_KEY_ENCRYPTION_KEY: required in production/);
-    const withSecrets = parseEnv({ NEXTAUTH_SECRET: "x".repeat(32), API_KEY_ENCRYPTION_KEY: "ab".repeat(32) });
+    expect(() => requireServerSecrets(values, "production")).toThrow(/AUDIT_CHAIN_KEY: required in production/);
+    const withSecrets = parseEnv({
+      NEXTAUTH_SECRET: "x".repeat(32),
+      API_KEY_ENCRYPTION_KEY: "ab".repeat(32),
+      AUDIT_CHAIN_KEY: "cd".repeat(32),
+    });
     expect(() => requireServerSecrets(withSecrets, "production")).not.toThrow();
   });
 
@@ -37,6 +49,32 @@ describe("server secrets", () => {
       /API_KEY_ENCRYPTION_KEY: expected 32 random bytes/,
     );
     expect(() => apiKeyEncryptionKey(parseEnv({}))).toThrow(/API_KEY_ENCRYPTION_KEY is not set/);
+  });
+
+  it("take the audit chain key and the previous ones, oldest first, the current one last", () => {
+    const [old, older, current] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+    expect(configuredAuditChainKeys(parseEnv({}))).toBeNull();
+    expect(configuredAuditChainKeys(parseEnv({ AUDIT_CHAIN_KEY: current.toString("base64") }))).toEqual([current]);
+    const rotated = parseEnv({
+      AUDIT_CHAIN_KEY: current.toString("hex"),
+      AUDIT_CHAIN_PREVIOUS_KEYS: `${older.toString("base64")},${old.toString("hex")}`,
+    });
+    expect(configuredAuditChainKeys(rotated)).toEqual([older, old, current]);
+    expect(() =>
+      parseEnv({ AUDIT_CHAIN_KEY: "short", AUDIT_CHAIN_PREVIOUS_KEYS: `${old.toString("hex")},nope` }),
+    ).toThrow(
+      /AUDIT_CHAIN_KEY: expected 32 random bytes[\s\S]*AUDIT_CHAIN_PREVIOUS_KEYS: expected comma-separated keys/,
+    );
+  });
+
+  it("checkpoint the audit chain hourly or every 100 events by default", () => {
+    expect(parseEnv({})).toMatchObject({ AUDIT_CHECKPOINT_INTERVAL_MINUTES: 60, AUDIT_CHECKPOINT_EVENTS: 100 });
+    expect(
+      parseEnv({ AUDIT_CHECKPOINT_INTERVAL_MINUTES: "15", AUDIT_CHECKPOINT_FILE: "/var/log/rewind.jsonl" }),
+    ).toMatchObject({ AUDIT_CHECKPOINT_INTERVAL_MINUTES: 15, AUDIT_CHECKPOINT_FILE: "/var/log/rewind.jsonl" });
+    expect(() => parseEnv({ AUDIT_CHECKPOINT_INTERVAL_MINUTES: "0", AUDIT_CHECKPOINT_EVENTS: "x" })).toThrow(
+      /AUDIT_CHECKPOINT_INTERVAL_MINUTES: expected between 1 and 10080 minutes[\s\S]*AUDIT_CHECKPOINT_EVENTS: expected a number of events/,
+    );
   });
 
   it("refuses a short secret", () => {

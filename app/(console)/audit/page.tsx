@@ -3,19 +3,20 @@ import { Suspense } from "react";
 import { AuditLog } from "@/components/audit/audit-log";
 import { ListSkeleton, PageHeader } from "@/components/ui";
 import { requirePageUser } from "@/server/auth/session";
+import { hasRole } from "@/server/domain/roles";
 
 export const metadata: Metadata = { title: "Audit" };
 
 export default async function AuditPage() {
-  await requirePageUser("VIEWER");
+  const user = await requirePageUser("VIEWER");
   return (
     <>
       <PageHeader
         title="Audit log"
-        description="Every change, who made it and why, in a hash chain that shows any later edit."
+        description="Every change, who made it and why, in a keyed hash chain with signed checkpoints that show any later edit or deletion."
       />
       <Suspense fallback={<ListSkeleton rows={6} label="Loading the audit log" />}>
-        <AuditLog />
+        <AuditLog isAdmin={hasRole(user.role, "ADMIN")} />
       </Suspense>
     </>
   );

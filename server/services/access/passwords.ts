@@ -41,6 +41,18 @@ export async function verifyPassword(password: string, stored: string): Promise<
   }
 }
 
+/**
+ * The work of verifying a password, against nothing: for a sign-in whose email names no account (or a disabled
+ * one), so that it takes as long as a wrong password for a real account and the time does not tell which emails
+ * exist. Hashes with the parameters new passwords get, the ones stored hashes have. Always false.
+ */
+export async function verifyNoPassword(password: string): Promise<false> {
+  await derive(password, DUMMY_SALT, PARAMS);
+  return false;
+}
+
+const DUMMY_SALT = randomBytes(16);
+
 /** A strong random password for generated accounts: 24 characters from a URL-safe alphabet. */
 export function generatePassword(): string {
   return randomBytes(18).toString("base64url");

@@ -1,19 +1,12 @@
-// Users: sign-in with throttling, the first admin, and admin management with last-admin protection.
+// Users: the first admin, and admin management with last-admin protection. Sign-in is sign-in.ts.
 import "server-only";
 import { z } from "zod";
 import { Prisma, type Db } from "../../db";
 import { AppError } from "../../domain/errors";
-import { loginRetryAt, LOGIN_FAILURE_WINDOW_MS } from "../../domain/login-throttle";
 import type { RoleName } from "../../domain/roles";
-import {
-  changeRoleSchema,
-  createUserSchema,
-  emailSchema,
-  passwordSchema,
-  setDisabledSchema,
-  signInSchema,
-} from "../../domain/users";
-import { generatePassword, hashPassword, verifyPassword } from "./passwords";
+import { changeRoleSchema, createUserSchema, emailSchema, passwordSchema, setDisabledSchema } from "../../domain/users";
+import { generatePassword, hashPassword } from "./passwords";
+import { endAllSessions } from "./sessions";
 import { appendAudit, systemActor, type Actor, type WithActor } from "../audit/audit-log";
 import { retryOnConflict } from "../platform/retry";
 import { parseInput } from "../platform/validation";
@@ -29,16 +22,8 @@ export const userSelect = {
 } satisfies Prisma.UserSelect;
 export type UserDto = Prisma.UserGetPayload<{ select: typeof userSelect }>;
 
-export type SessionUser = Pick<UserDto, "id" | "email" | "name" | "role">;
-
 export function listUsers(db: Db): Promise<UserDto[]> {
   return db.user.findMany({ select: userSelect, orderBy: [{ disabled: "asc" }, { email: "asc" }] });
-}
-
-/** The signed-in user as the database has it now; null when missing or disabled. */
-export async function findActiveUser(db: Db, userId: string): Promise<SessionUser | null> {
-  const user = await db.user.findUnique({ where: { id: userId }, select: userSelect });
-  return user && !user.disabled ? { id: user.id, email: user.email, name: user.name, role: user.role } : null;
 }
 
 /** `actor` is the admin who creates the account, or the system for the first admin and the CLI. */
@@ -76,7 +61,8 @@ export async function createUser(db: Db, { actor, ...input }: WithActor, now: Da
 /**
  * Runs a change to one user, with its audit event, in a serializable transaction that refuses it when it
  * would leave no active admin: two admins demoting each other at once cannot both succeed (the loser is
- * retried and then refused). A change to the value the user already has records nothing.
+ * retried and then refused). A change to the value the user already has records nothing. A new role or disabling
+ * ends the user's sessions (re-enabling has none to end): whoever holds one signs in again, as who they are now.
  */
 function changeUser(
   db: Db,
@@ -102,7 +88,12 @@ function changeUser(
             throw new AppError("PRECONDITION_FAILED", "This is the last active admin: make another user admin first");
           }
         }
-        const updated = await tx.user.update({ where: { id: userId }, data: change, select: userSelect });
+        const endsSessions = role !== user.role || disabled;
+        const updated = await tx.user.update({
+          where: { id: userId },
+          data: { ...change, ...(endsSessions ? endAllSessions : {}) },
+          select: userSelect,
+        });
         await appendAudit(
           tx,
           {
@@ -133,35 +124,9 @@ export function setDisabled(db: Db, { actor, ...input }: WithActor, now: Date): 
 }
 
 /**
- * Checks a sign-in. Throttled emails are refused before the password is even compared, so a
- * correct guess during the lock does not reveal itself.
+ * For the recovery CLI (recorded as the system's doing): a new password, a cleared throttle for the email, an
+ * enabled account, and every session of the user ended (whoever held the old password may have one).
  */
-export async function authenticate(db: Db, input: unknown, now: Date): Promise<SessionUser> {
-  const { email, password } = parseInput(signInSchema, input);
-  const failures = await db.loginFailure.findMany({
-    where: { email, createdAt: { gt: new Date(now.getTime() - LOGIN_FAILURE_WINDOW_MS) } },
-    select: { createdAt: true },
-  });
-  const retryAt = loginRetryAt(
-    failures.map((failure) => failure.createdAt),
-    now,
-  );
-  if (retryAt) {
-    throw new AppError("THROTTLED", `Too many failed sign-ins. Try again after ${retryAt.toISOString()}.`, {
-      retryAt,
-    });
-  }
-  const user = await db.user.findUnique({ where: { email } });
-  if (!user || !(await verifyPassword(password, user.passwordHash))) {
-    await db.loginFailure.create({ data: { email, createdAt: now } });
-    throw new AppError("UNAUTHORIZED", "Wrong email or password");
-  }
-  if (user.disabled) throw new AppError("FORBIDDEN", "This account is disabled: ask an admin to enable it");
-  await db.loginFailure.deleteMany({ where: { email } });
-  return { id: user.id, email: user.email, name: user.name, role: user.role };
-}
-
-/** For the recovery CLI (recorded as the system's doing): a new password, a cleared throttle and an enabled account. */
 export async function resetPassword(db: Db, input: unknown, now: Date): Promise<UserDto> {
   const { email, password } = parseInput(z.object({ email: emailSchema, password: passwordSchema }), input);
   const passwordHash = await hashPassword(password);
@@ -172,7 +137,7 @@ export async function resetPassword(db: Db, input: unknown, now: Date): Promise<
       await tx.loginFailure.deleteMany({ where: { email } });
       const updated = await tx.user.update({
         where: { id: user.id },
-        data: { passwordHash, disabled: false },
+        data: { passwordHash, disabled: false, ...endAllSessions },
         select: userSelect,
       });
       await appendAudit(

@@ -1,18 +1,15 @@
 // The hash-chained audit history. Call appendAudit with the transaction that makes the change it
-// records, so the change and its record commit (or roll back) together; read, verify and export below.
+// records, so the change and its record commit (or roll back) together; read and export below. Verification
+// is audit-chain.ts, checkpoints audit-checkpoints.ts.
 import "server-only";
 import type { z } from "zod";
 import type { Db, Prisma, Tx } from "../../db";
 import { auditExportSchema, type auditFilterSchema, auditPageSchema } from "../../domain/audit";
-import {
-  linkAuditEvent,
-  verifyChain,
-  type AuditActorType,
-  type AuditLink,
-  type ChainBreak,
-} from "../../domain/audit-chain";
+import { linkAuditEvent, type AuditActorType } from "../../domain/audit-chain";
 import type { JsonValue } from "../../domain/canonical-json";
 import { parseInput } from "../platform/validation";
+import { auditChainKeyring, type AuditChainKeyring } from "./audit-chain-key";
+import { checkpointLinesForExport } from "./audit-checkpoints";
 
 /** Who made a change: a signed-in user, a machine client's API key, or Rewind itself. */
 export type Actor = { type: "USER"; id: string } | { type: "API_KEY"; id: string } | { type: "SYSTEM" };
@@ -36,25 +33,36 @@ export interface AuditEntry {
 }
 
 /**
- * Links the entry to the last event and inserts it. Two transactions appending at once compute the same
- * next sequence; the unique index on `sequence` makes one of them fail, and callers run their whole
- * transaction under retryOnConflict (server/services/platform/retry.ts), which repeats it on top of the winner.
+ * Links the entry to the last event and inserts it, keyed under the current chain key. Two transactions
+ * appending at once compute the same next sequence; the unique index on `sequence` makes one of them fail, and
+ * callers run their whole transaction under retryOnConflict (server/services/platform/retry.ts), which repeats
+ * it on top of the winner.
  */
-export async function appendAudit(tx: Tx, entry: AuditEntry, now: Date): Promise<void> {
+export async function appendAudit(
+  tx: Tx,
+  entry: AuditEntry,
+  now: Date,
+  options: { keyring?: AuditChainKeyring } = {},
+): Promise<void> {
+  const key = (options.keyring ?? auditChainKeyring()).current;
   const last = await tx.auditEvent.findFirst({ orderBy: { sequence: "desc" }, select: { sequence: true, hash: true } });
   const actorType: AuditActorType = entry.actor.type;
-  const linked = linkAuditEvent(last, {
-    at: now.toISOString(),
-    actorType,
-    actorId: entry.actor.type === "SYSTEM" ? null : entry.actor.id,
-    action: entry.action,
-    entityType: entry.entityType,
-    entityId: entry.entityId,
-    targetId: entry.targetId ?? null,
-    before: entry.before ?? null,
-    after: entry.after ?? null,
-    reason: entry.reason ?? null,
-  });
+  const linked = linkAuditEvent(
+    last,
+    {
+      at: now.toISOString(),
+      actorType,
+      actorId: entry.actor.type === "SYSTEM" ? null : entry.actor.id,
+      action: entry.action,
+      entityType: entry.entityType,
+      entityId: entry.entityId,
+      targetId: entry.targetId ?? null,
+      before: entry.before ?? null,
+      after: entry.after ?? null,
+      reason: entry.reason ?? null,
+    },
+    key,
+  );
   await tx.auditEvent.create({
     data: {
       ...linked,
@@ -245,64 +253,7 @@ export async function auditFacets(db: Db): Promise<AuditFacets> {
   };
 }
 
-const VERIFY_PAGE = 1_000;
-
-const chainSelect = { ...auditEventSelect, previousHash: true, hash: true } satisfies Prisma.AuditEventSelect;
-type ChainRow = Prisma.AuditEventGetPayload<{ select: typeof chainSelect }>;
-
-export type AuditVerification =
-  | { ok: true; checked: number }
-  | {
-      ok: false;
-      checked: number;
-      brokenAt: { sequence: number; id: string; reason: ChainBreak; at: Date; action: string };
-    };
-
-/**
- * Walks the whole chain in pages of 1,000, each verified from the last link of the one before, and reports
- * the first broken link. Appends made meanwhile are verified too if they arrive before the walk ends.
- */
-export async function verifyAuditChain(db: Db): Promise<AuditVerification> {
-  let after: AuditLink = null;
-  let checked = 0;
-  for (;;) {
-    const page: ChainRow[] = await db.auditEvent.findMany({
-      where: after ? { sequence: { gt: after.sequence } } : {},
-      orderBy: { sequence: "asc" },
-      take: VERIFY_PAGE,
-      select: chainSelect,
-    });
-    const result = verifyChain(
-      page.map((row) => ({
-        ...row,
-        at: row.at.toISOString(),
-        actorType: row.actorType as AuditActorType,
-        before: row.before,
-        after: row.after,
-      })),
-      after,
-    );
-    if (!result.ok) {
-      const broken = page[result.checked];
-      if (!broken) throw new Error("verifyChain reported a break outside the page");
-      return {
-        ok: false,
-        checked: checked + result.checked,
-        brokenAt: {
-          sequence: broken.sequence,
-          id: broken.id,
-          reason: result.brokenAt.reason,
-          at: broken.at,
-          action: broken.action,
-        },
-      };
-    }
-    checked += page.length;
-    const last = page.at(-1);
-    if (!last || page.length < VERIFY_PAGE) return { ok: true, checked };
-    after = { sequence: last.sequence, hash: last.hash };
-  }
-}
+const EXPORT_PAGE = 1_000;
 
 const csvColumns = [
   "sequence",
@@ -350,7 +301,11 @@ function csvRow(event: AuditEventDto): string {
   return csvColumns.map((column) => csvCell(cells[column])).join(",");
 }
 
-/** Every matching event, oldest first, as CSV (JSON columns as JSON text) or a JSON array. */
+/**
+ * Every matching event, oldest first, as CSV (JSON columns as JSON text) or JSON: `{ events, checkpoints }`,
+ * the checkpoints being every signed checkpoint of the chain (oldest first, as the checkpoint file has them), so
+ * an export kept elsewhere can later show a chain cut back or rewritten.
+ */
 export async function exportAuditEvents(db: Db, input: z.input<typeof auditExportSchema>): Promise<string> {
   const { filter, format } = parseInput(auditExportSchema, input);
   const events: AuditEventDto[] = [];
@@ -358,14 +313,14 @@ export async function exportAuditEvents(db: Db, input: z.input<typeof auditExpor
     const page = await db.auditEvent.findMany({
       where: { ...auditWhere(filter), sequence: { gt: after } },
       orderBy: { sequence: "asc" },
-      take: VERIFY_PAGE,
+      take: EXPORT_PAGE,
       select: auditEventSelect,
     });
     events.push(...(await withActors(db, page)));
     const last = page.at(-1);
-    if (!last || page.length < VERIFY_PAGE) break;
+    if (!last || page.length < EXPORT_PAGE) break;
     after = last.sequence;
   }
-  if (format === "json") return JSON.stringify(events, null, 2);
+  if (format === "json") return JSON.stringify({ events, checkpoints: await checkpointLinesForExport(db) }, null, 2);
   return [csvColumns.join(","), ...events.map(csvRow)].join("\r\n") + "\r\n";
 }

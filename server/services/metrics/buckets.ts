@@ -7,6 +7,7 @@ import { Prisma, type Db } from "../../db";
 import { AppError } from "../../domain/errors";
 import {
   aggregateEvents,
+  assertBucketFits,
   bucketStart,
   chartStepMs,
   combineTotals,
@@ -187,7 +188,9 @@ export async function recordMetrics(
           const updates: { id: string; totals: MetricTotals }[] = [];
           for (const [key, bucket] of pending) {
             const row = existingByKey.get(key);
-            if (row) updates.push({ id: row.id, totals: combineTotals(toTotals(row), bucket) });
+            const merged = row ? combineTotals(toTotals(row), bucket) : bucket;
+            assertBucketFits(merged, bucket.start, { events, windows, bucketWidthMs });
+            if (row) updates.push({ id: row.id, totals: merged });
             else
               created.push({
                 targetId,

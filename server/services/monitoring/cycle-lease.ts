@@ -1,15 +1,26 @@
 // Runs the monitoring cycle under the "monitoring-cycle" lease, whoever triggers it (cron route, built-in
-// scheduler, an operator): several instances on one database never run two cycles at once.
+// scheduler, an operator): several instances on one database never run two cycles at once, however long one
+// takes. A heartbeat renews the lease; a holder that lost it anyway stops at its next step.
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Db } from "../../db";
-import { acquireLease, CYCLE_LEASE, currentLease, holdLeaseUntil } from "../platform/lease";
+import {
+  CYCLE_LEASE,
+  currentLease,
+  holdLease,
+  systemTimer,
+  type LeaseTimer,
+  type LeaseTiming,
+} from "../platform/lease";
 import { runMonitoringCycle, type MonitoringCycleSummary } from "./cycle";
 import { deliverNotifications } from "../notifications/delivery";
 
-/** A holder that died mid-cycle blocks the next ones for at most this long. */
-const LEASE_TTL_MS = 120_000;
+/**
+ * A holder that died mid-cycle blocks the next ones for at most `ttlMs`; a live one renews every `heartbeatMs`,
+ * so a cycle may take as long as it needs.
+ */
+export const CYCLE_LEASE_TIMING: LeaseTiming = { ttlMs: 30_000, heartbeatMs: 10_000 };
 /**
  * Cycles start at least this far apart: a burst of cron calls (or a scheduler and a cron on the same
  * database) runs one cycle, not one after another.
@@ -24,30 +35,52 @@ export type CycleTrigger = "cron" | "scheduler" | "manual";
 export type CycleRunResult =
   { status: "ran"; summary: MonitoringCycleSummary } | { status: "busy"; holder: string; since: Date };
 
+/** What tests replace: the lease's name and holder, the heartbeat's timer, and the cycle itself. */
+export interface CycleLeaseSeams {
+  leaseName: string;
+  holder: string;
+  timer: LeaseTimer;
+  cycle: typeof runMonitoringCycle;
+}
+
+/**
+ * Runs one cycle if this caller gets the lease, else answers who has it. Throws LeaseLostError (a CONFLICT) when
+ * the lease was lost mid-cycle (the process stalled past the TTL and another instance took over): the cycle
+ * stopped at its next step, and neither records the run nor sends notifications.
+ */
 export async function runCycleUnderLease(
   db: Db,
   options: { trigger: CycleTrigger; now: () => Date; bucketWidthMs: number; retentionMs: number },
+  seams: Partial<CycleLeaseSeams> = {},
 ): Promise<CycleRunResult> {
-  const startedAt = options.now();
-  const acquired = await acquireLease(db, {
-    name: CYCLE_LEASE,
-    holder: processHolder,
-    ttlMs: LEASE_TTL_MS,
-    now: startedAt,
+  const name = seams.leaseName ?? CYCLE_LEASE;
+  const holder = seams.holder ?? processHolder;
+  const lease = await holdLease(db, {
+    name,
+    holder,
+    ...CYCLE_LEASE_TIMING,
+    now: options.now,
+    timer: seams.timer ?? systemTimer,
   });
-  if (!acquired) {
-    const lease = await currentLease(db, CYCLE_LEASE);
-    return { status: "busy", holder: lease?.holder ?? "another instance", since: lease?.acquiredAt ?? startedAt };
+  if (!lease) {
+    const current = await currentLease(db, name);
+    return {
+      status: "busy",
+      holder: current?.holder ?? "another instance",
+      since: current?.acquiredAt ?? options.now(),
+    };
   }
+  const startedAt = lease.acquiredAt;
   try {
-    const summary = await runMonitoringCycle(db, {
-      now: startedAt,
-      bucketWidthMs: options.bucketWidthMs,
-      retentionMs: options.retentionMs,
-    });
+    const summary = await (seams.cycle ?? runMonitoringCycle)(
+      db,
+      { now: startedAt, bucketWidthMs: options.bucketWidthMs, retentionMs: options.retentionMs },
+      { beforeStep: (step) => lease.ensureHeld(step) },
+    );
+    await lease.ensureHeld("recording the cycle");
     await db.cycleRun.create({
       data: {
-        holder: processHolder,
+        holder,
         trigger: options.trigger,
         startedAt,
         finishedAt: options.now(),
@@ -57,17 +90,14 @@ export async function runCycleUnderLease(
       select: { id: true },
     });
     // Delivery never fails the cycle: what it could not send waits in the outbox for the next one.
+    await lease.ensureHeld("delivering notifications");
     await deliverNotifications(db, { now: options.now() }).catch((error: unknown) =>
       console.error("[notifier] delivery failed:", error),
     );
     return { status: "ran", summary };
   } finally {
     const finished = options.now().getTime();
-    await holdLeaseUntil(db, {
-      name: CYCLE_LEASE,
-      holder: processHolder,
-      until: new Date(Math.max(finished, startedAt.getTime() + MIN_SPACING_MS)),
-    });
+    await lease.release(new Date(Math.max(finished, startedAt.getTime() + MIN_SPACING_MS)));
   }
 }
 

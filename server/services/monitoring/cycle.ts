@@ -1,6 +1,7 @@
 // The monitoring cycle: evaluate every monitored target and act on its decision, then move running
-// rollbacks along, expire stale proposals, promote baked snapshots, verify completed rollbacks and, once
-// every few minutes, delete what is past its retention (platform/retention.ts). Steps, pause semantics and idempotency: docs/ROLLBACKS.md ("The monitoring cycle").
+// rollbacks along, expire stale proposals, promote baked snapshots, verify completed rollbacks, checkpoint the
+// audit chain when due (audit/audit-checkpoints.ts) and, once every few minutes, delete what is past its
+// retention (platform/retention.ts). Steps, pause semantics and idempotency: docs/ROLLBACKS.md ("The monitoring cycle").
 import "server-only";
 import { z } from "zod";
 import type { Db } from "../../db";
@@ -23,6 +24,8 @@ import { promoteBakedSnapshots } from "../config/snapshot-known-good";
 import { actOnDecision } from "./act-on-target";
 import { getSystemState } from "../config/system-switches";
 import { parseInput } from "../platform/validation";
+import { LeaseLostError } from "../platform/lease";
+import { checkpointAuditChainIfDue } from "../audit/audit-checkpoints";
 
 const cycleOptionsSchema = z.object({
   now: z.date(),
@@ -57,8 +60,18 @@ export interface MonitoringCycleSummary extends Omit<EvaluationCounts, "errors">
   };
   /** Rows each prune of the retention step removed; null when this cycle did not run it (once per period). */
   pruned: PrunedCounts | null;
+  /** The chain head (sequence) a signed audit checkpoint was made of in this cycle; null when none was due. */
+  auditCheckpoint: number | null;
   errors: CycleError[];
   durationMs: number;
+}
+
+export interface CycleHooks {
+  /**
+   * Awaited before each step and before acting on each target; a LeaseLostError from it ends the cycle there
+   * (cycle-lease.ts checks that it still holds the lease). Other steps' errors are reported and the rest runs.
+   */
+  beforeStep?: (step: string) => Promise<void>;
 }
 
 /**
@@ -69,7 +82,9 @@ export interface MonitoringCycleSummary extends Omit<EvaluationCounts, "errors">
 export async function runMonitoringCycle(
   db: Db,
   input: z.input<typeof cycleOptionsSchema>,
+  hooks: CycleHooks = {},
 ): Promise<MonitoringCycleSummary> {
+  const beforeStep = hooks.beforeStep ?? (() => Promise.resolve());
   const startedAt = performance.now();
   const { now, bucketWidthMs, retentionMs } = parseInput(cycleOptionsSchema, input);
   const system = await getSystemState(db);
@@ -97,14 +112,17 @@ export async function runMonitoringCycle(
       notified: 0,
     },
     pruned: null,
+    auditCheckpoint: null,
     errors: [],
     durationMs: 0,
   };
   const { actions, errors } = summary;
   const step = async (name: string, run: () => Promise<void>) => {
+    await beforeStep(name);
     try {
       await run();
     } catch (error) {
+      if (error instanceof LeaseLostError) throw error;
       errors.push({ message: `${name}: ${errorMessage(error)}` });
     }
   };
@@ -119,6 +137,7 @@ export async function runMonitoringCycle(
       errors.push(...evaluationErrors);
       for (const outcome of outcomes) {
         if ("error" in outcome || !outcome.result.recorded) continue;
+        await beforeStep(`acting on ${outcome.target.slug}`);
         try {
           await act(db, outcome, now, actions);
         } catch (error) {
@@ -170,6 +189,10 @@ export async function runMonitoringCycle(
       errors.push(...verified.errors);
     });
   }
+  // Whatever the switches: the checkpoint covers the actions above, and notifications go out after the cycle.
+  await step("audit checkpoint", async () => {
+    summary.auditCheckpoint = (await checkpointAuditChainIfDue(db, { now }))?.sequence ?? null;
+  });
   await step("retention", async () => {
     summary.pruned = await runRetention(db, { now, metricRetentionMs: retentionMs });
   });

@@ -8,7 +8,7 @@ import type { JsonValue } from "../../domain/canonical-json";
 export type NotificationSeverity = "EMERGENCY" | "CRITICAL" | "WARNING" | "RESOLVED" | "INFO";
 
 export interface NotificationInput {
-  /** rollback.proposed, rollback.completed, emergency_stop.activated, verdict.violation, config.changed, … */
+  /** rollback.proposed, rollback.completed, emergency_stop.activated, verdict.violation, config.changed, audit.checkpoint, … */
   event: string;
   severity: NotificationSeverity;
   title: string;
@@ -19,8 +19,9 @@ export interface NotificationInput {
   payload?: JsonValue;
 }
 
-export async function enqueueNotification(tx: Tx, input: NotificationInput, now: Date): Promise<void> {
-  await tx.notification.create({
+/** Returns the notification's id. */
+export async function enqueueNotification(tx: Tx, input: NotificationInput, now: Date): Promise<string> {
+  const { id } = await tx.notification.create({
     data: {
       event: input.event,
       severity: input.severity,
@@ -33,6 +34,7 @@ export async function enqueueNotification(tx: Tx, input: NotificationInput, now:
     },
     select: { id: true },
   });
+  return id;
 }
 
 export interface ConfigChange {

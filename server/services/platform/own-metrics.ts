@@ -28,7 +28,12 @@ function family(name: string, type: "gauge" | "counter", help: string, samples: 
   return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines].join("\n");
 }
 
-export async function renderOwnMetrics(db: Db, now: Date): Promise<string> {
+/** `showLeaseHolder: false` for unauthenticated scrapes: the holder names a host and a process id. */
+export async function renderOwnMetrics(
+  db: Db,
+  now: Date,
+  options: { showLeaseHolder: boolean } = { showLeaseHolder: true },
+): Promise<string> {
   const [lastRun, runs, rollbacks, outbox, lease] = await Promise.all([
     db.cycleRun.findFirst({
       orderBy: { startedAt: "desc" },
@@ -86,7 +91,9 @@ export async function renderOwnMetrics(db: Db, now: Date): Promise<string> {
         "rewind_cycle_lease_held",
         "gauge",
         "1 while an instance holds the monitoring-cycle lease, labelled with the holder.",
-        lease && lease.expiresAt > now ? [{ labels: { holder: lease.holder }, value: 1 }] : [{ value: 0 }],
+        lease && lease.expiresAt > now
+          ? [{ ...(options.showLeaseHolder && { labels: { holder: lease.holder } }), value: 1 }]
+          : [{ value: 0 }],
       ),
     ].join("\n\n") + "\n"
   );

@@ -3,7 +3,7 @@
 // short statement each, so a backlog never holds SQLite's write lock (or many PostgreSQL row locks) for long.
 import "server-only";
 import type { Db } from "../../db";
-import { LOGIN_FAILURE_WINDOW_MS } from "../../domain/login-throttle";
+import { SIGN_IN_FAILURE_WINDOW_MS } from "../../domain/sign-in-throttle";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -19,8 +19,8 @@ export const RETENTION = {
   verdictsPerTarget: VERDICT_HISTORY_LIMIT,
   /** Signatures are kept until their timestamp would be refused as stale anyway (`expiresAt`). */
   idempotencyMs: IDEMPOTENCY_RETENTION_MS,
-  /** Failures older than the throttling window no longer count. */
-  loginFailuresMs: LOGIN_FAILURE_WINDOW_MS,
+  /** Failures older than the throttling window no longer count (and leave the admins' list of attempts). */
+  loginFailuresMs: SIGN_IN_FAILURE_WINDOW_MS,
   /** A day of cycle runs, and never fewer than the newest few the scheduler page shows. */
   cycleRunsMs: DAY_MS,
   cycleRunsKeptAtLeast: 10,

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { LOGIN_FAILURE_WINDOW_MS } from "@/server/domain/login-throttle";
 import { recordMetrics } from "@/server/services/metrics/buckets";
 import { runMonitoringCycle } from "@/server/services/monitoring/cycle";
 import {
@@ -107,8 +106,8 @@ describe("retention", () => {
     // More than one batch of stale failures, as a password-spraying burst would leave behind.
     await db.loginFailure.createMany({
       data: [
-        ...Array.from({ length: PRUNE_BATCH + 3 }, () => ({ email, createdAt: ago(LOGIN_FAILURE_WINDOW_MS + 1) })),
-        { email, createdAt: ago(LOGIN_FAILURE_WINDOW_MS - 60_000) },
+        ...Array.from({ length: PRUNE_BATCH + 3 }, () => ({ email, createdAt: ago(RETENTION.loginFailuresMs + 1) })),
+        { email, createdAt: ago(RETENTION.loginFailuresMs - 60_000) },
       ],
     });
 
@@ -203,7 +202,9 @@ describe("retention", () => {
 
     const nextPeriod = new Date(periodStart + 4 * HOUSEKEEPING_PERIOD_MS + 5_000);
     const email = `retention-${unique()}@example.test`;
-    await db.loginFailure.create({ data: { email, createdAt: new Date(nextPeriod.getTime() - DAY) } });
+    await db.loginFailure.create({
+      data: { email, createdAt: new Date(nextPeriod.getTime() - RETENTION.loginFailuresMs - 1) },
+    });
     const summary = await runMonitoringCycle(db, {
       now: nextPeriod,
       bucketWidthMs: BUCKET_MS,

@@ -42,8 +42,11 @@ describe("Slack rendering", () => {
     const message = slackMessage(notification({ title: "Rollback of <b>", body: "x > y" }), APP);
     expect(message.text).toBe("🚨 Rollback of &lt;b&gt;");
     expect(message.blocks).toEqual([
-      { type: "section", text: { type: "mrkdwn", text: "*🚨 Rollback of &lt;b&gt;*\nx &gt; y" } },
-      { type: "context", elements: [{ type: "mrkdwn", text: `<${APP}/rollbacks/rb1|Open in Rewind>` }] },
+      { type: "section", text: { type: "mrkdwn", text: "*🚨 Rollback of &lt;b&gt;*\nx &gt; y", verbatim: true } },
+      {
+        type: "context",
+        elements: [{ type: "mrkdwn", text: `<${APP}/rollbacks/rb1|Open in Rewind>`, verbatim: true }],
+      },
     ]);
   });
 

@@ -37,8 +37,9 @@ describe("event patterns", () => {
     }
   });
 
-  it("Slack hears everything but config.changed", () => {
+  it("Slack hears everything but config.changed and audit.checkpoint", () => {
     expect(slackReceives("config.changed")).toBe(false);
+    expect(slackReceives("audit.checkpoint")).toBe(false);
     expect(slackReceives("rollback.completed")).toBe(true);
     expect(slackReceives("emergency_stop.activated")).toBe(true);
   });

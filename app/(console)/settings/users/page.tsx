@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { SettingsSection } from "@/components/settings/settings-section";
+import { SignInAttempts } from "@/components/settings/sign-in-attempts";
 import { UsersAdmin } from "@/components/users-admin";
 import { requirePageUser } from "@/server/auth/session";
 
@@ -10,6 +11,9 @@ export default async function UsersPage() {
   return (
     <SettingsSection title="Users" description="Who can sign in, and what each role may do.">
       <UsersAdmin currentUserId={user.id} />
+      <div className="mt-10">
+        <SignInAttempts />
+      </div>
     </SettingsSection>
   );
 }

@@ -1,8 +1,8 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { getServerSession } from "next-auth";
+import { refuseCrossSite, refuseNonJson } from "@/server/api/browser-requests";
 import { appRouter } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
-import { authOptions } from "@/server/auth/options";
+import { getSessionClaim } from "@/server/auth/session";
 import { getDb } from "@/server/db";
 
 function handler(request: Request) {
@@ -10,14 +10,16 @@ function handler(request: Request) {
     endpoint: "/api/trpc",
     req: request,
     router: appRouter,
-    createContext: async () => {
-      const session = await getServerSession(authOptions);
-      return createContext({ db: getDb(), userId: session?.user.id ?? null });
-    },
+    createContext: async () => createContext({ db: getDb(), session: await getSessionClaim() }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
     },
   });
 }
 
-export { handler as GET, handler as POST };
+/** Mutations: only from the console's own pages, and only as JSON (no HTML form can send that cross-site). */
+async function mutate(request: Request) {
+  return refuseCrossSite(request) ?? refuseNonJson(request) ?? handler(request);
+}
+
+export { handler as GET, mutate as POST };
