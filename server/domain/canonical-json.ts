@@ -68,6 +68,28 @@ function notJson(what: string, path: JsonPath): AppError {
   return new AppError("VALIDATION", `Not a JSON value at ${formatPath(path)}: ${what}`);
 }
 
+/**
+ * JSON as the database hands it back. Prisma's engine parses Json columns with a float parser that can move a
+ * number of 16–17 significant digits by one unit in the last place (0.014717259737276651 reads back as
+ * 0.01471725973727665), which breaks any hash or checksum over the stored value: a false "tampered" on the
+ * audit chain or a snapshot. Numbers are kept to 15 significant digits, which that parser reads exactly and
+ * which no setting needs more of; integers are untouched. Apply it to JSON before hashing and storing it.
+ */
+export function storableJson<T>(value: T): T {
+  return storable(value) as T;
+}
+
+function storable(value: unknown): unknown {
+  if (typeof value === "number") {
+    return Number.isInteger(value) || !Number.isFinite(value) ? value : Number(value.toPrecision(15));
+  }
+  if (Array.isArray(value)) return value.map(storable);
+  if (isPlainObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, storable(item)]));
+  }
+  return value;
+}
+
 export function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }

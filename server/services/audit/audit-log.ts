@@ -6,15 +6,25 @@ import type { z } from "zod";
 import type { Db, Prisma, Tx } from "../../db";
 import { auditExportSchema, type auditFilterSchema, auditPageSchema } from "../../domain/audit";
 import { linkAuditEvent, type AuditActorType } from "../../domain/audit-chain";
-import type { JsonValue } from "../../domain/canonical-json";
+import { storableJson, type JsonValue } from "../../domain/canonical-json";
 import { parseInput } from "../platform/validation";
 import { auditChainKeyring, type AuditChainKeyring } from "./audit-chain-key";
 import { checkpointLinesForExport } from "./audit-checkpoints";
 
-/** Who made a change: a signed-in user, a machine client's API key, or Rewind itself. */
-export type Actor = { type: "USER"; id: string } | { type: "API_KEY"; id: string } | { type: "SYSTEM" };
+/**
+ * Who made a change: a signed-in user, a machine client's API key, or Rewind itself. A command run on Rewind's
+ * host (`npm run user:create`, `apikey:create`) acts as the system but names who ran it in `via`, stored as
+ * the event's actorId (`cli:alice@host`): no session or key vouches for that name, so it says where the change
+ * came from without making anyone a user. Everything that checks `type` treats it as the system.
+ */
+export type Actor = { type: "USER"; id: string } | { type: "API_KEY"; id: string } | { type: "SYSTEM"; via?: string };
 
 export const systemActor: Actor = { type: "SYSTEM" };
+
+/** A command line run by `who` (an OS user and host, e.g. alice@rewind-1). */
+export function commandLineActor(who: string): Actor {
+  return { type: "SYSTEM", via: `cli:${who}` };
+}
 
 export function userActor(id: string): Actor {
   return { type: "USER", id };
@@ -52,13 +62,14 @@ export async function appendAudit(
     {
       at: now.toISOString(),
       actorType,
-      actorId: entry.actor.type === "SYSTEM" ? null : entry.actor.id,
+      actorId: entry.actor.type === "SYSTEM" ? (entry.actor.via ?? null) : entry.actor.id,
       action: entry.action,
       entityType: entry.entityType,
       entityId: entry.entityId,
       targetId: entry.targetId ?? null,
-      before: entry.before ?? null,
-      after: entry.after ?? null,
+      // Hashed as it will read back (storableJson): a long float would otherwise read back 1 ulp off.
+      before: storableJson(entry.before ?? null),
+      after: storableJson(entry.after ?? null),
       reason: entry.reason ?? null,
     },
     key,
@@ -101,7 +112,7 @@ export function changedFields<Row extends object>(
 
 /** For notification texts: "Ana (ana@example.com)", "API key k1", "Rewind". */
 export async function describeActor(db: Db | Tx, actor: Actor): Promise<string> {
-  if (actor.type === "SYSTEM") return "Rewind";
+  if (actor.type === "SYSTEM") return actor.via ? `the command line (${actor.via.replace(/^cli:/, "")})` : "Rewind";
   if (actor.type === "API_KEY") return `API key ${actor.id}`;
   const user = await db.user.findUnique({ where: { id: actor.id }, select: { name: true, email: true } });
   return user ? `${user.name} (${user.email})` : `user ${actor.id}`;

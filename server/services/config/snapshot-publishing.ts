@@ -3,7 +3,7 @@
 import "server-only";
 import type { z } from "zod";
 import type { Db, Tx } from "../../db";
-import { checksumOf } from "../../domain/canonical-json";
+import { checksumOf, storableJson } from "../../domain/canonical-json";
 import { AppError } from "../../domain/errors";
 import { publishSnapshotSchema } from "../../domain/snapshots";
 import { actorIdOf, appendAudit, describeActor, type WithActor } from "../audit/audit-log";
@@ -39,7 +39,10 @@ export function publishSnapshot(
   { actor, ...input }: WithActor<z.input<typeof publishSnapshotSchema>>,
   now: Date,
 ): Promise<{ snapshot: SnapshotDto; created: boolean }> {
-  const { targetId, config, label } = parseInput(publishSnapshotSchema, input);
+  const parsed = parseInput(publishSnapshotSchema, input);
+  const { targetId, label } = parsed;
+  // Checksummed as it will read back: the snapshot page re-checks the checksum over the stored config.
+  const config = storableJson(parsed.config);
   const checksum = checksumOf(config);
   return retryOnConflict(() =>
     db.$transaction(async (tx) => {
