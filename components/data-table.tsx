@@ -3,7 +3,7 @@
 // and a full-width details row under a row. Callers keep their own frame (scroll area, border).
 import Link from "next/link";
 import { Fragment, type Key, type ReactNode } from "react";
-import { formatUnit, type SloUnit } from "@/server/domain/slo";
+import { columnFormat, formatUnit, type SloUnit } from "@/server/domain/slo";
 
 interface ColumnBase {
   /** Stable and unique among the columns. */
@@ -63,8 +63,13 @@ export interface DataTableProps<Row> {
   headClassName?: string;
 }
 
-function cellText<Row>(column: Column<Row>, row: Row): ReactNode {
-  return column.unit !== undefined ? formatUnit(column.unit, column.value(row)) : column.cell(row);
+type Format = (value: number | null | undefined) => string;
+
+/** `format` is the column's (columnFormat over all its rows); without one, the unit's own formatter. */
+function cellText<Row>(column: Column<Row>, row: Row, format: Format | undefined): ReactNode {
+  if (column.unit === undefined) return column.cell(row);
+  const value = column.value(row);
+  return format ? format(value) : formatUnit(column.unit, value);
 }
 
 export function DataTable<Row>({
@@ -86,6 +91,12 @@ export function DataTable<Row>({
 }: DataTableProps<Row>) {
   const { cell: pad, text } = densities[density];
   const linkColumn = columns.find((column) => column.rowHeader) ?? columns[0];
+  // A unit column reads in one scale: all milliseconds, or all seconds once one figure reaches a second.
+  const formats = new Map(
+    columns.flatMap((column) =>
+      column.unit !== undefined ? [[column.id, columnFormat(column.unit, rows.map(column.value))] as const] : [],
+    ),
+  );
   const headClass = headClassName ?? (head === "shaded" ? "bg-slate-50 text-slate-700" : "text-slate-700");
   return (
     <table aria-label={caption === undefined ? label : undefined} className={`w-full text-left ${text} ${className}`}>
@@ -120,7 +131,7 @@ export function DataTable<Row>({
                   className={`border-t border-slate-100 ${alignTop ? "align-top" : ""} ${extra?.className ?? ""}`}
                 >
                   {columns.map((column) => {
-                    const content = cellText(column, row);
+                    const content = cellText(column, row, formats.get(column.id));
                     const shown =
                       href && column === linkColumn ? (
                         <Link href={href} className="text-indigo-700 underline hover:text-indigo-900">

@@ -14,7 +14,7 @@ import { MAX_CHART_POINTS } from "@/server/domain/metrics";
 import { isActive } from "@/server/domain/rollback";
 import type { VerdictPeriod } from "@/server/domain/verdict-periods";
 import { issuesOf } from "./form-errors";
-import { chartWindows, defaultChartWindow, type ChartWindow } from "./target/windows";
+import { chartWindows, defaultChartWindow, type ChartRange, type ChartWindow } from "./target/windows";
 import { useTRPC } from "./trpc";
 
 type Outputs = inferRouterOutputs<AppRouter>;
@@ -23,6 +23,8 @@ export type VerdictView = Outputs["evaluation"]["verdicts"][number];
 export type SeriesView = Outputs["metrics"]["series"];
 export type SummaryView = Outputs["metrics"]["summary"];
 export type RollbackView = Outputs["rollbacks"]["list"]["items"][number];
+export type RollbackTimelineView = Outputs["rollbacks"]["timelines"][number];
+export type IncidentView = NonNullable<Outputs["rollbacks"]["incident"]>;
 export type RollbackDetailView = Outputs["rollbacks"]["requestManual"];
 export type PolicyView = Outputs["policies"]["get"];
 export type SnapshotView = Outputs["snapshots"]["list"][number];
@@ -33,6 +35,8 @@ export type PolicyUpdateResult = { ok: true; policy: PolicyView } | { ok: false;
 
 export interface PerformanceRollbackOptions {
   initialWindow?: ChartWindow;
+  /** A fixed span instead of a window (`?from=&to=`, an incident's zoom); `to` null follows now. */
+  initialRange?: ChartRange | null;
   /** How often everything is reloaded, in ms. */
   pollMs?: number;
 }
@@ -41,6 +45,9 @@ const DAY_MS = 86_400_000;
 /** The default metric bucket width: chart steps are whole buckets. */
 const BUCKET_MS = 10_000;
 const NO_PERIODS: VerdictPeriod[] = [];
+const NO_TIMELINES: RollbackTimelineView[] = [];
+/** The longest range the charts read. */
+const MAX_RANGE_MS = 7 * DAY_MS;
 /** Series and summaries are keyed by their range, which moves with every poll: old ranges go quickly. */
 const RANGE_GC_MS = 30_000;
 const ROLLBACK_PAGE = 50;
@@ -75,10 +82,11 @@ export function shareUnchanged(previous: unknown, next: unknown): unknown {
 }
 
 export function usePerformanceRollback(targetSlug: string, options: PerformanceRollbackOptions = {}) {
-  const { initialWindow = defaultChartWindow, pollMs = 5_000 } = options;
+  const { initialWindow = defaultChartWindow, initialRange = null, pollMs = 5_000 } = options;
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [selectedWindow, setSelectedWindow] = useState<ChartWindow>(initialWindow);
+  const [customRange, setCustomRange] = useState<ChartRange | null>(initialRange);
   const [now, setNow] = useState(() => Date.now());
   const [actionError, setActionError] = useState<ActionError | null>(null);
 
@@ -87,12 +95,19 @@ export function usePerformanceRollback(targetSlug: string, options: PerformanceR
     return () => clearInterval(timer);
   }, [pollMs]);
 
-  const windowMs = chartWindows[selectedWindow].ms;
+  const customFrom = customRange?.from.getTime() ?? null;
+  const customTo = customRange?.to?.getTime() ?? null;
+  const spanMs = customFrom === null ? chartWindows[selectedWindow].ms : (customTo ?? now) - customFrom;
   // The range ends at the next multiple of about one chart step, so it (and the queries' keys) moves once a step
   // rather than on every poll; polling refreshes the same range, whose last point fills in as traffic arrives.
-  const alignMs = Math.max(pollMs, Math.ceil(windowMs / MAX_CHART_POINTS / BUCKET_MS) * BUCKET_MS);
-  const end = Math.ceil(now / alignMs) * alignMs;
-  const range = useMemo(() => ({ from: new Date(end - windowMs), to: new Date(end) }), [end, windowMs]);
+  // A fixed range with an end does not move once now has passed it.
+  const alignMs = Math.max(pollMs, Math.ceil(spanMs / MAX_CHART_POINTS / BUCKET_MS) * BUCKET_MS);
+  const end = Math.min(customTo ?? Infinity, Math.ceil(now / alignMs) * alignMs);
+  const start = customFrom === null ? end - spanMs : Math.max(customFrom, end - MAX_RANGE_MS);
+  // A link to a range that starts after now (a clock ahead) still asks for a valid one.
+  const to = Math.max(end, start + BUCKET_MS);
+  const range = useMemo(() => ({ from: new Date(start), to: new Date(to) }), [start, to]);
+  const windowMs = to - start;
   const live = { refetchInterval: pollMs, structuralSharing: shareUnchanged } as const;
 
   const target = useQuery(trpc.targets.bySlug.queryOptions({ slug: targetSlug }, live));
@@ -123,6 +138,12 @@ export function usePerformanceRollback(targetSlug: string, options: PerformanceR
   );
   const rollbacks = useQuery(
     trpc.rollbacks.list.queryOptions({ targetId, limit: ROLLBACK_PAGE }, { ...live, enabled: ready }),
+  );
+  const timelines = useQuery(
+    trpc.rollbacks.timelines.queryOptions(
+      { targetId, ...range },
+      { ...live, enabled: ready, placeholderData: keepPreviousData, gcTime: RANGE_GC_MS },
+    ),
   );
   const policy = useQuery(trpc.policies.get.queryOptions({ targetId }, { ...live, enabled: ready }));
   const snapshots = useQuery(trpc.snapshots.list.queryOptions({ targetId }, { ...live, enabled: ready }));
@@ -210,6 +231,13 @@ export function usePerformanceRollback(targetSlug: string, options: PerformanceR
 
   const setWindow = useCallback((next: ChartWindow) => {
     setSelectedWindow(next);
+    setCustomRange(null);
+    setNow(Date.now());
+  }, []);
+
+  /** Shows a fixed span (an incident's zoom); `to` null follows now. */
+  const setRange = useCallback((next: ChartRange) => {
+    setCustomRange(next);
     setNow(Date.now());
   }, []);
 
@@ -225,10 +253,13 @@ export function usePerformanceRollback(targetSlug: string, options: PerformanceR
     );
   }, [invalidate, trpc, targetSlug]);
 
-  const queries = [target, series, summary, latestVerdict, verdictPeriods, rollbacks, policy, snapshots];
+  const queries = [target, series, summary, latestVerdict, verdictPeriods, rollbacks, timelines, policy, snapshots];
   return {
-    window: selectedWindow,
+    /** The window shown, or null while a fixed range is (`customRange`). */
+    window: customRange ? null : selectedWindow,
     setWindow,
+    customRange,
+    setRange,
     range,
     target: target.data,
     /** The latest recorded verdict, null before the first evaluation. */
@@ -243,6 +274,8 @@ export function usePerformanceRollback(targetSlug: string, options: PerformanceR
     /** Undefined for windows over a day, which metrics.summary does not cover. */
     summary: windowMs <= DAY_MS ? summary.data : undefined,
     rollbacks: rollbackItems,
+    /** The rollbacks overlapping the range with their timelines (steps, completion, verification), newest first. */
+    timelines: timelines.data ?? NO_TIMELINES,
     activeRollback,
     policy: policy.data,
     snapshots: snapshots.data,

@@ -13,7 +13,7 @@ export default async function OverviewPage() {
         title="Overview"
         description="Every target, worst first: its latest verdict, the configuration it runs, any rollback under way, and the last hour."
       />
-      <Overview role={user.role} />
+      <Overview viewer={{ id: user.id, role: user.role }} />
     </>
   );
 }

@@ -8,8 +8,12 @@
 //     range={{ from, to }}                                 // the x-axis
 //     thresholds={[{ value: 0.05, label: "Limit" }]}       // horizontal lines; the first is always kept in view
 //     periods={[{ from, to, level: "BREACH" }]}            // shaded spans (verdicts, or a backtest's periods)
-//     markers={[{ at, label: "Rollback · Completed", href: "/rollbacks/r1" }]}  // vertical lines
+//     markers={[{ at, label: "Completed", href: "/rollbacks/r1" }]}  // vertical lines, labelled above the plot
 //   />
+//
+// The value axis runs from 0 to a nice maximum (axis.ts) holding the data and every threshold; labels never
+// overlap or leave the drawing (labels.ts): markers' labels sit in lanes above the plot, thresholds' inside it at
+// the right, above or below their line.
 //
 // Screen readers get the figure's title, a one-line summary (latest, maximum, limit, periods, rollbacks) and
 // a data table in a <details>; the drawn SVG itself is hidden from them. The chart fills its parent's width.
@@ -27,6 +31,14 @@ import {
 } from "@/server/domain/slo";
 import { DataTable } from "../data-table";
 import { formatDateTime } from "../format";
+import { niceAxis } from "./axis";
+import {
+  LABEL_LINE_PX,
+  placeLimitLabels,
+  placeMarkerLabels,
+  type LimitLabelSide,
+  type MarkerPlacement,
+} from "./labels";
 
 /** A point covers [start, start + stepMs); a null (or missing) reading is a step without traffic. */
 export type ChartPoint = { start: Date } & { [K in SloReading]?: number | null };
@@ -56,10 +68,12 @@ export interface ChartPeriod {
 
 export interface ChartMarker {
   at: Date;
-  /** Short: it is drawn at the top of the line, e.g. "Rollback · Completed". */
+  /** Short: it is drawn above the plot over its line, e.g. "Requested", "Step 50%". */
   label: string;
   /** Where the marker leads, e.g. /rollbacks/<id>; a link in the chart and in the data list. */
   href?: string;
+  /** "good" (a verified rollback) and "bad" (an ineffective or failed one) colour the line; a step's is dashed. */
+  tone?: "neutral" | "good" | "bad" | "step";
 }
 
 export interface MetricChartProps {
@@ -79,7 +93,7 @@ export interface MetricChartProps {
 const periodLabel: Record<ChartPeriod["level"], string> = {
   VIOLATION: "Violation",
   BREACH: "Breach",
-  EMERGENCY: "Emergency",
+  EMERGENCY: "Emergency breach",
 };
 
 const MINUTE = 60_000;
@@ -121,36 +135,19 @@ function useWidth(element: HTMLElement | null): number {
   return width;
 }
 
-const MARGIN = { top: 18, right: 12, bottom: 0, left: 0 };
+const MARGIN = { top: 8, right: 12, bottom: 0, left: 0 };
 const Y_AXIS_WIDTH = 64;
-/** Roughly the width of one character of an 11 px bold label. */
-const LABEL_CHAR_PX = 6.6;
+/** Recharts' default height of the time axis under the plot. */
+const X_AXIS_HEIGHT = 30;
+/** Lanes of marker labels above the plot. */
+const MARKER_LANES = 2;
 
-/**
- * Which markers get a text label, and on which side of their line: in the order given, each where it fits inside
- * the chart without overlapping one already placed. Unlabelled markers keep their line; the data list names them all.
- */
-export function placeMarkerLabels(
-  markers: readonly ChartMarker[],
-  range: { from: number; to: number },
-  chartWidth: number,
-): Map<ChartMarker, "start" | "end"> {
-  const placed = new Map<ChartMarker, "start" | "end">();
-  const left = MARGIN.left + Y_AXIS_WIDTH;
-  const right = chartWidth - MARGIN.right;
-  if (right <= left || range.to <= range.from) return placed;
-  const taken: [number, number][] = [];
-  for (const marker of markers) {
-    const x = left + ((marker.at.getTime() - range.from) / (range.to - range.from)) * (right - left);
-    const width = marker.label.length * LABEL_CHAR_PX + 6;
-    const side = x + width <= chartWidth ? "start" : "end";
-    const span: [number, number] = side === "start" ? [x - 3, x + width] : [x - width, x + 3];
-    if (span[0] < 0 || taken.some(([a, b]) => span[0] < b + 6 && a < span[1] + 6)) continue;
-    taken.push(span);
-    placed.set(marker, side);
-  }
-  return placed;
-}
+const markerColors: Record<NonNullable<ChartMarker["tone"]>, string> = {
+  neutral: "#4338ca",
+  step: "#4338ca",
+  good: "#047857",
+  bad: "#b91c1c",
+};
 
 interface Datum {
   t: number;
@@ -206,14 +203,38 @@ export const MetricChart = memo(function MetricChart({
   const { max, latest } = extremes(data);
   const hasAlone = data.some((datum) => datum.alone !== null);
   const limit = thresholds[0];
-  const top = Math.max(max?.value ?? 0, limit?.value ?? 0) * 1.15 || 1;
+  const axis = useMemo(
+    () =>
+      niceAxis([...data.map((datum) => datum.value), ...thresholds.map((line) => line.value)], {
+        cap: info.unit === "ratio" ? 1 : undefined,
+      }),
+    [data, thresholds, info.unit],
+  );
+  const plotHeight = height - MARGIN.top - MARGIN.bottom - X_AXIS_HEIGHT;
+  const limitSides = placeLimitLabels(
+    thresholds.map((line) => line.value),
+    { max: axis.max, plotHeight },
+  );
   const ticks = timeTicks({ from, to });
   const formatTick = tickFormatter({ from, to }, ticks);
   const visiblePeriods = periods
     .map((period) => ({ ...period, x1: Math.max(from, period.from.getTime()), x2: Math.min(to, period.to.getTime()) }))
     .filter((period) => period.x2 > period.x1);
   const visibleMarkers = markers.filter((marker) => marker.at.getTime() >= from && marker.at.getTime() <= to);
-  const labels = placeMarkerLabels(visibleMarkers, { from, to }, width);
+  // A few minutes of breach on a week's chart would be under a pixel: each span is drawn at least 3 px wide.
+  const plotWidth = width - MARGIN.left - Y_AXIS_WIDTH - MARGIN.right;
+  const minShadeMs = plotWidth > 0 ? (3 * (to - from)) / plotWidth : 0;
+  // Markers are numbered in time order; one whose label finds no room shows its number, explained in the key.
+  const numbers = new Map(
+    [...visibleMarkers].sort((a, b) => a.at.getTime() - b.at.getTime()).map((marker, index) => [marker, index + 1]),
+  );
+  const labels = placeMarkerLabels(
+    visibleMarkers,
+    { from, to },
+    { left: MARGIN.left + Y_AXIS_WIDTH, right: width - MARGIN.right, width },
+    { lanes: MARKER_LANES, compactLabel: (marker) => String(numbers.get(marker)) },
+  );
+  const keyed = width > 0 ? [...numbers].filter(([marker]) => labels.get(marker)?.compact !== false) : [];
 
   const summary = [
     latest?.value != null
@@ -224,7 +245,7 @@ export const MetricChart = memo(function MetricChart({
       ? `${visiblePeriods.length} period${visiblePeriods.length === 1 ? "" : "s"} of violation or breach shaded.`
       : "",
     visibleMarkers.length > 0
-      ? `${visibleMarkers.length} rollback${visibleMarkers.length === 1 ? "" : "s"} marked.`
+      ? `${visibleMarkers.length} rollback event${visibleMarkers.length === 1 ? "" : "s"} marked.`
       : "",
   ]
     .filter(Boolean)
@@ -243,6 +264,7 @@ export const MetricChart = memo(function MetricChart({
       </figcaption>
       {/* The drawing repeats what the summary and the table say; links inside it are for the mouse. */}
       <div aria-hidden="true" ref={setBox}>
+        {visibleMarkers.length > 0 ? <MarkerLabels labels={labels} numbers={numbers} /> : null}
         <LineChart responsive accessibilityLayer={false} data={data} style={{ width: "100%", height }} margin={MARGIN}>
           <CartesianGrid stroke="#e2e8f0" vertical={false} />
           <XAxis
@@ -257,9 +279,9 @@ export const MetricChart = memo(function MetricChart({
             stroke="#94a3b8"
           />
           <YAxis
-            domain={[0, top]}
+            domain={[0, axis.max]}
+            ticks={axis.ticks}
             tickFormatter={format}
-            tickCount={5}
             allowDataOverflow
             width={Y_AXIS_WIDTH}
             tick={{ fontSize: 11, fill: "#475569" }}
@@ -269,46 +291,44 @@ export const MetricChart = memo(function MetricChart({
             <ReferenceArea
               key={`${period.x1}-${period.level}`}
               x1={period.x1}
-              x2={period.x2}
+              x2={Math.min(to, Math.max(period.x2, period.x1 + minShadeMs))}
               fill={breachColors[period.level]}
               fillOpacity={0.18}
               ifOverflow="hidden"
             />
           ))}
-          {thresholds.map((line) => (
-            <ReferenceLine
-              key={`${line.label}-${line.value}`}
-              y={line.value}
-              stroke={line.tone === "emergency" ? breachColors.EMERGENCY : breachColors.BREACH}
-              strokeDasharray={line.tone === "emergency" ? "2 3" : "6 4"}
-              ifOverflow="hidden"
-              label={{
-                value: `${line.label} ${format(line.value)}`,
-                position: "insideTopRight",
-                fontSize: 11,
-                fill: line.tone === "emergency" ? breachColors.EMERGENCY : breachColors.BREACH,
-                ...halo,
-              }}
-            />
-          ))}
+          {thresholds.map((line, index) => {
+            const color = line.tone === "emergency" ? breachColors.EMERGENCY : breachColors.BREACH;
+            const side = limitSides[index] ?? null;
+            return (
+              <ReferenceLine
+                key={`${line.label}-${line.value}`}
+                y={line.value}
+                stroke={color}
+                strokeDasharray={line.tone === "emergency" ? "2 3" : "6 4"}
+                ifOverflow="hidden"
+                label={
+                  side
+                    ? (props: { viewBox?: { x?: number; y?: number; width?: number } }) => (
+                        <LimitLabel
+                          viewBox={props.viewBox}
+                          side={side}
+                          color={color}
+                          text={`${line.label} ${format(line.value)}`}
+                        />
+                      )
+                    : undefined
+                }
+              />
+            );
+          })}
           {visibleMarkers.map((marker) => (
             <ReferenceLine
               key={`${marker.at.getTime()}-${marker.label}`}
               x={marker.at.getTime()}
-              stroke="#4338ca"
-              strokeWidth={1.5}
-              label={
-                labels.has(marker)
-                  ? (props: { viewBox?: { x?: number; y?: number } }) => (
-                      <MarkerLabel
-                        x={props.viewBox?.x ?? 0}
-                        y={props.viewBox?.y ?? 0}
-                        alignEnd={labels.get(marker) === "end"}
-                        marker={marker}
-                      />
-                    )
-                  : undefined
-              }
+              stroke={markerColors[marker.tone ?? "neutral"]}
+              strokeWidth={marker.tone === "step" ? 1.25 : 1.5}
+              strokeDasharray={marker.tone === "step" ? "4 3" : undefined}
             />
           ))}
           <Tooltip
@@ -341,10 +361,11 @@ export const MetricChart = memo(function MetricChart({
       </div>
       <Legend
         color={info.color}
-        thresholds={thresholds.length > 0}
+        thresholds={thresholds}
         levels={[...new Set(visiblePeriods.map((period) => period.level))]}
         markers={visibleMarkers.length > 0}
       />
+      {keyed.length > 0 ? <MarkerKey keyed={keyed} labels={labels} /> : null}
       <p id={ids.summary} className="sr-only">
         {summary}
       </p>
@@ -361,26 +382,102 @@ export const MetricChart = memo(function MetricChart({
 /** A white outline under label text, so it stays legible over lines and shading. */
 const halo = { stroke: "#ffffff", strokeWidth: 3, paintOrder: "stroke" } as const;
 
-function MarkerLabel({ x, y, alignEnd, marker }: { x: number; y: number; alignEnd: boolean; marker: ChartMarker }) {
-  const text = (
+/** The marker labels' lanes above the plot, each label over its line (labels.ts placeMarkerLabels). */
+function MarkerLabels({
+  labels,
+  numbers,
+}: {
+  labels: ReadonlyMap<ChartMarker, MarkerPlacement>;
+  numbers: ReadonlyMap<ChartMarker, number>;
+}) {
+  return (
+    <div className="relative" style={{ height: MARKER_LANES * LABEL_LINE_PX }} data-testid="chart-marker-labels">
+      {[...labels].map(([marker, place]) => {
+        const style = {
+          left: place.left,
+          width: place.width,
+          bottom: place.lane * LABEL_LINE_PX,
+          height: LABEL_LINE_PX,
+          color: markerColors[marker.tone ?? "neutral"],
+        };
+        const className = `absolute truncate text-center text-[11px] leading-4 font-semibold whitespace-nowrap${
+          place.compact ? " rounded-full border border-current bg-white" : ""
+        }`;
+        const title = `${marker.label}, ${formatDateTime(marker.at)}`;
+        const text = place.compact ? numbers.get(marker) : marker.label;
+        return marker.href ? (
+          <a
+            key={`${marker.at.getTime()}-${marker.label}`}
+            href={marker.href}
+            tabIndex={-1}
+            title={title}
+            className={`${className} hover:underline`}
+            style={style}
+          >
+            {text}
+          </a>
+        ) : (
+          <span key={`${marker.at.getTime()}-${marker.label}`} title={title} className={className} style={style}>
+            {text}
+          </span>
+        );
+      })}
+    </div>
+  );
+}
+
+const keyTime = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+
+/** The markers whose label found no room above the plot: numbered ones by their number, the others in full. */
+function MarkerKey({
+  keyed,
+  labels,
+}: {
+  keyed: readonly (readonly [ChartMarker, number])[];
+  labels: ReadonlyMap<ChartMarker, MarkerPlacement>;
+}) {
+  return (
+    <ol aria-hidden="true" className="mt-1 flex flex-wrap gap-x-3 gap-y-0.5 text-xs text-slate-700">
+      {keyed.map(([marker, number]) => (
+        <li key={`${marker.at.getTime()}-${marker.label}`} className="tabular-nums">
+          {labels.has(marker) ? (
+            <span className="mr-1 inline-block min-w-4 rounded-full border border-indigo-700 px-1 text-center text-[10px] leading-[14px] font-semibold text-indigo-800">
+              {number}
+            </span>
+          ) : null}
+          {marker.label} <span className="text-slate-600">{keyTime.format(marker.at)}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** A threshold's label inside the plot, ending at its right edge, just above or below its line. */
+function LimitLabel({
+  viewBox,
+  side,
+  color,
+  text,
+}: {
+  viewBox?: { x?: number; y?: number; width?: number };
+  side: LimitLabelSide;
+  color: string;
+  text: string;
+}) {
+  const right = (viewBox?.x ?? 0) + (viewBox?.width ?? 0) - 4;
+  const y = viewBox?.y ?? 0;
+  return (
     <text
-      x={alignEnd ? x + 3 : x - 3}
-      y={y - 5}
-      textAnchor={alignEnd ? "end" : "start"}
+      x={right}
+      y={side === "above" ? y - 4 : y + 12}
+      textAnchor="end"
       fontSize={11}
-      fill="#3730a3"
       fontWeight={600}
+      fill={color}
       {...halo}
     >
-      {marker.label}
-    </text>
-  );
-  return marker.href ? (
-    <a href={marker.href} tabIndex={-1} style={{ cursor: "pointer" }}>
       {text}
-    </a>
-  ) : (
-    text
+    </text>
   );
 }
 
@@ -391,7 +488,7 @@ function Legend({
   markers,
 }: {
   color: string;
-  thresholds: boolean;
+  thresholds: readonly ChartThreshold[];
   levels: readonly ChartPeriod["level"][];
   markers: boolean;
 }) {
@@ -404,12 +501,15 @@ function Legend({
   return (
     <ul aria-hidden="true" className="mt-1 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-700">
       {item(<span className="h-0.5 w-4" style={{ background: color }} />, "Measured")}
-      {thresholds
-        ? item(
-            <span className="w-4 border-t-2 border-dashed" style={{ borderColor: breachColors.BREACH }} />,
-            "Threshold",
-          )
-        : null}
+      {thresholds.map((line) =>
+        item(
+          <span
+            className={`w-4 border-t-2 ${line.tone === "emergency" ? "border-dotted" : "border-dashed"}`}
+            style={{ borderColor: line.tone === "emergency" ? breachColors.EMERGENCY : breachColors.BREACH }}
+          />,
+          line.label,
+        ),
+      )}
       {levels.map((level) =>
         item(
           <span className="h-3 w-4 rounded-sm" style={{ background: breachColors[level], opacity: 0.35 }} />,

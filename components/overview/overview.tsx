@@ -1,18 +1,34 @@
 "use client";
 // The overview page's live part: the system switches and a card per target, worst first, refreshed every 5 s.
+// A card whose target has a proposal waiting carries the approvals queue's view of it, to decide on the spot.
 import { useQuery } from "@tanstack/react-query";
+import { useMemo } from "react";
 import type { AttentionLevel } from "@/server/domain/overview";
 import type { RoleName } from "@/server/domain/roles";
+import type { RollbackView, Viewer } from "../rollbacks/rollback-format";
 import { useTRPC } from "../trpc";
 import { Alert, EmptyState, QueryError, Skeleton } from "../ui";
 import { EmergencyStopButton, SystemBanners } from "./system-controls";
-import { TargetCard, type OverviewData } from "./target-card";
+import { TargetCard, type OverviewData, type OverviewTarget } from "./target-card";
 
 export const OVERVIEW_REFRESH_MS = 5_000;
 
-export function Overview({ role }: { role: RoleName }) {
+const NO_PENDING = new Map<string, RollbackView>();
+const awaitsApproval = (target: OverviewTarget) => target.activeRollback?.status === "PENDING_APPROVAL";
+
+export function Overview({ viewer }: { viewer: Viewer }) {
+  const { role } = viewer;
   const trpc = useTRPC();
   const overview = useQuery(trpc.dashboard.overview.queryOptions(undefined, { refetchInterval: OVERVIEW_REFRESH_MS }));
+  // The queue is read only while some card has a proposal: the decision needs its approvals and deadline.
+  const anyPending = overview.data?.targets.some(awaitsApproval) ?? false;
+  const pending = useQuery(
+    trpc.rollbacks.pending.queryOptions(undefined, { refetchInterval: OVERVIEW_REFRESH_MS, enabled: anyPending }),
+  );
+  const pendingByTarget = useMemo(
+    () => (pending.data ? new Map(pending.data.map((rollback) => [rollback.target.id, rollback])) : NO_PENDING),
+    [pending.data],
+  );
 
   if (overview.isPending) return <OverviewSkeleton role={role} />;
   // A failed refresh keeps the last figures on screen, with the error above them.
@@ -40,7 +56,13 @@ export function Overview({ role }: { role: RoleName }) {
           </h2>
           <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-3">
             {targets.map((target) => (
-              <TargetCard key={target.id} target={target} now={generatedAt} />
+              <TargetCard
+                key={target.id}
+                target={target}
+                now={generatedAt}
+                viewer={viewer}
+                pending={awaitsApproval(target) ? pendingByTarget.get(target.id) : undefined}
+              />
             ))}
           </div>
         </section>
@@ -49,21 +71,30 @@ export function Overview({ role }: { role: RoleName }) {
   );
 }
 
-const summaryParts: { level: AttentionLevel; label: (count: number) => string }[] = [
-  { level: "EMERGENCY", label: (n) => `${n} in emergency` },
-  { level: "BREACH", label: (n) => `${n} breaching` },
-  { level: "VIOLATION", label: (n) => `${n} violating` },
-  { level: "ROLLBACK", label: (n) => `${n} rolling back` },
-  { level: "NO_DATA", label: (n) => `${n} without data` },
-  { level: "HEALTHY", label: (n) => `${n} healthy` },
+/** The summary's classes: the attention levels, with a proposal nobody approved yet apart from rollbacks under way. */
+type SummaryClass = Exclude<AttentionLevel, "ROLLBACK"> | "AWAITING_APPROVAL" | "ROLLING_BACK";
+
+const summaryParts: { of: SummaryClass; label: (count: number) => string }[] = [
+  { of: "EMERGENCY", label: (n) => `${n} in emergency` },
+  { of: "BREACH", label: (n) => `${n} breaching` },
+  { of: "VIOLATION", label: (n) => `${n} violating` },
+  { of: "AWAITING_APPROVAL", label: (n) => `${n} awaiting approval` },
+  { of: "ROLLING_BACK", label: (n) => `${n} rolling back` },
+  { of: "NO_DATA", label: (n) => `${n} without data` },
+  { of: "HEALTHY", label: (n) => `${n} healthy` },
 ];
+
+function summaryClass(target: OverviewTarget): SummaryClass {
+  if (target.attention !== "ROLLBACK") return target.attention;
+  return awaitsApproval(target) ? "AWAITING_APPROVAL" : "ROLLING_BACK";
+}
 
 function Summary({ targets }: { targets: OverviewData["targets"] }) {
   if (targets.length === 0) return <span />;
-  const counts = new Map<AttentionLevel, number>();
-  for (const target of targets) counts.set(target.attention, (counts.get(target.attention) ?? 0) + 1);
-  const parts = summaryParts.flatMap(({ level, label }) => {
-    const count = counts.get(level);
+  const counts = new Map<SummaryClass, number>();
+  for (const target of targets) counts.set(summaryClass(target), (counts.get(summaryClass(target)) ?? 0) + 1);
+  const parts = summaryParts.flatMap(({ of, label }) => {
+    const count = counts.get(of);
     return count ? [label(count)] : [];
   });
   return (

@@ -1,9 +1,11 @@
 "use client";
 // A small line without axes for a card: the trend of the last hour. Screen readers get the title and the
-// latest value instead of the drawing.
+// latest value instead of the drawing. The latest value names its window (one step) and, when it is not from
+// the last step or two, is muted with its age.
 import { useMemo } from "react";
 import { Line, LineChart, YAxis } from "recharts";
 import { formatRelative } from "../format";
+import { windowText } from "./readings";
 
 export function Sparkline({
   title,
@@ -40,14 +42,25 @@ export function Sparkline({
   // The last step is still filling; a latest value from further back says when it was.
   const latestEnd = from.getTime() + (latestIndex + 1) * stepMs;
   const age = latest !== null && now.getTime() - latestEnd > stepMs ? formatRelative(new Date(latestEnd), now) : null;
+  const step = windowText(stepMs / 1000);
   const label =
-    `${title}, last hour: ` + (latest === null ? "no traffic" : `latest ${format(latest)}${age ? ` (${age})` : ""}`);
+    `${title}, last hour: ` +
+    (latest === null ? "no traffic" : `latest ${format(latest)} over ${step}${age ? ` (as of ${age})` : ""}`);
   return (
     <div role="img" aria-label={label} className="min-w-0">
       <div aria-hidden="true" className="flex items-baseline justify-between gap-2 text-xs text-slate-600">
-        <span>{title}</span>
-        <span className="font-medium text-slate-900 tabular-nums">{latest === null ? "—" : format(latest)}</span>
+        <span className="min-w-0">{title}</span>
+        <span
+          className={`shrink-0 tabular-nums ${latest === null || age ? "text-slate-500" : "font-medium text-slate-900"}`}
+        >
+          {latest === null ? "—" : format(latest)}
+        </span>
       </div>
+      {latest !== null ? (
+        <div aria-hidden="true" className="text-right text-[11px] text-slate-500">
+          {age ? `as of ${age}` : `over the latest ${step}`}
+        </div>
+      ) : null}
       <div aria-hidden="true" className="mt-1 h-10">
         {latest === null ? (
           <div className="flex h-full items-center justify-center rounded bg-slate-50 text-xs text-slate-600">
@@ -83,7 +96,6 @@ export function Sparkline({
           </LineChart>
         )}
       </div>
-      {age ? <div className="mt-0.5 text-right text-xs text-slate-600">{age}</div> : null}
     </div>
   );
 }

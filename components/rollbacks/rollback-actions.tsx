@@ -2,6 +2,7 @@
 // What a person can do to an active rollback — approve, reject, cancel, abort — each asked first in a dialog,
 // and, for everyone else, why the button is not there.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { usePathname } from "next/navigation";
 import { useState } from "react";
 import { approvalRefusal, canTransition, isActive } from "@/server/domain/rollback";
 import { hasRole } from "@/server/domain/roles";
@@ -69,18 +70,24 @@ export function RollbackActions({
   rollback,
   viewer,
   layout = "row",
+  only = "all",
 }: {
   rollback: ActionRollback;
   viewer: Viewer;
   layout?: "row" | "column";
+  /** "decision": approve and reject only, where space is short (an overview card); the rollback page has the rest. */
+  only?: "all" | "decision";
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const toast = useToast();
+  const pathname = usePathname();
   const [issue, setIssue] = useState<{ action: string; message: string } | null>(null);
+  // The overview and the target page show the rollback too: they follow at once rather than at their next poll.
   const settle = () =>
     Promise.all([
       queryClient.invalidateQueries({ queryKey: trpc.rollbacks.pathKey() }),
+      queryClient.invalidateQueries({ queryKey: trpc.dashboard.pathKey() }),
       queryClient.invalidateQueries({ queryKey: trpc.audit.pathKey() }),
     ]);
   const approve = useMutation(trpc.rollbacks.approve.mutationOptions({ onSettled: settle }));
@@ -103,6 +110,9 @@ export function RollbackActions({
     );
   }
 
+  // After a decision the rollback leaves the queue (or this card): the toast leads to it, except on its own page.
+  const rollbackHref = `/rollbacks/${rollback.id}`;
+  const link = pathname === rollbackHref ? undefined : { href: rollbackHref, label: "Open the rollback" };
   /** Runs a mutation for a dialog: success toasts and closes; failure toasts, shows field issues, stays open. */
   const run =
     (action: string, field: "comment" | "reason", work: (text: string) => Promise<unknown>, done: string) =>
@@ -110,7 +120,7 @@ export function RollbackActions({
       setIssue(null);
       try {
         await work(text);
-        toast(done);
+        toast(done, "success", link);
       } catch (error) {
         const message = issuesOf(error)[field];
         if (message) setIssue({ action, message });
@@ -172,7 +182,7 @@ export function RollbackActions({
           />
         </>
       ) : null}
-      {canTransition(rollback.status, "CANCEL") ? (
+      {only === "all" && canTransition(rollback.status, "CANCEL") ? (
         <ConfirmDialog
           trigger={<Button tone="secondary">Cancel rollback</Button>}
           title={`Cancel the rollback of ${target}?`}
@@ -189,9 +199,14 @@ export function RollbackActions({
           )}
         />
       ) : null}
-      {canTransition(rollback.status, "ABORT") ? (
+      {only === "all" && canTransition(rollback.status, "ABORT") ? (
         <ConfirmDialog
-          trigger={<Button tone="danger">Abort rollback</Button>}
+          // Never the page's primary action: the dialog that follows is the one in red.
+          trigger={
+            <Button tone="secondary" className="text-red-800">
+              Abort rollback
+            </Button>
+          }
           title={`Abort the rollback of ${target}?`}
           description={`All traffic goes back to ${from}, the configuration from before the rollback (${rollback.trafficPercent}% is on ${to} now). Abort when the known-good snapshot itself makes things worse.`}
           confirmLabel="Abort rollback"

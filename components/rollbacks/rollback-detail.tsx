@@ -123,7 +123,8 @@ function Progress({ rollback, viewer, now }: { rollback: RollbackView; viewer: V
         <h2 className="text-base font-semibold">{stepText}</h2>
         {rollback.policy.nextStepDueAt ? (
           <p className="text-sm text-slate-600">
-            Next step due{" "}
+            {/* After the 100% step's interval there is no next step: the rollback completes. */}
+            {rollback.currentStep >= steps - 1 ? "Completes" : "Next step due"}{" "}
             <time
               dateTime={rollback.policy.nextStepDueAt.toISOString()}
               title={formatDateTime(rollback.policy.nextStepDueAt)}

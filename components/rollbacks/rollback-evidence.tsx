@@ -1,10 +1,12 @@
 "use client";
 // What made Rewind propose a rollback: the verdict, its readings against the policy's thresholds, and the
-// target's traffic around the request. Shared by the approvals queue and the rollback page.
-import { useQuery } from "@tanstack/react-query";
-import { useEffect, useId, useState } from "react";
+// target's traffic over the incident (from the first violation to the verification's end, or now), with the
+// violation periods and the rollback's timeline marked. Shared by the approvals queue and the rollback page.
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useEffect, useId, useMemo, useState } from "react";
 import { formatSloValue, sloDefinition, sloLimit, type Slo } from "@/server/domain/slo";
-import { MetricChart, shownSlos, type ChartMarker } from "../charts/metric-chart";
+import { MetricChart, shownSlos } from "../charts/metric-chart";
+import { timelineMarkers } from "../charts/rollback-markers";
 import { DataTable } from "../data-table";
 import { VerdictBadge } from "../status";
 import { useTRPC } from "../trpc";
@@ -99,7 +101,7 @@ export function RollbackEvidence({ rollback }: { rollback: RollbackView }) {
                       <span className="font-medium text-red-800">Over</span>
                     ) : reading.observed === null ? (
                       <span className="text-slate-600">No reading</span>
-                    ) : (
+                    ) : reading.threshold === null ? null : (
                       <span className="text-slate-600">Within</span>
                     ),
                 },
@@ -128,49 +130,50 @@ export function RollbackEvidence({ rollback }: { rollback: RollbackView }) {
   );
 }
 
-/** The window around the request: an hour before it, to a while after it ended (or now), at most a day. */
-function chartRange(rollback: RollbackView, now: number): { from: Date; to: Date } {
-  const requested = rollback.requestedAt.getTime();
-  const end = Math.max(requested + 15 * 60_000, (rollback.endedAt?.getTime() ?? now) + 15 * 60_000);
-  const from = requested - HOUR;
-  // Whole minutes, so the query key changes once a minute while the window follows now.
-  const to = Math.min(from + DAY, Math.ceil(end / 60_000) * 60_000);
-  return { from: new Date(from), to: new Date(to) };
-}
-
-/** Markers in priority order, each kept only when its label has room beside those already kept. */
-function spacedMarkers(candidates: ChartMarker[], range: { from: Date; to: Date }): ChartMarker[] {
-  const room = (range.to.getTime() - range.from.getTime()) * 0.15;
-  return candidates.reduce<ChartMarker[]>(
-    (kept, marker) =>
-      kept.every((other) => Math.abs(other.at.getTime() - marker.at.getTime()) >= room) ? [...kept, marker] : kept,
-    [],
-  );
+/**
+ * The incident's range (rollbacks.incident): from its first violation to its verification's end, or to now while it
+ * runs; never past now. Before that loads, or should it fail, an hour before the request up to now.
+ */
+function chartRange(rollback: RollbackView, incident: { from: Date; to: Date | null } | undefined, now: number) {
+  const from = incident?.from.getTime() ?? rollback.requestedAt.getTime() - HOUR;
+  const to = Math.min(now, incident?.to?.getTime() ?? now);
+  return { from: new Date(Math.max(from, to - DAY * 7)), to: new Date(Math.max(to, from + 60_000)) };
 }
 
 function EvidenceChart({ rollback, initialSlo }: { rollback: RollbackView; initialSlo: Slo }) {
   const trpc = useTRPC();
   const [slo, setSlo] = useState<Slo>(initialSlo);
-  const now = useNow(30_000);
-  const range = chartRange(rollback, now);
-  const active = rollback.endedAt === null;
+  const incident = useQuery(
+    trpc.rollbacks.incident.queryOptions(
+      { rollbackId: rollback.id },
+      // Its end and markers move until the rollback's verification is judged.
+      { refetchInterval: (query) => (query.state.data?.to ? false : 15_000) },
+    ),
+  );
+  const live = !incident.data?.to;
+  // A live chart's range ends now, moving every 15 s (a new query each time); a finished one stays put.
+  const now = useNow(live ? 15_000 : 3_600_000);
+  const range = chartRange(rollback, incident.data ?? undefined, now);
   const series = useQuery(
     trpc.metrics.series.queryOptions(
       { targetId: rollback.target.id, ...range, maxPoints: 240 },
-      { refetchInterval: active ? 15_000 : false },
+      { enabled: !incident.isPending, placeholderData: keepPreviousData },
+    ),
+  );
+  const periods = useQuery(
+    trpc.evaluation.periods.queryOptions(
+      { targetId: rollback.target.id, ...range },
+      { enabled: !incident.isPending, placeholderData: keepPreviousData },
     ),
   );
   const selectId = useId();
   const threshold = rollback.policy.thresholds ? sloLimit(rollback.policy.thresholds, slo) : null;
   const observed = rollback.evidence?.verdict?.observed;
   const choices = shownSlos([...(series.data?.points ?? []), ...(observed ? [observed] : [])]);
-  const markers = spacedMarkers(
-    [
-      { at: rollback.requestedAt, label: "Requested" },
-      ...(rollback.endedAt ? [{ at: rollback.endedAt, label: "Ended" }] : []),
-      ...(rollback.startedAt ? [{ at: rollback.startedAt, label: "Traffic moved" }] : []),
-    ],
-    range,
+  const markers = useMemo(
+    () =>
+      incident.data ? timelineMarkers(incident.data.rollback) : [{ at: rollback.requestedAt, label: "Requested" }],
+    [incident.data, rollback.requestedAt],
   );
 
   return (
@@ -192,7 +195,7 @@ function EvidenceChart({ rollback, initialSlo }: { rollback: RollbackView; initi
           ))}
         </select>
       </div>
-      {series.isPending ? (
+      {incident.isPending || series.isPending ? (
         <Skeleton className="h-56 w-full" label="Loading the chart" />
       ) : series.isError ? (
         <QueryError error={series.error} what="the target's metrics" />
@@ -202,9 +205,10 @@ function EvidenceChart({ rollback, initialSlo }: { rollback: RollbackView; initi
           points={series.data.points}
           range={range}
           thresholds={threshold == null ? [] : [{ value: threshold, label: "Limit" }]}
+          periods={periods.data?.periods}
           markers={markers}
-          height={180}
-          title={`${sloDefinition(slo).title} of ${rollback.target.slug} around the request`}
+          height={200}
+          title={`${sloDefinition(slo).title} of ${rollback.target.slug} over the incident`}
         />
       )}
     </div>

@@ -5,6 +5,7 @@
 import { useId, type ReactNode } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import { formatSloValue, sloDefinition, type Slo } from "@/server/domain/slo";
+import { niceAxis } from "../charts/axis";
 import { DataTable } from "../data-table";
 import { formatDateTime } from "../format";
 import { Badge, Card, type StatusTone } from "../ui";
@@ -199,6 +200,8 @@ function ReadingsChart({ check, rollback }: { check: StepCheck; rollback: Rollba
   });
   if (!first || !second || data.length === 0) return null;
   const names = { first: armLabel(first, rollback), second: armLabel(second, rollback) };
+  // 0 to a round share (100%, 250%, 500%…) that holds the bars and the limit's 100% line.
+  const axis = niceAxis([100, ...data.flatMap((row) => [row.first, row.second])]);
   return (
     <figure aria-labelledby={ids.title} aria-describedby={ids.description}>
       <figcaption id={ids.title} className="mb-1 text-sm font-medium">
@@ -223,7 +226,14 @@ function ReadingsChart({ check, rollback }: { check: StepCheck; rollback: Rollba
         >
           <CartesianGrid stroke="#e2e8f0" vertical={false} />
           <XAxis dataKey="label" tick={{ fontSize: 11, fill: "#475569" }} stroke="#94a3b8" />
-          <YAxis unit="%" width={44} tick={{ fontSize: 11, fill: "#475569" }} stroke="#94a3b8" />
+          <YAxis
+            unit="%"
+            width={44}
+            domain={[0, axis.max]}
+            ticks={axis.ticks}
+            tick={{ fontSize: 11, fill: "#475569" }}
+            stroke="#94a3b8"
+          />
           <Tooltip isAnimationActive={false} formatter={(value) => `${String(value)}% of the limit`} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           <ReferenceLine y={100} stroke="#dc2626" strokeDasharray="4 4" />

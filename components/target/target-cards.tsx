@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { describePolicy } from "@/server/domain/policy-description";
 import { formatDateTime, formatRelative, shortChecksum } from "../format";
+import { useNow } from "../rollbacks/rollback-evidence";
 import { Badge, Card, ListSkeleton } from "../ui";
 import type { PerformanceRollback, SnapshotView } from "../use-performance-rollback";
 
@@ -33,9 +34,27 @@ function SnapshotFacts({ snapshot }: { snapshot: SnapshotView }) {
         ) : (
           "never"
         )}
-        {snapshot.bake?.state === "BAKING" ? ` · known-good from ${formatDateTime(snapshot.bake.readyAt)}` : ""}
+        {snapshot.bake?.state === "BAKING" ? <BakeNote readyAt={snapshot.bake.readyAt} /> : null}
       </p>
     </dd>
+  );
+}
+
+/**
+ * When a baking snapshot becomes known-good: after its bake time and a healthy verdict, without a violation.
+ * Once the bake time is over, only the healthy verdict is missing (server/domain/snapshots.ts, bakeStatus).
+ */
+function BakeNote({ readyAt }: { readyAt: Date }) {
+  const now = useNow(5_000);
+  const time = (
+    <time dateTime={readyAt.toISOString()} title={formatDateTime(readyAt)}>
+      {formatRelative(readyAt, new Date(now))}
+    </time>
+  );
+  return readyAt.getTime() > now ? (
+    <> · known-good {time} if its verdicts stay healthy</>
+  ) : (
+    <> · bake time ended {time}; known-good at its first healthy verdict</>
   );
 }
 

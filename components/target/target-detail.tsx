@@ -1,36 +1,47 @@
 "use client";
 // The target page: live performance against the policy, the active rollback, snapshots and the policy in words,
 // and the actions a role allows. All data comes from usePerformanceRollback.
-import type { RoleName } from "@/server/domain/roles";
 import { hasRole } from "@/server/domain/roles";
+import type { Viewer } from "../rollbacks/rollback-format";
 import { QueryError, Skeleton } from "../ui";
-import { usePerformanceRollback } from "../use-performance-rollback";
+import { usePerformanceRollback, type IncidentView } from "../use-performance-rollback";
 import { PolicyCard, SnapshotsCard } from "./target-cards";
 import { TargetHeader } from "./target-header";
 import { TargetPerformance } from "./target-performance";
 import { ActiveRollbackCard, ManualRollbackCard, RecentRollbacks } from "./target-rollbacks";
-import type { ChartWindow } from "./windows";
+import { replaceChartQuery, type ChartRange, type ChartWindow } from "./windows";
 
 export function TargetDetail({
   slug,
   name,
-  role,
+  viewer,
   initialWindow,
+  initialRange = null,
+  incident = null,
 }: {
   slug: string;
   /** From the server, shown until the live data arrives. */
   name: string;
-  role: RoleName;
+  /** Who is signed in: roles decide what is offered, the id the two-person rule of approvals. */
+  viewer: Viewer;
   initialWindow: ChartWindow;
+  /** `?from=&to=`: a fixed range (an incident's zoom) instead of the window. */
+  initialRange?: ChartRange | null;
+  /** The target's active or recent rollback, offered as a range of its own. */
+  incident?: IncidentView | null;
 }) {
-  const perf = usePerformanceRollback(slug, { initialWindow });
+  const { role } = viewer;
+  const perf = usePerformanceRollback(slug, { initialWindow, initialRange });
 
+  // The URL keeps the choice, so a shared link opens the same charts.
   function chooseWindow(next: ChartWindow) {
     perf.setWindow(next);
-    // Next keeps useSearchParams in step with history.replaceState, without a server round trip.
-    const url = new URL(window.location.href);
-    url.searchParams.set("window", next);
-    window.history.replaceState(null, "", url);
+    replaceChartQuery(next);
+  }
+
+  function chooseRange(next: ChartRange) {
+    perf.setRange(next);
+    replaceChartQuery(next);
   }
 
   return (
@@ -39,14 +50,19 @@ export function TargetDetail({
       <QueryError error={perf.error} what="this target's data" />
       {perf.target ? (
         <>
-          <ActiveRollbackCard perf={perf} role={role} />
-          <TargetPerformance perf={perf} onWindowChange={chooseWindow} />
+          <ActiveRollbackCard perf={perf} viewer={viewer} />
+          <TargetPerformance
+            perf={perf}
+            incident={incident}
+            onWindowChange={chooseWindow}
+            onRangeChange={chooseRange}
+          />
           <div className="mt-6 grid items-start gap-4 lg:grid-cols-3">
             <SnapshotsCard perf={perf} slug={slug} />
             <PolicyCard perf={perf} slug={slug} canEdit={hasRole(role, "OPERATOR")} />
             <div className="space-y-4">
               <ManualRollbackCard perf={perf} role={role} />
-              <RecentRollbacks rollbacks={perf.rollbacks} />
+              <RecentRollbacks rollbacks={perf.rollbacks} hasActive={perf.activeRollback !== null} />
             </div>
           </div>
         </>

@@ -6,6 +6,7 @@ import type { RoleName } from "@/server/domain/roles";
 import { hasRole } from "@/server/domain/roles";
 import { ConfirmDialog } from "../confirm-dialog";
 import { formatRelative } from "../format";
+import { staleAge } from "../overview/readings";
 import { VerdictBadge } from "../status";
 import { useToast } from "../toast";
 import { Badge, Switch } from "../ui";
@@ -17,6 +18,7 @@ export function TargetHeader({ perf, role, name }: { perf: PerformanceRollback; 
   const verdict = perf.verdict;
   const canOperate = hasRole(role, "OPERATOR");
   const monitoring = target?.monitoringEnabled ?? true;
+  const age = verdict ? staleAge(verdict.evaluatedAt, new Date()) : null;
 
   async function switchMonitoring(enabled: boolean) {
     try {
@@ -81,12 +83,12 @@ export function TargetHeader({ perf, role, name }: { perf: PerformanceRollback; 
         </div>
       </div>
       {verdict ? (
-        <p className="text-sm text-slate-700">
+        <p className={`text-sm ${age ? "text-slate-600" : "text-slate-700"}`}>
           <span className="font-medium">Latest verdict</span>{" "}
           <time dateTime={verdict.evaluatedAt.toISOString()} title={verdict.evaluatedAt.toLocaleString("en-GB")}>
             {formatRelative(verdict.evaluatedAt)}
           </time>
-          : {verdict.details.explanation}
+          {age ? " (no newer one: monitoring has not evaluated this target since)" : ""}: {verdict.details.explanation}
         </p>
       ) : verdict === null ? (
         <p className="text-sm text-slate-700">

@@ -1,6 +1,7 @@
 "use client";
-// The active rollback with its progress and the way to stop it, a manual rollback request, and the target's
-// recent rollbacks. Roles decide what is offered; the server checks again.
+// The active rollback with its decision or progress, a manual rollback request, and the target's recent
+// rollbacks. Roles decide what is offered; the server checks again.
+import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useId, useState } from "react";
 import type { RoleName } from "@/server/domain/roles";
@@ -9,9 +10,13 @@ import type { RollbackTrigger } from "@/server/domain/rollback";
 import { ConfirmDialog } from "../confirm-dialog";
 import { issuesOf } from "../form-errors";
 import { formatDateTime, formatRelative } from "../format";
+import { ApprovalRule, RollbackActions } from "../rollbacks/rollback-actions";
+import { useNow } from "../rollbacks/rollback-evidence";
+import type { Viewer } from "../rollbacks/rollback-format";
 import { RollbackStatusBadge } from "../status";
 import { useToast } from "../toast";
-import { Button, Card, FieldError, inputClass, ProgressBar } from "../ui";
+import { useTRPC } from "../trpc";
+import { Button, Card, FieldError, inputClass, ProgressBar, QueryError, Skeleton } from "../ui";
 import type { PerformanceRollback, RollbackDetailView, RollbackView, SnapshotView } from "../use-performance-rollback";
 
 const triggerText: Record<RollbackTrigger, string> = {
@@ -23,33 +28,50 @@ const linkClass = "text-sm text-indigo-700 underline hover:text-indigo-900";
 const version = (snapshot: { version: number | null }) =>
   snapshot.version === null ? "a deleted snapshot" : `v${snapshot.version}`;
 
-export function ActiveRollbackCard({ perf, role }: { perf: PerformanceRollback; role: RoleName }) {
-  const toast = useToast();
-  const [reasonError, setReasonError] = useState<string>();
+/**
+ * The target's active rollback where the engineer looks first: a proposal with Approve as the call to action (the
+ * approvals page's buttons, dialogs and two-person rule), Reject and Cancel beside it as secondary buttons; a
+ * rollback under way with its step, split and when the next step (or completion) is due.
+ */
+export function ActiveRollbackCard({ perf, viewer }: { perf: PerformanceRollback; viewer: Viewer }) {
+  const trpc = useTRPC();
   const rollback = perf.activeRollback;
+  // The list item lacks approvals and deadlines; the rollback's own view has them, polled like the page.
+  const view = useQuery(
+    trpc.rollbacks.byId.queryOptions(
+      { rollbackId: rollback?.id ?? "" },
+      { enabled: rollback !== null, refetchInterval: 5_000 },
+    ),
+  );
+  const now = useNow(5_000);
   if (!rollback) return null;
-  const inProgress = rollback.status === "IN_PROGRESS";
-  const step = rollback.currentStep + 1;
-  const canStop = hasRole(role, "APPROVER");
-
-  async function stop(reason: string) {
-    setReasonError(undefined);
-    try {
-      await perf.cancelRollback({ reason });
-      toast(inProgress ? "Rollback aborted: traffic is back on the previous snapshot" : "Rollback cancelled");
-    } catch (error) {
-      setReasonError(issuesOf(error).reason);
-      toast((error as Error).message, "error");
-      throw error;
-    }
-  }
+  const detail = view.data?.id === rollback.id ? view.data : undefined;
+  const status = detail?.status ?? rollback.status;
+  const steps = rollback.steps.length;
+  const lastStep = rollback.currentStep >= steps - 1;
+  const deadline = detail?.policy.approvalDeadline ?? null;
+  const stepDue = detail?.policy.nextStepDueAt ?? null;
+  const when = (at: Date) => (
+    <time dateTime={at.toISOString()} title={formatDateTime(at)}>
+      {at.getTime() <= now ? "at the next cycle" : formatRelative(at, new Date(now))}
+    </time>
+  );
 
   return (
     <section aria-labelledby="active-rollback-heading" className="mb-6">
-      <Card className="border-indigo-300 ring-1 ring-indigo-200">
+      <Card
+        className={
+          status === "PENDING_APPROVAL"
+            ? "border-amber-300 ring-1 ring-amber-200"
+            : "border-indigo-300 ring-1 ring-indigo-200"
+        }
+      >
         <div className="flex flex-wrap items-center justify-between gap-3">
           <h2 id="active-rollback-heading" className="flex flex-wrap items-center gap-2 text-base font-medium">
-            {triggerText[rollback.trigger]} <RollbackStatusBadge status={rollback.status} />
+            {status === "PENDING_APPROVAL"
+              ? `Proposed ${triggerText[rollback.trigger].replace(/^./, (first) => first.toLowerCase())}`
+              : triggerText[rollback.trigger]}{" "}
+            <RollbackStatusBadge status={status} />
           </h2>
           <Link href={`/rollbacks/${rollback.id}`} className={linkClass}>
             Open the rollback
@@ -59,55 +81,50 @@ export function ActiveRollbackCard({ perf, role }: { perf: PerformanceRollback; 
           From {version(rollback.fromSnapshot)} to {version(rollback.toSnapshot)}, requested{" "}
           {rollback.requestedBy ? `by ${rollback.requestedBy.name || rollback.requestedBy.email} ` : "by Rewind "}
           <time dateTime={rollback.requestedAt.toISOString()} title={formatDateTime(rollback.requestedAt)}>
-            {formatRelative(rollback.requestedAt)}
+            {formatRelative(rollback.requestedAt, new Date(now))}
           </time>
           {rollback.reason ? `: “${rollback.reason}”` : "."}
         </p>
-        <div className="mt-3 space-y-1">
-          <p className="text-sm">
-            {rollback.trafficPercent}% of traffic on {version(rollback.toSnapshot)}
-            {inProgress ? ` · step ${step} of ${rollback.steps.length} (${rollback.steps.join("%, ")}%)` : ""}
-            {rollback.status === "PENDING_APPROVAL"
-              ? ` · ${rollback.approvalCount} of ${rollback.approvalsRequired} approval${rollback.approvalsRequired === 1 ? "" : "s"}`
-              : ""}
+        {status === "PENDING_APPROVAL" ? (
+          <p className="mt-3 text-sm">
+            Awaiting approval: no traffic moves until it is approved, then{" "}
+            {steps === 1 ? "all of it at once" : `in steps of ${rollback.steps.join("/")}%`}.
+            {deadline ? <> Expires {when(deadline)}.</> : null}
           </p>
-          <ProgressBar
-            value={rollback.trafficPercent}
-            max={100}
-            label={`Traffic on ${version(rollback.toSnapshot)}`}
-            tone={inProgress ? "info" : "good"}
-          />
-        </div>
-        <div className="mt-3 flex flex-wrap items-center gap-3">
-          {canStop ? (
-            <ConfirmDialog
-              trigger={
-                <Button tone="danger" disabled={perf.pending.cancel}>
-                  {inProgress ? "Abort rollback…" : "Cancel rollback…"}
-                </Button>
-              }
-              title={inProgress ? "Abort this rollback?" : "Cancel this rollback?"}
-              description={
-                inProgress
-                  ? `All traffic returns to ${version(rollback.fromSnapshot)}, the snapshot from before the rollback.`
-                  : "No traffic has moved yet; the rollback ends here."
-              }
-              confirmLabel={inProgress ? "Abort rollback" : "Cancel rollback"}
-              tone="danger"
-              reason={{ label: "Reason", required: true }}
-              reasonError={reasonError}
-              onConfirm={stop}
-            />
-          ) : (
-            <p className="text-sm text-slate-600">
-              {inProgress ? "Aborting" : "Cancelling"} a rollback needs the approver role.
+        ) : status === "APPROVED" ? (
+          <p className="mt-3 text-sm">
+            Approved: traffic starts moving to {version(rollback.toSnapshot)} at the next cycle.
+          </p>
+        ) : (
+          <div className="mt-3 space-y-1">
+            <p className="text-sm">
+              {rollback.trafficPercent}% of traffic on {version(rollback.toSnapshot)} · step {rollback.currentStep + 1}{" "}
+              of {steps} ({rollback.steps.join("%, ")}%)
+              {stepDue ? (
+                <>
+                  {" "}
+                  · {lastStep ? "completes" : "next step"} {when(stepDue)}
+                </>
+              ) : null}
             </p>
+            <ProgressBar
+              value={rollback.trafficPercent}
+              max={100}
+              label={`Traffic on ${version(rollback.toSnapshot)}`}
+            />
+          </div>
+        )}
+        <div className="mt-3 space-y-2">
+          {detail ? (
+            <>
+              <ApprovalRule rollback={detail} viewer={viewer} />
+              <RollbackActions rollback={detail} viewer={viewer} />
+            </>
+          ) : view.isError ? (
+            <QueryError error={view.error} what="the rollback's approvals" />
+          ) : (
+            <Skeleton className="h-9 w-64" label="Loading the rollback's actions" />
           )}
-          {rollback.status === "PENDING_APPROVAL" ? (
-            <Link href="/approvals" className={linkClass}>
-              Approvals
-            </Link>
-          ) : null}
         </div>
       </Card>
     </section>
@@ -226,13 +243,22 @@ export function ManualRollbackCard({ perf, role }: { perf: PerformanceRollback; 
   );
 }
 
-export function RecentRollbacks({ rollbacks }: { rollbacks: readonly RollbackView[] | undefined }) {
+export function RecentRollbacks({
+  rollbacks,
+  hasActive,
+}: {
+  rollbacks: readonly RollbackView[] | undefined;
+  /** The active one has its own card at the top of the page: this list holds those that ended. */
+  hasActive: boolean;
+}) {
   const ended = (rollbacks ?? []).filter((rollback) => rollback.endedAt !== null).slice(0, 5);
   return (
     <Card>
-      <h2 className="text-base font-medium">Recent rollbacks</h2>
+      <h2 className="text-base font-medium">Past rollbacks</h2>
       {ended.length === 0 ? (
-        <p className="mt-2 text-sm text-slate-700">None yet.</p>
+        <p className="mt-2 text-sm text-slate-700">
+          {hasActive ? "None has ended yet; the active one is at the top of the page." : "None yet."}
+        </p>
       ) : (
         <ul className="mt-2 space-y-2">
           {ended.map((rollback) => (

@@ -243,3 +243,16 @@ export function formatUnit(unit: SloUnit, value: number | null | undefined): str
 export function formatSloValue(slo: Slo, value: number | null | undefined): string {
   return formatUnit(sloDefinition(slo).unit, value);
 }
+
+/**
+ * One formatter for a column (or any list read together) of figures of a unit: durations go to seconds for
+ * every figure once one reaches 1 s, so "850 ms" and "17.9 s" never share a column ("0.85 s" and "17.9 s" do).
+ */
+export function columnFormat(
+  unit: SloUnit,
+  values: readonly (number | null | undefined)[],
+): (value: number | null | undefined) => string {
+  const inSeconds = unit === "ms" && values.some((value) => value != null && Math.abs(Math.round(value)) >= 1_000);
+  if (!inSeconds) return (value) => formatUnit(unit, value);
+  return (value) => (value == null || Number.isNaN(value) ? MISSING : `${seconds.format(value / 1_000)} s`);
+}

@@ -1,5 +1,7 @@
-// Periods of violation or breach from a target's recorded verdicts, for charts that shade them: each
-// verdict speaks for the time until the next one, and a long silence (monitoring off, no cycles) ends it.
+// Periods of violation or breach from a target's recorded verdicts, for charts that shade them. A verdict recorded
+// at t judged the traffic of [t − its window, t) (the window as recorded, shorter where a configuration change cut
+// it), so that is where it is shaded: the traffic that was bad, not the time the verdict came afterwards.
+import { z } from "zod";
 import type { VerdictStatus } from "./evaluation";
 
 export type PeriodLevel = "VIOLATION" | "BREACH" | "EMERGENCY";
@@ -11,50 +13,64 @@ export interface VerdictPeriod {
   level: PeriodLevel;
 }
 
-export interface VerdictMark {
+export interface JudgedVerdict {
   evaluatedAt: Date;
   status: VerdictStatus;
   severity: "CRITICAL" | "EMERGENCY" | null;
+  /** The length of the window the verdict judged (its details' observed.windowSeconds, in ms). */
+  windowMs: number;
 }
 
-function levelOf(verdict: VerdictMark): PeriodLevel | null {
+/** The judged window's length as recorded in a verdict's details (verdictSchema's observed.windowSeconds). */
+const judgedWindowSchema = z.object({ observed: z.object({ windowSeconds: z.number().positive() }) });
+
+/** A stored verdict's judged window in ms, or null when its details do not say. */
+export function judgedWindowMs(details: unknown): number | null {
+  const judged = judgedWindowSchema.safeParse(details);
+  return judged.success ? judged.data.observed.windowSeconds * 1000 : null;
+}
+
+const levels: readonly PeriodLevel[] = ["VIOLATION", "BREACH", "EMERGENCY"];
+
+export function periodLevel(verdict: Pick<JudgedVerdict, "status" | "severity">): PeriodLevel | null {
   if (verdict.status === "VIOLATION") return "VIOLATION";
   if (verdict.status === "BREACH") return verdict.severity === "EMERGENCY" ? "EMERGENCY" : "BREACH";
   return null;
 }
 
 /**
- * Verdicts in any order → periods oldest first. A verdict covers [its time, the next verdict's time), at most
- * `maxGapMs`, and the latest one at most until `now`. Adjacent verdicts of one level make one period.
+ * Verdicts in any order → disjoint periods oldest first, clipped to `range`. Judged windows overlap (a 5-minute
+ * window judged every 10 s): where they do, the worst level wins, and touching spans of one level merge.
  */
-export function verdictPeriods(
-  verdicts: readonly VerdictMark[],
-  { now, maxGapMs }: { now: Date; maxGapMs: number },
-): VerdictPeriod[] {
-  const sorted = [...verdicts].sort((a, b) => a.evaluatedAt.getTime() - b.evaluatedAt.getTime());
+export function judgedPeriods(verdicts: readonly JudgedVerdict[], range: { from: Date; to: Date }): VerdictPeriod[] {
+  const from = range.from.getTime();
+  const to = range.to.getTime();
+  // Sweep over the windows' edges, counting the open windows of each level.
+  const edges: { at: number; rank: number; delta: 1 | -1 }[] = [];
+  for (const verdict of verdicts) {
+    const level = periodLevel(verdict);
+    if (!level || !(verdict.windowMs > 0)) continue;
+    const end = Math.min(to, verdict.evaluatedAt.getTime());
+    const start = Math.max(from, verdict.evaluatedAt.getTime() - verdict.windowMs);
+    if (end <= start) continue;
+    const rank = levels.indexOf(level);
+    edges.push({ at: start, rank, delta: 1 }, { at: end, rank, delta: -1 });
+  }
+  edges.sort((a, b) => a.at - b.at);
+  const open = [0, 0, 0];
   const periods: VerdictPeriod[] = [];
-  sorted.forEach((verdict, index) => {
-    const level = levelOf(verdict);
-    if (!level) return;
-    const from = verdict.evaluatedAt.getTime();
-    const next = sorted[index + 1]?.evaluatedAt.getTime() ?? now.getTime();
-    const to = Math.min(next, from + maxGapMs);
-    if (to <= from) return;
+  for (let index = 0; index < edges.length; index += 1) {
+    const edge = edges[index] as (typeof edges)[number];
+    open[edge.rank] = (open[edge.rank] ?? 0) + edge.delta;
+    const next = edges[index + 1];
+    if (next && next.at === edge.at) continue;
+    const until = next?.at;
+    const worst = [2, 1, 0].find((rank) => (open[rank] ?? 0) > 0);
+    if (until === undefined || worst === undefined) continue;
+    const level = levels[worst] as PeriodLevel;
     const last = periods.at(-1);
-    if (last && last.level === level && last.to.getTime() === from) last.to = new Date(to);
-    else periods.push({ from: new Date(from), to: new Date(to), level });
-  });
+    if (last && last.level === level && last.to.getTime() === edge.at) last.to = new Date(until);
+    else periods.push({ from: new Date(edge.at), to: new Date(until), level });
+  }
   return periods;
-}
-
-/**
- * How long one verdict speaks for: three times the median gap between consecutive verdicts (the built-in cycle
- * runs every 10 s, a cron may run every few minutes), and at least `minMs`; a longer silence is not shaded.
- */
-export function verdictSpanMs(verdicts: readonly Pick<VerdictMark, "evaluatedAt">[], minMs: number): number {
-  const times = verdicts.map((verdict) => verdict.evaluatedAt.getTime()).sort((a, b) => a - b);
-  const gaps = times.slice(1).map((time, index) => time - (times[index] as number));
-  if (gaps.length === 0) return minMs;
-  const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)] as number;
-  return Math.max(minMs, 3 * median);
 }

@@ -1,7 +1,7 @@
 import { cleanup, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, describe, expect, it } from "vitest";
-import { MetricChart, placeMarkerLabels, timeTicks, type ChartPoint } from "@/components/charts/metric-chart";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { MetricChart, timeTicks, type ChartPoint } from "@/components/charts/metric-chart";
 
 const T = Date.UTC(2027, 0, 1, 12);
 const MINUTE = 60_000;
@@ -13,7 +13,26 @@ const points: ChartPoint[] = Array.from({ length: 10 }, (_, i) => ({
   p95Ms: null,
 }));
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+/** jsdom lays nothing out: every observed element reports this size, as a browser would for a 640 px card. */
+function stubLayout(width: number, height: number) {
+  vi.stubGlobal(
+    "ResizeObserver",
+    class {
+      constructor(private readonly callback: ResizeObserverCallback) {}
+      observe(element: Element) {
+        const contentRect = { width, height, top: 0, left: 0, right: width, bottom: height, x: 0, y: 0 };
+        this.callback([{ target: element, contentRect } as unknown as ResizeObserverEntry], this);
+      }
+      unobserve() {}
+      disconnect() {}
+    },
+  );
+}
 
 function descriptionOf(element: HTMLElement): string {
   const id = element.getAttribute("aria-describedby") ?? "";
@@ -34,7 +53,7 @@ describe("MetricChart", () => {
     );
     const figure = screen.getByRole("figure", { name: "Error rate" });
     expect(descriptionOf(figure)).toMatch(
-      /^Latest 1% at \d\d:\d\d, highest 8% at \d\d:\d\d\. Limit 5%\. 1 period of violation or breach shaded\. 1 rollback marked\.$/,
+      /^Latest 1% at \d\d:\d\d, highest 8% at \d\d:\d\d\. Limit 5%\. 1 period of violation or breach shaded\. 1 rollback event marked\.$/,
     );
   });
 
@@ -85,25 +104,69 @@ describe("timeTicks", () => {
   });
 });
 
-describe("placeMarkerLabels", () => {
-  const range = { from: 0, to: 1_000 };
-  const marker = (at: number, label = "SLO · Completed") => ({ at: new Date(at), label });
+describe("MetricChart's labels", () => {
+  const long = (minute: number, label: string) => ({ at: new Date(T + minute * MINUTE), label, href: "/rollbacks/r1" });
 
-  it("labels markers in the order given and skips those whose label would overlap one already placed", () => {
-    const newest = marker(900, "Manual · Cancelled");
-    const close = marker(850);
-    const far = marker(100);
-    const placed = placeMarkerLabels([newest, close, far], range, 600);
-    // Near the right edge the label goes to the left of its line.
-    expect(placed.get(newest)).toBe("end");
-    expect(placed.has(close)).toBe(false);
-    expect(placed.get(far)).toBe("start");
+  it("puts long marker labels in lanes above the plot, none overlapping another or leaving the chart", () => {
+    stubLayout(640, 220);
+    const markers = [
+      long(5, "Emergency rollback requested · Step 100% of traffic to v1"),
+      long(5.2, "Completed: v1 is the current configuration again"),
+      long(6, "Verified effective after the verification window"),
+      long(9.9, "SLO breach rollback · Pending approval by two approvers"),
+      long(0.1, "Manual · Rejected"),
+    ];
+    render(<MetricChart slo="ERROR_RATE" points={points} range={range} markers={markers} />);
+    const row = screen.getByTestId("chart-marker-labels");
+    const labels = [...row.children].map((element) => {
+      const style = (element as HTMLElement).style;
+      return {
+        text: element.textContent ?? "",
+        left: parseFloat(style.left),
+        right: parseFloat(style.left) + parseFloat(style.width),
+        lane: parseFloat(style.bottom),
+      };
+    });
+    // Every marker is identified above the plot: by its label where that fits, else by its number in the key.
+    expect(labels).toHaveLength(5);
+    const numbered = labels.filter((label) => /^\d+$/.test(label.text));
+    expect(numbered.length).toBeGreaterThan(0);
+    expect(numbered.length).toBeLessThan(5);
+    const key = screen.getByRole("figure", { name: "Error rate" }).querySelector("ol");
+    for (const { text } of numbered) {
+      const marker = [...markers].sort((a, b) => a.at.getTime() - b.at.getTime())[Number(text) - 1]!;
+      expect(key?.textContent).toContain(marker.label);
+    }
+    for (const label of labels) {
+      expect(label.left).toBeGreaterThanOrEqual(0);
+      expect(label.right).toBeLessThanOrEqual(640);
+      for (const other of labels) {
+        if (other === label || other.lane !== label.lane) continue;
+        expect(label.right <= other.left || other.right <= label.left).toBe(true);
+      }
+    }
+    // Every marker, labelled or not, is in the data list.
+    expect(descriptionOf(screen.getByRole("figure", { name: "Error rate" }))).toContain("5 rollback events marked.");
   });
 
-  it("labels nothing without a measured width, and fewer markers in a narrow chart", () => {
-    const markers = [marker(100), marker(500), marker(900)];
-    expect(placeMarkerLabels(markers, range, 0).size).toBe(0);
-    expect(placeMarkerLabels(markers, range, 1_200).size).toBe(3);
-    expect(placeMarkerLabels(markers, range, 300).size).toBe(1);
+  it("labels the limit and the emergency limit inside the plot, on a nice axis that holds both", () => {
+    stubLayout(640, 220);
+    const { container } = render(
+      <MetricChart
+        slo="ERROR_RATE"
+        points={points}
+        range={range}
+        thresholds={[
+          { value: 0.05, label: "Limit" },
+          { value: 0.15, label: "Emergency", tone: "emergency" },
+        ]}
+      />,
+    );
+    const texts = [...container.querySelectorAll("svg text")].map((text) => text.textContent);
+    expect(texts).toContain("Limit 5%");
+    expect(texts).toContain("Emergency 15%");
+    // 0–20% in 5% steps: the 15% line is inside, under a round maximum.
+    for (const tick of ["0%", "5%", "10%", "15%", "20%"]) expect(texts).toContain(tick);
+    expect(texts).not.toContain("25%");
   });
 });

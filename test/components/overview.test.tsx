@@ -8,8 +8,16 @@ import { Overview } from "@/components/overview/overview";
 import { bucketStart } from "@/server/domain/metrics";
 import type { RoleName } from "@/server/domain/roles";
 import { recordMetrics } from "@/server/services/metrics/buckets";
+import { startRollbackFromDecision } from "@/server/services/rollbacks/commands";
 import { BUCKET_MS, makeTarget, makeUser, testDb, traffic } from "../integration/helpers";
-import { breach, createSnapshot } from "../integration/lifecycle-fixtures";
+import {
+  breach,
+  breachVerdict,
+  createSnapshot,
+  lifecyclePolicy,
+  lifecycleTarget,
+  rollbackDecision,
+} from "../integration/lifecycle-fixtures";
 import { renderAs } from "./render";
 
 const db = testDb();
@@ -63,9 +71,35 @@ async function troubledTarget() {
   return { target, rollback };
 }
 
+/** A target on v2 with a proposal to roll back to v1 waiting for approval, and no verdict recorded yet. */
+async function proposedTarget() {
+  const fixture = await lifecycleTarget(db, lifecyclePolicy, new Date());
+  const { rollbackId } = await startRollbackFromDecision(
+    db,
+    {
+      target: fixture.target,
+      decision: rollbackDecision("PROPOSE_ROLLBACK"),
+      verdict: breachVerdict,
+      policy: fixture.policy,
+      policyVersion: 1,
+    },
+    new Date(),
+  );
+  return { ...fixture, rollbackId };
+}
+
+/** A figure of a card by its term ("P95 latency over 1 min", the window in a span of its own): its value. */
+function figure(card: HTMLElement, term: string): HTMLElement {
+  const dt = within(card).getByText((_, element) => element?.tagName === "DT" && element.textContent === term);
+  return dt.nextElementSibling as HTMLElement;
+}
+
+/** Waits for the server's answer: generous, since the machine's other work can hold a request up. */
+const answered = { timeout: 10_000 };
+
 async function renderOverview(role: RoleName) {
   const user = await makeUser(db, role);
-  const rendered = renderAs({ db, userId: user.id }, <Overview role={role} />);
+  const rendered = renderAs({ db, userId: user.id }, <Overview viewer={{ id: user.id, role }} />);
   await screen.findByRole("heading", { name: "Targets, worst first" });
   return { user, ...rendered };
 }
@@ -89,13 +123,20 @@ describe("Overview", () => {
     );
     const progress = within(card).getByRole("progressbar", { name: /30% of traffic on v1/ });
     expect(progress.getAttribute("aria-valuenow")).toBe("30");
-    expect(card.textContent).toContain("Step 1 of 2");
+    expect(card.textContent).toContain("Step 1 of 2 · 30% on v1, 70% still on v2");
+    // Each figure of the verdict names its window, the one the explanation speaks of ("over the last 1 min").
+    for (const title of ["Error rate", "P95 latency", "Cost per request"]) {
+      expect(figure(card, `${title} over 1 min`)).toBeInTheDocument();
+    }
+    expect(card.textContent).toContain("Last hour, a point per 1 min");
     // Every 5th request failed: the latest minute with traffic, about 5 minutes ago, had a 20% error rate.
     expect(
-      within(card).getByRole("img", { name: /^Error rate, last hour: latest 20% \([56] min ago\)$/ }),
+      within(card).getByRole("img", { name: /^Error rate, last hour: latest 20% over 1 min \(as of [56] min ago\)$/ }),
     ).toBeInTheDocument();
     expect(
-      within(card).getByRole("img", { name: /^P95 latency, last hour: latest \d[\d,.]* m?s \([56] min ago\)$/ }),
+      within(card).getByRole("img", {
+        name: /^P95 latency, last hour: latest \d[\d.]* m?s over 1 min \(as of [56] min ago\)$/,
+      }),
     ).toBeInTheDocument();
 
     // Viewers get no emergency stop, and are told why.
@@ -172,5 +213,101 @@ describe("Overview", () => {
     await waitFor(() => expect(screen.queryByRole("heading", { name: "Monitoring is paused" })).toBeNull());
     expect(await screen.findByText("Monitoring resumed")).toBeInTheDocument();
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  });
+
+  it("says a proposal awaits approval, and lets an approver approve it from the card, with a link in the toast", async () => {
+    const { target, rollbackId } = await proposedTarget();
+    const { calls } = await renderOverview("APPROVER");
+    const ui = userEvent.setup();
+
+    const card = screen.getByRole("article", { name: target.name });
+    expect(within(card).getByRole("link", { name: `Proposed rollback to v1 of ${target.name}` })).toHaveProperty(
+      "href",
+      expect.stringMatching(new RegExp(`/rollbacks/${rollbackId}$`)),
+    );
+    // A proposal moves no traffic: no bar, no "rolling back" for it in the summary.
+    expect(within(card).queryByRole("progressbar")).toBeNull();
+    expect(card.textContent).toContain("Awaiting approval: no traffic moves until it is approved");
+    expect(screen.getByText(/targets?: .*\d+ awaiting approval/)).toBeInTheDocument();
+    // The decision comes from the approvals queue's view: the deadline, then the buttons.
+    expect(await within(card).findByText(/expires/, {}, answered)).toBeInTheDocument();
+    expect(within(card).getByText(/\(0 of 1\)/)).toBeInTheDocument();
+    expect(within(card).queryByRole("button", { name: "Cancel rollback" })).toBeNull();
+
+    await ui.click(within(card).getByRole("button", { name: "Approve" }));
+    const dialog = screen.getByRole("dialog", { name: `Approve the rollback of ${target.slug}?` });
+    await ui.click(within(dialog).getByRole("button", { name: "Approve" }));
+    const toast = await screen.findByText(`Approved the rollback of ${target.slug}`, {}, answered);
+    expect(within(toast).getByRole("link", { name: "Open the rollback" })).toHaveProperty(
+      "href",
+      expect.stringMatching(new RegExp(`/rollbacks/${rollbackId}$`)),
+    );
+    expect(calls).toContain("rollbacks.approve");
+    expect(await db.rollback.findUniqueOrThrow({ where: { id: rollbackId } })).toMatchObject({ status: "APPROVED" });
+    // The card follows at once (the overview is refreshed with the decision), and says what happens next.
+    await waitFor(
+      () => expect(card.textContent).toContain("Approved: traffic starts moving at the next cycle"),
+      answered,
+    );
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  });
+
+  it("shows a viewer the proposal and who may decide, without the buttons", async () => {
+    const { target } = await proposedTarget();
+    await renderOverview("VIEWER");
+    const card = screen.getByRole("article", { name: target.name });
+    expect(
+      await within(card).findByText("Approving needs the approver role; you are a viewer.", {}, answered),
+    ).toBeInTheDocument();
+    expect(within(card).queryByRole("button")).toBeNull();
+  });
+
+  it("mutes figures no cycle has renewed, with their age, and never shows 0% for a window without traffic", async () => {
+    const now = Date.now();
+    const stale = await makeTarget(db);
+    await db.verdictRecord.create({
+      data: {
+        targetId: stale.id,
+        evaluatedAt: new Date(now - 10 * 60_000),
+        status: "BREACH",
+        severity: "CRITICAL",
+        consecutiveCount: 3,
+        details: breachVerdict,
+      },
+    });
+    const quiet = await makeTarget(db);
+    await db.verdictRecord.create({
+      data: {
+        targetId: quiet.id,
+        evaluatedAt: new Date(now - 10_000),
+        status: "INSUFFICIENT_DATA",
+        consecutiveCount: 0,
+        details: {
+          status: "INSUFFICIENT_DATA",
+          observed: {
+            windowSeconds: 300,
+            requestCount: 0,
+            errorRate: null,
+            p95Ms: null,
+            costPerRequestUsd: null,
+            ttftP95Ms: null,
+          },
+          explanation: "Only 0 requests over the last 5 min; at least 10 are needed for a verdict",
+        },
+      },
+    });
+    await renderOverview("VIEWER");
+
+    const staleCard = screen.getByRole("article", { name: stale.name });
+    expect(staleCard.textContent).toContain("Figures as of 10 min ago: no newer verdict");
+    const p95 = figure(staleCard, "P95 latency over 1 min");
+    expect(p95?.textContent).toBe("2.95 s");
+    expect(p95?.className).not.toContain("font-medium");
+
+    const quietCard = screen.getByRole("article", { name: quiet.name });
+    expect(within(quietCard).getByText("Not enough data")).toBeInTheDocument();
+    const errorRate = figure(quietCard, "Error rate over 5 min");
+    expect(errorRate?.textContent).toBe("—");
+    expect(quietCard.textContent).not.toContain("0%");
   });
 });

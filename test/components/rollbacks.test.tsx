@@ -80,9 +80,12 @@ describe("RollbackActions", () => {
     expect(dialog.textContent).toContain("Your approval is the one it needs");
     await ui.type(within(dialog).getByLabelText("Comment (optional)"), "Evidence is clear");
     await ui.click(within(dialog).getByRole("button", { name: "Approve" }));
-    expect(
-      await screen.findByText(`Approved the rollback of ${rollback.target.slug}`, {}, answered),
-    ).toBeInTheDocument();
+    const toast = await screen.findByText(`Approved the rollback of ${rollback.target.slug}`, {}, answered);
+    // The rollback leaves the queue with the decision: the toast leads to it.
+    expect(within(toast).getByRole("link", { name: "Open the rollback" })).toHaveAttribute(
+      "href",
+      `/rollbacks/${rollback.id}`,
+    );
     expect(await db.rollbackApproval.findMany({ where: { rollbackId: rollback.id } })).toMatchObject([
       { userId: user.id, decision: "APPROVE", comment: "Evidence is clear" },
     ]);
@@ -165,6 +168,35 @@ describe("RollbackDetail", () => {
       trafficPercent: 0,
     });
     await waitFor(() => expect(within(timeline).getAllByRole("listitem")).toHaveLength(3), answered);
+  });
+});
+
+describe("RollbackDetail at its last step", () => {
+  it("says when the rollback completes, not when a next step is due: there is none after 100%", async () => {
+    const fixture = await lifecycleTarget(db, { ...lifecyclePolicy, mode: "AUTOMATIC" }, new Date());
+    const { rollbackId } = await startRollbackFromDecision(
+      db,
+      {
+        target: fixture.target,
+        decision: rollbackDecision("AUTO_ROLLBACK"),
+        verdict: breachVerdict,
+        policy: fixture.policy,
+        policyVersion: 1,
+      },
+      new Date(),
+    );
+    await advanceDueRollbacks(db, { now: new Date(), bucketWidthMs: BUCKET_MS });
+    // As the cycle leaves it after the 50% step's interval: on the 100% step, its own interval running.
+    await db.rollback.update({
+      where: { id: rollbackId },
+      data: { currentStep: 2, trafficPercent: 100, lastStepAt: new Date() },
+    });
+    const { user, viewer } = await viewerOf("VIEWER");
+    renderAs(user.id, <RollbackDetail rollbackId={rollbackId} viewer={viewer} />);
+
+    expect(await screen.findByRole("heading", { name: "Step 3 of 3" }, answered)).toBeInTheDocument();
+    expect(screen.getByText(/^Completes/)).toHaveTextContent(/^Completes in (59 s|1 min)$/);
+    expect(screen.queryByText(/Next step due/)).toBeNull();
   });
 });
 

@@ -8,21 +8,49 @@ import type { RoleName } from "@/server/domain/roles";
 import { bucketStart } from "@/server/domain/metrics";
 import { recordMetrics } from "@/server/services/metrics/buckets";
 import { BUCKET_MS, makeUser, testDb, traffic } from "../integration/helpers";
-import { SECOND } from "../integration/lifecycle-fixtures";
+import { startRollbackFromDecision } from "@/server/services/rollbacks/commands";
+import { breachVerdict, rollbackDecision, SECOND } from "../integration/lifecycle-fixtures";
 import { renderAs } from "./render";
 import { seededTarget } from "./target-fixtures";
 
 const db = testDb();
 
-async function renderPage(role: RoleName) {
+/** Waits for the server's answer: generous, since the machine's other work can hold a request up. */
+const answered = { timeout: 10_000 };
+
+async function renderPage(
+  role: RoleName,
+  prepare?: (fixture: Awaited<ReturnType<typeof seededTarget>>) => Promise<unknown>,
+) {
   const fixture = await seededTarget(db);
+  await prepare?.(fixture);
   const user = await makeUser(db, role);
-  renderAs(
+  const rendered = renderAs(
     { db, userId: user.id },
-    <TargetDetail slug={fixture.target.slug} name={fixture.target.name} role={role} initialWindow="1h" />,
+    <TargetDetail
+      slug={fixture.target.slug}
+      name={fixture.target.name}
+      viewer={{ id: user.id, role }}
+      initialWindow="1h"
+    />,
   );
-  await screen.findByRole("figure", { name: "Error rate" }, { timeout: 10_000 });
-  return fixture;
+  await screen.findByRole("figure", { name: "Error rate" }, answered);
+  return { ...fixture, user, calls: rendered.calls };
+}
+
+/** Rewind's proposal to roll the fixture back to its known-good v1, waiting for one approval. */
+function propose(fixture: Awaited<ReturnType<typeof seededTarget>>) {
+  return startRollbackFromDecision(
+    db,
+    {
+      target: fixture.target,
+      decision: rollbackDecision("PROPOSE_ROLLBACK"),
+      verdict: breachVerdict,
+      policy: fixture.policy,
+      policyVersion: 1,
+    },
+    new Date(),
+  );
 }
 
 describe("TargetDetail", () => {
@@ -62,7 +90,7 @@ describe("TargetDetail", () => {
     await user.type(within(dialog).getByLabelText("Reason"), "v2 is slow for everyone");
     await user.click(within(dialog).getByRole("button", { name: "Request rollback" }));
 
-    await screen.findByRole("heading", { name: /Manual rollback/ }, { timeout: 10_000 });
+    await screen.findByRole("heading", { name: /Proposed manual rollback/ }, { timeout: 10_000 });
     const rollback = await db.rollback.findFirstOrThrow({
       where: { targetId: target.id },
       select: { id: true, status: true, toSnapshotId: true, reason: true },
@@ -75,8 +103,59 @@ describe("TargetDetail", () => {
     expect(screen.getAllByRole("link", { name: "Open the rollback" })[0]?.getAttribute("href")).toBe(
       `/rollbacks/${rollback.id}`,
     );
-    expect(screen.getByText("Cancelling a rollback needs the approver role.")).toBeDefined();
+    // Operators may ask for a rollback, not decide on it: they are told so where the buttons would be.
+    expect(
+      await screen.findByText("Approving needs the approver role; you are an operator.", {}, answered),
+    ).toBeDefined();
+    expect(screen.queryByRole("button", { name: "Approve" })).toBeNull();
     expect(screen.getByRole("button", { name: "Request rollback…" }).hasAttribute("disabled")).toBe(true);
+  });
+
+  it("puts Approve first for a proposal, as the approvals page does, and links the toast to the rollback", async () => {
+    let rollbackId = "";
+    const { target, calls } = await renderPage("APPROVER", async (fixture) => {
+      rollbackId = (await propose(fixture)).rollbackId;
+    });
+    const ui = userEvent.setup();
+
+    const card = screen.getByRole("region", { name: /Proposed rollback after an SLO breach/ });
+    expect(card.textContent).toContain(
+      "Awaiting approval: no traffic moves until it is approved, then in steps of 25/50/100%.",
+    );
+    await waitFor(() => expect(card.textContent).toMatch(/Expires in (9|10) min\./), answered);
+    expect(within(card).getByText(/Needs 1 approval/)).toBeDefined();
+    const buttons = within(card).getAllByRole("button");
+    expect(buttons.map((button) => button.textContent)).toEqual(["Approve", "Reject", "Cancel rollback"]);
+    // The one primary (filled) button is Approve; stopping is never the call to action.
+    expect(buttons.filter((button) => button.className.includes("bg-indigo-600")).map((b) => b.textContent)).toEqual([
+      "Approve",
+    ]);
+    expect(buttons.some((button) => button.className.includes("bg-red-600"))).toBe(false);
+    // Nothing ended yet: the past list says where the active one is rather than "None yet".
+    expect(screen.getByText("None has ended yet; the active one is at the top of the page.")).toBeDefined();
+
+    await ui.click(within(card).getByRole("button", { name: "Approve" }));
+    const dialog = screen.getByRole("dialog", { name: `Approve the rollback of ${target.slug}?` });
+    await ui.type(within(dialog).getByLabelText("Comment (optional)"), "v2 is slow");
+    await ui.click(within(dialog).getByRole("button", { name: "Approve" }));
+    const toast = await screen.findByText(`Approved the rollback of ${target.slug}`, {}, answered);
+    expect(within(toast).getByRole("link", { name: "Open the rollback" }).getAttribute("href")).toBe(
+      `/rollbacks/${rollbackId}`,
+    );
+    expect(calls).toContain("rollbacks.approve");
+    // The card stays, now saying what happens next, with Cancel as its only (secondary) action.
+    await waitFor(
+      () => expect(card.textContent).toContain("Approved: traffic starts moving to v1 at the next cycle."),
+      answered,
+    );
+    await waitFor(() =>
+      expect(
+        within(card)
+          .getAllByRole("button")
+          .map((button) => button.textContent),
+      ).toEqual(["Cancel rollback"]),
+    );
+    expect(await db.rollback.findUniqueOrThrow({ where: { id: rollbackId } })).toMatchObject({ status: "APPROVED" });
   });
 
   it("charts time to first token, next to the other SLOs, once the target's traffic carries it", async () => {

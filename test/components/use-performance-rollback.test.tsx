@@ -126,6 +126,45 @@ describe("usePerformanceRollback", () => {
     await waitFor(() => expect(result.current.activeRollback).toBeNull());
   });
 
+  it("charts a fixed range (an incident's zoom) with its rollbacks' timelines, until a window is chosen", async () => {
+    const fixture = await seededTarget(db);
+    const requestedAt = new Date(Date.now() - 10 * 60_000);
+    await startRollbackFromDecision(
+      db,
+      {
+        target: fixture.target,
+        decision: rollbackDecision("EMERGENCY_ROLLBACK"),
+        verdict: breachVerdict,
+        policy: fixture.policy,
+        policyVersion: 1,
+      },
+      requestedAt,
+    );
+    const user = await makeUser(db, "VIEWER");
+    const from = new Date(requestedAt.getTime() - 5 * 60_000);
+    const to = new Date(requestedAt.getTime() + 5 * 60_000);
+    const { result } = renderHookAs({ db, userId: user.id }, () =>
+      usePerformanceRollback(fixture.target.slug, { initialRange: { from, to } }),
+    );
+    await waitFor(() => expect(result.current.timelines).toHaveLength(1));
+    expect(result.current.window).toBeNull();
+    expect(result.current.range).toEqual({ from, to });
+    // An emergency moves all traffic when it is requested.
+    expect(result.current.timelines[0]?.events).toEqual([
+      { at: requestedAt, kind: "REQUESTED" },
+      { at: requestedAt, kind: "STEP", trafficPercent: 100 },
+    ]);
+
+    // Without an end, the range follows now.
+    act(() => result.current.setRange({ from, to: null }));
+    expect(result.current.range.from).toEqual(from);
+    expect(result.current.range.to.getTime()).toBeGreaterThanOrEqual(Date.now() - 10_000);
+
+    act(() => result.current.setWindow("1h"));
+    expect(result.current.window).toBe("1h");
+    expect(result.current.customRange).toBeNull();
+  });
+
   it("stops and starts monitoring", async () => {
     const { target } = await seededTarget(db);
     const { result } = await render(target.slug, "OPERATOR");

@@ -8,7 +8,8 @@ import {
   requestManualRollback,
 } from "../../services/rollbacks/commands";
 import { exportRollbacks, listRollbackActors, listRollbacks, rollbackSummary } from "../../services/rollbacks/history";
-import { getRollbackView, listPendingRollbacks } from "../../services/rollbacks/views";
+import { getIncident, listRollbackTimelines } from "../../services/rollbacks/timeline";
+import { countPendingRollbacks, getRollbackView, listPendingRollbacks } from "../../services/rollbacks/views";
 import {
   approveInputSchema,
   manualRollbackInputSchema,
@@ -18,6 +19,7 @@ import {
   rollbackFilterSchema,
   rollbackListSchema,
 } from "../../domain/rollback-inputs";
+import { incidentInputSchema, timelineRangeSchema } from "../../domain/rollback-timeline";
 import { approverProcedure, createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 
 export const rollbacksRouter = createTRPCRouter({
@@ -26,9 +28,19 @@ export const rollbacksRouter = createTRPCRouter({
   export: protectedProcedure.input(rollbackExportSchema).query(({ ctx, input }) => exportRollbacks(ctx.db, input)),
   actors: protectedProcedure.query(({ ctx }) => listRollbackActors(ctx.db)),
   pending: protectedProcedure.query(({ ctx }) => listPendingRollbacks(ctx.db)),
+  /** Just the number waiting, for the nav badge on every page (the queue itself is heavier). */
+  pendingCount: protectedProcedure.query(({ ctx }) => countPendingRollbacks(ctx.db)),
   byId: protectedProcedure
     .input(z.object({ rollbackId: z.string() }))
     .query(({ ctx, input }) => getRollbackView(ctx.db, input.rollbackId)),
+  /** A target's rollbacks overlapping a chart's range, each with its timeline (steps, completion, verification). */
+  timelines: protectedProcedure
+    .input(timelineRangeSchema)
+    .query(({ ctx, input }) => listRollbackTimelines(ctx.db, input)),
+  /** The range a chart zooms on: a target's active or recent rollback (null for none), or a given rollback. */
+  incident: protectedProcedure
+    .input(incidentInputSchema)
+    .query(({ ctx, input }) => getIncident(ctx.db, input, ctx.now)),
   requestManual: operatorProcedure
     .input(manualRollbackInputSchema)
     .mutation(({ ctx, input }) => requestManualRollback(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),

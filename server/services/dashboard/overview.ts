@@ -7,7 +7,7 @@ import { verdictSchema, type Verdict, type VerdictStatus } from "../../domain/ev
 import { bucketStart, chartStepMs, downsampleSeries } from "../../domain/metrics";
 import { attentionLevel, sortByAttention, type AttentionLevel } from "../../domain/overview";
 import type { RollbackStatus, RollbackTrigger } from "../../domain/rollback";
-import { slos, type SloReading, type SloUnit } from "../../domain/slo";
+import { slos, type SloReading } from "../../domain/slo";
 import { loadStepSeries } from "../metrics/chart-series";
 import { getSystemState, type SystemStateDto } from "../config/system-switches";
 
@@ -40,13 +40,10 @@ export interface OverviewRollback {
 
 /**
  * One series per SLO of the catalogue, a value per step from `from` (null where the step had no traffic, and all
- * nulls for an SLO no traffic reported, such as TTFT on a route that does not stream), rounded to what a
- * sparkline can show: it is polled for every target every few seconds.
+ * nulls for an SLO no traffic reported, such as TTFT on a route that does not stream), rounded to what the
+ * catalogue's formatters show: it is polled for every target every few seconds.
  */
 export type Sparklines = { from: Date; stepMs: number } & Record<SloReading, (number | null)[]>;
-
-/** What a sparkline can show of each unit: 0.001%, 1 ms, a millionth of a dollar. */
-const SPARKLINE_SCALE: Record<SloUnit, number> = { ratio: 1e5, ms: 1, usd: 1e6 };
 
 export interface OverviewTarget {
   id: string;
@@ -69,7 +66,11 @@ export interface Overview {
 
 const stepsSchema = z.array(z.number().int());
 
-const roundTo = (value: number | null, scale: number) => (value === null ? null : Math.round(value * scale) / scale);
+/**
+ * Three significant digits: what the catalogue's formatters show of any unit, so a sparkline's latest value reads
+ * as the same reading would on a tile ("$0.0000106", not "$0.000011" from whole micro-dollars).
+ */
+const rounded = (value: number | null) => (value === null ? null : Number(value.toPrecision(3)));
 
 export async function getOverview(db: Db, options: { now: Date; bucketWidthMs: number }): Promise<Overview> {
   const { now, bucketWidthMs } = options;
@@ -191,10 +192,7 @@ export async function getOverview(db: Db, options: { now: Date; bucketWidthMs: n
         from: new Date(seriesFrom),
         stepMs,
         ...(Object.fromEntries(
-          slos.map(({ reading, unit }) => [
-            reading,
-            points.map((point) => roundTo(point[reading], SPARKLINE_SCALE[unit])),
-          ]),
+          slos.map(({ reading }) => [reading, points.map((point) => rounded(point[reading]))]),
         ) as Record<SloReading, (number | null)[]>),
       },
     };

@@ -248,3 +248,8 @@ export async function listPendingRollbacks(db: Db): Promise<RollbackViewDto[]> {
   });
   return views(db, rows);
 }
+
+/** How many rollbacks wait for approval: the console's nav badge and page title, polled on every page. */
+export async function countPendingRollbacks(db: Db): Promise<number> {
+  return db.rollback.count({ where: { status: "PENDING_APPROVAL" } });
+}

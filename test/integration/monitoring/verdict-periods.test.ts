@@ -21,48 +21,49 @@ async function record(targetId: string, seconds: number, status: VerdictStatus, 
 }
 
 describe("evaluation.periods", () => {
-  it("shades the range from the verdict in force at its start, each verdict until the next, up to now", async () => {
+  // breachVerdict's details judged a 60 s window: a verdict recorded at t shades [t − 60 s, t).
+  it("shades the window each verdict judged, clipped to the range and to now", async () => {
     const target = await makeTarget(db);
     for (const [seconds, status] of [
       [-30, "BREACH"],
       [0, "BREACH"],
       [10, "BREACH"],
       [20, "HEALTHY"],
-      [30, "VIOLATION"],
-      [40, "VIOLATION"],
+      [200, "VIOLATION"],
+      [210, "VIOLATION"],
+      [700, "BREACH"],
     ] as const) {
       await record(target.id, seconds, status);
     }
     const viewer = await makeUser(db, "VIEWER");
-    const caller = await callerFor(db, viewer.id, { now: () => new Date(T + 45 * S) });
+    const caller = await callerFor(db, viewer.id, { now: () => new Date(T + 215 * S) });
     const range = { targetId: target.id, from: new Date(T), to: new Date(T + 600 * S) };
 
     expect(await caller.evaluation.periods(range)).toEqual({
       periods: [
-        { from: new Date(T), to: new Date(T + 20 * S), level: "BREACH" },
-        { from: new Date(T + 30 * S), to: new Date(T + 45 * S), level: "VIOLATION" },
+        // The verdicts at 0 s and 10 s judged [-60 s, 10 s): the range starts at 0 s.
+        { from: new Date(T), to: new Date(T + 10 * S), level: "BREACH" },
+        { from: new Date(T + 140 * S), to: new Date(T + 210 * S), level: "VIOLATION" },
       ],
       coveredFrom: null,
     });
     // A range starting before the oldest verdict kept says where shading can begin.
     const earlier = await caller.evaluation.periods({ ...range, from: new Date(T - 3_600 * S) });
     expect(earlier.coveredFrom).toEqual(new Date(T - 30 * S));
-    expect(earlier.periods[0]).toEqual({ from: new Date(T - 30 * S), to: new Date(T + 20 * S), level: "BREACH" });
+    expect(earlier.periods[0]).toEqual({ from: new Date(T - 90 * S), to: new Date(T + 10 * S), level: "BREACH" });
   });
 
-  it("does not shade a silence: a verdict speaks for at most three typical gaps, and at least two minutes", async () => {
+  it("shades the part of the range a verdict recorded after its end judged", async () => {
     const target = await makeTarget(db);
-    await record(target.id, 0, "BREACH");
-    await record(target.id, 3_600, "BREACH");
+    await record(target.id, 630, "BREACH");
     const viewer = await makeUser(db, "VIEWER");
-    const caller = await callerFor(db, viewer.id, { now: () => new Date(T + 7_200 * S) });
+    const caller = await callerFor(db, viewer.id, { now: () => new Date(T + 3_600 * S) });
     const { periods } = await caller.evaluation.periods({
       targetId: target.id,
-      from: new Date(T - 60 * S),
-      to: new Date(T + 7_200 * S),
+      from: new Date(T),
+      to: new Date(T + 600 * S),
     });
-    // One gap of an hour: a cron that runs hourly, so each verdict shades three hours, up to now.
-    expect(periods).toEqual([{ from: new Date(T), to: new Date(T + 7_200 * S), level: "BREACH" }]);
+    expect(periods).toEqual([{ from: new Date(T + 570 * S), to: new Date(T + 600 * S), level: "BREACH" }]);
   });
 
   it("refuses a range over 7 days or ending before it starts", async () => {

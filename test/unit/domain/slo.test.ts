@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defaultPolicy, policySchema } from "@/server/domain/policy";
-import { formatSloValue, formatUnit, judgedSlos, sloLimit, slos, unitFormats } from "@/server/domain/slo";
+import { columnFormat, formatSloValue, formatUnit, judgedSlos, sloLimit, slos, unitFormats } from "@/server/domain/slo";
 
 describe("the catalogue's formatters", () => {
   it("reads milliseconds as ms below a second and as seconds from one up", () => {
@@ -49,6 +49,18 @@ describe("the catalogue's formatters", () => {
     expect(formatSloValue("ERROR_RATE", 0.1)).toBe("10%");
     expect(formatSloValue("COST_PER_REQUEST", 0.05)).toBe("$0.05");
     for (const slo of slos) expect(formatSloValue(slo.id, 1)).toBe(unitFormats[slo.unit](1));
+  });
+
+  it("reads a column of durations in one scale: seconds for all once one reaches a second", () => {
+    const mixed = columnFormat("ms", [5_945, 850, null, 17_900]);
+    expect([5_945, 850, null, 17_900].map(mixed)).toEqual(["5.95 s", "0.85 s", "—", "17.9 s"]);
+    const short = columnFormat("ms", [850, 12, undefined]);
+    expect([850, 12, undefined].map(short)).toEqual(["850 ms", "12 ms", "—"]);
+    // 999.6 ms rounds to a second, as formatUnit reads it.
+    expect(columnFormat("ms", [999.6, 500])(500)).toBe("0.5 s");
+    // Other units have one scale already.
+    expect(columnFormat("ratio", [0.5, 0.001])(0.001)).toBe(formatUnit("ratio", 0.001));
+    expect(columnFormat("usd", [21.075, 0.0123])(21.075)).toBe("$21.1");
   });
 });
 

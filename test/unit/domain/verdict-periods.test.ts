@@ -1,63 +1,69 @@
 import { describe, expect, it } from "vitest";
-import { verdictPeriods, verdictSpanMs, type VerdictMark } from "@/server/domain/verdict-periods";
+import { judgedPeriods, judgedWindowMs, type JudgedVerdict } from "@/server/domain/verdict-periods";
 
 const T = Date.UTC(2027, 0, 1);
 const S = 1_000;
-const mark = (seconds: number, status: VerdictMark["status"], severity: VerdictMark["severity"] = null) => ({
+const verdict = (
+  seconds: number,
+  status: JudgedVerdict["status"],
+  windowSeconds = 30,
+  severity: JudgedVerdict["severity"] = null,
+): JudgedVerdict => ({
   evaluatedAt: new Date(T + seconds * S),
   status,
   severity: status === "BREACH" ? (severity ?? "CRITICAL") : null,
+  windowMs: windowSeconds * S,
 });
-const spans = (periods: ReturnType<typeof verdictPeriods>) =>
+const range = (from: number, to: number) => ({ from: new Date(T + from * S), to: new Date(T + to * S) });
+const spans = (periods: ReturnType<typeof judgedPeriods>) =>
   periods.map((period) => [(period.from.getTime() - T) / S, (period.to.getTime() - T) / S, period.level]);
 
-describe("verdictPeriods", () => {
-  it("joins adjacent verdicts of one level, each lasting until the next verdict, whatever the input order", () => {
+describe("judgedPeriods", () => {
+  it("shades the window each verdict judged, before its record time, not after it", () => {
+    // A 30 s window judged at 100 s: the traffic of [70, 100) was bad.
+    expect(spans(judgedPeriods([verdict(100, "VIOLATION")], range(0, 600)))).toEqual([[70, 100, "VIOLATION"]]);
+  });
+
+  it("merges overlapping windows of one level and lets the worst level win where windows of several overlap", () => {
     const verdicts = [
-      mark(0, "HEALTHY"),
-      mark(10, "VIOLATION"),
-      mark(20, "VIOLATION"),
-      mark(30, "BREACH"),
-      mark(40, "BREACH", "EMERGENCY"),
-      mark(50, "HEALTHY"),
-      mark(60, "INSUFFICIENT_DATA"),
-      mark(70, "VIOLATION"),
+      verdict(100, "VIOLATION"),
+      verdict(110, "VIOLATION"),
+      verdict(120, "BREACH"),
+      verdict(130, "BREACH", 30, "EMERGENCY"),
+      verdict(140, "HEALTHY"),
+      verdict(200, "VIOLATION"),
     ].reverse();
-    expect(spans(verdictPeriods(verdicts, { now: new Date(T + 75 * S), maxGapMs: 60 * S }))).toEqual([
-      [10, 30, "VIOLATION"],
-      [30, 40, "BREACH"],
-      [40, 50, "EMERGENCY"],
-      [70, 75, "VIOLATION"],
+    expect(spans(judgedPeriods(verdicts, range(0, 600)))).toEqual([
+      [70, 90, "VIOLATION"],
+      [90, 100, "BREACH"],
+      [100, 130, "EMERGENCY"],
+      [170, 200, "VIOLATION"],
     ]);
   });
 
-  it("ends a period after maxGapMs of silence instead of stretching it over the gap", () => {
-    const verdicts = [mark(0, "BREACH"), mark(600, "BREACH"), mark(610, "HEALTHY")];
-    expect(spans(verdictPeriods(verdicts, { now: new Date(T + 3_600 * S), maxGapMs: 60 * S }))).toEqual([
-      [0, 60, "BREACH"],
-      [600, 610, "BREACH"],
+  it("uses each verdict's own window, shorter where a configuration change cut it", () => {
+    const verdicts = [verdict(100, "BREACH", 300), verdict(110, "BREACH", 5)];
+    expect(spans(judgedPeriods(verdicts, range(0, 600)))).toEqual([
+      [0, 100, "BREACH"],
+      [105, 110, "BREACH"],
     ]);
-    expect(spans(verdictPeriods([mark(0, "VIOLATION")], { now: new Date(T + 3_600 * S), maxGapMs: 60 * S }))).toEqual([
-      [0, 60, "VIOLATION"],
-    ]);
+    expect(spans(judgedPeriods([verdict(100, "BREACH", 5)], range(0, 600)))).toEqual([[95, 100, "BREACH"]]);
   });
 
-  it("has no periods without violations, and none from a verdict at or after now", () => {
-    expect(verdictPeriods([], { now: new Date(T), maxGapMs: 60 * S })).toEqual([]);
-    expect(verdictPeriods([mark(0, "HEALTHY")], { now: new Date(T + S), maxGapMs: 60 * S })).toEqual([]);
-    expect(verdictPeriods([mark(10, "BREACH")], { now: new Date(T + 10 * S), maxGapMs: 60 * S })).toEqual([]);
+  it("clips to the range and shades nothing for calm verdicts, empty windows or none", () => {
+    expect(spans(judgedPeriods([verdict(100, "BREACH", 60)], range(50, 90)))).toEqual([[50, 90, "BREACH"]]);
+    expect(judgedPeriods([verdict(100, "BREACH")], range(100, 200))).toEqual([]);
+    expect(judgedPeriods([verdict(100, "HEALTHY"), verdict(110, "INSUFFICIENT_DATA")], range(0, 600))).toEqual([]);
+    expect(judgedPeriods([verdict(100, "BREACH", 0)], range(0, 600))).toEqual([]);
+    expect(judgedPeriods([], range(0, 600))).toEqual([]);
   });
 });
 
-describe("verdictSpanMs", () => {
-  it("is three median gaps between verdicts, and at least the minimum", () => {
-    const every = (seconds: number, count: number) =>
-      Array.from({ length: count }, (_, i) => mark(i * seconds, "HEALTHY")).reverse();
-    expect(verdictSpanMs(every(10, 20), 120 * S)).toBe(120 * S);
-    expect(verdictSpanMs(every(300, 5), 120 * S)).toBe(900 * S);
-    // One long silence among regular cycles does not stretch the span.
-    expect(verdictSpanMs([...every(60, 10), mark(10_000, "HEALTHY")], 0)).toBe(180 * S);
-    expect(verdictSpanMs([mark(0, "BREACH")], 120 * S)).toBe(120 * S);
-    expect(verdictSpanMs([], 120 * S)).toBe(120 * S);
+describe("judgedWindowMs", () => {
+  it("reads the judged window from stored details, and null when they do not say", () => {
+    expect(judgedWindowMs({ status: "HEALTHY", observed: { windowSeconds: 300, requestCount: 1 } })).toBe(300_000);
+    expect(judgedWindowMs({ status: "HEALTHY" })).toBeNull();
+    expect(judgedWindowMs(null)).toBeNull();
+    expect(judgedWindowMs({ observed: { windowSeconds: 0 } })).toBeNull();
   });
 });
