@@ -10,6 +10,10 @@ import { TokenBucket, verifySignature, type ApiKeyScope } from "../domain/api-ke
 import { AppError, type AppErrorCode } from "../domain/errors";
 import { authenticateApiKey, signingSecretOf, type ApiKeyPrincipal } from "../services/access/api-keys";
 import { acceptSignature, requestHash, withIdempotency } from "../services/machine/replay-protection";
+import { intakeAdapters, type IntakeAdapterName } from "../services/intake/adapters";
+import { isTransientFailure, mediaTypeOf, receiveIntake } from "../services/intake/receive";
+import { IntakeError, type IntakeRefusal, type IntakeReply } from "../services/intake/types";
+import { metricSettings } from "../settings";
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 /** Per key and per server instance: N instances behind a load balancer allow up to N times this. */
@@ -160,10 +164,11 @@ export interface MachineRequest<Params> {
 /**
  * Wraps a route handler. A `{ slug }` path parameter is checked against the key's target allow-list. For
  * requests with a body (`body: true`), a key with signing on must sign it (X-Rewind-Signature), and with
- * `idempotent` an Idempotency-Key makes retries replay the first response.
+ * `idempotent` an Idempotency-Key makes retries replay the first response. `body: "optional"` is for changes
+ * without a body (DELETE): a key with signing on still signs, over the empty body, and JSON is parsed if sent.
  */
 export function machineRoute<Params extends Record<string, string> = Record<string, never>>(
-  options: { scope: ApiKeyScope; body?: boolean; idempotent?: boolean },
+  options: { scope: ApiKeyScope; body?: boolean | "optional"; idempotent?: boolean },
   handler: (input: MachineRequest<Params>) => Promise<MachineResult>,
 ) {
   return async (request: Request, context?: { params: Promise<Params> }): Promise<Response> => {
@@ -188,7 +193,7 @@ export function machineRoute<Params extends Record<string, string> = Record<stri
           const verified = verifySignature(request.headers.get(SIGNATURE_HEADER), { secret, rawBody: raw, now });
           await acceptSignature(db, verified);
         }
-        body = parseJson(raw);
+        body = options.body === "optional" && raw.length === 0 ? undefined : parseJson(raw);
       }
       const run = () => handler({ request, db, key, now, params, body });
       const idempotencyKey = options.idempotent ? request.headers.get("idempotency-key") : null;
@@ -231,4 +236,64 @@ export function notModified(request: Request, etag: string): boolean {
     .split(",")
     .map((tag) => tag.trim().replace(/^W\//, ""))
     .some((tag) => tag === "*" || tag === etag);
+}
+
+/** An intake failure as the adapter's format will say it: the statuses and messages of `errorResponse`, plus 400/415/503. */
+async function intakeRefusalOf(error: unknown, request: Request, now: Date): Promise<IntakeRefusal> {
+  const context = `${request.method} ${new URL(request.url).pathname}`;
+  if (error instanceof IntakeError) {
+    const code = error.status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : "BAD_REQUEST";
+    return { status: error.status, code, message: error.message, headers: {} };
+  }
+  if (isTransientFailure(error)) {
+    if (!(error instanceof AppError)) console.error(`[api] ${context} unavailable:`, error);
+    const message = "Rewind cannot store this now (busy or its database unreachable): retry after the delay";
+    return { status: 503, code: "UNAVAILABLE", message, headers: { "Retry-After": "5" } };
+  }
+  const response = errorResponse(error, now, context);
+  const { error: body } = (await response.json()) as { error: Omit<IntakeRefusal, "status" | "headers"> };
+  const headers = Object.fromEntries(response.headers);
+  for (const name of ["content-type", "content-length", "cache-control"]) delete headers[name];
+  return { status: response.status, ...body, headers };
+}
+
+/**
+ * An intake route (server/services/intake/adapters.ts): telemetry from senders that cannot sign, so the API key
+ * alone authenticates (`Authorization: Bearer` or `X-API-Key`, scope ingest), whatever its signing setting
+ * (docs/INTEGRATIONS.md); the per-key rate limit and body limit of every route; answers in the adapter's format.
+ */
+export function intakeRoute(name: IntakeAdapterName) {
+  const adapter = intakeAdapters[name];
+  return async (request: Request): Promise<Response> => {
+    const now = new Date();
+    let reply: IntakeReply;
+    try {
+      const db = getDb();
+      const apiKey = bearerToken(request) ?? (request.headers.get("x-api-key")?.trim() || null);
+      const key = await authenticateApiKey(db, apiKey, { scope: "ingest" }, now);
+      rateLimit(key.id, now);
+      const body = await readBody(request);
+      reply = await receiveIntake(
+        db,
+        adapter,
+        {
+          key,
+          body,
+          contentType: request.headers.get("content-type"),
+          contentEncoding: request.headers.get("content-encoding"),
+          target: request.headers.get("x-rewind-target"),
+        },
+        { now, ...metricSettings },
+      );
+    } catch (error) {
+      const contentType = mediaTypeOf(request.headers.get("content-type"));
+      const taken = contentType !== null && adapter.contentTypes.includes(contentType) ? contentType : null;
+      reply = adapter.refusal(await intakeRefusalOf(error, request, now), taken);
+    }
+    const body = typeof reply.body === "string" ? reply.body : new Uint8Array(reply.body);
+    return new Response(body, {
+      status: reply.status,
+      headers: { "Cache-Control": "no-store", "Content-Type": reply.contentType, ...reply.headers },
+    });
+  };
 }

@@ -1,5 +1,6 @@
-// What people and the monitoring cycle's decisions start: a rollback from a decision or requested by hand,
-// and a person's approve, reject, cancel or abort. Each returns the rollback as the dashboard shows it.
+// What people, machine clients and the monitoring cycle's decisions start: a rollback from a decision or
+// requested by hand, a person's approve or reject, a person's or an API key's cancel or abort, and Rewind
+// withdrawing a proposal whose cause went away. Each returns the rollback as the dashboard shows it.
 import "server-only";
 import { z } from "zod";
 import type { Db } from "../../db";
@@ -94,8 +95,9 @@ export async function startRollbackFromDecision(
 }
 
 /**
- * An operator asks to roll a target back to a snapshot of their choice: of this target, not the current
- * one, never failed, checksum intact. It always waits for approval (docs/ROLLBACKS.md, Triggers).
+ * An operator (or a machine client's API key) asks to roll a target back to a snapshot of their choice: of
+ * this target, not the current one, never failed, checksum intact. It always waits for a person's approval
+ * (docs/ROLLBACKS.md, Triggers). `requestedById` holds the user's or the key's id, as `actorIdOf` stores it.
  */
 export async function requestManualRollback(
   db: Db,
@@ -103,7 +105,7 @@ export async function requestManualRollback(
   now: Date,
 ): Promise<RollbackDetailDto> {
   const { targetId, toSnapshotId, reason } = parseInput(manualRollbackInputSchema, input);
-  if (actor.type !== "USER") throw new AppError("FORBIDDEN", "A manual rollback is requested by a person");
+  if (actor.type === "SYSTEM") throw new AppError("FORBIDDEN", "A manual rollback is requested by a person or a key");
   const policyRow = (await loadLatestPolicies(db, { id: targetId })).get(targetId);
   const policy = policyRow ? parseStoredPolicy(policyRow) : defaultPolicy;
   const id = await inTransaction(db, async (tx) => {
@@ -147,15 +149,22 @@ export async function requestManualRollback(
   return getRollback(db, id);
 }
 
-/** A person's transition: only users approve, reject, cancel or abort (roles are the router's check). */
-async function personTransition(
+/**
+ * A transition someone asked for: only people approve or reject (approval is a person's judgment, never a
+ * machine's); people and API keys cancel or abort. Roles and scopes are the router's and route's checks. The
+ * event names the user's or the key's id, stored as the rollback's `endedById` (`actorIdOf`).
+ */
+async function requestedTransition(
   db: Db,
   actor: Actor,
   rollbackId: string,
-  event: (userId: string) => RollbackEvent,
+  event: (actorId: string) => RollbackEvent,
   now: Date,
+  options: { keysMay: boolean },
 ): Promise<RollbackDetailDto> {
-  if (actor.type !== "USER") throw new AppError("FORBIDDEN", "Only a person can do this to a rollback");
+  if (actor.type === "SYSTEM" || (actor.type === "API_KEY" && !options.keysMay)) {
+    throw new AppError("FORBIDDEN", "Only a person can do this to a rollback");
+  }
   await inTransaction(db, async (tx) =>
     applyTransition(tx, await loadRow(tx, rollbackId), event(actor.id), { actor, now }),
   );
@@ -168,12 +177,13 @@ export async function approveRollback(
   now: Date,
 ): Promise<RollbackDetailDto> {
   const { rollbackId, comment } = parseInput(approveInputSchema, input);
-  return personTransition(
+  return requestedTransition(
     db,
     actor,
     rollbackId,
     (userId) => ({ type: "APPROVE", userId, comment: comment ?? null }),
     now,
+    { keysMay: false },
   );
 }
 
@@ -183,7 +193,9 @@ export async function rejectRollback(
   now: Date,
 ): Promise<RollbackDetailDto> {
   const { rollbackId, comment } = parseInput(rejectInputSchema, input);
-  return personTransition(db, actor, rollbackId, (userId) => ({ type: "REJECT", userId, comment }), now);
+  return requestedTransition(db, actor, rollbackId, (userId) => ({ type: "REJECT", userId, comment }), now, {
+    keysMay: false,
+  });
 }
 
 /** Pending or approved, before any traffic moved. */
@@ -193,7 +205,9 @@ export async function cancelRollback(
   now: Date,
 ): Promise<RollbackDetailDto> {
   const { rollbackId, reason } = parseInput(reasonActionInputSchema, input);
-  return personTransition(db, actor, rollbackId, (userId) => ({ type: "CANCEL", userId, reason }), now);
+  return requestedTransition(db, actor, rollbackId, (actorId) => ({ type: "CANCEL", userId: actorId, reason }), now, {
+    keysMay: true,
+  });
 }
 
 /** In progress: all traffic returns to the snapshot from before the rollback, recorded as aborted. */
@@ -203,5 +217,37 @@ export async function abortRollback(
   now: Date,
 ): Promise<RollbackDetailDto> {
   const { rollbackId, reason } = parseInput(reasonActionInputSchema, input);
-  return personTransition(db, actor, rollbackId, (userId) => ({ type: "ABORT", userId, reason }), now);
+  return requestedTransition(db, actor, rollbackId, (actorId) => ({ type: "ABORT", userId: actorId, reason }), now, {
+    keysMay: true,
+  });
+}
+
+/**
+ * Rewind withdraws a proposal it raised once its cause went away (an Alertmanager alert resolved): cancelled by
+ * the system with `reason`, audited and notified like any cancellation. Only while still pending approval; an
+ * approved, started or ended rollback is left alone and null is returned.
+ */
+export async function withdrawProposal(
+  db: Db,
+  input: { rollbackId: string; reason: string },
+  now: Date,
+): Promise<RollbackDetailDto | null> {
+  const { rollbackId, reason } = parseInput(reasonActionInputSchema, input);
+  const withdrawn = await inTransaction(db, async (tx) => {
+    const row = await loadRow(tx, rollbackId);
+    if (row.status !== "PENDING_APPROVAL") return false;
+    // The domain's CANCEL names who ended it; Rewind itself is no one, so the row keeps endedById null.
+    await applyTransition(
+      tx,
+      row,
+      { type: "CANCEL", userId: "", reason },
+      {
+        actor: systemActor,
+        now,
+        data: { endedById: null },
+      },
+    );
+    return true;
+  });
+  return withdrawn ? getRollback(db, rollbackId) : null;
 }

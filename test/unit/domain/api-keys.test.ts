@@ -71,9 +71,17 @@ describe("API key input", () => {
       targetSlugs: ["a"],
       signingRequired: true,
     });
-    const result = createApiKeySchema.safeParse({ name: "", scopes: ["admin"] });
+    const result = createApiKeySchema.safeParse({ name: "", scopes: ["root"] });
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((issue) => issue.path.join("."))).toEqual(["name", "scopes.0"]);
+  });
+
+  it("refuses a target list on an admin key, which acts on every target", () => {
+    const result = createApiKeySchema.safeParse({ name: "ops", scopes: ["admin"], targetSlugs: ["a"] });
+    expect(result.error?.issues.map((issue) => issue.path.join("."))).toEqual(["targetSlugs"]);
+    expect(createApiKeySchema.parse({ name: "ops", scopes: ["admin", "rollbacks:read"] })).toMatchObject({
+      scopes: ["admin", "rollbacks:read"],
+    });
   });
 });
 

@@ -1,0 +1,7 @@
+// POST /api/v1/otlp/v1/traces (scope ingest, unsigned): OTLP/HTTP traces, protobuf or JSON, gzip or not; GenAI spans
+// become metric events. An OTel exporter's endpoint is …/api/v1/otlp. docs/INTEGRATIONS.md
+import { intakeRoute } from "@/server/api/http";
+
+export const dynamic = "force-dynamic";
+
+export const POST = intakeRoute("otlp-traces");

@@ -1,0 +1,14 @@
+// POST /api/v1/rollbacks/{id}/cancel (scope rollbacks:write): cancel a pending or approved rollback, before traffic moved,
+// with a reason, audited with the key. docs/API.md
+import { machineRoute } from "@/server/api/http";
+import { endRollbackForKey } from "@/server/services/machine/rollbacks-api";
+
+export const dynamic = "force-dynamic";
+
+export const POST = machineRoute<{ id: string }>(
+  { scope: "rollbacks:write", body: true, idempotent: true },
+  async ({ db, key, params, body, now }) => ({
+    status: 200,
+    body: await endRollbackForKey(db, { key, rollbackId: params.id, action: "cancel", body }, now),
+  }),
+);

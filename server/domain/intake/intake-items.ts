@@ -1,0 +1,101 @@
+// What every intake adapter (OTLP spans, LiteLLM payloads…) hands on: one item per model call, mapped to a Rewind
+// metric event and remembering where each field came from, so a refusal names the sender's own field.
+import { metricEventSchema, type MetricEvent } from "../metrics";
+
+/** One model call of an intake request, mapped to the input of a metric event (validated by `screenItems`). */
+export interface IntakeItem {
+  /** Where the item sits in the request body: `resourceSpans.0.scopeSpans.1.spans.4`, `3`. */
+  path: string;
+  /** The target slug the item names itself (a span attribute); null: the request's target. */
+  target: string | null;
+  /** Metric event fields as the sender gave them: `metricEventSchema` decides what is acceptable. */
+  event: Record<string, unknown>;
+  /**
+   * Per event field, the full path of the sender's field it was read from
+   * (`resourceSpans.0.scopeSpans.0.spans.4.attributes.gen_ai.usage.input_tokens`); unset: `<path>.<event field>`.
+   */
+  sources: Partial<Record<keyof MetricEvent, string>>;
+}
+
+export interface RefusedItem {
+  path: string;
+  reason: string;
+}
+
+/** An adapter's reading of a request: the model calls, what it could not map, and how many items were not model calls. */
+export interface MappedBatch {
+  items: IntakeItem[];
+  refused: RefusedItem[];
+  /** Items that are not model calls (OTLP spans without gen_ai.* attributes, agent and tool spans): counted, not stored. */
+  ignored: number;
+}
+
+export interface ScreenedItem {
+  path: string;
+  target: string | null;
+  event: MetricEvent;
+  /** Where the snapshot version came from, for a refusal once the target's snapshots are known. */
+  snapshotVersionSource: string | undefined;
+}
+
+/** The field a refusal names: the sender's own field where the event field came from one. */
+export function sourcePath(item: Pick<IntakeItem, "path" | "sources">, field: keyof MetricEvent): string {
+  return item.sources[field] ?? (item.path === "" ? field : `${item.path}.${field}`);
+}
+
+/**
+ * Each item checked as ingest checks an event (`metricEventSchema`, and a timestamp within the retention up to
+ * `maxFutureSkewMs` ahead), so items that pass are written as sent and the others are refused by path, one reason
+ * each (the first problem found).
+ */
+export function screenItems(
+  items: readonly IntakeItem[],
+  bounds: { now: Date; retentionMs: number; maxFutureSkewMs: number },
+): { accepted: ScreenedItem[]; refused: RefusedItem[] } {
+  const oldest = bounds.now.getTime() - bounds.retentionMs;
+  const latest = bounds.now.getTime() + bounds.maxFutureSkewMs;
+  const retentionDays = bounds.retentionMs / 86_400_000;
+  const accepted: ScreenedItem[] = [];
+  const refused: RefusedItem[] = [];
+  for (const item of items) {
+    const parsed = metricEventSchema.safeParse(item.event);
+    if (!parsed.success) {
+      const [issue] = parsed.error.issues;
+      const field = (issue?.path[0] ?? "ts") as keyof MetricEvent;
+      refused.push({ path: sourcePath(item, field), reason: issue?.message ?? "Invalid" });
+      continue;
+    }
+    const event = parsed.data;
+    if (event.ts < oldest || event.ts > latest) {
+      refused.push({
+        path: sourcePath(item, "ts"),
+        reason:
+          event.ts < oldest ? `Older than the ${retentionDays}-day retention` : "More than 1 minute in the future",
+      });
+      continue;
+    }
+    accepted.push({
+      path: item.path,
+      target: item.target,
+      event,
+      snapshotVersionSource: event.snapshotVersion === undefined ? undefined : sourcePath(item, "snapshotVersion"),
+    });
+  }
+  return { accepted, refused };
+}
+
+/** A whole number from a number or a decimal string (OTEL_RESOURCE_ATTRIBUTES values are always strings). */
+export function wholeNumberOf(value: unknown): unknown {
+  if (typeof value === "string" && /^\s*\d+\s*$/.test(value)) return Number(value);
+  return value;
+}
+
+/** At most `limit` refusals spelled out, for a response message; the count says how many there were. */
+export function describeRefusals(refused: readonly RefusedItem[], noun: string, limit = 5): string {
+  const listed = refused
+    .slice(0, limit)
+    .map(({ path, reason }) => `${path}: ${reason}`)
+    .join("; ");
+  const more = refused.length > limit ? `; and ${refused.length - limit} more` : "";
+  return `${refused.length} ${noun}${refused.length === 1 ? "" : "s"} refused: ${listed}${more}`;
+}

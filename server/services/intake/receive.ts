@@ -1,0 +1,256 @@
+// Receiving one intake request, whatever its format: media type and gzip, the adapter's decode and mapping, the
+// checks ingest makes (per item, so a partial-success format can refuse items one by one), then the accepted
+// events written per target through ingestMetrics (recordMetrics and event-driven action, as for /api/v1/ingest).
+import "server-only";
+import { gunzipSync } from "node:zlib";
+import { Prisma, type Db } from "../../db";
+import { AppError, type FieldIssues } from "../../domain/errors";
+import { describeRefusals, screenItems, type RefusedItem, type ScreenedItem } from "../../domain/intake/intake-items";
+import { slugSchema } from "../../domain/targets";
+import { assertKeyMayUseTarget, type ApiKeyDto } from "../access/api-keys";
+import { ingestMetrics, MAX_EVENTS_PER_REQUEST, MAX_FUTURE_SKEW_MS, type IngestResult } from "../machine/ingest";
+import type { RegisteredIntakeAdapter } from "./adapters";
+import { IntakeError, type IntakeOutcome, type IntakeReply } from "./types";
+
+/** A gzip body may inflate to this much: far above 10,000 spans, far below what would strain the server. */
+export const MAX_DECODED_BYTES = 32 * 1024 * 1024;
+/** Issues listed in a 422 of an all-or-nothing format; the message counts them all. */
+const MAX_LISTED_ISSUES = 100;
+
+export const TARGET_HEADER = "X-Rewind-Target";
+
+export interface IntakeRequest {
+  key: Pick<ApiKeyDto, "prefix" | "targetSlugs">;
+  body: Buffer;
+  /** Content-Type as sent (parameters and case are ignored). */
+  contentType: string | null;
+  contentEncoding: string | null;
+  /** X-Rewind-Target: the request's target, for items that name none. */
+  target: string | null;
+}
+
+/** `application/json; charset=utf-8` → `application/json`. */
+export function mediaTypeOf(contentType: string | null): string | null {
+  const type = contentType?.split(";")[0]?.trim().toLowerCase();
+  return type ? type : null;
+}
+
+function decompress(body: Buffer, contentEncoding: string | null): Buffer {
+  const encoding = contentEncoding?.trim().toLowerCase() ?? "";
+  if (encoding === "" || encoding === "identity") return body;
+  if (encoding !== "gzip" && encoding !== "x-gzip") {
+    throw new IntakeError(415, `Content-Encoding ${encoding} is not supported: send gzip or no encoding`);
+  }
+  try {
+    return gunzipSync(body, { maxOutputLength: MAX_DECODED_BYTES });
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new AppError(
+        "PAYLOAD_TOO_LARGE",
+        `Body inflates past ${MAX_DECODED_BYTES / 1024 / 1024} MB: send smaller batches`,
+      );
+    }
+    throw new IntakeError(400, `Body is not valid gzip: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The request's target: X-Rewind-Target (checked like a path slug), else the key's one target, else none. */
+function defaultTargetOf(request: IntakeRequest): { slug: string; fromHeader: boolean } | null {
+  if (request.target !== null && request.target.trim() !== "") {
+    const parsed = slugSchema.safeParse(request.target);
+    if (!parsed.success) {
+      const message = parsed.error.issues[0]?.message ?? "Not a target slug";
+      throw new AppError("VALIDATION", `Invalid input: ${TARGET_HEADER}: ${message}`, {
+        issues: { [TARGET_HEADER]: message },
+      });
+    }
+    assertKeyMayUseTarget(request.key, parsed.data);
+    return { slug: parsed.data, fromHeader: true };
+  }
+  const [only, ...others] = request.key.targetSlugs ?? [];
+  return only !== undefined && others.length === 0 ? { slug: only, fromHeader: false } : null;
+}
+
+interface Resolved {
+  item: ScreenedItem;
+  slug: string;
+}
+
+/** Items grouped by the target they go to; items whose target is missing, unknown or not the key's are refused. */
+async function resolveTargets(
+  db: Db,
+  items: readonly ScreenedItem[],
+  request: IntakeRequest,
+  defaultTarget: ReturnType<typeof defaultTargetOf>,
+): Promise<{ byTarget: Map<string, { id: string; items: ScreenedItem[] }>; refused: RefusedItem[] }> {
+  const refused: RefusedItem[] = [];
+  const resolved: Resolved[] = [];
+  for (const item of items) {
+    const slug = item.target ?? defaultTarget?.slug ?? null;
+    if (slug === null) {
+      refused.push({
+        path: item.path,
+        reason: `No target: set the rewind.target attribute, send ${TARGET_HEADER}, or use a key limited to one target`,
+      });
+    } else if (!slugSchema.safeParse(slug).success) {
+      refused.push({ path: item.path, reason: `rewind.target '${slug}' is not a target slug` });
+    } else if (request.key.targetSlugs !== null && !request.key.targetSlugs.includes(slug)) {
+      refused.push({ path: item.path, reason: `API key ${request.key.prefix}… may not use target ${slug}` });
+    } else {
+      resolved.push({ item, slug });
+    }
+  }
+  const slugs = [...new Set([...resolved.map(({ slug }) => slug), ...(defaultTarget ? [defaultTarget.slug] : [])])];
+  // Raw SQL, as ingest's own lookup: the intake path is as hot as /api/v1/ingest.
+  const rows =
+    slugs.length === 0
+      ? []
+      : await db.$queryRaw<{ id: string; slug: string }[]>`
+          SELECT "id", "slug" FROM "Target" WHERE "slug" IN (${Prisma.join(slugs)})`;
+  const ids = new Map(rows.map((row) => [row.slug, row.id]));
+  // A target the request names (X-Rewind-Target), or the key's one target when an item needs it, that does not
+  // exist is a setup error, not a span's: 404 for the whole request.
+  if (defaultTarget?.fromHeader && !ids.has(defaultTarget.slug)) {
+    throw new AppError("NOT_FOUND", `No such target: ${defaultTarget.slug}`);
+  }
+  const byTarget = new Map<string, { id: string; items: ScreenedItem[] }>();
+  for (const { item, slug } of resolved) {
+    const id = ids.get(slug);
+    if (id === undefined) {
+      if (item.target === null) throw new AppError("NOT_FOUND", `No such target: ${slug}`);
+      refused.push({ path: item.path, reason: `No such target: ${slug}` });
+      continue;
+    }
+    const group = byTarget.get(slug);
+    if (group) group.items.push(item);
+    else byTarget.set(slug, { id, items: [item] });
+  }
+  return { byTarget, refused };
+}
+
+/** Items reporting a snapshot version their target does not have are refused (ingest would refuse the batch). */
+async function refuseUnknownVersions(
+  db: Db,
+  byTarget: Map<string, { id: string; items: ScreenedItem[] }>,
+): Promise<RefusedItem[]> {
+  const refused: RefusedItem[] = [];
+  for (const [slug, group] of byTarget) {
+    const versions = [
+      ...new Set(
+        group.items.flatMap(({ event }) => (event.snapshotVersion === undefined ? [] : [event.snapshotVersion])),
+      ),
+    ];
+    if (versions.length === 0) continue;
+    const rows = await db.$queryRaw<{ version: number | bigint }[]>`
+      SELECT "version" FROM "ConfigSnapshot" WHERE "targetId" = ${group.id} AND "version" IN (${Prisma.join(versions)})`;
+    const known = new Set(rows.map((row) => Number(row.version)));
+    group.items = group.items.filter((item) => {
+      const version = item.event.snapshotVersion;
+      if (version === undefined || known.has(version)) return true;
+      refused.push({
+        path: item.snapshotVersionSource ?? item.path,
+        reason: `Snapshot version ${version} is not a snapshot of target ${slug}`,
+      });
+      return false;
+    });
+  }
+  return refused;
+}
+
+function refuseAll(refused: readonly RefusedItem[], noun: string): never {
+  const issues: FieldIssues = {};
+  for (const { path, reason } of refused.slice(0, MAX_LISTED_ISSUES)) issues[path] ??= reason;
+  throw new AppError("VALIDATION", describeRefusals(refused, noun), { issues });
+}
+
+/**
+ * Reads the request with the adapter and writes what it may. With a partial-success adapter every item that cannot
+ * be written (invalid field, outside the retention, no or unknown target, unknown snapshot version) is refused by
+ * path and the rest is written; otherwise any such item refuses the request with 422 and nothing is written.
+ * A target named by X-Rewind-Target (or the key's one target) that does not exist is 404, one the key may not use
+ * 403, either way for the whole request.
+ */
+export async function receiveIntake(
+  db: Db,
+  adapter: RegisteredIntakeAdapter,
+  request: IntakeRequest,
+  options: { now: Date; bucketWidthMs: number; retentionMs: number },
+): Promise<IntakeReply> {
+  const contentType = mediaTypeOf(request.contentType);
+  if (contentType === null || !adapter.contentTypes.includes(contentType)) {
+    throw new IntakeError(
+      415,
+      `Content-Type ${contentType ?? "(none)"} is not accepted here: send ${adapter.contentTypes.join(" or ")}`,
+    );
+  }
+  const defaultTarget = defaultTargetOf(request);
+  const batch = adapter.read(decompress(request.body, request.contentEncoding), contentType);
+  if (batch.items.length > MAX_EVENTS_PER_REQUEST) {
+    throw new AppError(
+      "PAYLOAD_TOO_LARGE",
+      `At most ${MAX_EVENTS_PER_REQUEST.toLocaleString("en-US")} model calls per request; this one has ${batch.items.length.toLocaleString("en-US")}: send smaller batches`,
+    );
+  }
+  if (!adapter.partialSuccess && defaultTarget === null && batch.items.length > 0) {
+    const message = `Send ${TARGET_HEADER}: <target slug>, or use an API key limited to one target`;
+    throw new AppError("VALIDATION", `Invalid input: ${TARGET_HEADER}: ${message}`, {
+      issues: { [TARGET_HEADER]: message },
+    });
+  }
+
+  const screened = screenItems(batch.items, { ...options, maxFutureSkewMs: MAX_FUTURE_SKEW_MS });
+  const targets = await resolveTargets(db, screened.accepted, request, defaultTarget);
+  const refused = [
+    ...batch.refused,
+    ...screened.refused,
+    ...targets.refused,
+    ...(await refuseUnknownVersions(db, targets.byTarget)),
+  ];
+  if (!adapter.partialSuccess && refused.length > 0) refuseAll(refused, adapter.itemNoun);
+
+  const results: IngestResult[] = [];
+  let accepted = 0;
+  for (const [slug, group] of targets.byTarget) {
+    if (group.items.length === 0) continue;
+    try {
+      results.push(
+        await ingestMetrics(
+          db,
+          { key: request.key, body: { target: slug, events: group.items.map(({ event }) => event) } },
+          options,
+        ),
+      );
+      accepted += group.items.length;
+    } catch (error) {
+      // Retrying a request that already wrote another target would count that target twice: once something is
+      // written, a failing target's items are refused instead (reported, not retried).
+      const refusable = error instanceof AppError && !isTransientFailure(error);
+      const partial = adapter.partialSuccess && (refusable || results.length > 0);
+      if (!partial) throw error;
+      let reason: string;
+      if (error instanceof AppError) reason = error.message;
+      else {
+        console.error(`[intake] ${adapter.name}: writing target ${slug} failed:`, error);
+        reason = "Internal error while writing (see the server log)";
+      }
+      refused.push(...group.items.map((item) => ({ path: item.path, reason })));
+    }
+  }
+  const outcome: IntakeOutcome = {
+    target: defaultTarget?.slug ?? null,
+    accepted,
+    refused,
+    ignored: batch.ignored,
+    results,
+  };
+  return adapter.reply(outcome, contentType);
+}
+
+/** Failures a sender should retry later (503): writes that kept conflicting, a database that cannot be reached. */
+export function isTransientFailure(error: unknown): boolean {
+  if (error instanceof AppError) return error.code === "CONFLICT";
+  if (error instanceof Prisma.PrismaClientInitializationError) return true;
+  return (
+    error instanceof Prisma.PrismaClientKnownRequestError && ["P1001", "P1002", "P1017", "P2024"].includes(error.code)
+  );
+}
