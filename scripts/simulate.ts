@@ -1,24 +1,25 @@
 // `npm run simulate -- --scenario healthy|emergency|gradual|gradual-ttft|cost|bad-known-good [--url URL]
 // [--key K --secret S] [--duration S] [--speed X] [--cron-secret C] [--linger]`: demo traffic against a running Rewind (scripts/lib/simulator.ts).
-import { parseArgs } from "node:util";
-import { SCENARIOS, SimulatorError, simulate, type Scenario } from "./lib/simulator";
+import { describeFailure, parseOptions, usageError } from "./lib/cli";
+import { SCENARIOS, SIMULATOR_SCOPES, SimulatorError, simulate, type Scenario } from "./lib/simulator";
 
 const usage = `Usage: npm run simulate -- --scenario ${SCENARIOS.join("|")} [options]
 
   --url URL            Rewind's address (default http://127.0.0.1:3000, or PORT from the environment)
-  --key KEY            an API key with the scopes ingest, config:read, snapshots:write, policies:write;
-                       without one, a key is created in the local database (DATABASE_URL, .env)
+  --key KEY            an API key with the scopes ${SIMULATOR_SCOPES.join(", ")};
+                       without one, the simulator's own key in the local database (DATABASE_URL, .env)
+                       is used, created on the first run and kept in data/simulator-key-….json
   --secret SECRET      the key's signing secret (leave out for a key created with --unsigned)
   --duration SECONDS   stop after this long at the latest (default: healthy 60, emergency 180,
                        gradual and gradual-ttft 1200, cost and bad-known-good 600)
   --speed X            traffic multiplier (default 1: ~100 requests/s over three targets)
   --cron-secret C      run monitoring cycles through /api/cron/monitor (for a server with MONITOR_SCHEDULER=off)
   --linger             after the scenario's outcome, keep serving traffic (reporting the served flags per
-                       request) until --duration ends: e.g. to re-enable kill switches after an emergency`;
+                       request) until --duration ends: e.g. to re-enable kill switches after an emergency
+  -h, --help           this help`;
 
 function fail(message: string): never {
-  console.error(`${message}\n\n${usage}`);
-  process.exit(2);
+  usageError(usage, message);
 }
 
 function positive(name: string, text: string | undefined): number | undefined {
@@ -29,23 +30,16 @@ function positive(name: string, text: string | undefined): number | undefined {
 }
 
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      scenario: { type: "string" },
-      url: { type: "string" },
-      key: { type: "string" },
-      secret: { type: "string" },
-      duration: { type: "string" },
-      speed: { type: "string" },
-      "cron-secret": { type: "string" },
-      linger: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
+  const values = parseOptions(usage, {
+    scenario: { type: "string" },
+    url: { type: "string" },
+    key: { type: "string" },
+    secret: { type: "string" },
+    duration: { type: "string" },
+    speed: { type: "string" },
+    "cron-secret": { type: "string" },
+    linger: { type: "boolean" },
   });
-  if (values.help) {
-    console.log(usage);
-    return;
-  }
   const scenario = values.scenario as Scenario | undefined;
   if (!scenario || !SCENARIOS.includes(scenario)) fail(`--scenario must be one of ${SCENARIOS.join(", ")}`);
   if (values.secret !== undefined && values.key === undefined) fail("--secret goes with --key");
@@ -69,9 +63,7 @@ async function main() {
 main().then(
   () => process.exit(process.exitCode ?? 0),
   (error: unknown) => {
-    console.error(
-      `\n${error instanceof SimulatorError ? error.message : error instanceof Error ? error.stack : String(error)}`,
-    );
+    console.error(`\n${error instanceof SimulatorError ? error.message : describeFailure(error)}`);
     process.exit(1);
   },
 );

@@ -3,9 +3,13 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import path from "node:path";
 import { describeDatabase, providerOf } from "../server/db/url";
+import { CliError, describeFailure, parseOptions } from "./lib/cli";
 import { isLoopback, nextStartArgs, reachableHost } from "./lib/listen-address";
+import { applyPendingMigrations } from "./lib/migrations";
+import { claimDatabase } from "./lib/server-record";
 import {
   bootstrapFirstAdmin,
   buildDir,
@@ -15,9 +19,19 @@ import {
   generateClients,
   generatedClientExists,
   loadEnvironment,
-  migrateDeploy,
   root,
 } from "./lib/setup";
+
+const usage = `Usage: npm start [-- --no-build]
+
+Loads .env, generates missing secrets into data/, applies pending database migrations, creates the first
+admin, builds when the sources changed, and serves Rewind on HOST:PORT (127.0.0.1:3000 by default).
+Configuration is environment variables: README.md, "Configuration".
+
+  --no-build    serve the existing build as it is, without checking the sources (e.g. a read-only checkout)
+  -h, --help    this help
+
+One server per database: a second \`npm start\` on the same DATABASE_URL refuses to run.`;
 
 const buildInputs = [
   "app",
@@ -86,7 +100,17 @@ async function waitForHealth(url: string, child: ReturnType<typeof spawn>): Prom
   throw new Error("the server did not become healthy within 60 s");
 }
 
+/** Whether something already listens on the port, so that `next start` does not fail with a stack trace. */
+function portInUse(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "EADDRINUSE"));
+    probe.listen(port, host, () => probe.close(() => resolve(false)));
+  });
+}
+
 async function main() {
+  const options = parseOptions(usage, { "no-build": { type: "boolean", default: false } });
   loadEnvironment();
   ensureAuthSecret();
   ensureApiKeyEncryptionKey();
@@ -99,14 +123,22 @@ async function main() {
   const { env } = await import("../server/env.js");
 
   const databaseUrl = process.env.DATABASE_URL as string;
+  // First, so that a second start on this database says so before doing anything else.
+  claimDatabase(databaseUrl, { port: env.PORT, host: env.HOST });
+  if (await portInUse(env.PORT, env.HOST)) {
+    throw new CliError(`Port ${port} is already in use on ${env.HOST}: stop what listens there, or set PORT.`);
+  }
   if (!generatedClientExists(providerOf(databaseUrl))) {
     step("Generating the database client…");
     generateClients();
   }
-  step(`Applying database migrations (${describeDatabase(databaseUrl)})…`);
-  migrateDeploy(databaseUrl);
+  const applied = await applyPendingMigrations(databaseUrl, step);
+  if (applied === 0) step(`Database is up to date (${describeDatabase(databaseUrl)})`);
   const adminLines = await bootstrapFirstAdmin();
-  buildIfStale();
+  if (!options["no-build"]) buildIfStale();
+  else if (!existsSync(path.join(buildDir, "BUILD_ID"))) {
+    throw new CliError(`--no-build: there is no build in ${buildDir} (run \`npm run build\`, or start without it)`);
+  }
 
   const child = spawn(path.join(root, "node_modules", ".bin", "next"), nextStartArgs(port, env.HOST), {
     cwd: root,
@@ -135,6 +167,8 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  console.error(`\nRewind could not start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+  // Expected refusals (already running, port taken, database unreachable) are one line of their own.
+  const message = error instanceof CliError ? error.message : describeFailure(error).split("\n    at ")[0];
+  console.error(error instanceof CliError ? message : `\nRewind could not start: ${message}`);
+  process.exit(error instanceof CliError ? error.exitCode : 1);
 });

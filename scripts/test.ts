@@ -3,7 +3,18 @@
 // TEST_POSTGRES_URL is set, then Playwright e2e. Stops at the first failing stage and exits non-zero.
 import { spawnSync } from "node:child_process";
 import path from "node:path";
+import { parseOptions } from "./lib/cli";
 import { root } from "./lib/setup";
+
+// No options: a stray one (`npm test -- --watch`) must not start a run of several minutes.
+parseOptions(
+  `Usage: npm test
+
+Typecheck, lint, the production build, Vitest (unit, integration, components, http) on SQLite, the
+database-bound projects again on PostgreSQL when TEST_POSTGRES_URL is set, then Playwright. One part alone:
+npm run typecheck | lint | test:unit | test:integration | test:http | test:e2e.`,
+  {},
+);
 
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
 

@@ -2,9 +2,9 @@
 // sets them up through the config-as-code API, streams their traffic through signed ingestion, routes each
 // request by the configuration Rewind serves (GET …/config, so a rollback's split changes the traffic), and
 // deploys a bad configuration to one target so that the scenario's rollback plays out. HTTP only, except
-// that without a key it creates one in the local database as `npm run apikey:create` does.
+// that without a key it uses its own key in the local database (simulatorApiKey, scripts/lib/local-api-key.ts).
 import { randomBytes, randomUUID } from "node:crypto";
-import { signRequest } from "../../server/domain/api-keys";
+import { signRequest, type ApiKeyScope } from "../../server/domain/api-keys";
 import type { PolicyInput } from "../../server/domain/policy";
 import {
   ErrorBursts,
@@ -24,7 +24,13 @@ import {
 export const SCENARIOS = ["healthy", "emergency", "gradual", "gradual-ttft", "cost", "bad-known-good"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-const ALL_SCOPES = ["ingest", "config:read", "snapshots:write", "policies:write"];
+/** What the simulator's requests need (it plays an orchestrator and a CI job), checked against apiKeyScopes. */
+export const SIMULATOR_SCOPES = [
+  "ingest",
+  "config:read",
+  "snapshots:write",
+  "policies:write",
+] as const satisfies readonly ApiKeyScope[];
 const TICK_MS = 1_000;
 const STATUS_EVERY_MS = 2_000;
 const SUMMARY_EVERY_MS = 10_000;
@@ -198,7 +204,7 @@ export interface SimulationOptions {
   scenario: Scenario;
   /** Rewind's base URL, e.g. http://127.0.0.1:3000. */
   url: string;
-  /** An API key with all four scopes; without one, a key is created in the local database. */
+  /** An API key with SIMULATOR_SCOPES; without one, the local database's simulator key is used (local-api-key.ts). */
   key?: string;
   /** The key's signing secret; leave out for a key created with --unsigned. */
   secret?: string;
@@ -416,20 +422,14 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   let appUrl = options.appUrl;
   const keyIsLocal = !key;
   if (!key) {
-    const { createLocalApiKey } = await import("./local-api-key");
-    const created = await createLocalApiKey({
-      name: `simulator ${runId}`,
-      scopes: ALL_SCOPES,
-      targetSlugs: DEMO_TARGETS.map((target) => slugOf(target.role)),
-      signingRequired: true,
-      migrate: false,
-    });
-    key = created.key;
-    secret = created.signingSecret;
+    const { simulatorApiKey } = await import("./local-api-key");
+    const local = await simulatorApiKey(SIMULATOR_SCOPES);
+    key = local.key;
+    secret = local.signingSecret;
     appUrl ??= process.env.APP_URL || undefined;
     log(
-      `No --key given: created API key "${created.name}" (${created.prefix}…) in ${created.database}, as ` +
-        "`npm run apikey:create` does, with every scope and limited to this run's targets.",
+      `No --key given: ${local.reused ? "reusing" : "created"} API key "${local.name}" (${local.prefix}…) in ` +
+        `${local.database} (kept in data/ for the next runs; revoke it in Settings when done).`,
     );
   }
   const dashboard = (appUrl ?? baseUrl).replace(/\/+$/, "");
@@ -440,7 +440,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         ? "The key was created in the local database: is the server at that URL using the same DATABASE_URL " +
           "and API_KEY_ENCRYPTION_KEY (.env and data/)? Otherwise pass --key and --secret."
         : "Check --key and --secret; create a key with `npm run apikey:create -- --name simulator --scopes " +
-          `${ALL_SCOPES.join(",")}\`.`;
+          `${SIMULATOR_SCOPES.join(",")}\`.`;
       throw new SimulatorError(`Rewind refused the API key (${error.status} ${error.code}: ${error.message}). ${hint}`);
     }
     throw error;

@@ -1,6 +1,6 @@
 // `npm run bench [-- --json FILE] [-- --only NAME]`: prints a table of figures; `--json` also writes them.
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { parseOptions, usageError } from "../../scripts/lib/cli";
 import { dashboard } from "./dashboard";
 import { decisionLatency, sketchAccuracy } from "./domain";
 import { evaluationPass } from "./evaluation-pass";
@@ -24,12 +24,21 @@ const suites: Record<string, () => Figure[] | Promise<Figure[]>> = {
   "sign-in-timing": signInTiming,
 };
 
-const { values } = parseArgs({ options: { json: { type: "string" }, only: { type: "string", multiple: true } } });
+const usage = `Usage: npm run bench [-- --only NAME ...] [--json FILE]
+
+  --only NAME   run this benchmark only (repeatable): ${Object.keys(suites).join(", ")}
+  --json FILE   also write the figures to FILE as JSON
+  -h, --help    this help
+
+Prints a table of figures (docs/PERFORMANCE.md); needs a production build for the HTTP benchmarks.`;
+const values = parseOptions(usage, { json: { type: "string" }, only: { type: "string", multiple: true } });
 const selected = values.only ?? Object.keys(suites);
+const unknown = selected.filter((name) => !(name in suites));
+if (unknown.length > 0) usageError(usage, `Unknown benchmark ${unknown.join(", ")}`);
 const figures: Figure[] = [];
 for (const name of selected) {
   const suite = suites[name];
-  if (!suite) throw new Error(`Unknown benchmark "${name}". Known: ${Object.keys(suites).join(", ")}`);
+  if (!suite) continue;
   console.error(`Running ${name}…`);
   figures.push(...(await suite()));
 }
