@@ -12,7 +12,11 @@ export function actorLabel(
   event: Pick<AuditEventView, "actorType" | "actorId" | "actor">,
   keyNames?: ReadonlyMap<string, string>,
 ): { name: string; detail: string | null } {
-  if (event.actorType === "SYSTEM") return { name: "Rewind", detail: "automatic" };
+  if (event.actorType === "SYSTEM") {
+    // A command run on Rewind's host is a system act that names who ran it (`cli:alice@host`).
+    const via = event.actorId?.startsWith("cli:") ? event.actorId.slice("cli:".length) : null;
+    return via ? { name: "Command line", detail: via } : { name: "Rewind", detail: "automatic" };
+  }
   if (event.actorType === "API_KEY") {
     const name = event.actorId ? keyNames?.get(event.actorId) : undefined;
     return { name: name ? `API key “${name}”` : "API key", detail: name ? null : event.actorId };

@@ -74,6 +74,10 @@ describe("audit event texts", () => {
       detail: "k2",
     });
     expect(actorLabel({ actorType: "SYSTEM", actorId: null, actor: null }).name).toBe("Rewind");
+    expect(actorLabel({ actorType: "SYSTEM", actorId: "cli:alice@rewind-1", actor: null })).toEqual({
+      name: "Command line",
+      detail: "alice@rewind-1",
+    });
   });
 
   it("lists the fields an update changed", () => {
