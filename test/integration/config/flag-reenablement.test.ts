@@ -10,7 +10,15 @@ import { runMonitoringCycle } from "@/server/services/monitoring/cycle";
 import { userActor } from "@/server/services/audit/audit-log";
 import { startRollbackFromDecision } from "@/server/services/rollbacks/commands";
 import { BUCKET_MS, callerFor, makeUser, testDb, traffic } from "../helpers";
-import { breach, cycleOptions, feed, lifecycleTarget, MINUTE, rollbackDecision } from "../lifecycle-fixtures";
+import {
+  breach,
+  cycleOptions,
+  errorsAbout,
+  feed,
+  lifecycleTarget,
+  MINUTE,
+  rollbackDecision,
+} from "../lifecycle-fixtures";
 
 const db = testDb();
 const clockAt = (ms: number) => ({ now: () => new Date(ms) });
@@ -205,7 +213,7 @@ describe("flag re-enablement", () => {
       new Set([`${fixture.key}/-1`]),
     );
     const moved = await runMonitoringCycle(db, cycleOptions(T + 3 * MINUTE));
-    expect(moved.errors).toEqual([]);
+    expect(errorsAbout(moved, [fixture.target])).toEqual([]);
     expect(await flagOf(fixture.key)).toEqual({ enabled: true, percent: 50 });
     const advanced = await plan(db, fixture.target.id);
     expect(advanced.lastCheck).toMatchObject({
