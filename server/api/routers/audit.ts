@@ -2,7 +2,7 @@ import "server-only";
 import { auditExportSchema, auditPageSchema, auditVerifyRequestSchema } from "../../domain/audit";
 import { verifyAuditChain } from "../../services/audit/audit-chain";
 import { createAuditCheckpoint, listAuditCheckpoints } from "../../services/audit/audit-checkpoints";
-import { auditFacets, exportAuditEvents, listAuditEvents } from "../../services/audit/audit-log";
+import { auditFacets, exportAuditEvents, listAuditEvents } from "../../services/audit/audit-reads";
 import { adminProcedure, createTRPCRouter, protectedProcedure } from "../trpc";
 
 export const auditRouter = createTRPCRouter({

@@ -10,7 +10,7 @@ import { AppError } from "../../domain/errors";
 import { rollbackStatuses, rollbackTriggers } from "../../domain/rollback";
 import { slugSchema } from "../../domain/targets";
 import { apiKeyActor, assertKeyMayUseTarget, type ApiKeyDto } from "../access/api-keys";
-import { listAuditEvents, type AuditEventDto } from "../audit/audit-log";
+import { listAuditEvents, type AuditEventDto } from "../audit/audit-reads";
 import { getTargetBySlug } from "../config/targets";
 import { parseInput } from "../platform/validation";
 import { abortRollback, cancelRollback, requestManualRollback } from "../rollbacks/commands";

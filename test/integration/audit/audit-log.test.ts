@@ -5,7 +5,8 @@ import { hashAuditEvent, type AuditActorType } from "@/server/domain/audit-chain
 import type { JsonValue } from "@/server/domain/canonical-json";
 import { createApiKey } from "@/server/services/access/api-keys";
 import { verifyAuditChain as verifyChainOf } from "@/server/services/audit/audit-chain";
-import { appendAudit, exportAuditEvents, systemActor, type AuditEntry } from "@/server/services/audit/audit-log";
+import { appendAudit, systemActor, type AuditEntry } from "@/server/services/audit/audit-log";
+import { exportAuditEvents } from "@/server/services/audit/audit-reads";
 import { updatePolicy } from "@/server/services/config/policies";
 import { resetPassword } from "@/server/services/access/users";
 import { callerFor, makeUser, testDb, uniqueSlug } from "../helpers";

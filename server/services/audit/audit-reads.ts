@@ -1,0 +1,224 @@
+// The audit history's read side: the log with filters, its facets, and the export (with the checkpoints, so an
+// export can be checked against the chain head later). Writing is audit-log.ts.
+import "server-only";
+import type { z } from "zod";
+import type { Db, Prisma } from "../../db";
+import { auditExportSchema, type auditFilterSchema, auditPageSchema } from "../../domain/audit";
+import { parseInput } from "../platform/validation";
+import { checkpointLinesForExport } from "./audit-checkpoints";
+
+const auditEventSelect = {
+  id: true,
+  sequence: true,
+  at: true,
+  actorType: true,
+  actorId: true,
+  action: true,
+  entityType: true,
+  entityId: true,
+  targetId: true,
+  before: true,
+  after: true,
+  reason: true,
+} satisfies Prisma.AuditEventSelect;
+
+/** An event as clients see it: the users behind user actors resolved, no hashes. */
+export type AuditEventDto = Prisma.AuditEventGetPayload<{ select: typeof auditEventSelect }> & {
+  actor: { name: string; email: string } | null;
+};
+
+function auditWhere(filter: z.output<typeof auditFilterSchema>): Prisma.AuditEventWhereInput {
+  return {
+    ...(filter.targetId && { targetId: filter.targetId }),
+    ...(filter.actorId && { actorId: filter.actorId }),
+    ...(filter.actorType && { actorType: filter.actorType }),
+    ...(filter.action && { action: { startsWith: filter.action } }),
+    ...(filter.entityType && { entityType: filter.entityType }),
+    ...(filter.entityId && { entityId: filter.entityId }),
+    ...((filter.from ?? filter.to) && { at: { gte: filter.from, lte: filter.to } }),
+  };
+}
+
+/** Users are referenced by id only (an actor may also be a key or the system), so names are looked up. */
+async function withActors(
+  db: Db,
+  rows: readonly Prisma.AuditEventGetPayload<{ select: typeof auditEventSelect }>[],
+): Promise<AuditEventDto[]> {
+  const ids = [...new Set(rows.flatMap((row) => (row.actorType === "USER" && row.actorId ? [row.actorId] : [])))];
+  const users =
+    ids.length === 0
+      ? []
+      : await db.user.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, email: true } });
+  const byId = new Map(users.map((user) => [user.id, { name: user.name, email: user.email }]));
+  return rows.map((row) => ({
+    ...row,
+    actor: row.actorType === "USER" && row.actorId ? (byId.get(row.actorId) ?? null) : null,
+  }));
+}
+
+/**
+ * Newest first. `nextCursor` is the cursor of the next (older) page, null on the last one; `newerCursor` is the
+ * `newerThan` of the page before (newer), null when nothing newer matches. A `newerThan` page is the `limit`
+ * events just above that sequence.
+ */
+export async function listAuditEvents(
+  db: Db,
+  input: z.input<typeof auditPageSchema>,
+): Promise<{ events: AuditEventDto[]; nextCursor: number | null; newerCursor: number | null }> {
+  const { filter, cursor, newerThan, limit } = parseInput(auditPageSchema, input);
+  const where = auditWhere(filter);
+  if (newerThan === undefined) {
+    const rows = await db.auditEvent.findMany({
+      where: { ...where, ...(cursor !== undefined && { sequence: { lt: cursor } }) },
+      orderBy: { sequence: "desc" },
+      take: limit + 1,
+      select: auditEventSelect,
+    });
+    const page = rows.slice(0, limit);
+    // The first page is the newest; below a cursor, look above the page (or above the cursor when it is empty).
+    const top = cursor === undefined ? null : (page[0]?.sequence ?? cursor - 1);
+    const newer = top !== null && (await exists(db, { ...where, sequence: { gt: top } }));
+    return {
+      events: await withActors(db, page),
+      nextCursor: rows.length > limit ? (page.at(-1)?.sequence ?? null) : null,
+      newerCursor: newer ? top : null,
+    };
+  }
+  const rows = await db.auditEvent.findMany({
+    where: { ...where, sequence: { gt: newerThan } },
+    orderBy: { sequence: "asc" },
+    take: limit + 1,
+    select: auditEventSelect,
+  });
+  const page = rows.slice(0, limit).reverse();
+  const bottom = page.at(-1)?.sequence ?? newerThan + 1;
+  const older = await exists(db, { ...where, sequence: { lt: bottom } });
+  return {
+    events: await withActors(db, page),
+    nextCursor: older ? bottom : null,
+    newerCursor: rows.length > limit ? (page[0]?.sequence ?? null) : null,
+  };
+}
+
+async function exists(db: Db, where: Prisma.AuditEventWhereInput): Promise<boolean> {
+  return (await db.auditEvent.findFirst({ where, select: { id: true } })) !== null;
+}
+
+/** What the log holds, with counts, for the filters' choices: actions, entity types and the actors behind them. */
+export interface AuditFacets {
+  actions: { action: string; count: number }[];
+  entityTypes: { entityType: string; count: number }[];
+  /** Users and API keys that acted, by name (a deleted key or user keeps its id only); the system is implied. */
+  actors: { type: "USER" | "API_KEY"; id: string; name: string | null; email: string | null; count: number }[];
+}
+
+export async function auditFacets(db: Db): Promise<AuditFacets> {
+  const [actions, entityTypes, actorRows] = await Promise.all([
+    db.auditEvent.groupBy({ by: ["action"], _count: { _all: true }, orderBy: { action: "asc" } }),
+    db.auditEvent.groupBy({ by: ["entityType"], _count: { _all: true }, orderBy: { entityType: "asc" } }),
+    // By id alone the (actorId, at) index covers the count; ids are cuids, so the users and keys tables tell the type.
+    db.auditEvent.groupBy({ by: ["actorId"], where: { actorId: { not: null } }, _count: { _all: true } }),
+  ]);
+  const ids = actorRows.flatMap((row) => (row.actorId ? [row.actorId] : []));
+  const [users, keys] = await Promise.all([
+    db.user.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, email: true } }),
+    db.apiKey.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } }),
+  ]);
+  const actors: AuditFacets["actors"] = [];
+  for (const row of actorRows) {
+    if (!row.actorId) continue;
+    const count = row._count._all;
+    const user = users.find((candidate) => candidate.id === row.actorId);
+    const key = keys.find((candidate) => candidate.id === row.actorId);
+    if (user) actors.push({ type: "USER", id: user.id, name: user.name, email: user.email, count });
+    else if (key) actors.push({ type: "API_KEY", id: key.id, name: key.name, email: null, count });
+    else {
+      // Neither exists any more (or never did): the events still say which kind of actor it was.
+      const event = await db.auditEvent.findFirst({ where: { actorId: row.actorId }, select: { actorType: true } });
+      if (event?.actorType === "USER" || event?.actorType === "API_KEY") {
+        actors.push({ type: event.actorType, id: row.actorId, name: null, email: null, count });
+      }
+    }
+  }
+  actors.sort(
+    (a, b) =>
+      a.type.localeCompare(b.type) || (a.name ?? a.id).localeCompare(b.name ?? b.id) || a.id.localeCompare(b.id),
+  );
+  return {
+    actions: actions.map((row) => ({ action: row.action, count: row._count._all })),
+    entityTypes: entityTypes.map((row) => ({ entityType: row.entityType, count: row._count._all })),
+    actors,
+  };
+}
+
+const EXPORT_PAGE = 1_000;
+
+const csvColumns = [
+  "sequence",
+  "at",
+  "actorType",
+  "actorId",
+  "actorEmail",
+  "actorName",
+  "action",
+  "entityType",
+  "entityId",
+  "targetId",
+  "reason",
+  "before",
+  "after",
+] as const;
+
+/**
+ * RFC 4180: a cell holding a quote, comma or line break is quoted, its quotes doubled. Text a spreadsheet
+ * would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe, since reasons are free text.
+ */
+function csvCell(value: string | number | null): string {
+  if (value === null) return "";
+  const text = typeof value === "string" && /^[=+\-@\t\r]/.test(value) ? `'${value}` : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+function csvRow(event: AuditEventDto): string {
+  const json = (value: Prisma.JsonValue | null) => (value === null ? null : JSON.stringify(value));
+  const cells: Record<(typeof csvColumns)[number], string | number | null> = {
+    sequence: event.sequence,
+    at: event.at.toISOString(),
+    actorType: event.actorType,
+    actorId: event.actorId,
+    actorEmail: event.actor?.email ?? null,
+    actorName: event.actor?.name ?? null,
+    action: event.action,
+    entityType: event.entityType,
+    entityId: event.entityId,
+    targetId: event.targetId,
+    reason: event.reason,
+    before: json(event.before),
+    after: json(event.after),
+  };
+  return csvColumns.map((column) => csvCell(cells[column])).join(",");
+}
+
+/**
+ * Every matching event, oldest first, as CSV (JSON columns as JSON text) or JSON: `{ events, checkpoints }`,
+ * the checkpoints being every signed checkpoint of the chain (oldest first, as the checkpoint file has them), so
+ * an export kept elsewhere can later show a chain cut back or rewritten.
+ */
+export async function exportAuditEvents(db: Db, input: z.input<typeof auditExportSchema>): Promise<string> {
+  const { filter, format } = parseInput(auditExportSchema, input);
+  const events: AuditEventDto[] = [];
+  for (let after = 0; ;) {
+    const page = await db.auditEvent.findMany({
+      where: { ...auditWhere(filter), sequence: { gt: after } },
+      orderBy: { sequence: "asc" },
+      take: EXPORT_PAGE,
+      select: auditEventSelect,
+    });
+    events.push(...(await withActors(db, page)));
+    const last = page.at(-1);
+    if (!last || page.length < EXPORT_PAGE) break;
+    after = last.sequence;
+  }
+  if (format === "json") return JSON.stringify({ events, checkpoints: await checkpointLinesForExport(db) }, null, 2);
+  return [csvColumns.join(","), ...events.map(csvRow)].join("\r\n") + "\r\n";
+}
