@@ -1,7 +1,8 @@
 import { cleanup, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { MetricChart, timeTicks, type ChartPoint } from "@/components/charts/metric-chart";
+import { MetricChart, type ChartPoint } from "@/components/charts/metric-chart";
+import { timeTicks } from "@/components/charts/time-axis";
 
 const T = Date.UTC(2027, 0, 1, 12);
 const MINUTE = 60_000;
