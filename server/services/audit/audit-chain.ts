@@ -20,23 +20,13 @@ import {
 import { parseInput } from "../platform/validation";
 import { auditChainKeyring, type AuditChainKeyring, type AuditKeySource } from "./audit-chain-key";
 import { newestCheckpoint } from "./audit-checkpoints";
+import { auditEventSelect } from "./audit-log";
 
 const VERIFY_PAGE = 1_000;
 const VERIFICATION_ID = "chain";
 
 const chainSelect = {
-  id: true,
-  sequence: true,
-  at: true,
-  actorType: true,
-  actorId: true,
-  action: true,
-  entityType: true,
-  entityId: true,
-  targetId: true,
-  before: true,
-  after: true,
-  reason: true,
+  ...auditEventSelect,
   previousHash: true,
   hash: true,
   hashScheme: true,

@@ -2,7 +2,7 @@
 // records, so the change and its record commit (or roll back) together. Reading and export are
 // audit-reads.ts, verification audit-chain.ts, checkpoints audit-checkpoints.ts.
 import "server-only";
-import type { Db, Tx } from "../../db";
+import type { Db, Prisma, Tx } from "../../db";
 import { linkAuditEvent, type AuditActorType } from "../../domain/audit-chain";
 import { storableJson, type JsonValue } from "../../domain/canonical-json";
 import { auditChainKeyring, type AuditChainKeyring } from "./audit-chain-key";
@@ -113,3 +113,19 @@ export async function describeActor(db: Db | Tx, actor: Actor): Promise<string> 
   const user = await db.user.findUnique({ where: { id: actor.id }, select: { name: true, email: true } });
   return user ? `${user.name} (${user.email})` : `user ${actor.id}`;
 }
+
+/** An event's recorded content, without its chain links: what the log shows and what the chain hashes. */
+export const auditEventSelect = {
+  id: true,
+  sequence: true,
+  at: true,
+  actorType: true,
+  actorId: true,
+  action: true,
+  entityType: true,
+  entityId: true,
+  targetId: true,
+  before: true,
+  after: true,
+  reason: true,
+} satisfies Prisma.AuditEventSelect;

@@ -6,21 +6,7 @@ import type { Db, Prisma } from "../../db";
 import { auditExportSchema, type auditFilterSchema, auditPageSchema } from "../../domain/audit";
 import { parseInput } from "../platform/validation";
 import { checkpointLinesForExport } from "./audit-checkpoints";
-
-const auditEventSelect = {
-  id: true,
-  sequence: true,
-  at: true,
-  actorType: true,
-  actorId: true,
-  action: true,
-  entityType: true,
-  entityId: true,
-  targetId: true,
-  before: true,
-  after: true,
-  reason: true,
-} satisfies Prisma.AuditEventSelect;
+import { auditEventSelect } from "./audit-log";
 
 /** An event as clients see it: the users behind user actors resolved, no hashes. */
 export type AuditEventDto = Prisma.AuditEventGetPayload<{ select: typeof auditEventSelect }> & {
