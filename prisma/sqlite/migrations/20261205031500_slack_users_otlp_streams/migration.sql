@@ -1,0 +1,17 @@
+-- AlterTable
+ALTER TABLE "User" ADD COLUMN "slackUserId" TEXT;
+
+-- CreateTable
+CREATE TABLE "OtlpMetricStream" (
+    "key" TEXT NOT NULL PRIMARY KEY,
+    "startTime" TEXT NOT NULL,
+    "time" TEXT NOT NULL,
+    "point" JSONB NOT NULL,
+    "updatedAt" DATETIME NOT NULL
+);
+
+-- CreateIndex
+CREATE INDEX "OtlpMetricStream_updatedAt_idx" ON "OtlpMetricStream"("updatedAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "User_slackUserId_key" ON "User"("slackUserId");
