@@ -27,9 +27,11 @@ runCli(async () => {
   const { getDb } = await import("../server/db");
   const { resetPassword } = await import("../server/services/access/users");
   const { generatePassword } = await import("../server/services/access/passwords");
+  const { resolveActor } = await import("./lib/command-line-actor");
   const given = await readPassword(values["password-stdin"]);
   const password = given ?? generatePassword();
-  const user = await resetPassword(getDb(), { email: values.email, password }, new Date());
+  const { actor } = await resolveActor(getDb(), undefined);
+  const user = await resetPassword(getDb(), { actor, email: values.email, password }, new Date());
   console.log(
     `New password set for ${user.email} (${user.role.toLowerCase()}); sign-in throttle cleared, all sessions ended.`,
   );

@@ -7,7 +7,7 @@ type Outputs = inferRouterOutputs<AppRouter>;
 export type AuditEventView = Outputs["audit"]["list"]["events"][number];
 export type AuditFacetsView = Outputs["audit"]["facets"];
 
-/** API keys' names come from the facets; an event carries the key's id only. */
+/** Who acted, as the audit page and a flag's history name them. */
 export function actorLabel(
   event: Pick<AuditEventView, "actorType" | "actorId" | "actor">,
   keyNames?: ReadonlyMap<string, string>,
@@ -18,6 +18,8 @@ export function actorLabel(
     return via ? { name: "Command line", detail: via } : { name: "Rewind", detail: "automatic" };
   }
   if (event.actorType === "API_KEY") {
+    // The server names a key that still exists ("API key “deploy-bot”"); a revoked one may live on in the facets.
+    if (event.actor) return { name: event.actor.name, detail: null };
     const name = event.actorId ? keyNames?.get(event.actorId) : undefined;
     return { name: name ? `API key “${name}”` : "API key", detail: name ? null : event.actorId };
   }

@@ -42,7 +42,7 @@ interface PolicyVersion {
   isDefault: boolean;
   policy: Policy;
   createdAt: Date | null;
-  createdBy: { id: string; name: string; email: string } | null;
+  createdBy: { id: string; name: string; email: string | null } | null;
 }
 
 function PolicyWorkspace({ target, canEdit }: { target: SelectedTarget; canEdit: boolean }) {
@@ -57,7 +57,9 @@ const fieldId = (path: PolicyPath) => `policy-${path.replace(".", "-")}`;
 
 function versionLine(version: PolicyVersion): string {
   if (version.isDefault) return "Default policy: no version saved yet. Saving creates version 1.";
-  const who = version.createdBy ? `${version.createdBy.name} (${version.createdBy.email})` : "Rewind or an API key";
+  const who = version.createdBy
+    ? `${version.createdBy.name}${version.createdBy.email ? ` (${version.createdBy.email})` : ""}`
+    : "Rewind";
   return `Version ${version.version}, saved by ${who} ${formatAgo(version.createdAt)} (${formatDateTime(version.createdAt)}).`;
 }
 

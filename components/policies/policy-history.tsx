@@ -54,7 +54,7 @@ export function PolicyHistory({
                       {isCurrent ? <span className="ml-2 text-xs font-normal text-slate-600">(current)</span> : null}
                     </p>
                     <p className="text-slate-700">
-                      {entry.createdBy ? entry.createdBy.name : "Rewind or an API key"} ·{" "}
+                      {entry.createdBy ? entry.createdBy.name : "Rewind"} ·{" "}
                       <time dateTime={entry.createdAt?.toISOString()} title={formatDateTime(entry.createdAt)}>
                         {formatAgo(entry.createdAt)}
                       </time>

@@ -419,9 +419,9 @@ function stateOf(value: unknown): { status?: string; trafficPercent?: number; ki
 }
 
 function actorName(event: AuditEvent): string {
-  if (event.actorType === "SYSTEM") return "Rewind";
-  if (event.actorType === "API_KEY") return "An API key";
-  return event.actor ? event.actor.name || event.actor.email : "A deleted user";
+  if (event.actorType === "SYSTEM") return event.actorId?.startsWith("cli:") ? "The command line" : "Rewind";
+  if (event.actorType === "API_KEY") return event.actor?.name ?? "A deleted API key";
+  return event.actor ? event.actor.name || event.actor.email || "A user" : "A deleted user";
 }
 
 function Timeline({ rollbackId, live }: { rollbackId: string; live: boolean }) {

@@ -48,8 +48,9 @@ export function roleWithArticle(role: RoleName): string {
   return `${/^[aeiou]/.test(word) ? "an" : "a"} ${word}`;
 }
 
-export function personName(user: { name: string; email: string } | null | undefined, fallback = "Rewind"): string {
-  return user ? user.name || user.email : fallback;
+/** A user by name (else email), an API key by its label; nobody is Rewind itself (or `fallback`). */
+export function personName(user: { name: string; email: string | null } | null | undefined, fallback = "Rewind"): string {
+  return user ? user.name || user.email || fallback : fallback;
 }
 
 export function snapshotLabel(snapshot: { version: number | null }): string {

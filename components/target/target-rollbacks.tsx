@@ -12,7 +12,7 @@ import { issuesOf } from "../form-errors";
 import { formatDateTime, formatRelative } from "../format";
 import { ApprovalRule, RollbackActions } from "../rollbacks/rollback-actions";
 import { useNow } from "../rollbacks/rollback-evidence";
-import type { Viewer } from "../rollbacks/rollback-format";
+import { personName, type Viewer } from "../rollbacks/rollback-format";
 import { RollbackStatusBadge } from "../status";
 import { useToast } from "../toast";
 import { useTRPC } from "../trpc";
@@ -79,7 +79,7 @@ export function ActiveRollbackCard({ perf, viewer }: { perf: PerformanceRollback
         </div>
         <p className="mt-1 text-sm text-slate-700">
           From {version(rollback.fromSnapshot)} to {version(rollback.toSnapshot)}, requested{" "}
-          {rollback.requestedBy ? `by ${rollback.requestedBy.name || rollback.requestedBy.email} ` : "by Rewind "}
+          {`by ${personName(rollback.requestedBy)} `}
           <time dateTime={rollback.requestedAt.toISOString()} title={formatDateTime(rollback.requestedAt)}>
             {formatRelative(rollback.requestedAt, new Date(now))}
           </time>

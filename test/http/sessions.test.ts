@@ -2,7 +2,7 @@
 // sign-out revokes the session token, and throttling tells clients apart behind a trusted proxy.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { resetPassword, setDisabled } from "@/server/services/access/users";
-import { systemActor } from "@/server/services/audit/audit-log";
+import { commandLineActor, systemActor } from "@/server/services/audit/audit-log";
 import { startBuiltApp, type BuiltApp } from "../built-app";
 import { makeUser, testDb } from "./helpers";
 
@@ -105,7 +105,7 @@ describe("sign-out", () => {
     const user = await makeUser(db, "OPERATOR");
     const browser = new Browser(inject("baseUrl"));
     expect(await browser.signIn(user.email, password)).toBeNull();
-    await resetPassword(db, { email: user.email, password: "a brand new passphrase" }, new Date());
+    await resetPassword(db, { actor: commandLineActor("ops@host"), email: user.email, password: "a brand new passphrase" }, new Date());
     expect(await browser.me()).toBe(401);
 
     expect(await browser.signIn(user.email, "a brand new passphrase")).toBeNull();

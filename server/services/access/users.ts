@@ -124,10 +124,10 @@ export function setDisabled(db: Db, { actor, ...input }: WithActor, now: Date): 
 }
 
 /**
- * For the recovery CLI (recorded as the system's doing): a new password, a cleared throttle for the email, an
+ * For the recovery CLI (recorded as the command line that ran it, `cli:<user>@<host>`): a new password, a cleared throttle for the email, an
  * enabled account, and every session of the user ended (whoever held the old password may have one).
  */
-export async function resetPassword(db: Db, input: unknown, now: Date): Promise<UserDto> {
+export async function resetPassword(db: Db, { actor, ...input }: WithActor, now: Date): Promise<UserDto> {
   const { email, password } = parseInput(z.object({ email: emailSchema, password: passwordSchema }), input);
   const passwordHash = await hashPassword(password);
   return retryOnConflict(() =>
@@ -143,7 +143,7 @@ export async function resetPassword(db: Db, input: unknown, now: Date): Promise<
       await appendAudit(
         tx,
         {
-          actor: systemActor,
+          actor,
           action: "user.password_reset",
           entityType: "User",
           entityId: user.id,

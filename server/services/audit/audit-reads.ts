@@ -7,10 +7,15 @@ import { auditExportSchema, type auditFilterSchema, auditPageSchema } from "../.
 import { parseInput } from "../platform/validation";
 import { checkpointLinesForExport } from "./audit-checkpoints";
 import { auditEventSelect } from "./audit-log";
+import { personRef, principals } from "./principals";
 
-/** An event as clients see it: the users behind user actors resolved, no hashes. */
+/**
+ * An event as clients see it, no hashes: the user or key behind its actor named (a key by its label, without
+ * email), and its target's slug and name (null for events about no target, or a target since deleted).
+ */
 export type AuditEventDto = Prisma.AuditEventGetPayload<{ select: typeof auditEventSelect }> & {
-  actor: { name: string; email: string } | null;
+  actor: { name: string; email: string | null } | null;
+  target: { slug: string; name: string } | null;
 };
 
 function auditWhere(filter: z.output<typeof auditFilterSchema>): Prisma.AuditEventWhereInput {
@@ -25,21 +30,30 @@ function auditWhere(filter: z.output<typeof auditFilterSchema>): Prisma.AuditEve
   };
 }
 
-/** Users are referenced by id only (an actor may also be a key or the system), so names are looked up. */
+/** Actors and targets are referenced by id only (an actor may be a user, a key or the system): looked up in bulk. */
 async function withActors(
   db: Db,
   rows: readonly Prisma.AuditEventGetPayload<{ select: typeof auditEventSelect }>[],
 ): Promise<AuditEventDto[]> {
-  const ids = [...new Set(rows.flatMap((row) => (row.actorType === "USER" && row.actorId ? [row.actorId] : [])))];
-  const users =
-    ids.length === 0
+  const targetIds = [...new Set(rows.flatMap((row) => (row.targetId ? [row.targetId] : [])))];
+  const [principalOf, targets] = await Promise.all([
+    principals(
+      db,
+      rows.map((row) => (row.actorType === "SYSTEM" ? null : row.actorId)),
+    ),
+    targetIds.length === 0
       ? []
-      : await db.user.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, email: true } });
-  const byId = new Map(users.map((user) => [user.id, { name: user.name, email: user.email }]));
-  return rows.map((row) => ({
-    ...row,
-    actor: row.actorType === "USER" && row.actorId ? (byId.get(row.actorId) ?? null) : null,
-  }));
+      : db.target.findMany({ where: { id: { in: targetIds } }, select: { id: true, slug: true, name: true } }),
+  ]);
+  const targetById = new Map(targets.map(({ id, slug, name }) => [id, { slug, name }]));
+  return rows.map((row) => {
+    const person = row.actorType === "SYSTEM" ? null : personRef(principalOf(row.actorId));
+    return {
+      ...row,
+      actor: person && { name: person.name, email: person.email },
+      target: row.targetId ? (targetById.get(row.targetId) ?? null) : null,
+    };
+  });
 }
 
 /**
@@ -150,6 +164,8 @@ const csvColumns = [
   "entityType",
   "entityId",
   "targetId",
+  "targetSlug",
+  "targetName",
   "reason",
   "before",
   "after",
@@ -165,6 +181,11 @@ function csvCell(value: string | number | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+/** The system's two faces, as the audit page names them: a command run on the host, or Rewind itself. */
+function actorNameOfSystem(actorId: string | null): string {
+  return actorId?.startsWith("cli:") ? `Command line (${actorId.slice("cli:".length)})` : "Rewind";
+}
+
 function csvRow(event: AuditEventDto): string {
   const json = (value: Prisma.JsonValue | null) => (value === null ? null : JSON.stringify(value));
   const cells: Record<(typeof csvColumns)[number], string | number | null> = {
@@ -173,11 +194,13 @@ function csvRow(event: AuditEventDto): string {
     actorType: event.actorType,
     actorId: event.actorId,
     actorEmail: event.actor?.email ?? null,
-    actorName: event.actor?.name ?? null,
+    actorName: event.actor?.name ?? actorNameOfSystem(event.actorId),
     action: event.action,
     entityType: event.entityType,
     entityId: event.entityId,
     targetId: event.targetId,
+    targetSlug: event.target?.slug ?? null,
+    targetName: event.target?.name ?? null,
     reason: event.reason,
     before: json(event.before),
     after: json(event.after),

@@ -6,6 +6,7 @@ import type { JsonValue } from "../../domain/canonical-json";
 import { AppError } from "../../domain/errors";
 import { defaultPolicy, policySchema, type Policy } from "../../domain/policy";
 import { appendAudit, systemActor, userActor } from "../audit/audit-log";
+import { personRef, principals, type PersonRef } from "../audit/principals";
 import { retryOnConflict } from "../platform/retry";
 import { parseInput } from "../platform/validation";
 
@@ -26,7 +27,8 @@ export interface PolicyVersionDto {
   isDefault: boolean;
   policy: Policy;
   createdAt: Date | null;
-  createdBy: { id: string; name: string; email: string } | null;
+  /** The user or API key that saved it; null for Rewind (and for versions keys saved before keys were named). */
+  createdBy: PersonRef | null;
 }
 
 /**
@@ -54,12 +56,11 @@ function toDto(row: StoredPolicy, creators: Map<string, PolicyVersionDto["create
   };
 }
 
-/** Users are referenced by id only (no relation), so their names are looked up for display. */
+/** Users and keys are referenced by id only (no relation), so their names are looked up for display. */
 async function creatorsOf(db: Db, rows: readonly StoredPolicy[]): Promise<Map<string, PolicyVersionDto["createdBy"]>> {
   const ids = [...new Set(rows.flatMap((row) => (row.createdById ? [row.createdById] : [])))];
-  if (ids.length === 0) return new Map();
-  const users = await db.user.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, email: true } });
-  return new Map(users.map((user) => [user.id, user]));
+  const principalOf = await principals(db, ids);
+  return new Map(ids.map((id) => [id, personRef(principalOf(id))]));
 }
 
 async function requireTarget(db: Db, targetId: string): Promise<void> {
@@ -96,7 +97,7 @@ export async function listPolicyVersions(db: Db, targetId: string): Promise<Poli
 
 const updatePolicySchema = z.object({
   actorId: z.string().min(1).nullable(),
-  /** A machine client's key: audited as the key; `createdById` names users only, so it stays null. */
+  /** A machine client's key: audited as the key, and stored as the version's author like a user. */
   apiKeyId: z.string().min(1).optional(),
   targetId: z.string().min(1, "Target is required"),
   policy: z.unknown(),
@@ -120,7 +121,13 @@ export async function updatePolicy(db: Db, input: unknown, now: Date): Promise<P
         select: { version: true, config: true },
       });
       const created = await tx.policy.create({
-        data: { targetId, version: (latest?.version ?? 0) + 1, config: policy, createdById: actorId, createdAt: now },
+        data: {
+          targetId,
+          version: (latest?.version ?? 0) + 1,
+          config: policy,
+          createdById: apiKeyId ?? actorId,
+          createdAt: now,
+        },
         select: policyVersionSelect,
       });
       await appendAudit(

@@ -11,6 +11,7 @@ import { rollbackStatuses, rollbackTriggers } from "../../domain/rollback";
 import { slugSchema } from "../../domain/targets";
 import { apiKeyActor, assertKeyMayUseTarget, type ApiKeyDto } from "../access/api-keys";
 import { listAuditEvents, type AuditEventDto } from "../audit/audit-reads";
+import { principals, type PersonRef, type PrincipalDto } from "../audit/principals";
 import { getTargetBySlug } from "../config/targets";
 import { parseInput } from "../platform/validation";
 import { abortRollback, cancelRollback, requestManualRollback } from "../rollbacks/commands";
@@ -36,11 +37,7 @@ const ROLLBACK_PAGE_DEFAULT = 50;
  * Who did something: a person, a machine client's key, or Rewind itself. Rollback columns hold a user's or a
  * key's id (`actorIdOf`); one that is neither any more is UNKNOWN.
  */
-export type PrincipalDto =
-  | { type: "USER"; id: string; name: string; email: string }
-  | { type: "API_KEY"; id: string; name: string; prefix: string }
-  | { type: "SYSTEM" }
-  | { type: "UNKNOWN"; id: string };
+export type { PrincipalDto } from "../audit/principals";
 
 export interface RollbackApiSummary {
   id: string;
@@ -105,7 +102,7 @@ export interface RollbackApiDetail extends RollbackApiSummary {
   trafficSplit: { snapshotId: string; version: number | null; weight: number }[];
   /** People only: approval is never a machine's act. */
   approvals: {
-    user: { id: string; name: string; email: string } | null;
+    user: PersonRef | null;
     decision: string;
     comment: string | null;
     at: Date;
@@ -121,22 +118,6 @@ export interface RollbackApiDetail extends RollbackApiSummary {
 }
 
 /** Users and keys behind stored ids, in two queries whatever the count. */
-async function principals(db: Db, ids: readonly (string | null)[]): Promise<(id: string | null) => PrincipalDto> {
-  const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
-  const [users, keys] =
-    wanted.length === 0
-      ? [[], []]
-      : await Promise.all([
-          db.user.findMany({ where: { id: { in: wanted } }, select: { id: true, name: true, email: true } }),
-          db.apiKey.findMany({ where: { id: { in: wanted } }, select: { id: true, name: true, prefix: true } }),
-        ]);
-  const found = new Map<string, PrincipalDto>([
-    ...users.map((user) => [user.id, { type: "USER" as const, ...user }] as const),
-    ...keys.map((key) => [key.id, { type: "API_KEY" as const, ...key }] as const),
-  ]);
-  return (id) => (id === null ? { type: "SYSTEM" } : (found.get(id) ?? { type: "UNKNOWN", id }));
-}
-
 interface StoredActors {
   requestedById: string | null;
   endedById: string | null;
@@ -334,7 +315,7 @@ const limitSchema = single("limit is a number")
       .max(ROLLBACK_PAGE_MAX, `limit is at most ${ROLLBACK_PAGE_MAX}`),
   );
 
-const listQueryShape = {
+export const listQueryShape = {
   target: single("target is a slug").pipe(slugSchema).optional(),
   status: valuesOf(rollbackStatuses, "Statuses").optional(),
   trigger: valuesOf(rollbackTriggers, "Triggers").optional(),
@@ -424,7 +405,7 @@ export async function listRollbacksForKey(
 
 // ---- Changes a key may ask for ----
 
-const reasonBodySchema = z.object({ reason: reasonSchema }, { error: 'Send a JSON object: { "reason": "…" }' });
+export const reasonBodySchema = z.object({ reason: reasonSchema }, { error: 'Send a JSON object: { "reason": "…" }' });
 
 /** Cancel (pending or approved) or abort (in progress) as the key, with a reason; audited with the key. */
 export async function endRollbackForKey(
@@ -440,7 +421,7 @@ export async function endRollbackForKey(
   return getRollbackForKey(db, { key, rollbackId }, now);
 }
 
-const manualRequestSchema = z
+export const manualRequestSchema = z
   .object(
     {
       /** The snapshot version to roll back to; or its id; neither: the target's known-good snapshot. */

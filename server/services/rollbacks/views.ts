@@ -7,20 +7,17 @@ import { defaultPolicy, policySchema, type Policy } from "../../domain/policy";
 import { nextStepDueAt, trafficSplit, type RollbackState, type RollbackTrigger } from "../../domain/rollback";
 import { timeToActionMs } from "../../domain/rollback-history";
 import { slos, type SloThreshold } from "../../domain/slo";
+import { personRef, principals, type PersonRef } from "../audit/principals";
 import { loadLatestPolicies } from "../config/policies";
 import { evidenceSchema, rollbackRowSelect, stepsSchema, type RollbackEvidence, type RollbackRow } from "./rows";
 import { loadStepChecks, type StepCheckDto } from "./step-checks";
 
-export type UserRef = { id: string; name: string; email: string };
+/** A user, or the API key that acted (named, without email); null is Rewind itself. */
+export type UserRef = PersonRef;
 
 async function usersById(db: Db, ids: readonly (string | null)[]): Promise<(id: string | null) => UserRef | null> {
-  const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
-  const users =
-    wanted.length === 0
-      ? []
-      : await db.user.findMany({ where: { id: { in: wanted } }, select: { id: true, name: true, email: true } });
-  const byId = new Map(users.map((user) => [user.id, user]));
-  return (id) => (id === null ? null : (byId.get(id) ?? null));
+  const principalOf = await principals(db, ids);
+  return (id) => personRef(principalOf(id));
 }
 
 export interface RollbackSummaryDto {

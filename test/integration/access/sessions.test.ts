@@ -6,6 +6,7 @@ import { createCaller } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
 import { findSessionUser, signOut, type SessionClaim } from "@/server/services/access/sessions";
 import { authenticate } from "@/server/services/access/sign-in";
+import { commandLineActor } from "@/server/services/audit/audit-log";
 import { resetPassword } from "@/server/services/access/users";
 import { callerFor, makeUser, testDb, testPassword } from "../helpers";
 
@@ -77,7 +78,7 @@ describe("sessions", () => {
   it("ends the user's sessions on a password reset", async () => {
     const user = await makeUser(db, "ADMIN");
     const session = await signIn(user.email);
-    await resetPassword(db, { email: user.email, password: "another long passphrase" }, new Date());
+    await resetPassword(db, { actor: commandLineActor("ops@host"), email: user.email, password: "another long passphrase" }, new Date());
     expect(await me(session)).toBe("UNAUTHORIZED");
   });
 

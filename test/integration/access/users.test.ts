@@ -4,6 +4,7 @@ import { createContext } from "@/server/api/trpc";
 import { SIGN_IN_LIMITS } from "@/server/domain/sign-in-throttle";
 import { findSessionUser } from "@/server/services/access/sessions";
 import { authenticate } from "@/server/services/access/sign-in";
+import { commandLineActor } from "@/server/services/audit/audit-log";
 import { resetPassword } from "@/server/services/access/users";
 import { callerFor, makeUser, rejection, sessionOf, testDb, testPassword, uniqueEmail } from "../helpers";
 
@@ -158,7 +159,7 @@ describe("password reset (recovery CLI)", () => {
       await authenticate(db, { email: user.email, password: "nope nope nope" }, attempt).catch(() => undefined);
     }
     await db.user.update({ where: { id: user.id }, data: { disabled: true } });
-    await resetPassword(db, { email: user.email, password: "a brand new passphrase" }, attempt.now);
+    await resetPassword(db, { actor: commandLineActor("ops@host"), email: user.email, password: "a brand new passphrase" }, attempt.now);
     const signedIn = await authenticate(db, { email: user.email, password: "a brand new passphrase" }, attempt);
     expect(signedIn.id).toBe(user.id);
     await expect(authenticate(db, { email: user.email, password: testPassword }, attempt)).rejects.toThrow(
@@ -170,7 +171,7 @@ describe("password reset (recovery CLI)", () => {
 
   it("says so for an unknown email", async () => {
     await expect(
-      resetPassword(db, { email: uniqueEmail("ghost"), password: testPassword }, new Date()),
+      resetPassword(db, { actor: commandLineActor("ops@host"), email: uniqueEmail("ghost"), password: testPassword }, new Date()),
     ).rejects.toMatchObject({
       code: "NOT_FOUND",
     });

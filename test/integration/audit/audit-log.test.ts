@@ -5,11 +5,11 @@ import { hashAuditEvent, type AuditActorType } from "@/server/domain/audit-chain
 import type { JsonValue } from "@/server/domain/canonical-json";
 import { createApiKey } from "@/server/services/access/api-keys";
 import { verifyAuditChain as verifyChainOf } from "@/server/services/audit/audit-chain";
-import { appendAudit, systemActor, type AuditEntry } from "@/server/services/audit/audit-log";
+import { appendAudit, commandLineActor, systemActor, type AuditEntry } from "@/server/services/audit/audit-log";
 import { exportAuditEvents } from "@/server/services/audit/audit-reads";
 import { updatePolicy } from "@/server/services/config/policies";
 import { resetPassword } from "@/server/services/access/users";
-import { callerFor, makeUser, testDb, uniqueSlug } from "../helpers";
+import { callerFor, makeTarget, makeUser, testDb, uniqueSlug } from "../helpers";
 
 const db = testDb();
 const verifyAuditChain = (database: typeof db) => verifyChainOf(database, {}, { now: new Date() });
@@ -17,8 +17,11 @@ const T = Date.parse("2027-05-01T00:00:00Z");
 const at = (seconds: number) => new Date(T + seconds * 1000);
 
 /** Events about a made-up target id of their own, so filters find exactly them. */
-async function appendEvents(entries: Omit<AuditEntry, "targetId">[], seconds = 0) {
-  const targetId = `audit-${randomBytes(5).toString("hex")}`;
+async function appendEvents(
+  entries: Omit<AuditEntry, "targetId">[],
+  seconds = 0,
+  targetId = `audit-${randomBytes(5).toString("hex")}`,
+) {
   for (const [i, entry] of entries.entries()) {
     await db.$transaction((tx) => appendAudit(tx, { ...entry, targetId }, at(seconds + i)));
   }
@@ -50,7 +53,7 @@ describe("audit events of the services", () => {
     await caller.users.changeRole({ userId: user.id, role: "OPERATOR" });
     await caller.users.setDisabled({ userId: user.id, disabled: true });
     await caller.users.setDisabled({ userId: user.id, disabled: false });
-    await resetPassword(db, { email, password: "another long password" }, at(10));
+    await resetPassword(db, { actor: commandLineActor("ops@host"), email, password: "another long password" }, at(10));
 
     const events = await db.auditEvent.findMany({ where: { entityId: user.id }, orderBy: { sequence: "asc" } });
     expect(events.map((event) => [event.action, event.actorType, event.actorId, event.before, event.after])).toEqual([
@@ -58,7 +61,7 @@ describe("audit events of the services", () => {
       ["user.role_changed", "USER", admin.id, { role: "VIEWER" }, { role: "OPERATOR" }],
       ["user.disabled", "USER", admin.id, { disabled: false }, { disabled: true }],
       ["user.enabled", "USER", admin.id, { disabled: true }, { disabled: false }],
-      ["user.password_reset", "SYSTEM", null, { disabled: false }, { disabled: false }],
+      ["user.password_reset", "SYSTEM", "cli:ops@host", { disabled: false }, { disabled: false }],
     ]);
     expect(JSON.stringify(events)).not.toContain("scrypt");
     const made = await makeUser(db, "VIEWER");
@@ -251,8 +254,14 @@ describe("audit log", () => {
     await expect((await callerFor(db, null)).audit.facets()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
   });
 
-  it("exports CSV with quotes, commas, line breaks and formulas escaped, and JSON", async () => {
+  it("exports CSV with quotes, commas, line breaks and formulas escaped, every actor and target named, and JSON", async () => {
     const operator = await makeUser(db, "OPERATOR");
+    const target = await makeTarget(db);
+    const { apiKey } = await createApiKey(
+      db,
+      { actor: systemActor, name: "deploy-bot", scopes: ["ingest"] },
+      { now: at(0), encryptionKey: randomBytes(32) },
+    );
     const { targetId, events } = await appendEvents(
       [
         entry({
@@ -261,20 +270,27 @@ describe("audit log", () => {
           before: { note: 'a,"b"' },
         }),
         entry({ reason: "=HYPERLINK(1)", after: [1, "two"] }),
+        entry({ actor: { type: "API_KEY", id: apiKey.id } }),
+        entry({ actor: commandLineActor("ops@host") }),
       ],
       200,
+      target.id,
     );
-    const [first, second] = events;
-    if (!first || !second) throw new Error("expected two events");
+    const [first, second, third, fourth] = events;
+    if (!first || !second || !third || !fourth) throw new Error("expected four events");
     const viewer = await callerFor(db, (await makeUser(db, "VIEWER")).id);
 
     const csv = await viewer.audit.export({ filter: { targetId }, format: "csv" });
+    const where = `${targetId},${target.slug},${target.name}`;
     expect(csv).toBe(
       [
-        "sequence,at,actorType,actorId,actorEmail,actorName,action,entityType,entityId,targetId,reason,before,after",
-        `${first.sequence},${at(200).toISOString()},USER,${operator.id},${operator.email},Test operator,test.appended,Test,e1,${targetId},` +
+        "sequence,at,actorType,actorId,actorEmail,actorName,action,entityType,entityId,targetId,targetSlug,targetName," +
+          "reason,before,after",
+        `${first.sequence},${at(200).toISOString()},USER,${operator.id},${operator.email},Test operator,test.appended,Test,e1,${where},` +
           `"He said ""roll back, now""\nthen left","{""note"":""a,\\""b\\""""}",`,
-        `${second.sequence},${at(201).toISOString()},SYSTEM,,,,test.appended,Test,e1,${targetId},'=HYPERLINK(1),,"[1,""two""]"`,
+        `${second.sequence},${at(201).toISOString()},SYSTEM,,,Rewind,test.appended,Test,e1,${where},'=HYPERLINK(1),,"[1,""two""]"`,
+        `${third.sequence},${at(202).toISOString()},API_KEY,${apiKey.id},,API key “deploy-bot”,test.appended,Test,e1,${where},,,`,
+        `${fourth.sequence},${at(203).toISOString()},SYSTEM,cli:ops@host,,Command line (ops@host),test.appended,Test,e1,${where},,,`,
         "",
       ].join("\r\n"),
     );
@@ -292,8 +308,11 @@ describe("audit log", () => {
         before: { note: 'a,"b"' },
         after: null,
         actor: { name: "Test operator", email: operator.email },
+        target: { slug: target.slug, name: target.name },
       }),
       expect.objectContaining({ sequence: second.sequence, after: [1, "two"], actor: null }),
+      expect.objectContaining({ sequence: third.sequence, actor: { name: "API key “deploy-bot”", email: null } }),
+      expect.objectContaining({ sequence: fourth.sequence, actor: null }),
     ]);
   });
 });

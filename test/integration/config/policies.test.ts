@@ -1,6 +1,9 @@
+import { randomBytes } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import { defaultPolicy } from "@/server/domain/policy";
+import { createApiKey } from "@/server/services/access/api-keys";
+import { systemActor } from "@/server/services/audit/audit-log";
 import { updatePolicy } from "@/server/services/config/policies";
 import { callerFor, makeTarget, makeUser, testDb } from "../helpers";
 
@@ -40,6 +43,19 @@ describe("policies", () => {
       [2, 0.03, second, operator.email],
       [1, 0.02, first, operator.email],
     ]);
+
+    // A version saved by a machine client names its key, not Rewind.
+    const { apiKey } = await createApiKey(
+      db,
+      { actor: systemActor, name: "policy-as-code", scopes: ["policies:write"] },
+      { now: first, encryptionKey: randomBytes(32) },
+    );
+    await updatePolicy(db, { actorId: null, apiKeyId: apiKey.id, targetId: target.id, policy: {} }, second);
+    const [latest] = await viewer.policies.history({ targetId: target.id });
+    expect(latest).toMatchObject({
+      version: 3,
+      createdBy: { id: apiKey.id, name: "API key “policy-as-code”", email: null },
+    });
   });
 
   it("rejects an invalid policy with issues keyed by field and writes nothing", async () => {
