@@ -2,10 +2,10 @@
 // API is identical); DATABASE_URL's scheme picks one at runtime, typed as the SQLite one so that
 // code written against it stays provider-neutral.
 import "server-only";
-import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/sqlite/client";
 import { PrismaClient as PostgresClient } from "./generated/postgresql/client";
 import { env } from "../env.js";
+import { postgresAdapter } from "./postgres-adapter";
 import { sqliteAdapter } from "./sqlite-adapter";
 import { providerOf, sqliteFilePath } from "./url";
 
@@ -29,7 +29,7 @@ export function createDb(databaseUrl: string): Db {
   const schema = url.searchParams.get("schema") ?? undefined;
   url.searchParams.delete("schema");
   const client = new PostgresClient({
-    adapter: new PrismaPg({ connectionString: url.toString() }, schema ? { schema } : undefined),
+    adapter: postgresAdapter({ connectionString: url.toString() }, schema ? { schema } : undefined),
     transactionOptions,
   });
   return client as unknown as Db;
