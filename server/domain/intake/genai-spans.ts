@@ -34,7 +34,7 @@ export interface OtlpResourceSpans {
 /** Status.StatusCode ERROR in the OTLP trace proto. */
 export const STATUS_CODE_ERROR = 2;
 
-function anyValueOf(value: unknown): AttributeValue {
+export function anyValueOf(value: unknown): AttributeValue {
   if (typeof value !== "object" || value === null) return null;
   const { stringValue, boolValue, intValue, doubleValue } = value as Record<string, unknown>;
   if (typeof stringValue === "string") return stringValue;
@@ -50,7 +50,7 @@ function anyValueOf(value: unknown): AttributeValue {
 }
 
 /** fixed64 nanoseconds: a decimal string (OTLP/JSON, the protobuf decoder) or a number. */
-const unixNanoSchema = z
+export const unixNanoSchema = z
   .union([
     z.string().regex(/^\d{1,20}$/, "Must be a whole number of nanoseconds"),
     // Numbers past 2^53 are not exact (nor safe integers): a sender's number is taken as the integer it reads as.
@@ -61,7 +61,7 @@ const unixNanoSchema = z
   .optional()
   .transform((value) => value ?? 0n);
 
-const attributesSchema = z
+export const attributesSchema = z
   .array(z.object({ key: z.string({ error: "Attribute key must be text" }), value: z.unknown().optional() }), {
     error: "Attributes must be a list of { key, value }",
   })
@@ -137,7 +137,7 @@ export const exportTraceRequestSchema = z
   );
 
 /** Agent and tool spans carry gen_ai.* attributes but are not model calls: their model calls are child spans. */
-const NOT_MODEL_CALLS = new Set(["invoke_agent", "create_agent", "execute_tool", "invoke_workflow"]);
+export const NOT_MODEL_CALLS: ReadonlySet<string> = new Set(["invoke_agent", "create_agent", "execute_tool", "invoke_workflow"]);
 
 /** A model call: a span with gen_ai.* attributes whose operation is not an agent's or a tool's. */
 export function isModelCallSpan(span: Pick<OtlpSpan, "attributes">): boolean {

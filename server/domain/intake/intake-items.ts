@@ -1,6 +1,6 @@
 // What every intake adapter (OTLP spans, LiteLLM payloads…) hands on: one item per model call, mapped to a Rewind
 // metric event and remembering where each field came from, so a refusal names the sender's own field.
-import { metricEventSchema, type MetricEvent } from "../metrics";
+import { metricEventSchema, metricWindowSchema, type MetricEvent, type MetricWindow } from "../metrics";
 
 /** One model call of an intake request, mapped to the input of a metric event (validated by `screenItems`). */
 export interface IntakeItem {
@@ -17,25 +17,61 @@ export interface IntakeItem {
   sources: Partial<Record<keyof MetricEvent, string>>;
 }
 
+/**
+ * What a format that sends aggregates (OTLP metrics) hands on instead: one window of one bucket, checked as
+ * `/ingest` checks windows, made of several of the sender's items (data points).
+ */
+export interface IntakeWindow {
+  /** The first of its data points. */
+  path: string;
+  target: string | null;
+  /** Metric window fields (`metricWindowSchema`), sketches in their data form. */
+  window: Record<string, unknown>;
+  /** Per window field, the sender's field it was read from. */
+  sources: Partial<Record<keyof MetricWindow, string>>;
+  /** The sender's items it holds: what refusing it counts. */
+  points: number;
+}
+
 export interface RefusedItem {
   path: string;
   reason: string;
+  /** The sender's items the refusal stands for (the data points of a window); 1 when unset. */
+  count?: number;
 }
 
 /** An adapter's reading of a request: the model calls, what it could not map, and how many items were not model calls. */
 export interface MappedBatch {
   items: IntakeItem[];
+  /** Aggregates, from formats that send them. */
+  windows?: IntakeWindow[];
   refused: RefusedItem[];
   /** Items that are not model calls (OTLP spans without gen_ai.* attributes, agent and tool spans): counted, not stored. */
   ignored: number;
 }
 
-export interface ScreenedItem {
+interface ScreenedBase {
   path: string;
   target: string | null;
-  event: MetricEvent;
+  snapshotVersion: number | undefined;
   /** Where the snapshot version came from, for a refusal once the target's snapshots are known. */
   snapshotVersionSource: string | undefined;
+  /** The sender's items it stands for, when more than one. */
+  count?: number;
+}
+
+/** An item that passed: a checked event, or a window's fields as mapped (they passed `metricWindowSchema`). */
+export type ScreenedItem = ScreenedBase &
+  ({ event: MetricEvent; window?: undefined } | { window: Record<string, unknown>; event?: undefined });
+
+/** An item's refusal, counting the sender's items it stands for. */
+export function refusalOf(item: { path: string; count?: number }, reason: string, path = item.path): RefusedItem {
+  return item.count === undefined || item.count === 1 ? { path, reason } : { path, reason, count: item.count };
+}
+
+/** How many of the sender's items some refusals stand for. */
+export function countRefused(refused: readonly RefusedItem[]): number {
+  return refused.reduce((total, item) => total + (item.count ?? 1), 0);
 }
 
 /** The field a refusal names: the sender's own field where the event field came from one. */
@@ -51,6 +87,7 @@ export function sourcePath(item: Pick<IntakeItem, "path" | "sources">, field: ke
 export function screenItems(
   items: readonly IntakeItem[],
   bounds: { now: Date; retentionMs: number; maxFutureSkewMs: number },
+  windows: readonly IntakeWindow[] = [],
 ): { accepted: ScreenedItem[]; refused: RefusedItem[] } {
   const oldest = bounds.now.getTime() - bounds.retentionMs;
   const latest = bounds.now.getTime() + bounds.maxFutureSkewMs;
@@ -78,7 +115,34 @@ export function screenItems(
       path: item.path,
       target: item.target,
       event,
+      snapshotVersion: event.snapshotVersion,
       snapshotVersionSource: event.snapshotVersion === undefined ? undefined : sourcePath(item, "snapshotVersion"),
+    });
+  }
+  for (const item of windows) {
+    const count = item.points;
+    const source = (field: keyof MetricWindow) => item.sources[field] ?? `${item.path}.${field}`;
+    const parsed = metricWindowSchema.safeParse(item.window);
+    if (!parsed.success) {
+      const [issue] = parsed.error.issues;
+      const field = (issue?.path[0] ?? "start") as keyof MetricWindow;
+      refused.push(refusalOf({ path: source(field), count }, issue?.message ?? "Invalid"));
+      continue;
+    }
+    const { start, snapshotVersion } = parsed.data;
+    if (start < oldest || start > latest) {
+      const reason =
+        start < oldest ? `Older than the ${retentionDays}-day retention` : "More than 1 minute in the future";
+      refused.push(refusalOf({ path: source("start"), count }, reason));
+      continue;
+    }
+    accepted.push({
+      path: item.path,
+      target: item.target,
+      window: item.window,
+      snapshotVersion,
+      snapshotVersionSource: snapshotVersion === undefined ? undefined : source("snapshotVersion"),
+      ...(count > 1 && { count }),
     });
   }
   return { accepted, refused };
@@ -97,5 +161,6 @@ export function describeRefusals(refused: readonly RefusedItem[], noun: string, 
     .map(({ path, reason }) => `${path}: ${reason}`)
     .join("; ");
   const more = refused.length > limit ? `; and ${refused.length - limit} more` : "";
-  return `${refused.length} ${noun}${refused.length === 1 ? "" : "s"} refused: ${listed}${more}`;
+  const total = countRefused(refused);
+  return `${total} ${noun}${total === 1 ? "" : "s"} refused: ${listed}${more}`;
 }

@@ -1,14 +1,16 @@
-// The OTLP trace messages Rewind decodes and answers with, compiled once by protobufjs. Transcribed from the upstream
-// opentelemetry-proto files (Apache-2.0; opentelemetry/proto/{common,resource,trace}/v1 and collector/trace/v1, all
-// Stable), keeping only the messages and fields that OTLP/HTTP traces need; every field number is the upstream one,
-// and fields left out (ids, links, dropped counts, entity refs, flags…) are skipped by the decoder as unknown fields.
-// google.rpc.Status is the error body the OTLP/HTTP spec asks for. The official exporter's requests decode with it
-// (test/http/otlp.test.ts), which checks the transcription against its own encoder.
+// The OTLP trace and metrics messages Rewind decodes and answers with, compiled once by protobufjs. Transcribed from
+// the upstream opentelemetry-proto files (Apache-2.0, Copyright The OpenTelemetry Authors;
+// opentelemetry/proto/{common,resource,trace,metrics}/v1 and collector/{trace,metrics}/v1, all Stable; metrics as of
+// v1.11.0), keeping only the messages and fields that OTLP/HTTP traces and metrics need; every field number is the
+// upstream one, and fields left out (ids, links, dropped counts, entity refs, exemplars…) are skipped by the decoder
+// as unknown fields. google.rpc.Status is the error body the OTLP/HTTP spec asks for. The official exporters'
+// requests decode with it (test/http/otlp.test.ts, otlp-metrics.test.ts), which checks the transcription against
+// their own encoders.
 import "server-only";
 import { parse, Root, type Type } from "protobufjs";
 
 /** One entry per upstream file (protobufjs parses one package at a time); enums are read as their int32 values. */
-const OTLP_TRACES_PROTO = [
+const OTLP_PROTO = [
   `package opentelemetry.proto.common.v1;
   message AnyValue {
     oneof value {
@@ -70,6 +72,100 @@ const OTLP_TRACES_PROTO = [
     int64 rejected_spans = 1;
     string error_message = 2;
   }`,
+  `package opentelemetry.proto.metrics.v1;
+  message ResourceMetrics {
+    opentelemetry.proto.resource.v1.Resource resource = 1;
+    repeated ScopeMetrics scope_metrics = 2;
+    string schema_url = 3;
+  }
+  message ScopeMetrics {
+    opentelemetry.proto.common.v1.InstrumentationScope scope = 1;
+    repeated Metric metrics = 2;
+    string schema_url = 3;
+  }
+  message Metric {
+    string name = 1;
+    string description = 2;
+    string unit = 3;
+    oneof data {
+      Gauge gauge = 5;
+      Sum sum = 7;
+      Histogram histogram = 9;
+      ExponentialHistogram exponential_histogram = 10;
+      Summary summary = 11;
+    }
+  }
+  message Gauge { repeated NumberDataPoint data_points = 1; }
+  message Sum {
+    repeated NumberDataPoint data_points = 1;
+    int32 aggregation_temporality = 2;
+    bool is_monotonic = 3;
+  }
+  message Histogram {
+    repeated HistogramDataPoint data_points = 1;
+    int32 aggregation_temporality = 2;
+  }
+  message ExponentialHistogram {
+    repeated ExponentialHistogramDataPoint data_points = 1;
+    int32 aggregation_temporality = 2;
+  }
+  message Summary { repeated SummaryDataPoint data_points = 1; }
+  message NumberDataPoint {
+    repeated opentelemetry.proto.common.v1.KeyValue attributes = 7;
+    fixed64 start_time_unix_nano = 2;
+    fixed64 time_unix_nano = 3;
+    oneof value {
+      double as_double = 4;
+      sfixed64 as_int = 6;
+    }
+    uint32 flags = 8;
+  }
+  message HistogramDataPoint {
+    repeated opentelemetry.proto.common.v1.KeyValue attributes = 9;
+    fixed64 start_time_unix_nano = 2;
+    fixed64 time_unix_nano = 3;
+    fixed64 count = 4;
+    optional double sum = 5;
+    repeated fixed64 bucket_counts = 6;
+    repeated double explicit_bounds = 7;
+    uint32 flags = 10;
+    optional double min = 11;
+    optional double max = 12;
+  }
+  message ExponentialHistogramDataPoint {
+    repeated opentelemetry.proto.common.v1.KeyValue attributes = 1;
+    fixed64 start_time_unix_nano = 2;
+    fixed64 time_unix_nano = 3;
+    fixed64 count = 4;
+    optional double sum = 5;
+    sint32 scale = 6;
+    fixed64 zero_count = 7;
+    Buckets positive = 8;
+    Buckets negative = 9;
+    message Buckets {
+      sint32 offset = 1;
+      repeated uint64 bucket_counts = 2;
+    }
+    uint32 flags = 10;
+    optional double min = 12;
+    optional double max = 13;
+    double zero_threshold = 14;
+  }
+  message SummaryDataPoint {
+    repeated opentelemetry.proto.common.v1.KeyValue attributes = 7;
+    fixed64 start_time_unix_nano = 2;
+    fixed64 time_unix_nano = 3;
+    fixed64 count = 4;
+    double sum = 5;
+    uint32 flags = 8;
+  }`,
+  `package opentelemetry.proto.collector.metrics.v1;
+  message ExportMetricsServiceRequest { repeated opentelemetry.proto.metrics.v1.ResourceMetrics resource_metrics = 1; }
+  message ExportMetricsServiceResponse { ExportMetricsPartialSuccess partial_success = 1; }
+  message ExportMetricsPartialSuccess {
+    int64 rejected_data_points = 1;
+    string error_message = 2;
+  }`,
   `package google.rpc;
   message Status {
     int32 code = 1;
@@ -77,19 +173,43 @@ const OTLP_TRACES_PROTO = [
   }`,
 ];
 
-let compiled: { request: Type; response: Type; status: Type } | undefined;
+let root: Root | undefined;
 
-/** The message types, compiled on first use (once per process). */
-export function otlpTraceTypes(): { request: Type; response: Type; status: Type } {
-  if (!compiled) {
-    const root = new Root();
-    for (const file of OTLP_TRACES_PROTO) parse(`syntax = "proto3";\n${file}`, root);
+/** All the files, compiled on first use (once per process). */
+function compiled(): Root {
+  if (!root) {
+    root = new Root();
+    for (const file of OTLP_PROTO) parse(`syntax = "proto3";\n${file}`, root);
     root.resolveAll();
-    compiled = {
-      request: root.lookupType("opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest"),
-      response: root.lookupType("opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse"),
-      status: root.lookupType("google.rpc.Status"),
-    };
   }
-  return compiled;
+  return root;
+}
+
+export interface OtlpMessageTypes {
+  request: Type;
+  response: Type;
+  status: Type;
+}
+
+let traceTypes: OtlpMessageTypes | undefined;
+let metricTypes: OtlpMessageTypes | undefined;
+
+/** ExportTraceServiceRequest and its response. */
+export function otlpTraceTypes(): OtlpMessageTypes {
+  traceTypes ??= {
+    request: compiled().lookupType("opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest"),
+    response: compiled().lookupType("opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse"),
+    status: compiled().lookupType("google.rpc.Status"),
+  };
+  return traceTypes;
+}
+
+/** ExportMetricsServiceRequest and its response. */
+export function otlpMetricTypes(): OtlpMessageTypes {
+  metricTypes ??= {
+    request: compiled().lookupType("opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest"),
+    response: compiled().lookupType("opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse"),
+    status: compiled().lookupType("google.rpc.Status"),
+  };
+  return metricTypes;
 }

@@ -5,10 +5,17 @@ import "server-only";
 import { gunzipSync } from "node:zlib";
 import { Prisma, type Db } from "../../db";
 import { AppError, type FieldIssues } from "../../domain/errors";
-import { describeRefusals, screenItems, type RefusedItem, type ScreenedItem } from "../../domain/intake/intake-items";
+import {
+  describeRefusals,
+  refusalOf,
+  screenItems,
+  type RefusedItem,
+  type ScreenedItem,
+} from "../../domain/intake/intake-items";
 import { slugSchema } from "../../domain/targets";
 import { assertKeyMayUseTarget, type ApiKeyDto } from "../access/api-keys";
 import { ingestMetrics, MAX_EVENTS_PER_REQUEST, MAX_FUTURE_SKEW_MS, type IngestResult } from "../machine/ingest";
+import { log } from "../platform/log";
 import type { RegisteredIntakeAdapter } from "./adapters";
 import { IntakeError, type IntakeOutcome, type IntakeReply } from "./types";
 
@@ -88,14 +95,16 @@ async function resolveTargets(
   for (const item of items) {
     const slug = item.target ?? defaultTarget?.slug ?? null;
     if (slug === null) {
-      refused.push({
-        path: item.path,
-        reason: `No target: set the rewind.target attribute, send ${TARGET_HEADER}, or use a key limited to one target`,
-      });
+      refused.push(
+        refusalOf(
+          item,
+          `No target: set the rewind.target attribute, send ${TARGET_HEADER}, or use a key limited to one target`,
+        ),
+      );
     } else if (!slugSchema.safeParse(slug).success) {
-      refused.push({ path: item.path, reason: `rewind.target '${slug}' is not a target slug` });
+      refused.push(refusalOf(item, `rewind.target '${slug}' is not a target slug`));
     } else if (request.key.targetSlugs !== null && !request.key.targetSlugs.includes(slug)) {
-      refused.push({ path: item.path, reason: `API key ${request.key.prefix}… may not use target ${slug}` });
+      refused.push(refusalOf(item, `API key ${request.key.prefix}… may not use target ${slug}`));
     } else {
       resolved.push({ item, slug });
     }
@@ -118,7 +127,7 @@ async function resolveTargets(
     const id = ids.get(slug);
     if (id === undefined) {
       if (item.target === null) throw new AppError("NOT_FOUND", `No such target: ${slug}`);
-      refused.push({ path: item.path, reason: `No such target: ${slug}` });
+      refused.push(refusalOf(item, `No such target: ${slug}`));
       continue;
     }
     const group = byTarget.get(slug);
@@ -137,7 +146,7 @@ async function refuseUnknownVersions(
   for (const [slug, group] of byTarget) {
     const versions = [
       ...new Set(
-        group.items.flatMap(({ event }) => (event.snapshotVersion === undefined ? [] : [event.snapshotVersion])),
+        group.items.flatMap(({ snapshotVersion }) => (snapshotVersion === undefined ? [] : [snapshotVersion])),
       ),
     ];
     if (versions.length === 0) continue;
@@ -145,12 +154,15 @@ async function refuseUnknownVersions(
       SELECT "version" FROM "ConfigSnapshot" WHERE "targetId" = ${group.id} AND "version" IN (${Prisma.join(versions)})`;
     const known = new Set(rows.map((row) => Number(row.version)));
     group.items = group.items.filter((item) => {
-      const version = item.event.snapshotVersion;
+      const version = item.snapshotVersion;
       if (version === undefined || known.has(version)) return true;
-      refused.push({
-        path: item.snapshotVersionSource ?? item.path,
-        reason: `Snapshot version ${version} is not a snapshot of target ${slug}`,
-      });
+      refused.push(
+        refusalOf(
+          item,
+          `Snapshot version ${version} is not a snapshot of target ${slug}`,
+          item.snapshotVersionSource ?? item.path,
+        ),
+      );
       return false;
     });
   }
@@ -184,11 +196,44 @@ export async function receiveIntake(
     );
   }
   const defaultTarget = defaultTargetOf(request);
-  const batch = adapter.read(decompress(request.body, request.contentEncoding), contentType);
-  if (batch.items.length > MAX_EVENTS_PER_REQUEST) {
+  const batch = await adapter.read(decompress(request.body, request.contentEncoding), contentType, {
+    db,
+    now: options.now,
+    bucketWidthMs: options.bucketWidthMs,
+  });
+  try {
+    return await writeBatch(db, { adapter, request, batch, contentType, defaultTarget }, options);
+  } catch (error) {
+    // The request writes nothing and its sender may retry it: what reading it wrote (a stream's state) goes back.
+    await batch
+      .undo()
+      .catch((undoError: unknown) => log.error("intake.undo_failed", { adapter: adapter.name, error: undoError }));
+    throw error;
+  }
+}
+
+async function writeBatch(
+  db: Db,
+  {
+    adapter,
+    request,
+    batch,
+    contentType,
+    defaultTarget,
+  }: {
+    adapter: RegisteredIntakeAdapter;
+    request: IntakeRequest;
+    batch: Awaited<ReturnType<RegisteredIntakeAdapter["read"]>>;
+    contentType: string;
+    defaultTarget: ReturnType<typeof defaultTargetOf>;
+  },
+  options: { now: Date; bucketWidthMs: number; retentionMs: number },
+): Promise<IntakeReply> {
+  const windows = batch.windows ?? [];
+  if (batch.items.length + windows.length > MAX_EVENTS_PER_REQUEST) {
     throw new AppError(
       "PAYLOAD_TOO_LARGE",
-      `At most ${MAX_EVENTS_PER_REQUEST.toLocaleString("en-US")} model calls per request; this one has ${batch.items.length.toLocaleString("en-US")}: send smaller batches`,
+      `At most ${MAX_EVENTS_PER_REQUEST.toLocaleString("en-US")} model calls (or windows) per request; this one has ${(batch.items.length + windows.length).toLocaleString("en-US")}: send smaller batches`,
     );
   }
   if (!adapter.partialSuccess && defaultTarget === null && batch.items.length > 0) {
@@ -198,7 +243,7 @@ export async function receiveIntake(
     });
   }
 
-  const screened = screenItems(batch.items, { ...options, maxFutureSkewMs: MAX_FUTURE_SKEW_MS });
+  const screened = screenItems(batch.items, { ...options, maxFutureSkewMs: MAX_FUTURE_SKEW_MS }, windows);
   const targets = await resolveTargets(db, screened.accepted, request, defaultTarget);
   const refused = [
     ...batch.refused,
@@ -216,7 +261,14 @@ export async function receiveIntake(
       results.push(
         await ingestMetrics(
           db,
-          { key: request.key, body: { target: slug, events: group.items.map(({ event }) => event) } },
+          {
+            key: request.key,
+            body: {
+              target: slug,
+              events: group.items.flatMap(({ event }) => (event ? [event] : [])),
+              windows: group.items.flatMap(({ window }) => (window ? [window] : [])),
+            },
+          },
           options,
         ),
       );
@@ -230,10 +282,10 @@ export async function receiveIntake(
       let reason: string;
       if (error instanceof AppError) reason = error.message;
       else {
-        console.error(`[intake] ${adapter.name}: writing target ${slug} failed:`, error);
+        log.error("intake.target_failed", { adapter: adapter.name, target: slug, error });
         reason = "Internal error while writing (see the server log)";
       }
-      refused.push(...group.items.map((item) => ({ path: item.path, reason })));
+      refused.push(...group.items.map((item) => refusalOf(item, reason)));
     }
   }
   const outcome: IntakeOutcome = {

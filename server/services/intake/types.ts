@@ -1,6 +1,7 @@
 // The shape of an intake adapter (one per telemetry format Rewind accepts without code on the sender's side) and
 // of what receiving a request yields. The registry is adapters.ts; the use case is receive.ts.
 import "server-only";
+import type { Db } from "../../db";
 import type { FieldIssues } from "../../domain/errors";
 import type { MappedBatch, RefusedItem } from "../../domain/intake/intake-items";
 import type { IngestResult } from "../machine/ingest";
@@ -52,11 +53,30 @@ export interface IntakeAdapter<Decoded> {
   /** Parses the (decompressed) body; throws `IntakeError` (400) when it is not this format. */
   decode: (body: Buffer, contentType: string) => Decoded;
   /** Pure: the model calls in the request (server/domain/intake). */
-  map: (decoded: Decoded) => MappedBatch;
+  map: (decoded: Decoded, options: { bucketWidthMs: number }) => MappedBatch;
+  /**
+   * Optional, between decode and map, for a format whose items depend on earlier requests (OTLP cumulative
+   * metrics): what map reads instead, the items refused on the way, and how to take back its own writes when the
+   * request then fails as a whole (its sender retries it).
+   */
+  prepare?: (decoded: Decoded, context: IntakeContext) => Promise<Prepared<Decoded>>;
   /** The success response, in the request's encoding. */
   reply: (outcome: IntakeOutcome, contentType: string) => IntakeReply;
   /** A refusal, in the request's encoding where it is one the adapter takes (`contentType` null otherwise). */
   refusal: (refusal: IntakeRefusal, contentType: string | null) => IntakeReply;
+}
+
+/** What a request's stateful step (`prepare`) may use. */
+export interface IntakeContext {
+  db: Db;
+  now: Date;
+  bucketWidthMs: number;
+}
+
+export interface Prepared<Decoded> {
+  decoded: Decoded;
+  refused: RefusedItem[];
+  undo: () => Promise<void>;
 }
 
 /** A refusal of the request's form: 400 a body that is not the format, 415 a media type or encoding not taken. */

@@ -26,6 +26,8 @@ export const RETENTION = {
   cycleRunsKeptAtLeast: 10,
   /** Notifications whose every delivery succeeded (or that no channel received); dead letters stay for admins. */
   deliveredNotificationsMs: 30 * DAY_MS,
+  /** A cumulative OTLP metric stream unseen this long starts over as a new stream (intake/otlp-metrics.ts). */
+  otlpMetricStreamsMs: DAY_MS,
 } as const;
 
 /** Housekeeping runs in the first cycle of each period: finding each target's 1,000th verdict is not free. */
@@ -43,6 +45,7 @@ export interface PrunedCounts {
   loginFailures: number;
   cycleRuns: number;
   notifications: number;
+  otlpMetricStreams: number;
 }
 
 /**
@@ -177,6 +180,21 @@ function pruneDeliveredNotifications(db: Db, now: Date): Promise<number> {
   });
 }
 
+function pruneOtlpMetricStreams(db: Db, now: Date): Promise<number> {
+  const before = new Date(now.getTime() - RETENTION.otlpMetricStreamsMs);
+  return inBatches({ batches: MAX_BATCHES }, async (take) => {
+    const rows = await db.otlpMetricStream.findMany({
+      where: { updatedAt: { lt: before } },
+      select: { key: true },
+      take,
+    });
+    if (rows.length === 0) return 0;
+    const keys = rows.map((row) => row.key);
+    // Only rows still unseen: a stream a request just moved keeps its state.
+    return (await db.otlpMetricStream.deleteMany({ where: { key: { in: keys }, updatedAt: { lt: before } } })).count;
+  });
+}
+
 /** Prunes every kind at `now`, whatever ran before. */
 export async function pruneExpiredRows(
   db: Db,
@@ -192,6 +210,7 @@ export async function pruneExpiredRows(
     loginFailures: await pruneLoginFailures(db, now),
     cycleRuns: await pruneCycleRuns(db, now),
     notifications: await pruneDeliveredNotifications(db, now),
+    otlpMetricStreams: await pruneOtlpMetricStreams(db, now),
   };
 }
 

@@ -27,9 +27,11 @@ describe("otlp-traces adapter", () => {
   it("reads binary protobuf and OTLP/JSON to the same spans", () => {
     const { request: type } = otlpTraceTypes();
     const protobuf = Buffer.from(type.encode(type.fromObject(request)).finish());
-    const fromProtobuf = otlpTracesAdapter.map(otlpTracesAdapter.decode(protobuf, "application/x-protobuf"));
+    const options = { bucketWidthMs: 10_000 };
+    const fromProtobuf = otlpTracesAdapter.map(otlpTracesAdapter.decode(protobuf, "application/x-protobuf"), options);
     const fromJson = otlpTracesAdapter.map(
       otlpTracesAdapter.decode(Buffer.from(JSON.stringify(request)), "application/json"),
+      options,
     );
     expect(fromProtobuf).toEqual(fromJson);
     expect(fromJson).toMatchObject({
@@ -132,7 +134,7 @@ describe("litellm adapter", () => {
 
 describe("the registry", () => {
   it("names each adapter once with the media types it takes", () => {
-    expect(Object.keys(intakeAdapters)).toEqual(["otlp-traces", "litellm"]);
+    expect(Object.keys(intakeAdapters)).toEqual(["otlp-traces", "otlp-metrics", "litellm"]);
     expect(intakeAdapters["otlp-traces"].contentTypes).toEqual(["application/x-protobuf", "application/json"]);
     expect(mediaTypeOf("Application/JSON; charset=utf-8")).toBe("application/json");
     expect(mediaTypeOf(null)).toBeNull();

@@ -1,0 +1,7 @@
+// POST /api/v1/otlp/v1/metrics (scope ingest, unsigned): OTLP/HTTP metrics, protobuf or JSON, gzip or not; the GenAI
+// metrics' histograms become metric windows. An OTel exporter's endpoint is …/api/v1/otlp. docs/INTEGRATIONS.md
+import { intakeRoute } from "@/server/api/http";
+
+export const dynamic = "force-dynamic";
+
+export const POST = intakeRoute("otlp-metrics");
