@@ -12,6 +12,12 @@ export const settingsSections = [
     description: "Slack, outbound webhooks and deliveries that failed.",
   },
   {
+    href: "/settings/integrations",
+    label: "Integrations",
+    description:
+      "CloudWatch alarms through SNS: allowed topics, alarm → target table, and what senders sent that was refused.",
+  },
+  {
     href: "/settings/scheduler",
     label: "Scheduler",
     description: "When the monitoring cycle last ran, how long it took, and when it runs next.",

@@ -8,6 +8,7 @@ import { auditRouter } from "./routers/audit";
 import { evaluationRouter } from "./routers/evaluation";
 import { flagReenablementsRouter } from "./routers/flag-reenablements";
 import { flagsRouter } from "./routers/flags";
+import { integrationsRouter } from "./routers/integrations";
 import { metricsRouter } from "./routers/metrics";
 import { policiesRouter } from "./routers/policies";
 import { rollbacksRouter } from "./routers/rollbacks";
@@ -32,6 +33,7 @@ export const appRouter = createTRPCRouter({
   audit: auditRouter,
   apiKeys: apiKeysRouter,
   notifications: notificationsRouter,
+  integrations: integrationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -87,23 +87,28 @@ function describeAlert(alert: Alert): string {
 /**
  * The verdict for one target's alerts of one payload. Any firing alert makes it a violation at the worst
  * level among them (the streak counts as for the cycle's verdicts); only resolved alerts make it healthy,
- * which ends the streak. No metrics are read: `observed` says so with a zero-length window.
+ * which ends the streak. No metrics are read: `observed` says so with a zero-length window. `sourceName`
+ * opens the explanation: CloudWatch alarms come through here too, as alerts (server/domain/intake/sns.ts).
  */
-export function alertVerdict(alerts: readonly Alert[], recentVerdicts: readonly Pick<Verdict, "status">[]): Verdict {
+export function alertVerdict(
+  alerts: readonly Alert[],
+  recentVerdicts: readonly Pick<Verdict, "status">[],
+  sourceName = "Alertmanager",
+): Verdict {
   const observed = { windowSeconds: 0, requestCount: 0, ...noReadings };
   const firing = alerts.filter((alert) => alert.status === "firing");
   if (firing.length === 0) {
     return {
       status: "HEALTHY",
       observed,
-      explanation: `Alertmanager: resolved ${alerts.map(describeAlert).join("; ")}`,
+      explanation: `${sourceName}: resolved ${alerts.map(describeAlert).join("; ")}`,
     };
   }
   const level = LEVEL_ORDER[Math.max(...firing.map((alert) => LEVEL_ORDER.indexOf(alertLevel(alert))))] ?? "WARNING";
   const streak = recentVerdicts.findIndex((v) => v.status !== "VIOLATION" && v.status !== "BREACH");
   const consecutiveCount = 1 + (streak === -1 ? recentVerdicts.length : streak);
   const violations = firing.map(violationOf);
-  const explanation = `Alertmanager: firing ${firing.map(describeAlert).join("; ")}`;
+  const explanation = `${sourceName}: firing ${firing.map(describeAlert).join("; ")}`;
   if (level === "WARNING") return { status: "VIOLATION", observed, violations, consecutiveCount, explanation };
   return { status: "BREACH", severity: level, observed, violations, consecutiveCount, burnRate: null, explanation };
 }

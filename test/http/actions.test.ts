@@ -171,13 +171,34 @@ describe("POST /api/v1/alertmanager", () => {
     });
   });
 
-  it("refuses an unknown target (404), another payload version (422) and a key that must sign (401)", async () => {
-    const unknown = await api("POST", "/api/v1/alertmanager", {
+  it("judges the known targets of a group and reports (and records) the unknown ones", async () => {
+    const { slug, targetId } = await targetWithKnownGood();
+    const missing = uniqueSlug("missing");
+    const response = await api("POST", "/api/v1/alertmanager", {
       key: alerts,
-      body: payload([{ status: "firing", labels: { rewind_target: uniqueSlug() } }]),
+      body: payload([
+        { status: "firing", labels: { rewind_target: missing, severity: "critical" } },
+        { status: "firing", labels: { rewind_target: slug, severity: "critical" } },
+        { status: "firing", labels: { rewind_target: missing, severity: "warning" } },
+      ]),
       signature: false,
     });
-    expect(unknown.status).toBe(404);
+    // Alertmanager retries no 4xx: one unknown target must not lose the group's other alerts.
+    expect(response.status).toBe(202);
+    expect(response.body).toMatchObject({
+      unknownTargets: [{ target: missing, alerts: 2 }],
+      targets: [{ target: slug, decision: "PROPOSE_ROLLBACK" }],
+    });
+    expect(response.body.targets).toHaveLength(1);
+    expect(await db.verdictRecord.count({ where: { targetId } })).toBe(1);
+    const recorded = await db.auditEvent.findMany({
+      where: { action: "integration.alert_target_unknown", entityId: missing },
+      select: { reason: true },
+    });
+    expect(recorded).toEqual([{ reason: `2 alerts labelled rewind_target=${missing}: no such target` }]);
+  });
+
+  it("refuses another payload version (422) and a key that must sign (401)", async () => {
     const v3 = await api("POST", "/api/v1/alertmanager", {
       key: alerts,
       body: { ...payload([]), version: "3" },
