@@ -57,19 +57,27 @@ const slackEmoji: Record<string, string> = {
 /**
  * Block Kit: the severity emoji and title, the numbers, and a link back to the dashboard. Titles and bodies hold
  * target names and people's reasons, so they are escaped and verbatim (outbound-text.ts): no mention, no link
- * but Rewind's, and nothing unfurled.
+ * but Rewind's, and nothing unfurled. With `approvalButtons` (a Slack app's signing secret is configured, so
+ * clicks can be verified), a rollback that awaits approval also gets Approve and Reject buttons.
  */
 export function slackMessage(
-  notification: Pick<ChannelNotification, "title" | "body" | "severity" | "rollbackId">,
+  notification: Pick<ChannelNotification, "title" | "body" | "severity" | "rollbackId"> &
+    Partial<Pick<ChannelNotification, "payload">>,
   appUrl: string,
+  options: { approvalButtons?: boolean } = {},
 ) {
   const heading = `${slackEmoji[notification.severity] ?? "ℹ️"} ${escapeSlackText(notification.title)}`;
+  const buttons =
+    options.approvalButtons && notification.rollbackId && awaitsApproval(notification)
+      ? [slackApprovalActions(notification.rollbackId)]
+      : [];
   return {
     text: heading,
     unfurl_links: false,
     unfurl_media: false,
     blocks: [
       { type: "section", text: slackText(`*${heading}*\n${escapeSlackText(notification.body)}`) },
+      ...buttons,
       {
         type: "context",
         elements: [slackText(slackLink(dashboardLink(appUrl, notification), "Open in Rewind"))],
@@ -85,6 +93,163 @@ export const slackSettingsSchema = z.object({
     .refine((url) => url.startsWith("https://"), { message: "The webhook URL must use https" }),
 });
 export type SlackSettingsInput = z.input<typeof slackSettingsSchema>;
+
+// Slack approvals (the Slack app's buttons; clicks are handled by server/domain/slack-interactions.ts) ---------
+
+/** The buttons' `action_id`s; each button's `value` is the rollback's id. */
+export const SLACK_APPROVE_ACTION = "rewind.rollback.approve";
+export const SLACK_REJECT_ACTION = "rewind.rollback.reject";
+/** The comment a rejection from Slack records: a button carries none, and the dashboard requires one. */
+export const SLACK_REJECT_COMMENT = "Rejected from Slack";
+
+/** A notification about a rollback that still waits for a person: a proposal, or the first of two approvals. */
+export function awaitsApproval(notification: { rollbackId: string | null; payload?: unknown }): boolean {
+  const payload = z.object({ status: z.string() }).safeParse(notification.payload);
+  return notification.rollbackId !== null && payload.success && payload.data.status === "PENDING_APPROVAL";
+}
+
+function plainText(text: string) {
+  return { type: "plain_text" as const, text, emoji: false };
+}
+
+/** Approve and Reject, each behind Slack's confirmation dialog so that a stray click does not act. */
+export function slackApprovalActions(rollbackId: string) {
+  return {
+    type: "actions",
+    block_id: "rewind.approval",
+    elements: [
+      {
+        type: "button",
+        action_id: SLACK_APPROVE_ACTION,
+        value: rollbackId,
+        style: "primary",
+        text: plainText("Approve"),
+        confirm: {
+          title: plainText("Approve this rollback?"),
+          text: plainText("Rewind records the approval as yours, with the same rules as in the dashboard."),
+          confirm: plainText("Approve"),
+          deny: plainText("Cancel"),
+        },
+      },
+      {
+        type: "button",
+        action_id: SLACK_REJECT_ACTION,
+        value: rollbackId,
+        style: "danger",
+        text: plainText("Reject"),
+        confirm: {
+          title: plainText("Reject this rollback?"),
+          text: plainText(`Rewind rejects it as yours with the comment "${SLACK_REJECT_COMMENT}". Nothing rolls back.`),
+          confirm: plainText("Reject"),
+          deny: plainText("Cancel"),
+          style: "danger",
+        },
+      },
+    ],
+  };
+}
+
+/** What a click did, for the message that replaces the one clicked. */
+export interface SlackDecision {
+  action: "approve" | "reject";
+  rollback: {
+    id: string;
+    target: { slug: string; name: string };
+    /** The rollback's status after the act. */
+    status: string;
+    approvalCount: number;
+    approvalsRequired: number;
+  };
+  /** The Rewind user who acted, and the Slack user who clicked (shown as a mention). */
+  user: { name: string };
+  slackUserId: string;
+}
+
+const decisionWords: Record<string, string> = {
+  APPROVED: "Approved: the next monitoring cycle starts it.",
+  REJECTED: "Rejected: nothing rolls back, the current configuration stays.",
+  PENDING_APPROVAL: "Still waiting for approval.",
+};
+
+/**
+ * The message that replaces the one clicked: who acted (their Rewind name and a mention of the Slack user), the
+ * rollback's new state, and the dashboard link. Buttons stay only while the rollback still waits for another
+ * approver (two-person rule), so the second approver can use the same message.
+ */
+export function slackDecisionMessage(decision: SlackDecision, appUrl: string) {
+  const { rollback } = decision;
+  const label = `${rollback.target.name} (${rollback.target.slug})`;
+  const emoji = decision.action === "approve" ? "✅" : "⛔";
+  const verb = decision.action === "approve" ? "approved" : "rejected";
+  const progress =
+    decision.action === "approve" && rollback.approvalsRequired > 1
+      ? ` (${rollback.approvalCount} of ${rollback.approvalsRequired} approvals)`
+      : "";
+  const heading = `${emoji} Rollback of ${escapeSlackText(label)} ${verb} by ${escapeSlackText(decision.user.name)}`;
+  // Slack user ids are letters and digits (slackUserIdSchema), so the mention cannot carry anything else.
+  const mention = /^[A-Z0-9]+$/.test(decision.slackUserId) ? ` (<@${decision.slackUserId}>)` : "";
+  const state = decisionWords[rollback.status] ?? `Now ${escapeSlackText(rollback.status.toLowerCase())}.`;
+  return {
+    replace_original: true,
+    text: `${heading}${progress}`,
+    unfurl_links: false,
+    unfurl_media: false,
+    blocks: [
+      { type: "section", text: slackText(`*${heading}*${mention}${progress}\n${state}`) },
+      ...(rollback.status === "PENDING_APPROVAL" ? [slackApprovalActions(rollback.id)] : []),
+      {
+        type: "context",
+        elements: [slackText(slackLink(dashboardUrl(appUrl, "rollbacks", rollback.id), "Open in Rewind"))],
+      },
+    ],
+  };
+}
+
+/** Only the clicking person sees it, and the message clicked stays as it was. */
+export function slackEphemeral(text: string) {
+  return {
+    response_type: "ephemeral",
+    replace_original: false,
+    text: escapeSlackText(text),
+  };
+}
+
+/** A Slack member ID as the profile shows it (⋮ → Copy member ID): U or W, then capital letters and digits. */
+export const slackUserIdSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[UW][A-Z0-9]{5,31}$/, "Enter your Slack member ID: U or W followed by letters and digits, e.g. U024BE7LH");
+
+/** What a user saves on their profile: their member ID, or null to unlink. */
+export const slackLinkSchema = z.object({ slackUserId: z.union([slackUserIdSchema, z.null()]) });
+
+const slackSecretInput = (message: string, pattern: RegExp) =>
+  z
+    .union([z.literal("").transform(() => null), z.string().trim().regex(pattern, message)])
+    .nullable()
+    .default(null);
+
+/**
+ * The Slack app an admin saves for approvals from Slack. An empty field keeps what is saved (secrets are never
+ * shown again), so the bot token can be added later without pasting the signing secret again.
+ */
+export const slackAppSettingsSchema = z.object({
+  signingSecret: slackSecretInput(
+    "The signing secret is the hex string under Basic Information → App Credentials",
+    /^[A-Za-z0-9]{16,128}$/,
+  ),
+  botToken: slackSecretInput(
+    "The bot token starts with xoxb- (OAuth & Permissions → Bot User OAuth Token)",
+    /^xoxb-[A-Za-z0-9-]{10,250}$/,
+  ),
+});
+export type SlackAppSettingsInput = z.input<typeof slackAppSettingsSchema>;
+
+/** One secret of the Slack app to remove (the environment's default, if any, applies again). */
+export const slackAppSecretSchema = z.object({
+  secret: z.enum(["signingSecret", "botToken"], { error: "Choose the signing secret or the bot token" }),
+});
 
 // PagerDuty (Events API v2) ---------------------------------------------------------------------------
 

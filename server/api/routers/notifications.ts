@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { slackAppSecretSchema, slackAppSettingsSchema } from "../../domain/notification-channels";
 import { createWebhookSchema, updateWebhookSchema } from "../../domain/webhooks";
 import { apiKeyEncryptionKey } from "../../env.js";
 import {
@@ -11,6 +12,7 @@ import {
   testChannel,
 } from "../../services/notifications/channel-settings";
 import { channelSettingsSchema, configurableChannelSchema } from "../../services/notifications/channels/registry";
+import { clearSlackAppSecret, configureSlackApp, slackAppView } from "../../services/notifications/channels/slack-app";
 import { listDeadLetters, retryDeadLetter } from "../../services/notifications/delivery";
 import {
   createWebhookEndpoint,
@@ -46,6 +48,20 @@ export const notificationsRouter = createTRPCRouter({
   testChannel: adminProcedure
     .input(configurableChannelSchema)
     .mutation(({ ctx, input }) => testChannel(ctx.db, input, { now: ctx.now })),
+  /** The Slack app of approvals from Slack: whether its signing secret and bot token are set, never them. */
+  slackApp: adminProcedure.query(({ ctx }) => slackAppView(ctx.db)),
+  configureSlackApp: adminProcedure
+    .input(slackAppSettingsSchema)
+    .mutation(({ ctx, input }) =>
+      configureSlackApp(
+        ctx.db,
+        { actor: ctx.actor, ...input },
+        { now: ctx.now, encryptionKey: () => apiKeyEncryptionKey() },
+      ),
+    ),
+  clearSlackAppSecret: adminProcedure
+    .input(slackAppSecretSchema)
+    .mutation(({ ctx, input }) => clearSlackAppSecret(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),
   /** Outbound webhook endpoints, never their secrets. */
   webhooks: adminProcedure.query(({ ctx }) => listWebhookEndpoints(ctx.db)),
   /** The signing secret is in this response only. */

@@ -4,6 +4,7 @@
 import "server-only";
 import { z } from "zod";
 import type { Db } from "../../db";
+import type { JsonValue } from "../../domain/canonical-json";
 import type { Decision } from "../../domain/decision";
 import { AppError } from "../../domain/errors";
 import { verdictSchema, type Verdict } from "../../domain/evaluation";
@@ -160,21 +161,32 @@ async function requestedTransition(
   rollbackId: string,
   event: (actorId: string) => RollbackEvent,
   now: Date,
-  options: { keysMay: boolean },
+  options: { keysMay: boolean } & PersonActOptions,
 ): Promise<RollbackDetailDto> {
   if (actor.type === "SYSTEM" || (actor.type === "API_KEY" && !options.keysMay)) {
     throw new AppError("FORBIDDEN", "Only a person can do this to a rollback");
   }
+  const { auditDetails } = options;
   await inTransaction(db, async (tx) =>
-    applyTransition(tx, await loadRow(tx, rollbackId), event(actor.id), { actor, now }),
+    applyTransition(tx, await loadRow(tx, rollbackId), event(actor.id), {
+      actor,
+      now,
+      ...(auditDetails && { auditDetails }),
+    }),
   );
   return getRollback(db, rollbackId);
+}
+
+/** How a person acted when not from the dashboard: recorded with the act's audit event (approvals from Slack). */
+export interface PersonActOptions {
+  auditDetails?: { via: string; [key: string]: JsonValue };
 }
 
 export async function approveRollback(
   db: Db,
   { actor, ...input }: WithActor<z.input<typeof approveInputSchema>>,
   now: Date,
+  options: PersonActOptions = {},
 ): Promise<RollbackDetailDto> {
   const { rollbackId, comment } = parseInput(approveInputSchema, input);
   return requestedTransition(
@@ -183,7 +195,7 @@ export async function approveRollback(
     rollbackId,
     (userId) => ({ type: "APPROVE", userId, comment: comment ?? null }),
     now,
-    { keysMay: false },
+    { keysMay: false, ...options },
   );
 }
 
@@ -191,10 +203,12 @@ export async function rejectRollback(
   db: Db,
   { actor, ...input }: WithActor<z.input<typeof rejectInputSchema>>,
   now: Date,
+  options: PersonActOptions = {},
 ): Promise<RollbackDetailDto> {
   const { rollbackId, comment } = parseInput(rejectInputSchema, input);
   return requestedTransition(db, actor, rollbackId, (userId) => ({ type: "REJECT", userId, comment }), now, {
     keysMay: false,
+    ...options,
   });
 }
 

@@ -2,6 +2,7 @@
 // `version`, with its approval row, effects, audit event and notification. Guarantees: docs/ROLLBACKS.md.
 import "server-only";
 import type { Db, Prisma, Tx } from "../../db";
+import type { JsonValue } from "../../domain/canonical-json";
 import { AppError } from "../../domain/errors";
 import type { Policy } from "../../domain/policy";
 import {
@@ -90,6 +91,8 @@ interface TransitionOptions {
   now: Date;
   /** Columns outside the state machine written with the transition (step baseline, verification). */
   data?: Prisma.RollbackUncheckedUpdateManyInput;
+  /** Where a person's act came from, kept in its audit event's `after` (`via: "slack"`, the Slack user). */
+  auditDetails?: { [key: string]: JsonValue };
 }
 
 /**
@@ -101,7 +104,7 @@ export async function applyTransition(
   tx: Tx,
   row: RollbackRow,
   event: RollbackEvent,
-  { actor, now, data }: TransitionOptions,
+  { actor, now, data, auditDetails }: TransitionOptions,
 ): Promise<RollbackTransition> {
   const before = toState(row);
   const result = transition(before, event, now);
@@ -148,7 +151,7 @@ export async function applyTransition(
       entityId: row.id,
       targetId: row.targetId,
       before: auditState(before),
-      after: auditState(result.state),
+      after: { ...auditState(result.state), ...auditDetails },
       reason: result.state.endedAt ? result.state.endReason : (escalation?.reason ?? comment ?? null),
     },
     now,

@@ -1,5 +1,6 @@
 // Slack: one incoming webhook (saved by an admin, else SLACK_WEBHOOK_URL) that gets every notification but
-// config.changed, as Block Kit. The URL is a credential: the settings page only learns its host.
+// config.changed, as Block Kit, with Approve/Reject buttons on rollbacks awaiting approval when a Slack app is
+// set up (slack-app.ts). The URL is a credential: the settings page only learns its host.
 import "server-only";
 import { AppError } from "../../../domain/errors";
 import { slackMessage, slackReceives, slackSettingsSchema } from "../../../domain/notification-channels";
@@ -7,6 +8,7 @@ import { env } from "../../../env.js";
 import type { Db } from "../../../db";
 import { post } from "./http";
 import { deleteSetting, readSetting, writeSetting } from "./settings-store";
+import { slackApprovalsEnabled } from "./slack-app";
 import type { ChannelSettings, NotificationChannel } from "./types";
 
 export const SLACK_SETTING = "slack.webhookUrl";
@@ -58,13 +60,15 @@ export const slackChannel = {
     // Read once per run: a URL changed mid-run applies from the next one.
     const url = await slackWebhookUrl(db);
     if (!url) return [];
+    // Approve/Reject buttons only when their clicks can be verified (a Slack app's signing secret is set).
+    const approvalButtons = await slackApprovalsEnabled(db);
     return [
       {
         endpointId: null,
         receives: ({ event }) => slackReceives(event),
         request: (notification) => ({
           url,
-          body: JSON.stringify(slackMessage(notification, appUrl)),
+          body: JSON.stringify(slackMessage(notification, appUrl, { approvalButtons })),
           headers: jsonHeaders,
         }),
       },
