@@ -100,7 +100,36 @@ const schema = z.object({
   MONITOR_SCHEDULER: z.enum(["on", "off"], { message: 'expected "on" or "off"' }).default("on"),
   // Slack incoming webhook for notifications; a URL saved in Settings takes precedence.
   SLACK_WEBHOOK_URL: z.url({ message: "expected a Slack incoming webhook URL (https://hooks.slack.com/…)" }).optional(),
+  // Approvals from Slack (docs/INTEGRATIONS.md): the Slack app's signing secret, which its button clicks are
+  // verified with, and its optional bot token (xoxb-…), which finds a clicking user by verified email. Values
+  // saved in Settings → Notifications take precedence.
+  SLACK_SIGNING_SECRET: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9]{16,128}$/, { message: "expected the Slack app's signing secret (letters and digits)" })
+    .optional(),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .trim()
+    .regex(/^xoxb-[A-Za-z0-9-]{10,250}$/, { message: "expected a Slack bot token (xoxb-…)" })
+    .optional(),
+  // Slack's Web API (users.info); a local stand-in in tests.
+  SLACK_API_URL: z
+    .url({ message: "expected an absolute URL such as https://slack.com/api" })
+    .default("https://slack.com/api"),
   APP_URL: z.url({ message: "expected an absolute URL such as https://rewind.example.com" }).optional(),
+  // Hosts whose SNS signing certificates and SubscribeURLs Rewind fetches (docs/INTEGRATIONS.md): DNS labels with
+  // * for one whole label; a loopback host:port named exactly is also fetched over http (local tests only).
+  SNS_CERTIFICATE_HOSTS: z
+    .string()
+    .trim()
+    .regex(
+      /^(?:\[::1\]|[a-z0-9*-]+(?:\.[a-z0-9*-]+)*)(?::\d{1,5})?(?:\s*,\s*(?:\[::1\]|[a-z0-9*-]+(?:\.[a-z0-9*-]+)*)(?::\d{1,5})?)*$/i,
+      {
+        message: "expected comma-separated host patterns such as sns.*.amazonaws.com,sns.*.amazonaws.com.cn",
+      },
+    )
+    .optional(),
   // Origins of browser apps that may call the OpenFeature endpoints (/ofrep/v1, docs/API.md), comma-separated
   // (https://app.example.com,https://admin.example.com), or * for any; unset, browsers may not (server SDKs
   // need no CORS).
@@ -151,6 +180,12 @@ const schema = z.object({
     .min(1, { message: "expected between 1 and 3650 days" })
     .max(3650, { message: "expected between 1 and 3650 days" })
     .default(30),
+  // The server log's threshold (server/services/platform/log.ts); unset: info, silent under Vitest.
+  LOG_LEVEL: z
+    .enum(["debug", "info", "warn", "error", "silent"], { message: "expected debug, info, warn, error or silent" })
+    .optional(),
+  // json (one object a line, the default) or pretty (one readable line, the default under `next dev`).
+  LOG_FORMAT: z.enum(["json", "pretty"], { message: 'expected "json" or "pretty"' }).optional(),
 });
 
 /** @typedef {z.infer<typeof schema>} Env */

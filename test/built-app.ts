@@ -2,7 +2,7 @@
 // database, with the secrets a production server needs: the http tests' server and the HTTP benchmarks'.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { buildDir, root } from "../scripts/lib/setup";
@@ -38,7 +38,12 @@ export function freePort(): Promise<number> {
  * Starts the server and resolves once its health check answers. `env` is added to (and may override) the
  * defaults: the built-in scheduler is off, so nothing but the caller's requests act.
  */
-export async function startBuiltApp(options: { databaseUrl: string; env?: Record<string, string> }): Promise<BuiltApp> {
+export async function startBuiltApp(options: {
+  databaseUrl: string;
+  env?: Record<string, string>;
+  /** A file that gets the server's stdout and stderr too, whole lines as they arrive (for tests in workers). */
+  logFile?: string;
+}): Promise<BuiltApp> {
   if (!existsSync(path.join(buildDir, "BUILD_ID"))) {
     throw new Error(
       `No production build in ${buildDir}: run \`npm run build\` first (or set NEXT_DIST_DIR to the build to serve)`,
@@ -75,9 +80,20 @@ export async function startBuiltApp(options: { databaseUrl: string; env?: Record
     },
   );
   const output: string[] = [];
-  const keep = (chunk: Buffer) => output.push(chunk.toString());
-  server.stdout.on("data", keep);
-  server.stderr.on("data", keep);
+  const keeper = () => {
+    let partial = Buffer.alloc(0);
+    return (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (!options.logFile) return;
+      // Whole lines only, so a stdout line and a stderr line never interleave mid-line in the file.
+      const bytes = Buffer.concat([partial, chunk]);
+      const end = bytes.lastIndexOf(0x0a) + 1;
+      partial = bytes.subarray(end);
+      if (end > 0) appendFileSync(options.logFile, bytes.subarray(0, end));
+    };
+  };
+  server.stdout.on("data", keeper());
+  server.stderr.on("data", keeper());
   const stop = async () => {
     if (server.exitCode === null && server.signalCode === null) {
       const exited = new Promise((resolve) => server.once("exit", resolve));

@@ -11,6 +11,7 @@ import { AppError, fieldIssues, type AppErrorCode, type FieldIssues } from "../d
 import { hasRole, type RoleName } from "../domain/roles";
 import { findSessionUser, type SessionClaim, type SessionUser } from "../services/access/sessions";
 import { userActor } from "../services/audit/audit-log";
+import { addLogContext, currentRequestId, log } from "../services/platform/log";
 
 export interface Clock {
   now(): Date;
@@ -54,12 +55,14 @@ const t = initTRPC.context<Context>().create({
    */
   errorFormatter({ shape, error, path }) {
     if (error.code === "INTERNAL_SERVER_ERROR") {
-      const requestId = randomUUID();
-      console.error(`[trpc] ${path ?? "?"} failed (request ${requestId}):`, error.cause ?? error);
+      // The HTTP route's request id (app/api/trpc/[trpc]/route.ts), on this line and on the request's others.
+      const requestId = currentRequestId() ?? randomUUID();
+      log.error("request.failed", { procedure: path ?? "?", requestId, error: error.cause ?? error });
       const data = { ...shape.data };
       delete data.stack;
       return { ...shape, message: "Internal error", data: { ...data, issues: null, requestId } };
     }
+    log.debug("request.refused", { procedure: path ?? "?", code: error.code, message: error.message });
     let issues: FieldIssues | null = null;
     if (error.cause instanceof ZodError) issues = fieldIssues(error.cause);
     else if (error.cause instanceof AppError) issues = error.cause.details.issues ?? null;
@@ -88,6 +91,7 @@ export const publicProcedure = t.procedure.use(appErrors);
  */
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
+  addLogContext({ caller: `user:${ctx.user.id}` });
   return next({ ctx: { ...ctx, user: ctx.user, actor: userActor(ctx.user.id), now: ctx.clock.now() } });
 });
 

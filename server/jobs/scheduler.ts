@@ -4,6 +4,7 @@ import "server-only";
 import { getDb } from "../db";
 import { env } from "../env.js";
 import { runCycleUnderLease } from "../services/monitoring/cycle-lease";
+import { log } from "../services/platform/log";
 import { metricSettings } from "../settings";
 
 let started = false;
@@ -14,26 +15,19 @@ export function startScheduler(): void {
   const intervalMs = env.MONITOR_INTERVAL_SECONDS * 1000;
   const tick = async () => {
     try {
-      const result = await runCycleUnderLease(getDb(), {
+      // The cycle logs its errors and summary itself (cycle-lease.ts), whoever triggers it.
+      await runCycleUnderLease(getDb(), {
         trigger: "scheduler",
         now: () => new Date(),
         ...metricSettings,
       });
-      if (result.status === "ran" && result.summary.errors.length > 0) {
-        console.error(
-          `[scheduler] cycle finished with ${result.summary.errors.length} error(s)`,
-          result.summary.errors,
-        );
-      }
     } catch (error) {
       // The next tick tries again; a failed cycle leaves state the next one resumes.
-      console.error("[scheduler] cycle failed:", error);
+      log.error("cycle.failed", { trigger: "scheduler", error });
     } finally {
       setTimeout(() => void tick(), intervalMs).unref();
     }
   };
   setTimeout(() => void tick(), intervalMs).unref();
-  console.log(
-    `[scheduler] monitoring cycle every ${env.MONITOR_INTERVAL_SECONDS} s (MONITOR_SCHEDULER=off to disable)`,
-  );
+  log.info("scheduler.started", { intervalSeconds: env.MONITOR_INTERVAL_SECONDS });
 }

@@ -15,6 +15,7 @@ import {
 import { AppError } from "../../domain/errors";
 import { env } from "../../env.js";
 import { enqueueNotification } from "../notifications/outbox";
+import { log } from "../platform/log";
 import { retryOnConflict } from "../platform/retry";
 import { auditChainKeyring, type AuditChainKeyring } from "./audit-chain-key";
 import { appendAudit, type Actor } from "./audit-log";
@@ -136,7 +137,7 @@ export async function createAuditCheckpoint(
     } catch (error) {
       // The checkpoint stands (it is stored and queued); the page shows that the file did not get it.
       const fileError = error instanceof Error ? error.message : String(error);
-      console.error(`[audit] could not append the checkpoint to ${file}:`, fileError);
+      log.error("audit.checkpoint_file_failed", { file, sequence: row.sequence, message: fileError });
       stored = await db.auditCheckpoint.update({
         where: { id: row.id },
         data: { sentTo: { notificationId: sentToOf(row).notificationId, file, fileError } },

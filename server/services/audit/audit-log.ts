@@ -5,7 +5,9 @@ import "server-only";
 import type { Db, Prisma, Tx } from "../../db";
 import { linkAuditEvent, type AuditActorType } from "../../domain/audit-chain";
 import { storableJson, type JsonValue } from "../../domain/canonical-json";
+import { isLogged, logOnCommit, type LogLevel } from "../platform/log";
 import { auditChainKeyring, type AuditChainKeyring } from "./audit-chain-key";
+import { apiKeyLabel } from "./principals";
 
 /**
  * Who made a change: a signed-in user, a machine client's API key, or Rewind itself. A command run on Rewind's
@@ -80,6 +82,60 @@ export async function appendAudit(
     },
     select: { id: true },
   });
+  await logAudited(tx, entry, linked.sequence);
+}
+
+/** Actions an operator should notice in the log among the routine ones. */
+const warnActions = new Set([
+  "rollback.failed",
+  "rollback.gate_aborted",
+  "rollback.ineffective",
+  "snapshot.failed",
+  "emergency_stop.activated",
+]);
+/** Fields of an event's `after` known to hold no secret or free text, copied to its log line. */
+const loggedAfterFields = ["status", "trafficPercent", "trigger", "verification"];
+
+/**
+ * One log line per audited action (written once the transaction commits): action, target, rollback, actor kind,
+ * id and name, and the few `after` fields above. Never `before`/`after` as a whole nor the reason: those are free
+ * text or settings, and stay in the audit log.
+ */
+async function logAudited(tx: Tx, entry: AuditEntry, sequence: number): Promise<void> {
+  const level: LogLevel = warnActions.has(entry.action) ? "warn" : "info";
+  if (!isLogged(level)) return;
+  const { actor } = entry;
+  const [target, actorName] = await Promise.all([
+    entry.targetId
+      ? tx.target.findUnique({ where: { id: entry.targetId }, select: { slug: true } })
+      : Promise.resolve(null),
+    actor.type === "USER"
+      ? tx.user.findUnique({ where: { id: actor.id }, select: { name: true } }).then((row) => row?.name)
+      : actor.type === "API_KEY"
+        ? tx.apiKey.findUnique({ where: { id: actor.id }, select: { name: true } }).then((row) => row?.name)
+        : Promise.resolve(undefined),
+  ]);
+  const after = (entry.after && typeof entry.after === "object" && !Array.isArray(entry.after) ? entry.after : {}) as {
+    readonly [field: string]: JsonValue | undefined;
+  };
+  const safeAfter = Object.fromEntries(
+    loggedAfterFields.flatMap((field) => {
+      const value = after[field];
+      return typeof value === "string" || typeof value === "number" ? [[field, value]] : [];
+    }),
+  );
+  logOnCommit(level, entry.action, {
+    ...(target && { target: target.slug }),
+    ...(entry.targetId && { targetId: entry.targetId }),
+    ...(entry.entityType === "Rollback" && { rollbackId: entry.entityId }),
+    entityType: entry.entityType,
+    entityId: entry.entityId,
+    actor:
+      actor.type === "SYSTEM" ? (actor.via ?? "system") : `${actor.type === "USER" ? "user" : "api_key"}:${actor.id}`,
+    ...(actorName && { actorName }),
+    ...safeAfter,
+    auditSequence: sequence,
+  });
 }
 
 /** The id stored with a change: the user's or key's, none for Rewind itself. */
@@ -106,10 +162,13 @@ export function changedFields<Row extends object>(
   return { before: pick(row), after: pick(change) };
 }
 
-/** For notification texts: "Ana (ana@example.com)", "API key k1", "Rewind". */
+/** For notification texts: "Ana (ana@example.com)", "API key “deploy-bot”", "Rewind". */
 export async function describeActor(db: Db | Tx, actor: Actor): Promise<string> {
   if (actor.type === "SYSTEM") return actor.via ? `the command line (${actor.via.replace(/^cli:/, "")})` : "Rewind";
-  if (actor.type === "API_KEY") return `API key ${actor.id}`;
+  if (actor.type === "API_KEY") {
+    const key = await db.apiKey.findUnique({ where: { id: actor.id }, select: { name: true } });
+    return key ? apiKeyLabel(key.name) : `API key ${actor.id}`;
+  }
   const user = await db.user.findUnique({ where: { id: actor.id }, select: { name: true, email: true } });
   return user ? `${user.name} (${user.email})` : `user ${actor.id}`;
 }

@@ -13,6 +13,7 @@ import { enqueueNotification } from "../notifications/outbox";
 import { getPolicy } from "../config/policies";
 import { startRollbackFromDecision } from "../rollbacks/commands";
 import { getSystemState } from "../config/system-switches";
+import { log } from "../platform/log";
 
 const ROLLBACK_KINDS: readonly DecisionKind[] = ["PROPOSE_ROLLBACK", "AUTO_ROLLBACK", "EMERGENCY_ROLLBACK"];
 
@@ -56,11 +57,24 @@ export async function actOnDecision(
   now: Date,
 ): Promise<{ rollback: Awaited<ReturnType<typeof startRollbackFromDecision>> | null; notified: boolean }> {
   const { target, verdict, decision, previous } = input;
+  const severity = verdict.status === "BREACH" ? verdict.severity : null;
+  const changed = previous?.status !== verdict.status || previous.severity !== severity;
+  if (changed) {
+    // Every path that records a verdict acts through here once per recorded verdict: one line per change.
+    log.at(verdict.status === "BREACH" || verdict.status === "VIOLATION" ? "warn" : "info", "verdict.changed", {
+      target: target.slug,
+      targetId: target.id,
+      from: previous?.status ?? null,
+      to: verdict.status,
+      ...(previous?.severity && { fromSeverity: previous.severity }),
+      ...(severity && { severity }),
+      decision: decision.kind,
+    });
+  }
   if (ROLLBACK_KINDS.includes(decision.kind)) {
     return { rollback: await startRollbackFromDecision(db, input, now), notified: false };
   }
-  const severity = verdict.status === "BREACH" ? verdict.severity : null;
-  if (decision.kind !== "NOTIFY" || (previous?.status === verdict.status && previous.severity === severity)) {
+  if (decision.kind !== "NOTIFY" || !changed) {
     return { rollback: null, notified: false };
   }
   await enqueueNotification(

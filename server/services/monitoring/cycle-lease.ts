@@ -15,6 +15,7 @@ import {
 } from "../platform/lease";
 import { runMonitoringCycle, type MonitoringCycleSummary } from "./cycle";
 import { deliverNotifications } from "../notifications/delivery";
+import { log } from "../platform/log";
 
 /**
  * A holder that died mid-cycle blocks the next ones for at most `ttlMs`; a live one renews every `heartbeatMs`,
@@ -64,6 +65,7 @@ export async function runCycleUnderLease(
   });
   if (!lease) {
     const current = await currentLease(db, name);
+    log.debug("cycle.skipped", { trigger: options.trigger, holder: current?.holder ?? null });
     return {
       status: "busy",
       holder: current?.holder ?? "another instance",
@@ -89,16 +91,47 @@ export async function runCycleUnderLease(
       },
       select: { id: true },
     });
+    logCycle(options.trigger, summary);
     // Delivery never fails the cycle: what it could not send waits in the outbox for the next one.
     await lease.ensureHeld("delivering notifications");
-    await deliverNotifications(db, { now: options.now() }).catch((error: unknown) =>
-      console.error("[notifier] delivery failed:", error),
-    );
+    const delivery = await deliverNotifications(db, { now: options.now() }).catch((error: unknown) => {
+      log.error("notifications.delivery_failed", { error });
+      return null;
+    });
+    if (delivery) log.debug("notifications.delivered", { ...delivery });
     return { status: "ran", summary };
   } finally {
     const finished = options.now().getTime();
     await lease.release(new Date(Math.max(finished, startedAt.getTime() + MIN_SPACING_MS)));
   }
+}
+
+/** One error line per step or target that failed, and the summary at debug: what every cycle did, by counts. */
+function logCycle(trigger: CycleTrigger, summary: MonitoringCycleSummary): void {
+  for (const error of summary.errors) {
+    log.error("cycle.error", {
+      trigger,
+      ...(error.targetSlug && { target: error.targetSlug }),
+      ...(error.rollbackId && { rollbackId: error.rollbackId }),
+      message: error.message,
+    });
+  }
+  const { actions, verdicts, decisions } = summary;
+  const nonZero = (counts: Record<string, number>) =>
+    Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
+  log.debug("cycle.completed", {
+    trigger,
+    durationMs: summary.durationMs,
+    targetsEvaluated: summary.targetsEvaluated,
+    verdicts: nonZero(verdicts),
+    decisions: nonZero(decisions),
+    actions: nonZero(actions),
+    monitoringPaused: summary.monitoringPaused,
+    emergencyStopActive: summary.emergencyStopActive,
+    errors: summary.errors.length,
+    ...(summary.auditCheckpoint !== null && { auditCheckpoint: summary.auditCheckpoint }),
+    ...(summary.pruned && { pruned: nonZero({ ...summary.pruned }) }),
+  });
 }
 
 /** The last recorded cycles, newest first, for the scheduler status. */

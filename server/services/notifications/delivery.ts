@@ -9,6 +9,7 @@ import type { Db, Prisma } from "../../db";
 import { AppError } from "../../domain/errors";
 import { apiKeyEncryptionKey } from "../../env.js";
 import { appendAudit, type Actor } from "../audit/audit-log";
+import { log } from "../platform/log";
 import { retryOnConflict } from "../platform/retry";
 import { parseInput } from "../platform/validation";
 import { appUrl } from "./app-url";
@@ -144,15 +145,25 @@ async function deliverLane(
     } catch (error) {
       const permanent = error instanceof PermanentDeliveryError;
       const dead = permanent || attempts >= MAX_DELIVERY_ATTEMPTS;
+      const lastError = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+      const nextAttemptAt = new Date(now.getTime() + backoffMs(attempts));
       await db.notificationDelivery.updateMany({
         where: { id: delivery.id },
-        data: {
-          status: dead ? "DEAD" : "PENDING",
-          attempts,
-          nextAttemptAt: new Date(now.getTime() + backoffMs(attempts)),
-          lastAttemptAt: now,
-          lastError: (error instanceof Error ? error.message : String(error)).slice(0, 500),
-        },
+        data: { status: dead ? "DEAD" : "PENDING", attempts, nextAttemptAt, lastAttemptAt: now, lastError },
+      });
+      const { notification } = delivery;
+      // The lane's channel and endpoint id, never its URL or key; the error's text is what admins see as lastError.
+      log.at(dead ? "error" : "warn", dead ? "notification.dead_lettered" : "notification.failed", {
+        channel: lane.channel.id,
+        ...(lane.endpointId && { endpointId: lane.endpointId }),
+        deliveryId: delivery.id,
+        notificationId: notification.id,
+        event: notification.event,
+        ...(notification.targetId && { targetId: notification.targetId }),
+        ...(notification.rollbackId && { rollbackId: notification.rollbackId }),
+        attempts,
+        message: lastError,
+        ...(dead ? { permanent } : { nextAttemptAt }),
       });
       if (dead) summary.dead += 1;
       else summary.retried += 1;
@@ -189,6 +200,7 @@ export async function deliverNotifications(
     data: { status: "DEAD", lastError: "Not delivered within 24 hours" },
   });
   summary.dead += stale.count;
+  if (stale.count > 0) log.error("notification.given_up", { deliveries: stale.count, reason: "queued for 24 hours" });
   await Promise.all(
     lanes.map((lane) => deliverLane(db, lane, { now, send: options.send ?? lane.channel.send, summary })),
   );

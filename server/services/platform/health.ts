@@ -1,5 +1,6 @@
 import "server-only";
 import type { Db } from "../../db";
+import { log } from "./log";
 
 export async function checkHealth(db: Db, version: string) {
   const started = performance.now();
@@ -12,7 +13,7 @@ export async function checkHealth(db: Db, version: string) {
     };
   } catch (error) {
     // The reason stays in the server log; load balancers only need the status.
-    console.error("Health check: database unreachable:", error instanceof Error ? error.message : error);
+    log.error("health.database_unreachable", { message: error instanceof Error ? error.message : String(error) });
     return { ok: false as const, version, database: { reachable: false } };
   }
 }

@@ -4,6 +4,7 @@
 import "server-only";
 import { Prisma, type Db } from "../../db";
 import { AppError } from "../../domain/errors";
+import { log } from "./log";
 
 /** The monitoring cycle's lease (server/services/monitoring/cycle-lease.ts); named here so readers of the
  * lease, such as Rewind's own metrics, need not import the cycle. */
@@ -124,7 +125,7 @@ export async function holdLease(
 
   const stop = (options.timer ?? systemTimer).every(heartbeatMs, async () => {
     // A failed renewal is retried on the next beat; the lease lasts ttlMs, several beats.
-    const renewal = renew().catch((error: unknown) => console.error(`[lease] renewing ${name} failed:`, error));
+    const renewal = renew().catch((error: unknown) => log.warn("lease.renewal_failed", { lease: name, error }));
     beating = renewal;
     await renewal;
   });

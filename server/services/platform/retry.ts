@@ -3,6 +3,7 @@
 import "server-only";
 import { Prisma } from "../../db";
 import { AppError } from "../../domain/errors";
+import { holdLinesUntilCommit } from "./log";
 
 const MAX_ATTEMPTS = 10;
 
@@ -30,7 +31,8 @@ export function isWriteConflict(error: unknown): boolean {
 export async function retryOnConflict<T>(attempt: () => Promise<T>): Promise<T> {
   for (let tries = 1; ; tries++) {
     try {
-      return await attempt();
+      // Lines about the attempt's changes (audit-log.ts) are written only if it commits.
+      return await holdLinesUntilCommit(attempt);
     } catch (error) {
       if (!isWriteConflict(error)) throw error;
       if (tries >= MAX_ATTEMPTS) {

@@ -2,13 +2,14 @@
 // Prisma message names tables, columns and values); the server log has both, under that id. Through the real
 // tRPC fetch handler and the machine API's error mapping.
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { errorResponse } from "@/server/api/http";
 import { appRouter } from "@/server/api/root";
 import { systemClock, type Context } from "@/server/api/trpc";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/domain/errors";
 import { makeUser, testDb } from "../helpers";
+import { captureLog, type CapturedLog } from "../../capture-log";
 
 const db = testDb();
 const LEAK = 'Invalid `prisma.target.findMany()` invocation: column "Target.secret_column" does not exist';
@@ -24,20 +25,23 @@ function brokenDb(): Db {
   });
 }
 
+let captured: CapturedLog | null = null;
 afterEach(() => {
-  vi.restoreAllMocks();
+  captured?.restore();
+  captured = null;
 });
 
-/** The log lines console.error received, each call joined into one string. */
-function logged(spy: { mock: { calls: unknown[][] } }): string[] {
-  return spy.mock.calls.map((call) =>
-    call.map((part) => (part instanceof Error ? part.message : String(part))).join(" "),
-  );
+/** The error lines of the server log: request id and the error's message. */
+function logged(log: CapturedLog): string[] {
+  return log
+    .lines()
+    .filter((line) => line.level === "error")
+    .map((line) => `${String(line.requestId)} ${(line.error as { message?: string } | undefined)?.message ?? ""}`);
 }
 
 describe("internal errors", () => {
   it("reach tRPC clients as 'Internal error' and a request id that the log has with the real error", async () => {
-    const log = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const log = (captured = captureLog("error"));
     const user = await makeUser(db, "VIEWER");
     const ctx = {
       db: brokenDb(),
@@ -94,7 +98,7 @@ describe("internal errors", () => {
   });
 
   it("reach machine clients as 'Internal error' with the id in the body and a header", async () => {
-    const log = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const log = (captured = captureLog("error"));
     const response = errorResponse(new Error(LEAK), new Date(), "POST /api/v1/ingest");
     expect(response.status).toBe(500);
     const text = await response.text();

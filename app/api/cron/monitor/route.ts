@@ -5,6 +5,7 @@ import { getDb } from "@/server/db";
 import { AppError } from "@/server/domain/errors";
 import { env } from "@/server/env.js";
 import { runCycleUnderLease } from "@/server/services/monitoring/cycle-lease";
+import { withRequestLog } from "@/server/services/platform/log";
 import { metricSettings } from "@/server/settings";
 
 export const dynamic = "force-dynamic";
@@ -34,4 +35,9 @@ async function handle(request: Request): Promise<Response> {
   }
 }
 
-export { handle as GET, handle as POST };
+/** The cycle's lines carry this request's id, like every other request's. */
+function handleLogged(request: Request): Promise<Response> {
+  return withRequestLog(request, () => handle(request));
+}
+
+export { handleLogged as GET, handleLogged as POST };

@@ -4,17 +4,18 @@ import { appRouter } from "@/server/api/root";
 import { createContext } from "@/server/api/trpc";
 import { getSessionClaim } from "@/server/auth/session";
 import { getDb } from "@/server/db";
+import { withRequestLog } from "@/server/services/platform/log";
 
+/** Internal errors are logged once, with the request id the client is given, by the error formatter (trpc.ts). */
 function handler(request: Request) {
-  return fetchRequestHandler({
-    endpoint: "/api/trpc",
-    req: request,
-    router: appRouter,
-    createContext: async () => createContext({ db: getDb(), session: await getSessionClaim() }),
-    onError({ error, path }) {
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
-    },
-  });
+  return withRequestLog(request, () =>
+    fetchRequestHandler({
+      endpoint: "/api/trpc",
+      req: request,
+      router: appRouter,
+      createContext: async () => createContext({ db: getDb(), session: await getSessionClaim() }),
+    }),
+  );
 }
 
 /** Mutations: only from the console's own pages, and only as JSON (no HTML form can send that cross-site). */
