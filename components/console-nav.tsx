@@ -1,6 +1,6 @@
 "use client";
 // The console's header on every page: the pages a role may open, the number of rollbacks waiting for approval
-// (in the nav and in the tab's title, so a background tab shows it too), who is signed in.
+// (in the nav and in the tab's title, so a background tab shows it too), who is signed in (a link to their profile).
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
@@ -20,6 +20,7 @@ const links: readonly { href: string; label: string; role?: RoleName }[] = [
   { href: "/snapshots", label: "Snapshots" },
   { href: "/flags", label: "Flags" },
   { href: "/audit", label: "Audit" },
+  { href: "/api-reference", label: "API" },
   // Every settings page needs an admin: nobody else is shown a link that ends at "You can't open this page".
   { href: "/settings", label: "Settings", role: "ADMIN" },
 ];
@@ -83,10 +84,14 @@ export function ConsoleNav({ user }: { user: { name: string; email: string; role
             })}
         </nav>
         <div className="flex items-center gap-3 text-sm">
-          <span className="text-slate-600">
+          <Link
+            href="/profile"
+            aria-current={isActive("/profile") ? "page" : undefined}
+            className="rounded-md px-1 text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+          >
             {user.name}{" "}
             <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs uppercase">{user.role.toLowerCase()}</span>
-          </span>
+          </Link>
           <button
             type="button"
             onClick={() => void signOut({ callbackUrl: "/login" })}

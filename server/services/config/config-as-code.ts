@@ -15,7 +15,7 @@ import type { SnapshotDto } from "./snapshot-reads";
 import { createTarget, getTargetBySlug, setMonitoring, updateTarget, type TargetDto } from "./targets";
 import { parseInput } from "../platform/validation";
 
-const putTargetSchema = z.object({
+export const putTargetSchema = z.object({
   name: createTargetSchema.shape.name,
   description: createTargetSchema.shape.description.unwrap().optional(),
   monitoringEnabled: z.boolean({ error: "monitoringEnabled must be true or false" }).optional(),

@@ -20,7 +20,8 @@ export const MAX_FUTURE_SKEW_MS = 60_000;
 /** Issues listed per refused batch; the message counts them all. */
 const MAX_LISTED_ISSUES = 100;
 
-const envelopeSchema = z.object({
+/** The batch's envelope as this service parses it (the items are `recordMetrics`'s); the OpenAPI document's too. */
+export const ingestEnvelopeSchema = z.object({
   target: slugSchema,
   events: z.array(z.unknown(), { error: "Events must be a list" }).optional(),
   windows: z.array(z.unknown(), { error: "Windows must be a list" }).optional(),
@@ -84,7 +85,7 @@ export async function ingestMetrics(
       );
     }
   }
-  const { target: slug, events = [], windows = [] } = parseInput(envelopeSchema, input.body);
+  const { target: slug, events = [], windows = [] } = parseInput(ingestEnvelopeSchema, input.body);
   assertKeyMayUseTarget(input.key, slug);
   // Raw SQL, as in recordMetrics: a model query costs this hot path more than its result is worth.
   const [row] = await db.$queryRaw<{ id: string; monitoringEnabled: boolean }[]>`

@@ -1,0 +1,554 @@
+// The OpenAPI document's shared component schemas: the one error body every /api/v1 refusal has, the other
+// formats' refusals (OTLP, OFREP), and the responses, which services shape as TypeScript DTOs rather than parse.
+// Each response schema is checked against its DTO at compile time (`ResponseSchemaChecks`), so a field added to a DTO and
+// not here fails `tsc`, as does a field here that the DTO lacks. Request schemas are not here: the registry
+// (routes.ts) imports the very objects the handlers validate with.
+import "server-only";
+import { z } from "zod";
+import { apiKeyScopes } from "../../domain/api-key-input";
+import type { AppErrorCode } from "../../domain/errors";
+import { policySchema } from "../../domain/policy";
+import { rollbackStatuses, rollbackTriggers } from "../../domain/rollback";
+import { roles } from "../../domain/roles";
+import { stepOutcomes } from "../../domain/step-gate";
+import { sloIds } from "../../domain/slo";
+import { decisionKinds } from "../../domain/decision";
+import type { ApiKeyDto, CreatedApiKey } from "../../services/access/api-keys";
+import type { UserDto } from "../../services/access/users";
+import type { TargetDto } from "../../services/config/targets";
+import type { CreatedUser } from "../../services/machine/admin-api";
+import type { AlertmanagerResult } from "../../services/machine/alertmanager";
+import type { EffectiveConfig, TargetStatus } from "../../services/machine/config-delivery";
+import type { IngestResult } from "../../services/machine/ingest";
+import type { OfrepBulkEvaluation, OfrepFailure, OfrepSuccess } from "../../services/machine/ofrep";
+import type { RollbackApiDetail, RollbackApiSummary } from "../../services/machine/rollbacks-api";
+import { evidenceSchema } from "../../services/rollbacks/rows";
+import { stepCheckArms } from "../../services/rollbacks/step-checks";
+
+// ---- Keeping response schemas and DTOs in step ----
+
+/** A DTO as JSON.stringify sends it: dates become ISO strings. */
+type Json<T> = T extends Date
+  ? string
+  : T extends readonly (infer Item)[]
+    ? Json<Item>[]
+    : T extends object
+      ? { [K in keyof T]: Json<T[K]> }
+      : T;
+
+type KeysOf<T> = T extends unknown ? keyof T : never;
+/** Every value the DTO can take is valid for the schema, and the schema names no field the DTO lacks. */
+type Describes<Schema extends z.ZodType, Dto> = [Json<Dto>] extends [z.output<Schema>]
+  ? [Exclude<KeysOf<z.output<Schema>>, KeysOf<Json<Dto>>>] extends [never]
+    ? true
+    : { "response schema has fields the DTO lacks": Exclude<KeysOf<z.output<Schema>>, KeysOf<Json<Dto>>> }
+  : { "response schema does not accept the DTO": Json<Dto> };
+
+/** Dates as JSON sends them; the format alone (not zod's long ISO pattern) keeps the document readable. */
+const dateTime = z.string().meta({ format: "date-time", example: "2026-05-01T12:00:30.000Z" });
+const nullableDateTime = dateTime.nullable();
+const id = z.string().meta({ example: "cmf3k1x9v0001" });
+
+// ---- Errors ----
+
+/** Codes of the machine API's error body: AppError's, plus the HTTP layer's own. */
+const errorCodes = [
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "VALIDATION",
+  "CONFLICT",
+  "THROTTLED",
+  "PRECONDITION_FAILED",
+  "PAYLOAD_TOO_LARGE",
+  "BAD_REQUEST",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "UNAVAILABLE",
+  "INTERNAL",
+] as const satisfies readonly (AppErrorCode | "BAD_REQUEST" | "UNSUPPORTED_MEDIA_TYPE" | "UNAVAILABLE" | "INTERNAL")[];
+
+/** `errorResponse` in server/api/http.ts writes it; LiteLLM's intake refusals have the same shape. */
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.enum(errorCodes).meta({ description: "Decides the status: VALIDATION 422, NOT_FOUND 404, …" }),
+      message: z.string().meta({ description: "For people: the issues summarized, or what to do." }),
+      issues: z.record(z.string(), z.string()).optional().meta({
+        description:
+          "One message per field path, dot-separated with list indexes (`events.12.ts`, `burnRate.factor`, `scopes.0`); `_` is the whole input. Query parameters and headers are keyed by name (`limit`, `Idempotency-Key`).",
+      }),
+      requestId: z
+        .string()
+        .optional()
+        .meta({ description: "On a 500 only: the server log holds the error under this id (also `X-Request-Id`)." }),
+    }),
+  })
+  .meta({
+    id: "Error",
+    description:
+      "Every refusal of the machine API: `{ error: { code, message, issues? } }` with the status of its code.",
+    example: {
+      error: {
+        code: "VALIDATION",
+        message: "Invalid input: events.12.ts: Timestamp must be epoch ms or an ISO 8601 date-time",
+        issues: { "events.12.ts": "Timestamp must be epoch ms or an ISO 8601 date-time" },
+      },
+    },
+  });
+export type ErrorBody = z.output<typeof errorBodySchema>;
+
+/** OTLP/HTTP's refusal body (google.rpc.Status), in the request's encoding. */
+export const otlpStatusSchema = z
+  .object({
+    code: z
+      .number()
+      .int()
+      .meta({ description: "gRPC code: 3 INVALID_ARGUMENT, 16 UNAUTHENTICATED, 8 RESOURCE_EXHAUSTED…" }),
+    message: z.string(),
+  })
+  .meta({
+    id: "OtlpStatus",
+    description: "google.rpc.Status, as the OTLP/HTTP spec asks (protobuf or JSON, as the request was).",
+    example: { code: 16, message: "Missing API key: send Authorization: Bearer <key> or X-API-Key" },
+  });
+
+/** The single OFREP endpoint's 400 and 404; the bulk endpoint's 400 has no `key`. */
+export const ofrepEvaluationFailureSchema = z
+  .object({
+    key: z.string().optional().meta({ description: "The flag asked for (single-flag endpoint only)." }),
+    errorCode: z.enum(["PARSE_ERROR", "INVALID_CONTEXT", "TARGETING_KEY_MISSING", "FLAG_NOT_FOUND"]),
+    errorDetails: z.string(),
+  })
+  .meta({
+    id: "OfrepEvaluationFailure",
+    example: { key: "chat.streaming", errorCode: "FLAG_NOT_FOUND", errorDetails: "No flag 'chat.streaming' in scope" },
+  });
+
+/** OFREP's other refusals (401, 403, 413, 429, 500): the machine API's status, OFREP's body. */
+export const ofrepErrorSchema = z
+  .object({ errorDetails: z.string() })
+  .meta({ id: "OfrepError", example: { errorDetails: "Unknown or revoked API key" } });
+
+// ---- Targets, policies, snapshots, configuration ----
+
+export const targetSchema = z
+  .object({
+    id,
+    slug: z.string(),
+    name: z.string(),
+    description: z.string(),
+    monitoringEnabled: z.boolean(),
+    currentSnapshotId: z.string().nullable(),
+    knownGoodSnapshotId: z.string().nullable(),
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  })
+  .meta({ id: "Target" });
+
+export const putTargetResponseSchema = z.object({
+  target: targetSchema,
+  created: z.boolean().meta({ description: "True: the target was created (201); false: updated (200)." }),
+});
+
+export const policyResponseSchema = z.object({
+  version: z.number().int().nullable().meta({ description: "The target's policy version now in force." }),
+  policy: policySchema.meta({ description: "The saved policy, every default filled in (docs/POLICY.md)." }),
+  changed: z.boolean().meta({ description: "False: equal to the latest version, nothing recorded (200)." }),
+});
+
+export const publishedSnapshotSchema = z.object({
+  id,
+  version: z.number().int(),
+  checksum: z.string().meta({ description: "SHA-256 of the config's canonical JSON (keys sorted)." }),
+  label: z.string().nullable(),
+  publishedAt: nullableDateTime,
+  created: z
+    .boolean()
+    .meta({ description: "False: the checksum equals the current snapshot's; nothing published (200)." }),
+});
+
+const jsonObject = z.unknown().meta({ description: "The configuration: a JSON object, as published." });
+
+const servedSnapshotSchema = z.object({
+  id,
+  version: z.number().int(),
+  checksum: z.string(),
+  config: jsonObject,
+});
+
+export const effectiveConfigSchema = z
+  .object({
+    target: z.string(),
+    snapshot: servedSnapshotSchema
+      .nullable()
+      .meta({ description: "What runs; during a rollback at 100% the known-good one. Null before the first publish." }),
+    rollback: z
+      .object({
+        id,
+        trafficPercent: z.number(),
+        split: z.array(servedSnapshotSchema.extend({ weight: z.number() })),
+      })
+      .nullable()
+      .meta({ description: "While a rollback moves traffic: route each request to a split entry with weight/100." }),
+    flags: z.array(z.object({ key: z.string(), enabled: z.boolean(), percent: z.number() })),
+  })
+  .meta({ id: "EffectiveConfig" });
+
+const readingsShape = {
+  errorRate: z.number().nullable(),
+  p95LatencyMs: z.number().nullable(),
+  costPerRequestUsd: z.number().nullable(),
+  ttftP95Ms: z.number().nullable(),
+};
+
+const armStatusSchema = z.object({
+  arm: z.enum(["KNOWN_GOOD", "CURRENT"]),
+  version: z.number().int(),
+  requests: z.number().int(),
+  ...readingsShape,
+});
+
+const sloComparisonSchema = z.object({
+  slo: z.enum(sloIds),
+  knownGood: z.number().nullable(),
+  current: z.number().nullable(),
+  pValue: z.number().nullable(),
+  worse: z.enum(["KNOWN_GOOD", "CURRENT"]).nullable(),
+});
+
+const lastStepCheckSchema = z
+  .object({
+    outcome: z.enum(stepOutcomes),
+    checkedAt: dateTime,
+    perArm: z.boolean(),
+    step: z.number().int(),
+    arms: z.array(z.object({ arm: z.enum(stepCheckArms), version: z.number().int().nullable(), requests: z.number() })),
+    slos: z.array(sloComparisonSchema),
+  })
+  .nullable();
+
+export const targetStatusSchema = z
+  .object({
+    target: z.object({ slug: z.string(), name: z.string(), monitoringEnabled: z.boolean() }),
+    snapshots: z.object({ current: z.string().nullable(), knownGood: z.string().nullable() }),
+    verdict: z
+      .object({
+        status: z.string(),
+        severity: z.string().nullable(),
+        consecutiveCount: z.number().int(),
+        evaluatedAt: dateTime,
+        explanation: z.string().nullable(),
+        observed: z
+          .object({
+            windowSeconds: z.number(),
+            requestCount: z.number(),
+            errorRate: z.number().nullable(),
+            p95Ms: z.number().nullable(),
+            costPerRequestUsd: z.number().nullable(),
+            ttftP95Ms: z.number().nullable(),
+          })
+          .nullable(),
+      })
+      .nullable(),
+    rollback: z
+      .object({
+        id,
+        trigger: z.string(),
+        status: z.string(),
+        trafficPercent: z.number(),
+        currentStep: z.number().int(),
+        steps: z.array(z.number().int()),
+        approvalsRequired: z.number().int(),
+        approvalCount: z.number().int(),
+        requestedAt: dateTime,
+        reason: z.string().nullable(),
+        arms: z.array(armStatusSchema),
+        lastStepCheck: lastStepCheckSchema,
+      })
+      .nullable(),
+    lastRollback: z
+      .object({
+        id,
+        status: z.string(),
+        endedAt: nullableDateTime,
+        verification: z.string().nullable(),
+        verifiedAt: nullableDateTime,
+        lastStepCheck: lastStepCheckSchema,
+      })
+      .nullable(),
+  })
+  .meta({ id: "TargetStatus" });
+
+// ---- Ingestion ----
+
+const targetActionShape = {
+  verdict: z.object({
+    status: z.enum(["INSUFFICIENT_DATA", "HEALTHY", "VIOLATION", "BREACH"]),
+    severity: z.enum(["CRITICAL", "EMERGENCY"]).nullable(),
+    explanation: z.string(),
+  }),
+  decision: z.enum(decisionKinds),
+  rollback: z.object({ id, status: z.string(), created: z.boolean() }).nullable(),
+};
+
+export const ingestResultSchema = z
+  .object({
+    target: z.string(),
+    events: z.number().int(),
+    windows: z.number().int(),
+    buckets: z.number().int(),
+    action: z
+      .object(targetActionShape)
+      .nullable()
+      .meta({ description: "Set when the batch made an emergency and Rewind acted at once." }),
+  })
+  .meta({
+    id: "IngestResult",
+    example: { target: "chat-completions", events: 2, windows: 0, buckets: 3, action: null },
+  });
+
+/** LiteLLM's 202: what the intake wrote (docs/INTEGRATIONS.md). */
+export const intakeResultSchema = z.object({
+  target: z.string().nullable(),
+  events: z.number().int(),
+  buckets: z.number().int(),
+  action: z.object(targetActionShape).nullable(),
+});
+
+export const alertmanagerResultSchema = z.object({
+  ignoredAlerts: z.number().int().meta({ description: "Alerts without a rewind_target label." }),
+  unknownTargets: z
+    .array(z.object({ target: z.string(), alerts: z.number().int() }))
+    .meta({ description: "rewind_target values naming no target: their alerts were not judged (recorded for admins)." }),
+  monitoringPaused: z.boolean(),
+  targets: z.array(
+    z.union([
+      z.object({ target: z.string(), skipped: z.literal("monitoring disabled") }),
+      z.object({
+        target: z.string(),
+        ...targetActionShape,
+        withdrawnRollback: z.object({ id, status: z.string(), endReason: z.string().nullable() }).nullable(),
+      }),
+    ]),
+  ),
+});
+
+/** OTLP/HTTP's success body (ExportTraceServiceResponse), in the request's encoding. */
+export const otlpExportResponseSchema = z.object({
+  partialSuccess: z
+    .object({
+      rejectedSpans: z.string().meta({ description: "int64, as OTLP/JSON writes it" }),
+      errorMessage: z.string(),
+    })
+    .optional(),
+});
+
+// ---- Rollbacks ----
+
+const principalSchema = z
+  .discriminatedUnion("type", [
+    z.object({ type: z.literal("USER"), id, name: z.string(), email: z.string() }),
+    z.object({ type: z.literal("API_KEY"), id, name: z.string(), prefix: z.string() }),
+    z.object({ type: z.literal("SYSTEM") }),
+    z.object({ type: z.literal("UNKNOWN"), id }),
+  ])
+  .meta({ id: "Principal", description: "Who acted: a person, a machine client's key, or Rewind itself." });
+
+const rollbackSummaryShape = {
+  id,
+  target: z.object({ slug: z.string(), name: z.string() }),
+  trigger: z.enum(rollbackTriggers),
+  status: z.enum(rollbackStatuses),
+  steps: z.array(z.number().int()).meta({ description: "Shares of traffic on toSnapshot, step by step." }),
+  currentStep: z.number().int().meta({ description: "Index into steps; -1 before the first." }),
+  trafficPercent: z.number(),
+  approvalsRequired: z.number().int(),
+  approvalCount: z.number().int(),
+  fromSnapshot: z.object({ id, version: z.number().int().nullable() }),
+  toSnapshot: z.object({ id, version: z.number().int().nullable() }),
+  requestedBy: principalSchema,
+  requestedAt: dateTime,
+  reason: z.string().nullable(),
+  startedAt: nullableDateTime,
+  timeToActionMs: z.number().nullable(),
+  endedAt: nullableDateTime,
+  endedBy: principalSchema.nullable(),
+  endReason: z.string().nullable(),
+  aborted: z.boolean(),
+  verification: z.string().nullable(),
+  verifiedAt: nullableDateTime,
+};
+
+export const rollbackSummarySchema = z.object(rollbackSummaryShape).meta({ id: "RollbackSummary" });
+
+export const rollbackPageSchema = z.object({
+  items: z.array(rollbackSummarySchema),
+  nextCursor: z.string().nullable().meta({ description: "Pass it as `cursor` for the next page; null on the last." }),
+});
+
+export const rollbackDetailSchema = z
+  .object({
+    ...rollbackSummaryShape,
+    lastStepAt: nullableDateTime,
+    stepHolds: z.number().int(),
+    policyVersion: z.number().int().nullable(),
+    evidence: evidenceSchema
+      .nullable()
+      .meta({ description: "What caused it: the verdict, the decision, the policy version." }),
+    trafficSplit: z.array(
+      z.object({ snapshotId: z.string(), version: z.number().int().nullable(), weight: z.number() }),
+    ),
+    approvals: z.array(
+      z.object({
+        user: z.object({ id, name: z.string(), email: z.string().nullable() }).nullable(),
+        decision: z.string(),
+        comment: z.string().nullable(),
+        at: dateTime,
+      }),
+    ),
+    policy: z.object({
+      thresholds: z
+        .object({
+          policyVersion: z.number().int().nullable(),
+          maxErrorRate: z.number(),
+          maxP95LatencyMs: z.number(),
+          maxCostPerRequestUsd: z.number(),
+          maxTtftP95Ms: z.number().optional(),
+        })
+        .nullable(),
+      approvalDeadline: nullableDateTime,
+      nextStepDueAt: nullableDateTime,
+      verificationEndsAt: nullableDateTime,
+      stepGate: z
+        .object({
+          stepMinRequests: z.number().int(),
+          stepSignificance: z.number(),
+          stepMaxHoldIntervals: z.number().int(),
+        })
+        .nullable(),
+    }),
+    arms: z.array(armStatusSchema),
+    stepChecks: z.array(
+      z.object({
+        step: z.number().int(),
+        trafficPercent: z.number(),
+        outcome: z.enum(stepOutcomes),
+        perArm: z.boolean(),
+        checkedAt: dateTime,
+        windowFrom: dateTime,
+        alpha: z.number(),
+        explanation: z.string(),
+        arms: z.array(
+          z.object({
+            arm: z.enum(stepCheckArms),
+            version: z.number().int().nullable(),
+            requests: z.number().int(),
+            ...readingsShape,
+          }),
+        ),
+        slos: z.array(sloComparisonSchema),
+      }),
+    ),
+    timeline: z.array(
+      z.object({
+        sequence: z.number().int(),
+        at: dateTime,
+        action: z.string().meta({ example: "rollback.step_advanced" }),
+        actor: principalSchema,
+        reason: z.string().nullable(),
+        before: z.unknown(),
+        after: z.unknown(),
+      }),
+    ),
+  })
+  .meta({ id: "RollbackDetail" });
+
+// ---- Admin: keys and users ----
+
+export const apiKeySchema = z
+  .object({
+    id,
+    name: z.string(),
+    prefix: z.string().meta({ example: "rwd_Q3k9xV2a" }),
+    scopes: z.array(z.enum(apiKeyScopes)),
+    targetSlugs: z.array(z.string()).nullable().meta({ description: "Null: every target." }),
+    signingRequired: z.boolean(),
+    createdById: z.string().nullable(),
+    createdAt: dateTime,
+    lastUsedAt: nullableDateTime,
+    revokedAt: nullableDateTime,
+  })
+  .meta({ id: "ApiKey" });
+
+export const apiKeyListSchema = z.object({ items: z.array(apiKeySchema) });
+
+export const createdApiKeySchema = z.object({
+  apiKey: apiKeySchema,
+  key: z.string().meta({ description: "The key (rwd_…): in this answer only.", example: "rwd_…" }),
+  signingSecret: z.string().meta({ description: "Its signing secret (rws_…): in this answer only.", example: "rws_…" }),
+});
+
+const userSchema = z
+  .object({
+    id,
+    email: z.string(),
+    name: z.string(),
+    role: z.enum(roles),
+    disabled: z.boolean(),
+    createdAt: dateTime,
+  })
+  .meta({ id: "User" });
+
+export const createdUserSchema = z.object({
+  user: userSchema,
+  password: z
+    .string()
+    .optional()
+    .meta({ description: "Only when the request left the password out: generated, shown once." }),
+});
+
+// ---- OFREP ----
+
+const flagMetadataSchema = z
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+  .meta({ description: "killSwitch, percent; turnedOffBy, rollbackId, emergencyStopActive when they apply." });
+
+export const ofrepSuccessSchema = z
+  .object({
+    key: z.string(),
+    value: z.boolean(),
+    reason: z.enum(["STATIC", "SPLIT", "DISABLED"]),
+    variant: z.enum(["on", "off"]),
+    metadata: flagMetadataSchema,
+  })
+  .meta({ id: "OfrepEvaluationSuccess" });
+
+const ofrepFlagFailureSchema = z.object({
+  key: z.string(),
+  errorCode: z.enum(["FLAG_NOT_FOUND", "TARGETING_KEY_MISSING"]),
+  errorDetails: z.string(),
+});
+
+export const ofrepBulkSchema = z.object({
+  flags: z.array(z.union([ofrepSuccessSchema, ofrepFlagFailureSchema])),
+  metadata: z.object({ target: z.string() }).optional(),
+});
+
+type Assert<Check extends true> = Check;
+/** Compile-time only: each response schema still describes the DTO its service returns (see `Describes`). */
+export type ResponseSchemaChecks = [
+  Assert<Describes<typeof targetSchema, TargetDto>>,
+  Assert<Describes<typeof effectiveConfigSchema, EffectiveConfig>>,
+  Assert<Describes<typeof targetStatusSchema, TargetStatus>>,
+  Assert<Describes<typeof ingestResultSchema, IngestResult>>,
+  Assert<Describes<typeof alertmanagerResultSchema, AlertmanagerResult>>,
+  Assert<Describes<typeof rollbackSummarySchema, RollbackApiSummary>>,
+  Assert<Describes<typeof rollbackDetailSchema, RollbackApiDetail>>,
+  Assert<Describes<typeof apiKeySchema, ApiKeyDto>>,
+  Assert<Describes<typeof createdApiKeySchema, CreatedApiKey>>,
+  Assert<Describes<typeof userSchema, UserDto>>,
+  Assert<Describes<typeof createdUserSchema, CreatedUser>>,
+  Assert<Describes<typeof ofrepSuccessSchema, OfrepSuccess>>,
+  Assert<Describes<typeof ofrepFlagFailureSchema, OfrepFailure>>,
+  Assert<Describes<typeof ofrepBulkSchema, OfrepBulkEvaluation>>,
+];
