@@ -1,6 +1,7 @@
 // `npm run simulate -- --scenario healthy|emergency|gradual|gradual-ttft|cost|bad-known-good [--url URL]
-// [--key K --secret S] [--duration S] [--speed X] [--cron-secret C] [--linger]`: demo traffic against a running Rewind (scripts/lib/simulator.ts).
+// [--key K --secret S] [--duration S] [--speed X] [--cron-secret C] [--linger] [--via ingest|otlp|litellm]`: demo traffic against a running Rewind (scripts/lib/simulator.ts).
 import { describeFailure, parseOptions, usageError } from "./lib/cli";
+import { VIAS, type Via } from "./lib/intake-formats";
 import { SCENARIOS, SIMULATOR_SCOPES, SimulatorError, simulate, type Scenario } from "./lib/simulator";
 
 const usage = `Usage: npm run simulate -- --scenario ${SCENARIOS.join("|")} [options]
@@ -16,6 +17,9 @@ const usage = `Usage: npm run simulate -- --scenario ${SCENARIOS.join("|")} [opt
   --cron-secret C      run monitoring cycles through /api/cron/monitor (for a server with MONITOR_SCHEDULER=off)
   --linger             after the scenario's outcome, keep serving traffic (reporting the served flags per
                        request) until --duration ends: e.g. to re-enable kill switches after an emergency
+  --via ingest|otlp|litellm
+                       how traffic reaches Rewind: signed /api/v1/ingest (default), OTLP/JSON GenAI spans
+                       to /api/v1/otlp/v1/traces, or LiteLLM payloads to /api/v1/intake/litellm
   -h, --help           this help`;
 
 function fail(message: string): never {
@@ -39,10 +43,13 @@ async function main() {
     speed: { type: "string" },
     "cron-secret": { type: "string" },
     linger: { type: "boolean" },
+    via: { type: "string" },
   });
   const scenario = values.scenario as Scenario | undefined;
   if (!scenario || !SCENARIOS.includes(scenario)) fail(`--scenario must be one of ${SCENARIOS.join(", ")}`);
   if (values.secret !== undefined && values.key === undefined) fail("--secret goes with --key");
+  const via = values.via as Via | undefined;
+  if (via !== undefined && !VIAS.includes(via)) fail(`--via must be one of ${VIAS.join(", ")}, got "${via}"`);
 
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
@@ -55,6 +62,7 @@ async function main() {
     ...(values.speed !== undefined && { speed: positive("speed", values.speed) }),
     ...(values["cron-secret"] !== undefined && { cronSecret: values["cron-secret"] }),
     ...(values.linger && { linger: true }),
+    ...(via !== undefined && { via }),
     signal: controller.signal,
   });
   if (result.outcome === "no-rollback" || result.outcome === "rollback-ended") process.exitCode = 1;

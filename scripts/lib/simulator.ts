@@ -4,8 +4,9 @@
 // deploys a bad configuration to one target so that the scenario's rollback plays out. HTTP only, except
 // that without a key it uses its own key in the local database (simulatorApiKey, scripts/lib/local-api-key.ts).
 import { randomBytes, randomUUID } from "node:crypto";
-import { signRequest, type ApiKeyScope } from "../../server/domain/api-keys";
+import { signRequestV2, type ApiKeyScope, type SignedRequestLine } from "../../server/domain/api-keys";
 import type { PolicyInput } from "../../server/domain/policy";
+import { liteLlmPayloads, otlpTraces, VIA_PATHS, type Via } from "./intake-formats";
 import {
   ErrorBursts,
   evaluateFlags,
@@ -222,6 +223,8 @@ export interface SimulationOptions {
   linger?: boolean;
   /** Bake time of the demo policies (default 30 s; see demoPolicy before lowering it). */
   bakeTimeSeconds?: number;
+  /** How traffic reaches Rewind: signed /api/v1/ingest (default), OTLP/JSON traces or LiteLLM payloads. */
+  via?: Via;
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -304,7 +307,10 @@ class RewindClient {
     if (options.body !== undefined) {
       raw = JSON.stringify(options.body);
       headers["content-type"] = "application/json";
-      if (this.secret !== null) headers["x-rewind-signature"] = await this.sign(raw);
+      if (this.secret !== null) {
+        const { pathname, search } = new URL(`${this.baseUrl}${path}`);
+        headers["x-rewind-signature"] = await this.sign({ method, path: `${pathname}${search}`, rawBody: raw });
+      }
     }
     const response = await fetchOrExplain(`${this.baseUrl}${path}`, { method, headers, body: raw });
     const text = await response.text();
@@ -316,11 +322,14 @@ class RewindClient {
     return { status: response.status, headers: response.headers, body: body as Body };
   }
 
-  /** Rewind refuses a signature twice: an identical body in the same second waits for the next one. */
-  private async sign(raw: string): Promise<string> {
+  /**
+   * Signs method, path and body (v2). Rewind refuses a signature twice: an identical request in the same second
+   * waits for the next one.
+   */
+  private async sign(request: SignedRequestLine & { rawBody: string }): Promise<string> {
     for (;;) {
       const now = Date.now();
-      const signature = signRequest(this.secret ?? "", Math.floor(now / 1000), raw);
+      const signature = signRequestV2(this.secret ?? "", Math.floor(now / 1000), request);
       if (!this.#used.has(signature)) {
         for (const [used, at] of this.#used) if (at < now - 10_000) this.#used.delete(used);
         this.#used.set(signature, now);
@@ -416,10 +425,17 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const durationMs = (options.durationSeconds ?? incident?.defaultDurationSeconds ?? 60) * 1000;
   const speed = options.speed ?? 1;
   const until = options.until ?? "completed";
+  const via = options.via ?? "ingest";
   const runId = randomBytes(2).toString("hex");
   const slugOf = (role: TargetRole) => `sim-${runId}-${role}`;
 
   log(`Rewind traffic simulator: scenario "${scenario}" against ${baseUrl}`);
+  if (via !== "ingest") {
+    log(
+      `Traffic goes through ${VIA_PATHS[via]} (${via === "otlp" ? "OTLP/JSON GenAI spans" : "LiteLLM payloads"}), ` +
+        "unsigned with the key as a bearer token; it carries the snapshot version but no per-request flags.",
+    );
+  }
   await checkHealth(baseUrl);
 
   let key = options.key;
@@ -504,9 +520,12 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   let sentSinceSummary = 0;
   let lastStatusAt = 0;
   const send = async (target: SimTarget, events: RequestEvent[]) => {
-    for (let i = 0; i < events.length; i += MAX_EVENTS_PER_BATCH) {
-      const batch = events.slice(i, i + MAX_EVENTS_PER_BATCH);
-      const response = await ingest(client, target.slug, batch).catch(refusal);
+    // OTLP/JSON and LiteLLM payloads are several times the size of an ingest event: smaller batches keep them
+    // under the 2 MB body limit.
+    const batchSize = via === "ingest" ? MAX_EVENTS_PER_BATCH : MAX_EVENTS_PER_BATCH / 5;
+    for (let i = 0; i < events.length; i += batchSize) {
+      const batch = events.slice(i, i + batchSize);
+      const response = await deliver(client, target.slug, batch, via).catch(refusal);
       if (!response) {
         stamp(`${target.slug}: a batch of ${batch.length} events failed three times and was dropped`);
         continue;
@@ -514,7 +533,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       eventsSent += batch.length;
       sentSinceSummary += batch.length;
       batches++;
-      const action = response.body.action;
+      const action = via === "ingest" ? response.body.action : null;
       if (action) {
         lastStatusAt = 0;
         stamp(
@@ -799,7 +818,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
 
   const seconds = Math.round((Date.now() - started) / 1000);
   log("");
-  log(`Done after ${seconds} s: ${formatCount(eventsSent)} events in ${formatCount(batches)} signed batches.`);
+  const sentAs = { ingest: "signed batches", otlp: "OTLP exports", litellm: "LiteLLM batches" }[via];
+  log(`Done after ${seconds} s: ${formatCount(eventsSent)} events in ${formatCount(batches)} ${sentAs}.`);
   const endings: Record<SimulationResult["outcome"], string> = {
     ran: "Healthy traffic only: no rollback was expected.",
     "rolled-back": `${focus?.slug} was rolled back to v1 (${rollback?.trigger}); verification: ${verification ?? "not judged yet"}.`,
@@ -833,15 +853,25 @@ async function checkHealth(baseUrl: string): Promise<void> {
 }
 
 /** One batch, with an Idempotency-Key so that a retry after a timeout or a 5xx counts once. */
-async function ingest(
+/**
+ * Posts one batch the way `via` names, retrying what a sender would retry. Only /api/v1/ingest answers with the
+ * action Rewind took on the batch; the other formats answer as their senders expect (OTLP partial success).
+ */
+async function deliver(
   client: RewindClient,
   slug: string,
   events: RequestEvent[],
+  via: Via,
 ): Promise<ApiResponse<IngestBody> | null> {
-  const headers = { "idempotency-key": randomUUID() };
+  const request: { body: unknown; headers: Record<string, string> } =
+    via === "otlp"
+      ? { body: otlpTraces(slug, events), headers: {} }
+      : via === "litellm"
+        ? { body: liteLlmPayloads(events), headers: { "x-rewind-target": slug } }
+        : { body: { target: slug, events }, headers: { "idempotency-key": randomUUID() } };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await client.request<IngestBody>("POST", "/api/v1/ingest", { body: { target: slug, events }, headers });
+      return await client.request<IngestBody>("POST", VIA_PATHS[via], request);
     } catch (error) {
       const retryable =
         error instanceof ApiError && (error.status >= 500 || error.status === 409 || error.status === 429);

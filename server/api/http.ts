@@ -13,6 +13,7 @@ import { acceptSignature, requestHash, withIdempotency } from "../services/machi
 import { intakeAdapters, type IntakeAdapterName } from "../services/intake/adapters";
 import { isTransientFailure, mediaTypeOf, receiveIntake } from "../services/intake/receive";
 import { IntakeError, type IntakeRefusal, type IntakeReply } from "../services/intake/types";
+import { addLogContext, currentRequestId, log, withRequestLog } from "../services/platform/log";
 import { metricSettings } from "../settings";
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -34,6 +35,9 @@ const statusOf: Record<AppErrorCode, number> = {
 /** Refusals of the request's form (not its content) that services never see. */
 class BadRequest extends Error {}
 
+/** Refusals worth an operator's eye (a client with a wrong key or over its rate); the rest are debug lines. */
+const warnedRefusals = new Set<AppErrorCode>(["UNAUTHORIZED", "FORBIDDEN", "THROTTLED"]);
+
 export interface MachineResult {
   status: number;
   /** Omitted for 304. */
@@ -54,6 +58,12 @@ function json(result: MachineResult): Response {
  */
 export function errorResponse(error: unknown, now: Date, context = ""): Response {
   if (error instanceof AppError) {
+    log.at(warnedRefusals.has(error.code) ? "warn" : "debug", "request.refused", {
+      ...(context && { context }),
+      code: error.code,
+      status: statusOf[error.code],
+      message: error.message,
+    });
     const { issues, retryAt } = error.details;
     const headers: Record<string, string> = {};
     if (error.code === "THROTTLED" && retryAt) {
@@ -67,10 +77,16 @@ export function errorResponse(error: unknown, now: Date, context = ""): Response
     });
   }
   if (error instanceof BadRequest) {
+    log.debug("request.refused", {
+      ...(context && { context }),
+      code: "BAD_REQUEST",
+      status: 400,
+      message: error.message,
+    });
     return json({ status: 400, body: { error: { code: "BAD_REQUEST", message: error.message } } });
   }
-  const requestId = randomUUID();
-  console.error(`[api] ${context} failed (request ${requestId}):`, error);
+  const requestId = currentRequestId() ?? randomUUID();
+  log.error("request.failed", { ...(context && { context }), requestId, error });
   return json({
     status: 500,
     body: { error: { code: "INTERNAL", message: "Internal error", requestId } },
@@ -171,7 +187,7 @@ export function machineRoute<Params extends Record<string, string> = Record<stri
   options: { scope: ApiKeyScope; body?: boolean | "optional"; idempotent?: boolean },
   handler: (input: MachineRequest<Params>) => Promise<MachineResult>,
 ) {
-  return async (request: Request, context?: { params: Promise<Params> }): Promise<Response> => {
+  const handle = async (request: Request, context?: { params: Promise<Params> }): Promise<Response> => {
     const now = new Date();
     try {
       const db = getDb();
@@ -183,6 +199,7 @@ export function machineRoute<Params extends Record<string, string> = Record<stri
         { scope: options.scope, ...(params.slug !== undefined && { targetSlug: params.slug }) },
         now,
       );
+      addLogContext({ caller: `api_key:${key.id}` });
       rateLimit(key.id, now);
       let raw: Buffer = Buffer.alloc(0);
       let body: unknown;
@@ -190,7 +207,14 @@ export function machineRoute<Params extends Record<string, string> = Record<stri
         raw = await readBody(request);
         if (key.signingRequired) {
           const secret = signingSecretOf(key, apiKeyEncryptionKey());
-          const verified = verifySignature(request.headers.get(SIGNATURE_HEADER), { secret, rawBody: raw, now });
+          const { pathname, search } = new URL(request.url);
+          const verified = verifySignature(request.headers.get(SIGNATURE_HEADER), {
+            secret,
+            rawBody: raw,
+            now,
+            method: request.method,
+            path: `${pathname}${search}`,
+          });
           await acceptSignature(db, verified);
         }
         body = options.body === "optional" && raw.length === 0 ? undefined : parseJson(raw);
@@ -221,6 +245,8 @@ export function machineRoute<Params extends Record<string, string> = Record<stri
       return errorResponse(error, now, `${request.method} ${new URL(request.url).pathname}`);
     }
   };
+  return (request: Request, context?: { params: Promise<Params> }): Promise<Response> =>
+    withRequestLog(request, () => handle(request, context));
 }
 
 /** A strong ETag over the canonical JSON of a body: equal content, equal tag, whatever the key order. */
@@ -243,10 +269,11 @@ async function intakeRefusalOf(error: unknown, request: Request, now: Date): Pro
   const context = `${request.method} ${new URL(request.url).pathname}`;
   if (error instanceof IntakeError) {
     const code = error.status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : "BAD_REQUEST";
+    log.debug("request.refused", { context, code, status: error.status, message: error.message });
     return { status: error.status, code, message: error.message, headers: {} };
   }
   if (isTransientFailure(error)) {
-    if (!(error instanceof AppError)) console.error(`[api] ${context} unavailable:`, error);
+    log.warn("request.unavailable", { context, ...(error instanceof AppError ? { code: error.code } : { error }) });
     const message = "Rewind cannot store this now (busy or its database unreachable): retry after the delay";
     return { status: 503, code: "UNAVAILABLE", message, headers: { "Retry-After": "5" } };
   }
@@ -264,13 +291,14 @@ async function intakeRefusalOf(error: unknown, request: Request, now: Date): Pro
  */
 export function intakeRoute(name: IntakeAdapterName) {
   const adapter = intakeAdapters[name];
-  return async (request: Request): Promise<Response> => {
+  const handle = async (request: Request): Promise<Response> => {
     const now = new Date();
     let reply: IntakeReply;
     try {
       const db = getDb();
       const apiKey = bearerToken(request) ?? (request.headers.get("x-api-key")?.trim() || null);
       const key = await authenticateApiKey(db, apiKey, { scope: "ingest" }, now);
+      addLogContext({ caller: `api_key:${key.id}` });
       rateLimit(key.id, now);
       const body = await readBody(request);
       reply = await receiveIntake(
@@ -296,4 +324,5 @@ export function intakeRoute(name: IntakeAdapterName) {
       headers: { "Cache-Control": "no-store", "Content-Type": reply.contentType, ...reply.headers },
     });
   };
+  return (request: Request): Promise<Response> => withRequestLog(request, () => handle(request));
 }

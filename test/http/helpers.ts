@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
 import type { Db } from "@/server/db";
-import { signRequest, type ApiKeyScope } from "@/server/domain/api-keys";
+import { signRequestV2, type ApiKeyScope } from "@/server/domain/api-keys";
 import { systemActor } from "@/server/services/audit/audit-log";
 import { createApiKey } from "@/server/services/access/api-keys";
 
@@ -64,7 +64,8 @@ export async function api(
     headers["content-type"] = "application/json";
     if (typeof options.signature === "string") headers["x-rewind-signature"] = options.signature;
     else if (options.signature !== false && key && typeof key !== "string") {
-      headers["x-rewind-signature"] = signRequest(key.secret, options.timestamp ?? Math.floor(Date.now() / 1000), raw);
+      const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+      headers["x-rewind-signature"] = signRequestV2(key.secret, timestamp, { method, path, rawBody: raw });
     }
   }
   const response = await fetch(`${inject("baseUrl")}${path}`, { method, headers, body: raw });

@@ -1,6 +1,6 @@
 // POST /api/v1/ingest over real HTTP: authentication, signatures, limits, validation, idempotency.
 import { beforeAll, describe, expect, it } from "vitest";
-import { signRequest } from "@/server/domain/api-keys";
+import { signRequest, signRequestV2 } from "@/server/domain/api-keys";
 import { systemActor } from "@/server/services/audit/audit-log";
 import { revokeApiKey } from "@/server/services/access/api-keys";
 import { api, makeKey, makeTarget, recentEvents, testDb, uniqueSlug, type TestKey } from "./helpers";
@@ -64,6 +64,36 @@ describe("ingest: signatures", () => {
     expect(replay.status).toBe(401);
     expect(replay.body.error.message).toMatch(/already used/);
     expect(await totals(target.id)).toEqual({ requests: 4, errors: 0 });
+  });
+
+  it("binds a signature to its method and path: one v1-signed body for two targets is two requests", async () => {
+    // A config-as-code job applying one policy to several targets within a second (the same body, the same
+    // v1 signature): not a replay, since each was sent to its own path.
+    const policyKey = await makeKey(db, { scopes: ["policies:write"] });
+    const [first, second] = [await makeTarget(db), await makeTarget(db)];
+    const raw = JSON.stringify({ maxErrorRate: 0.02 });
+    const signature = signRequest(policyKey.secret, Math.floor(Date.now() / 1000), raw);
+    for (const target of [first, second]) {
+      const saved = await api("PUT", `/api/v1/targets/${target.slug}/policy`, { key: policyKey, body: raw, signature });
+      expect(saved.status).toBe(201);
+    }
+    const again = await api("PUT", `/api/v1/targets/${first.slug}/policy`, { key: policyKey, body: raw, signature });
+    expect(again.body.error.message).toMatch(/already used/);
+
+    // v2 signs the method and path too: a request captured on its way to one target cannot be sent to another.
+    const signedForFirst = signRequestV2(policyKey.secret, Math.floor(Date.now() / 1000), {
+      method: "PUT",
+      path: `/api/v1/targets/${first.slug}/policy`,
+      rawBody: raw,
+    });
+    const moved = await api("PUT", `/api/v1/targets/${second.slug}/policy`, {
+      key: policyKey,
+      body: raw,
+      signature: signedForFirst,
+    });
+    expect(moved.status).toBe(401);
+    expect(moved.body.error.message).toMatch(/method, path and body/);
+    expect(await db.policy.count({ where: { targetId: second.id } })).toBe(1);
   });
 
   it("refuses timestamps more than 5 minutes off, either way", async () => {

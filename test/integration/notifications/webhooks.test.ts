@@ -77,10 +77,22 @@ describe("outbound webhook delivery", () => {
     expect(headers["x-rewind-signature"]).toMatch(new RegExp(`^t=${T.getTime() / 1000},v1=[0-9a-f]{64}$`));
     const signature = String(headers["x-rewind-signature"]);
     expect(() =>
-      verifySignature(signature, { secret: signingSecret, rawBody: Buffer.from(rawBody), now: T }),
+      verifySignature(signature, {
+        method: "POST",
+        path: "/hook",
+        secret: signingSecret,
+        rawBody: Buffer.from(rawBody),
+        now: T,
+      }),
     ).not.toThrow();
     expect(() =>
-      verifySignature(signature, { secret: signingSecret, rawBody: Buffer.from(`${rawBody} `), now: T }),
+      verifySignature(signature, {
+        method: "POST",
+        path: "/hook",
+        secret: signingSecret,
+        rawBody: Buffer.from(`${rawBody} `),
+        now: T,
+      }),
     ).toThrow(/does not match/);
     expect(JSON.parse(rawBody)).toEqual({
       id: notification.id,
@@ -274,6 +286,8 @@ describe("webhook endpoints", () => {
     expect(headers["x-rewind-delivery"]).toBe(deliveryId);
     expect(() =>
       verifySignature(String(headers["x-rewind-signature"]), {
+        method: "POST",
+        path: "/hook",
         secret: signingSecret,
         rawBody: Buffer.from(rawBody),
         now: T,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { alertVerdict, alertsByTarget, type Alert } from "@/server/domain/alertmanager";
-import { createApiKeySchema, signRequest, TokenBucket, verifySignature } from "@/server/domain/api-keys";
+import { createHmac } from "node:crypto";
+import { createApiKeySchema, signRequest, signRequestV2, TokenBucket, verifySignature } from "@/server/domain/api-keys";
 import { AppError } from "@/server/domain/errors";
 
 const secret = "rws_test-secret";
@@ -18,36 +19,78 @@ function refusal(run: () => unknown): string {
   throw new Error("expected a refusal");
 }
 
+const line = { method: "POST", path: "/api/v1/ingest" };
+
 describe("request signatures", () => {
   it("accept the documented HMAC over '<t>.<raw body>'", () => {
     const header = signRequest(secret, t, body);
     expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
-    expect(verifySignature(header, { secret, rawBody: body, now })).toEqual({
-      signature: `${t}.${header.split("v1=")[1]}`,
+    expect(verifySignature(header, { ...line, secret, rawBody: body, now })).toEqual({
+      signature: `${t}.POST /api/v1/ingest.${header.split("v1=")[1]}`,
       timestampSeconds: t,
     });
   });
 
   it("accept any matching v1 among several (secret rotation)", () => {
     const good = signRequest(secret, t, body).split(",")[1];
-    expect(() => verifySignature(`t=${t},v1=${"0".repeat(64)},${good}`, { secret, rawBody: body, now })).not.toThrow();
+    expect(() =>
+      verifySignature(`t=${t},v1=${"0".repeat(64)},${good}`, { ...line, secret, rawBody: body, now }),
+    ).not.toThrow();
+  });
+
+  it("v2: cover the method and the path with its query, so a body cannot be sent elsewhere", () => {
+    const header = signRequestV2(secret, t, { ...line, rawBody: body });
+    expect(header).toMatch(/^t=\d+,v2=[0-9a-f]{64}$/);
+    const expected = createHmac("sha256", secret).update(`${t}.POST./api/v1/ingest.`).update(body).digest("hex");
+    expect(header).toBe(`t=${t},v2=${expected}`);
+    expect(verifySignature(header, { ...line, secret, rawBody: body, now })).toEqual({
+      signature: `${t}.POST /api/v1/ingest.${expected}`,
+      timestampSeconds: t,
+    });
+    const elsewhere = { secret, rawBody: body, now };
+    for (const other of [
+      { method: "PUT", path: "/api/v1/ingest" },
+      { method: "POST", path: "/api/v1/targets/other/policy" },
+      { method: "POST", path: "/api/v1/ingest?x=1" },
+    ]) {
+      expect(refusal(() => verifySignature(header, { ...other, ...elsewhere }))).toMatch(/method, path and body/);
+    }
+  });
+
+  it("record the same v1 body signed for two paths as two requests, not a replay", () => {
+    const header = signRequest(secret, t, body);
+    const first = verifySignature(header, { ...line, secret, rawBody: body, now });
+    const second = verifySignature(header, {
+      method: "POST",
+      path: "/api/v1/targets/b/policy",
+      secret,
+      rawBody: body,
+      now,
+    });
+    expect(first.signature).not.toBe(second.signature);
   });
 
   it("refuse a missing, malformed, wrong or stale signature as UNAUTHORIZED", () => {
-    expect(refusal(() => verifySignature(null, { secret, rawBody: body, now }))).toMatch(
+    expect(refusal(() => verifySignature(null, { ...line, secret, rawBody: body, now }))).toMatch(
       /^UNAUTHORIZED: .*send X-Rewind-Signature/,
     );
-    expect(refusal(() => verifySignature("v1=abc", { secret, rawBody: body, now }))).toMatch(/Malformed/);
-    expect(refusal(() => verifySignature(`t=${t},v1=zz`, { secret, rawBody: body, now }))).toMatch(/does not match/);
-    const otherBody = signRequest(secret, t, "{}");
-    expect(refusal(() => verifySignature(otherBody, { secret, rawBody: body, now }))).toMatch(/does not match/);
-    expect(refusal(() => verifySignature(signRequest("rws_other", t, body), { secret, rawBody: body, now }))).toMatch(
+    expect(refusal(() => verifySignature("v1=abc", { ...line, secret, rawBody: body, now }))).toMatch(/Malformed/);
+    expect(refusal(() => verifySignature(`t=${t},v1=zz`, { ...line, secret, rawBody: body, now }))).toMatch(
       /does not match/,
     );
-    expect(refusal(() => verifySignature(signRequest(secret, t - 301, body), { secret, rawBody: body, now }))).toMatch(
-      /301 s away/,
+    const otherBody = signRequest(secret, t, "{}");
+    expect(refusal(() => verifySignature(otherBody, { ...line, secret, rawBody: body, now }))).toMatch(
+      /does not match/,
     );
-    expect(() => verifySignature(signRequest(secret, t + 300, body), { secret, rawBody: body, now })).not.toThrow();
+    expect(
+      refusal(() => verifySignature(signRequest("rws_other", t, body), { ...line, secret, rawBody: body, now })),
+    ).toMatch(/does not match/);
+    expect(
+      refusal(() => verifySignature(signRequest(secret, t - 301, body), { ...line, secret, rawBody: body, now })),
+    ).toMatch(/301 s away/);
+    expect(() =>
+      verifySignature(signRequest(secret, t + 300, body), { ...line, secret, rawBody: body, now }),
+    ).not.toThrow();
   });
 });
 

@@ -96,7 +96,13 @@ describe("webhook requests", () => {
       "X-Rewind-Signature": `t=${t},v1=${expected}`,
     });
     expect(
-      verifySignature(headers["X-Rewind-Signature"]!, { secret: "rwh_s", rawBody: Buffer.from(rawBody), now }),
+      verifySignature(headers["X-Rewind-Signature"]!, {
+        method: "POST",
+        path: "/hook",
+        secret: "rwh_s",
+        rawBody: Buffer.from(rawBody),
+        now,
+      }),
     ).toMatchObject({ timestampSeconds: t });
   });
 });
