@@ -139,3 +139,38 @@ export class UsersPage {
     await expect(field).toHaveAccessibleDescription(message);
   }
 }
+
+/** An ended rollback's incident report (/rollbacks/[id]/report), opened from the rollback's page. */
+export class IncidentReportPage {
+  readonly durations: Locator;
+  readonly decisions: Locator;
+  readonly download: Locator;
+
+  constructor(readonly page: Page) {
+    this.durations = page.getByRole("region", { name: /^Time from the/ });
+    this.decisions = page.getByRole("table", { name: "Who decided" });
+    this.download = page.getByRole("button", { name: "Download Markdown" });
+  }
+
+  /** From the rollback's page: its "Incident report" link, shown once the rollback has ended. */
+  async openFromRollback(rollbackId: string): Promise<void> {
+    await this.page.goto(`/rollbacks/${rollbackId}`);
+    await this.page.getByRole("link", { name: "Incident report" }).click();
+    await expect(this.page).toHaveURL(new RegExp(`/rollbacks/${rollbackId}/report$`));
+    await expect(this.page.getByRole("heading", { level: 1, name: /^Incident report: / })).toBeVisible();
+  }
+
+  /** The headline duration of a point ("Rollback requested", "Approved", "Rollback completed", "Recovered"). */
+  duration(label: string): Locator {
+    return this.durations.getByRole("listitem", { name: new RegExp(`^${label}: `) });
+  }
+
+  /** Downloads the Markdown export; resolves to its file name and content. */
+  async downloadMarkdown(): Promise<{ name: string; content: string }> {
+    const [download] = await Promise.all([this.page.waitForEvent("download"), this.download.click()]);
+    const stream = await download.createReadStream();
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return { name: download.suggestedFilename(), content: Buffer.concat(chunks).toString("utf8") };
+  }
+}

@@ -48,3 +48,19 @@ export async function seedPendingRollback(api: RewindApi, slug: string, name: st
     )
     .toBe("PENDING_APPROVAL");
 }
+
+/**
+ * Runs monitoring cycles until the target's rollback has ended: once seedPendingRollback's proposal is approved,
+ * its 50% and 100% steps and completion (~30 s).
+ */
+export async function runRollbackToEnd(api: RewindApi, slug: string): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        await api.runCycle();
+        return (await api.status(slug)).rollback?.status ?? "ENDED";
+      },
+      { timeout: 60_000, intervals: [3_000] },
+    )
+    .toBe("ENDED");
+}

@@ -63,6 +63,14 @@ export function RollbackDetail({ rollbackId, viewer }: { rollbackId: string; vie
           </Link>{" "}
           ({rollback.target.slug})
         </span>
+        {isActive(rollback.status) ? null : (
+          <Link
+            href={`/rollbacks/${rollback.id}/report`}
+            className="ml-auto inline-flex items-center rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100"
+          >
+            Incident report
+          </Link>
+        )}
         {live ? (
           <span className="ml-auto inline-flex items-center gap-1.5 text-xs text-slate-600">
             <span className="h-2 w-2 animate-pulse rounded-full bg-emerald-600" aria-hidden="true" />

@@ -11,6 +11,7 @@ import {
   type RollbackStatus,
   type RollbackTrigger,
 } from "@/server/domain/rollback";
+import { isActive } from "@/server/domain/rollback";
 import { type RollbackFilter } from "@/server/domain/rollback-inputs";
 import { DataTable, type Column } from "../data-table";
 import { formatDateTime } from "../format";
@@ -350,6 +351,20 @@ const historyColumns: Column<RollbackListItem>[] = [
         <span className="text-slate-600">—</span>
       );
     },
+  },
+  {
+    id: "report",
+    header: "Report",
+    cell: (item) =>
+      isActive(item.status) ? null : (
+        <Link href={`/rollbacks/${item.id}/report`} className="text-indigo-700 underline hover:text-indigo-900">
+          Report
+          <span className="sr-only">
+            {" "}
+            on the rollback of {item.target.name} requested {formatDateTime(item.requestedAt)}
+          </span>
+        </Link>
+      ),
   },
 ];
 

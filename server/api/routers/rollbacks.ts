@@ -7,6 +7,7 @@ import {
   rejectRollback,
   requestManualRollback,
 } from "../../services/rollbacks/commands";
+import { getIncidentReport } from "../../services/rollbacks/incident-report";
 import { exportRollbacks, listRollbackActors, listRollbacks, rollbackSummary } from "../../services/rollbacks/history";
 import { getIncident, listRollbackTimelines } from "../../services/rollbacks/timeline";
 import { countPendingRollbacks, getRollbackView, listPendingRollbacks } from "../../services/rollbacks/views";
@@ -19,7 +20,9 @@ import {
   rollbackFilterSchema,
   rollbackListSchema,
 } from "../../domain/rollback-inputs";
+import { incidentReportInputSchema } from "../../domain/incident-report";
 import { incidentInputSchema, timelineRangeSchema } from "../../domain/rollback-timeline";
+import { metricSettings } from "../../settings";
 import { approverProcedure, createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
 
 export const rollbacksRouter = createTRPCRouter({
@@ -41,6 +44,12 @@ export const rollbacksRouter = createTRPCRouter({
   incident: protectedProcedure
     .input(incidentInputSchema)
     .query(({ ctx, input }) => getIncident(ctx.db, input, ctx.now)),
+  /** An ended rollback's incident report: the page's content, its Markdown export and the charts' data. */
+  report: protectedProcedure
+    .input(incidentReportInputSchema)
+    .query(({ ctx, input }) =>
+      getIncidentReport(ctx.db, input, { now: ctx.now, bucketWidthMs: metricSettings.bucketWidthMs }),
+    ),
   requestManual: operatorProcedure
     .input(manualRollbackInputSchema)
     .mutation(({ ctx, input }) => requestManualRollback(ctx.db, { actor: ctx.actor, ...input }, ctx.now)),

@@ -18,6 +18,8 @@ interface Entry {
 const range = { targetId: "missing", from: new Date(0), to: new Date(60_000) };
 const matrix: Entry[] = [
   { path: "users.me", minimumRole: "VIEWER" },
+  { path: "users.mySlackLink", minimumRole: "VIEWER" },
+  { path: "users.setMySlackLink", minimumRole: "VIEWER", input: { slackUserId: "not a member id" } },
   { path: "users.list", minimumRole: "ADMIN" },
   { path: "users.signInAttempts", minimumRole: "ADMIN" },
   { path: "users.create", minimumRole: "ADMIN", input: { email: "nope", name: "", role: "VIEWER", password: "x" } },
@@ -39,6 +41,7 @@ const matrix: Entry[] = [
   { path: "evaluation.periods", minimumRole: "VIEWER", input: range },
   { path: "rollbacks.list", minimumRole: "VIEWER", input: { targetId: "missing" } },
   { path: "rollbacks.byId", minimumRole: "VIEWER", input: { rollbackId: "missing" } },
+  { path: "rollbacks.report", minimumRole: "VIEWER", input: { rollbackId: "missing" } },
   { path: "rollbacks.timelines", minimumRole: "VIEWER", input: range },
   { path: "rollbacks.incident", minimumRole: "VIEWER", input: { targetId: "missing" } },
   { path: "rollbacks.summary", minimumRole: "VIEWER", input: { targetId: "missing" } },
@@ -87,11 +90,16 @@ const matrix: Entry[] = [
   { path: "apiKeys.list", minimumRole: "ADMIN" },
   { path: "apiKeys.create", minimumRole: "ADMIN", input: {} },
   { path: "apiKeys.revoke", minimumRole: "ADMIN", input: { id: "missing" } },
+  { path: "integrations.settings", minimumRole: "ADMIN" },
+  { path: "integrations.saveSns", minimumRole: "ADMIN", input: { allowedTopicArns: ["not an arn"], alarmTargets: [] } },
   { path: "notifications.settings", minimumRole: "ADMIN" },
   { path: "notifications.deadLetters", minimumRole: "ADMIN" },
   { path: "notifications.retry", minimumRole: "ADMIN", input: { id: "missing" } },
   { path: "notifications.setSlackWebhook", minimumRole: "ADMIN", input: { url: "not a url" } },
   { path: "notifications.sendTest", minimumRole: "ADMIN" },
+  { path: "notifications.slackApp", minimumRole: "ADMIN" },
+  { path: "notifications.configureSlackApp", minimumRole: "ADMIN", input: { signingSecret: "no" } },
+  { path: "notifications.clearSlackAppSecret", minimumRole: "ADMIN", input: { secret: "nothing" } },
   {
     path: "notifications.configureChannel",
     minimumRole: "ADMIN",
