@@ -1,5 +1,5 @@
 // Every page of the console, with data: no serious axe violations, no sideways scrolling at 768 px, and a
-// screenshot of each (test artifacts; `E2E_SCREENSHOTS_DIR=docs/screenshots` refreshes the README's).
+// screenshot of each (test artifacts, or the folder `E2E_SCREENSHOTS_DIR` names; the README's come from a simulator run).
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
