@@ -32,7 +32,7 @@ interface BenchDatabase {
 }
 
 /** A fresh SQLite database, then a fresh PostgreSQL one when BENCH_POSTGRES_URL or TEST_POSTGRES_URL is set. */
-async function forEachDatabase(run: (database: BenchDatabase) => Promise<void>): Promise<void> {
+export async function forEachDatabase(run: (database: BenchDatabase) => Promise<void>): Promise<void> {
   const serverUrl = process.env.BENCH_POSTGRES_URL || process.env.TEST_POSTGRES_URL;
   if (!serverUrl) console.error("  No BENCH_POSTGRES_URL or TEST_POSTGRES_URL: PostgreSQL figures are skipped.");
   const kinds = [
@@ -51,7 +51,7 @@ async function forEachDatabase(run: (database: BenchDatabase) => Promise<void>):
   }
 }
 
-async function withApp<T>(database: BenchDatabase, run: (app: BuiltApp) => Promise<T>): Promise<T> {
+export async function withApp<T>(database: BenchDatabase, run: (app: BuiltApp) => Promise<T>): Promise<T> {
   const app = await startBuiltApp({ databaseUrl: database.url });
   try {
     return await run(app);
@@ -60,7 +60,7 @@ async function withApp<T>(database: BenchDatabase, run: (app: BuiltApp) => Promi
   }
 }
 
-async function makeKey(db: Db, app: BuiltApp, scopes: ApiKeyScope[], signed = true) {
+export async function makeKey(db: Db, app: BuiltApp, scopes: ApiKeyScope[], signed = true) {
   const created = await createApiKey(
     db,
     {
@@ -75,13 +75,13 @@ async function makeKey(db: Db, app: BuiltApp, scopes: ApiKeyScope[], signed = tr
   return { key: created.key, secret: created.signingSecret };
 }
 
-async function makeTargets(db: Db, count: number): Promise<string[]> {
+export async function makeTargets(db: Db, count: number): Promise<string[]> {
   const slugs = Array.from({ length: count }, () => `bench-${randomBytes(5).toString("hex")}`);
   await db.target.createMany({ data: slugs.map((slug) => ({ slug, name: slug })) });
   return slugs;
 }
 
-const chat: Workload = {
+export const chat: Workload = {
   requestsPerSecond: 0,
   inputTokens: { median: 900, sigma: 0.6 },
   outputTokens: { median: 250, sigma: 0.5 },
@@ -93,7 +93,20 @@ const chat: Workload = {
  * around its first event's timestamp, so that every request is distinct (a signature is accepted once) at
  * the cost of a string concatenation rather than a JSON.stringify.
  */
-class BatchSource {
+/** What a load client sends: a body per request, how it is posted, and the status that means it was taken. */
+export interface BodySource {
+  readonly size: number;
+  readonly contentType: string;
+  readonly acceptedStatus: number;
+  /** Bodies of /api/v1/ingest carry X-Rewind-Signature when the client's key signs; OTLP exporters never sign. */
+  readonly signed: boolean;
+  next(): string | Uint8Array<ArrayBuffer>;
+}
+
+export class BatchSource implements BodySource {
+  readonly contentType = "application/json";
+  readonly acceptedStatus = 202;
+  readonly signed = true;
   #pool: { head: string; tail: string }[] = [];
   #builtAt = 0;
   #sent = 0;
@@ -132,10 +145,10 @@ class BatchSource {
 
 interface LoadClient {
   key: { key: string; secret: string } | null;
-  source: BatchSource;
+  source: BodySource;
 }
 
-interface LoadResult {
+export interface LoadResult {
   eventsPerSecond: number;
   requests: number;
   p50Ms: number;
@@ -148,7 +161,7 @@ interface LoadResult {
  * Each client posts batches back to back for warmup + measure; only responses that arrive within the
  * measured window count. A 429 makes the client wait briefly (the per-key rate limit is part of the product).
  */
-async function drive(
+export async function drive(
   url: string,
   clients: readonly LoadClient[],
   options: { warmupMs?: number; measureMs?: number; onTick?: () => void } = {},
@@ -166,17 +179,19 @@ async function drive(
     clients.map(async (client) => {
       while (performance.now() < end) {
         const body = client.source.next();
-        const headers: Record<string, string> = { "content-type": "application/json" };
+        const headers: Record<string, string> = { "content-type": client.source.contentType };
         if (client.key) {
           headers.authorization = `Bearer ${client.key.key}`;
-          headers["x-rewind-signature"] = signRequest(client.key.secret, Math.floor(Date.now() / 1000), body);
+          if (client.source.signed && typeof body === "string") {
+            headers["x-rewind-signature"] = signRequest(client.key.secret, Math.floor(Date.now() / 1000), body);
+          }
         }
         const sent = performance.now();
         const response = await fetch(url, { method: "POST", headers, body });
         const text = await response.text();
         const done = performance.now();
         if (done < measureFrom || done > end) continue;
-        if (response.status === 202) {
+        if (response.status === client.source.acceptedStatus) {
           events += client.source.size;
           durations.push(done - sent);
         } else {
@@ -199,7 +214,7 @@ async function drive(
   };
 }
 
-function describeRefused(result: LoadResult): string {
+export function describeRefused(result: LoadResult): string {
   return [...result.refused]
     .map(([status, { count, example }]) => `${count} × ${status}${status === 429 ? "" : ` (${example})`}`)
     .join(", ");

@@ -7,6 +7,7 @@ import { evaluationPass } from "./evaluation-pass";
 import { firstLoadJs } from "./first-load-js";
 import { breachToAction, ingestCpu, ingestThroughput, serverMemory } from "./ingest";
 import { printTable, type Figure } from "./lib";
+import { otlp } from "./otlp";
 import { signInTiming } from "./sign-in";
 import { stepGateRates } from "./step-gate";
 
@@ -22,6 +23,7 @@ const suites: Record<string, () => Figure[] | Promise<Figure[]>> = {
   "first-load-js": firstLoadJs,
   "step-gate": stepGateRates,
   "sign-in-timing": signInTiming,
+  otlp,
 };
 
 const usage = `Usage: npm run bench [-- --only NAME ...] [--json FILE]

@@ -2,6 +2,7 @@
 // confirms, and the explicit CloudWatch alarm → target table. Saved by admins, audited as
 // `integration.sns_settings_changed` with what changed.
 import "server-only";
+import { log } from "../platform/log";
 import type { Db, Tx } from "../../db";
 import { emptySnsSettings, snsSettingsSchema, type SnsSettings } from "../../domain/intake/sns";
 import { actorIdOf, appendAudit, type WithActor } from "../audit/audit-log";
@@ -21,7 +22,10 @@ export async function readSnsSettings(db: Db | Tx): Promise<SnsSettings> {
   } catch {
     // Not JSON: read as empty, as below.
   }
-  console.error(`[sns] setting ${SNS_SETTING} is not readable: no topic is allowed until an admin saves it again`);
+  log.error("sns.settings_unreadable", {
+    setting: SNS_SETTING,
+    consequence: "no topic is allowed until an admin saves the settings again",
+  });
   return emptySnsSettings;
 }
 

@@ -54,7 +54,11 @@ interface SlackBody {
   text: string;
   unfurl_links?: boolean;
   unfurl_media?: boolean;
-  blocks: { type: string; text?: { text: string; verbatim?: boolean }; elements?: { text: string }[] }[];
+  blocks: {
+    type: string;
+    text?: { text: string; verbatim?: boolean };
+    elements?: { type?: string; text: string | { type: string; text: string } }[];
+  }[];
 }
 
 /** Every `<…>` Slack would read as a link or mention in a mrkdwn text. */
@@ -80,9 +84,19 @@ describe("hostile text in outbound notifications", () => {
     await deliverNotifications(db, { now: T });
     expect(slack.received).toHaveLength(1);
     const body = JSON.parse(slack.received[0]?.rawBody ?? "{}") as SlackBody;
-    const texts = [body.text, ...body.blocks.flatMap((block) => [block.text, ...(block.elements ?? [])])]
+    // Approve/Reject buttons (when a Slack app is configured, as another test file may have left it) carry fixed
+    // plain_text labels, which Slack never parses for links or mentions; every other text is mrkdwn.
+    const [actions, textBlocks] = [
+      body.blocks.filter((block) => block.type === "actions"),
+      body.blocks.filter((block) => block.type !== "actions"),
+    ];
+    for (const button of actions.flatMap((block) => block.elements ?? [])) {
+      expect(button).toMatchObject({ type: "button", text: { type: "plain_text" } });
+    }
+    const texts = [body.text, ...textBlocks.flatMap((block) => [block.text, ...(block.elements ?? [])])]
       .filter((text) => text !== undefined)
-      .map((text) => (typeof text === "string" ? text : text.text));
+      .map((text) => (typeof text === "string" ? text : text.text))
+      .filter((text): text is string => typeof text === "string");
     const all = texts.join("\n");
     expect(all).toContain("&lt;!channel&gt; &lt;https://evil.example/login|Approve in Rewind&gt;");
     expect(all).toContain(
@@ -91,7 +105,7 @@ describe("hostile text in outbound notifications", () => {
     // Nothing Slack reads as a control sequence but the dashboard link.
     expect(texts.flatMap(slackControls)).toEqual([`<${APP}/rollbacks/${rollback.id}|Open in Rewind>`]);
     // Bare URLs, channel names and @mentions in the text stay text; links are not unfurled.
-    for (const block of body.blocks) {
+    for (const block of textBlocks) {
       for (const text of [block.text, ...(block.elements ?? [])]) {
         if (text) expect(text).toMatchObject({ verbatim: true });
       }
