@@ -26,6 +26,7 @@ import {
 } from "../../domain/rollback-timeline";
 import { pickReadings, slos, sloLimit, type Slo } from "../../domain/slo";
 import { judgedPeriods, judgedWindowMs, type VerdictPeriod } from "../../domain/verdict-periods";
+import { principals } from "../audit/principals";
 import { loadStepSeries } from "../metrics/chart-series";
 import { parseInput } from "../platform/validation";
 import { stepsSchema } from "./rows";
@@ -95,29 +96,24 @@ export interface IncidentReportDto {
   chart: IncidentChartDto;
 }
 
-/** Audit actors with names: users and keys looked up in one query each; the command line by who ran it. */
+/** Audit actors with names (audit/principals.ts resolves users and keys in bulk); the command line by who ran it. */
 async function actorsOf(
   db: Db,
   events: readonly { actorType: string; actorId: string | null }[],
 ): Promise<(event: { actorType: string; actorId: string | null }) => ReportActor> {
-  const ids = (type: string) => [
-    ...new Set(events.flatMap((event) => (event.actorType === type && event.actorId ? [event.actorId] : []))),
-  ];
-  const [userIds, keyIds] = [ids("USER"), ids("API_KEY")];
-  const [users, keys] = await Promise.all([
-    userIds.length === 0
-      ? []
-      : db.user.findMany({ where: { id: { in: userIds } }, select: { id: true, name: true, email: true } }),
-    keyIds.length === 0 ? [] : db.apiKey.findMany({ where: { id: { in: keyIds } }, select: { id: true, name: true } }),
-  ]);
-  const userById = new Map(users.map((user) => [user.id, user]));
-  const keyById = new Map(keys.map((key) => [key.id, key]));
+  const principalOf = await principals(
+    db,
+    events.map((event) => (event.actorType === "SYSTEM" ? null : event.actorId)),
+  );
   return ({ actorType, actorId }) => {
+    const principal = actorType === "SYSTEM" ? null : principalOf(actorId);
     if (actorType === "USER") {
-      const user = actorId ? userById.get(actorId) : undefined;
-      return { type: "USER", name: user?.name ?? null, email: user?.email ?? null };
+      return principal?.type === "USER"
+        ? { type: "USER", name: principal.name, email: principal.email }
+        : { type: "USER", name: null, email: null };
     }
-    if (actorType === "API_KEY") return { type: "API_KEY", name: (actorId && keyById.get(actorId)?.name) || null };
+    if (actorType === "API_KEY")
+      return { type: "API_KEY", name: principal?.type === "API_KEY" ? principal.name : null };
     if (actorId?.startsWith("cli:")) return { type: "COMMAND_LINE", via: actorId.slice("cli:".length) };
     return { type: "SYSTEM" };
   };
