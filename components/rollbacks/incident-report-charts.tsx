@@ -1,14 +1,17 @@
 "use client";
 // The incident report's charts: every SLO the traffic carried, zoomed on the incident (the range of
 // rollbacks.incident), with the policy's limit, the violation periods and the rollback's moments marked.
+import type { inferRouterOutputs } from "@trpc/server";
 import { useMemo } from "react";
-import { formatReportDuration, formatUtc } from "@/server/domain/incident-report";
+import type { AppRouter } from "@/server/api/root";
+import { formatReportDuration, formatUtc } from "@/server/domain/incident-report/wording";
 import { MetricChart, shownSlos } from "../charts/metric-chart";
 import { timelineMarkers } from "../charts/rollback-markers";
 import { Card } from "../ui";
-import type { IncidentReportView } from "./incident-report";
 
-export function IncidentCharts({ chart, targetSlug }: { chart: IncidentReportView["chart"]; targetSlug: string }) {
+type ReportChart = inferRouterOutputs<AppRouter>["rollbacks"]["report"]["chart"];
+
+export function IncidentCharts({ chart, targetSlug }: { chart: ReportChart; targetSlug: string }) {
   const range = useMemo(() => ({ from: chart.from, to: chart.to }), [chart.from, chart.to]);
   const markers = useMemo(() => timelineMarkers(chart.rollback), [chart.rollback]);
   return (

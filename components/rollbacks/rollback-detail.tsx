@@ -7,6 +7,7 @@ import Link from "next/link";
 import { useId, type ReactNode } from "react";
 import type { AppRouter } from "@/server/api/root";
 import { isActive } from "@/server/domain/rollback";
+import { rollbackActionTitles } from "@/server/domain/incident-report/wording";
 import { DataTable } from "../data-table";
 import { formatDateTime, formatRelative } from "../format";
 import { RollbackStatusBadge } from "../status";
@@ -394,26 +395,6 @@ function Snapshots({ rollback }: { rollback: RollbackView }) {
   );
 }
 
-const actionLabels: Record<string, string> = {
-  "rollback.created": "Created",
-  "rollback.approval_added": "Approval added",
-  "rollback.approved": "Approved",
-  "rollback.rejected": "Rejected",
-  "rollback.cancelled": "Cancelled",
-  "rollback.started": "Started: traffic moved",
-  "rollback.step_advanced": "Next step",
-  "rollback.jumped_to_full": "Jumped to 100% (the step check found the current snapshot worse)",
-  "rollback.step_held": "Step held: not enough traffic to compare the arms",
-  "rollback.advanced_after_holds": "Next step without a comparison (held too long)",
-  "rollback.gate_aborted": "Stopped: the known-good snapshot was worse; traffic back to the snapshot from before",
-  "rollback.completed": "Completed",
-  "rollback.aborted": "Aborted: traffic back to the snapshot from before",
-  "rollback.expired": "Expired",
-  "rollback.failed": "Failed",
-  "rollback.verified": "Verified effective",
-  "rollback.ineffective": "Verified ineffective",
-};
-
 /** `before`/`after` of a rollback's audit event: { status, trafficPercent, approvals, ... }. */
 function stateOf(value: unknown): { status?: string; trafficPercent?: number; killSwitchesTurnedOff: string[] } {
   const record: Record<string, unknown> =
@@ -468,7 +449,7 @@ function Timeline({ rollbackId, live }: { rollbackId: string; live: boolean }) {
                   aria-hidden="true"
                 />
                 <p className="text-sm">
-                  <span className="font-medium">{actionLabels[event.action] ?? event.action}</span>{" "}
+                  <span className="font-medium">{rollbackActionTitles[event.action] ?? event.action}</span>{" "}
                   <span className="text-slate-600">by {actorName(event)}</span>
                 </p>
                 <p className="text-xs text-slate-600">

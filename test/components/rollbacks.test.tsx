@@ -153,7 +153,7 @@ describe("RollbackDetail", () => {
           within(timeline)
             .getAllByRole("listitem")
             .map((item) => item.querySelector("p span")?.textContent),
-        ).toEqual(["Created", "Started: traffic moved"]),
+        ).toEqual(["Requested", "Started: traffic moved"]),
       answered,
     );
 

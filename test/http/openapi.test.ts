@@ -130,7 +130,7 @@ describe("route coverage", () => {
         if (!document.paths[urlPath]?.[method.toLowerCase()]) undocumented.push(`${method} ${urlPath}`);
       }
     }
-    // An entry in server/api/openapi/routes.ts is what each of these needs.
+    // An entry in server/api/openapi/routes/ is what each of these needs.
     expect(undocumented).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 // The OpenAPI 3.1 document of the machine API, the intakes and OFREP, built by zod-openapi from the registry
-// (routes.ts) once per process: GET /api/v1/openapi.json serves it and the console's API reference renders it.
+// (routes/) once per process: GET /api/v1/openapi.json serves it and the console's API reference renders it.
 import "server-only";
 import { createHash } from "node:crypto";
 import { z } from "zod";
@@ -13,7 +13,8 @@ import type { oas31 } from "zod-openapi";
 import { MAX_BODY_BYTES, RATE_LIMIT } from "../http";
 import { policySchema } from "../../domain/policy";
 import { snapshotConfigSchema } from "../../domain/snapshots";
-import { allRoutes, tags, type Auth, type ErrorFormat, type ResponseEntry, type RouteEntry } from "./routes";
+import { tags, type Auth, type ErrorFormat, type ResponseEntry, type RouteEntry } from "./registry";
+import { allRoutes } from "./routes";
 import { errorBodySchema, ofrepErrorSchema, ofrepEvaluationFailureSchema, otlpStatusSchema } from "./schemas";
 
 export type OpenApiDocument = ReturnType<typeof createDocument>;

@@ -1,8 +1,7 @@
 // The OpenAPI document's shared component schemas: the one error body every /api/v1 refusal has, the other
 // formats' refusals (OTLP, OFREP), and the responses, which services shape as TypeScript DTOs rather than parse.
-// Each response schema is checked against its DTO at compile time (`ResponseSchemaChecks`), so a field added to a DTO and
-// not here fails `tsc`, as does a field here that the DTO lacks. Request schemas are not here: the registry
-// (routes.ts) imports the very objects the handlers validate with.
+// dto-checks.ts holds each response schema against its DTO at compile time. Request schemas are not here: the
+// registry (routes/) imports the very objects the handlers validate with.
 import "server-only";
 import { z } from "zod";
 import { apiKeyScopes } from "../../domain/api-key-input";
@@ -13,36 +12,8 @@ import { roles } from "../../domain/roles";
 import { stepOutcomes } from "../../domain/step-gate";
 import { sloIds } from "../../domain/slo";
 import { decisionKinds } from "../../domain/decision";
-import type { ApiKeyDto, CreatedApiKey } from "../../services/access/api-keys";
-import type { UserDto } from "../../services/access/users";
-import type { TargetDto } from "../../services/config/targets";
-import type { CreatedUser } from "../../services/machine/admin-api";
-import type { AlertmanagerResult } from "../../services/machine/alertmanager";
-import type { EffectiveConfig, TargetStatus } from "../../services/machine/config-delivery";
-import type { IngestResult } from "../../services/machine/ingest";
-import type { OfrepBulkEvaluation, OfrepFailure, OfrepSuccess } from "../../services/machine/ofrep";
-import type { RollbackApiDetail, RollbackApiSummary } from "../../services/machine/rollbacks-api";
 import { evidenceSchema } from "../../services/rollbacks/rows";
 import { stepCheckArms } from "../../services/rollbacks/step-checks";
-
-// ---- Keeping response schemas and DTOs in step ----
-
-/** A DTO as JSON.stringify sends it: dates become ISO strings. */
-type Json<T> = T extends Date
-  ? string
-  : T extends readonly (infer Item)[]
-    ? Json<Item>[]
-    : T extends object
-      ? { [K in keyof T]: Json<T[K]> }
-      : T;
-
-type KeysOf<T> = T extends unknown ? keyof T : never;
-/** Every value the DTO can take is valid for the schema, and the schema names no field the DTO lacks. */
-type Describes<Schema extends z.ZodType, Dto> = [Json<Dto>] extends [z.output<Schema>]
-  ? [Exclude<KeysOf<z.output<Schema>>, KeysOf<Json<Dto>>>] extends [never]
-    ? true
-    : { "response schema has fields the DTO lacks": Exclude<KeysOf<z.output<Schema>>, KeysOf<Json<Dto>>> }
-  : { "response schema does not accept the DTO": Json<Dto> };
 
 /** Dates as JSON sends them; the format alone (not zod's long ISO pattern) keeps the document readable. */
 const dateTime = z.string().meta({ format: "date-time", example: "2026-05-01T12:00:30.000Z" });
@@ -319,7 +290,9 @@ export const alertmanagerResultSchema = z.object({
   ignoredAlerts: z.number().int().meta({ description: "Alerts without a rewind_target label." }),
   unknownTargets: z
     .array(z.object({ target: z.string(), alerts: z.number().int() }))
-    .meta({ description: "rewind_target values naming no target: their alerts were not judged (recorded for admins)." }),
+    .meta({
+      description: "rewind_target values naming no target: their alerts were not judged (recorded for admins).",
+    }),
   monitoringPaused: z.boolean(),
   targets: z.array(
     z.union([
@@ -488,7 +461,7 @@ export const createdApiKeySchema = z.object({
   signingSecret: z.string().meta({ description: "Its signing secret (rws_…): in this answer only.", example: "rws_…" }),
 });
 
-const userSchema = z
+export const userSchema = z
   .object({
     id,
     email: z.string(),
@@ -523,7 +496,7 @@ export const ofrepSuccessSchema = z
   })
   .meta({ id: "OfrepEvaluationSuccess" });
 
-const ofrepFlagFailureSchema = z.object({
+export const ofrepFlagFailureSchema = z.object({
   key: z.string(),
   errorCode: z.enum(["FLAG_NOT_FOUND", "TARGETING_KEY_MISSING"]),
   errorDetails: z.string(),
@@ -533,22 +506,3 @@ export const ofrepBulkSchema = z.object({
   flags: z.array(z.union([ofrepSuccessSchema, ofrepFlagFailureSchema])),
   metadata: z.object({ target: z.string() }).optional(),
 });
-
-type Assert<Check extends true> = Check;
-/** Compile-time only: each response schema still describes the DTO its service returns (see `Describes`). */
-export type ResponseSchemaChecks = [
-  Assert<Describes<typeof targetSchema, TargetDto>>,
-  Assert<Describes<typeof effectiveConfigSchema, EffectiveConfig>>,
-  Assert<Describes<typeof targetStatusSchema, TargetStatus>>,
-  Assert<Describes<typeof ingestResultSchema, IngestResult>>,
-  Assert<Describes<typeof alertmanagerResultSchema, AlertmanagerResult>>,
-  Assert<Describes<typeof rollbackSummarySchema, RollbackApiSummary>>,
-  Assert<Describes<typeof rollbackDetailSchema, RollbackApiDetail>>,
-  Assert<Describes<typeof apiKeySchema, ApiKeyDto>>,
-  Assert<Describes<typeof createdApiKeySchema, CreatedApiKey>>,
-  Assert<Describes<typeof userSchema, UserDto>>,
-  Assert<Describes<typeof createdUserSchema, CreatedUser>>,
-  Assert<Describes<typeof ofrepSuccessSchema, OfrepSuccess>>,
-  Assert<Describes<typeof ofrepFlagFailureSchema, OfrepFailure>>,
-  Assert<Describes<typeof ofrepBulkSchema, OfrepBulkEvaluation>>,
-];

@@ -1,7 +1,6 @@
 // Signed checkpoints of the audit chain's head, stored and sent outside the database: the `audit.checkpoint`
 // notification (webhooks), a line in AUDIT_CHECKPOINT_FILE and the JSON export. Made by the monitoring cycle when
-// due and by an admin on demand. The outbox is the one upward import of audit/: notifications/outbox.ts only
-// writes a row, and the checkpoint must be queued in the transaction that records it.
+// due and by an admin on demand. The checkpoint is queued (platform/outbox.ts) in the transaction that records it.
 import "server-only";
 import { appendFile } from "node:fs/promises";
 import type { Db, Prisma, Tx } from "../../db";
@@ -14,7 +13,7 @@ import {
 } from "../../domain/audit-chain";
 import { AppError } from "../../domain/errors";
 import { env } from "../../env.js";
-import { enqueueNotification } from "../notifications/outbox";
+import { enqueueNotification } from "../platform/outbox";
 import { log } from "../platform/log";
 import { retryOnConflict } from "../platform/retry";
 import { auditChainKeyring, type AuditChainKeyring } from "./audit-chain-key";

@@ -20,7 +20,7 @@ import { toBaseline } from "../../domain/step-baseline";
 import { stepOutcomes } from "../../domain/step-gate";
 import { appendAudit, describeActor, type Actor, type WithActor } from "../audit/audit-log";
 import { loadTargetTotals } from "../metrics/bucket-reads";
-import { enqueueNotification, type NotificationSeverity } from "../notifications/outbox";
+import { enqueueNotification, type NotificationSeverity } from "../platform/outbox";
 import { retryOnConflict } from "../platform/retry";
 import { parseInput } from "../platform/validation";
 import { announceFlagChange } from "./flags";

@@ -6,7 +6,7 @@ import type { Db, Prisma, Tx } from "../../db";
 import { AppError } from "../../domain/errors";
 import { createFlagSchema, setFlagEnabledSchema, setFlagPercentSchema, updateFlagSchema } from "../../domain/flags";
 import { actorIdOf, appendAudit, changedFields, describeActor, type Actor, type WithActor } from "../audit/audit-log";
-import { enqueueConfigChanged, enqueueNotification } from "../notifications/outbox";
+import { enqueueConfigChanged, enqueueNotification } from "../platform/outbox";
 import { retryOnConflict } from "../platform/retry";
 import { parseInput } from "../platform/validation";
 

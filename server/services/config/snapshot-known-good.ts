@@ -7,7 +7,7 @@ import { AppError } from "../../domain/errors";
 import { defaultPolicy } from "../../domain/policy";
 import { assertCanBeKnownGood, snapshotMarkSchema, type BakeState } from "../../domain/snapshots";
 import { appendAudit, describeActor, systemActor, type Actor, type WithActor } from "../audit/audit-log";
-import { enqueueNotification } from "../notifications/outbox";
+import { enqueueNotification } from "../platform/outbox";
 import { retryOnConflict } from "../platform/retry";
 import { parseInput } from "../platform/validation";
 import { loadLatestPolicies, parseStoredPolicy } from "./policies";

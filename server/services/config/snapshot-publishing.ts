@@ -7,7 +7,7 @@ import { checksumOf, storableJson } from "../../domain/canonical-json";
 import { AppError } from "../../domain/errors";
 import { publishSnapshotSchema } from "../../domain/snapshots";
 import { actorIdOf, appendAudit, describeActor, type WithActor } from "../audit/audit-log";
-import { enqueueConfigChanged, enqueueNotification } from "../notifications/outbox";
+import { enqueueConfigChanged, enqueueNotification } from "../platform/outbox";
 import { retryOnConflict } from "../platform/retry";
 import { parseInput } from "../platform/validation";
 import { requireSnapshot, requireTarget, type SnapshotDto } from "./snapshot-reads";

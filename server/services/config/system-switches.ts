@@ -8,7 +8,7 @@ import { AppError } from "../../domain/errors";
 import { actorIdOf, appendAudit, describeActor, type WithActor } from "../audit/audit-log";
 import { cancelRunningReenablements } from "./flag-reenablement";
 import { disableKillSwitches } from "./flags";
-import { enqueueNotification } from "../notifications/outbox";
+import { enqueueNotification } from "../platform/outbox";
 import { retryOnConflict } from "../platform/retry";
 import { parseInput } from "../platform/validation";
 

@@ -5,7 +5,7 @@ import type { Prisma, Db } from "../../db";
 import { AppError } from "../../domain/errors";
 import { createTargetSchema, setMonitoringSchema, slugSchema, updateTargetSchema } from "../../domain/targets";
 import { appendAudit, changedFields, describeActor, type Actor, type WithActor } from "../audit/audit-log";
-import { enqueueNotification } from "../notifications/outbox";
+import { enqueueNotification } from "../platform/outbox";
 import { retryOnConflict } from "../platform/retry";
 import { parseInput } from "../platform/validation";
 

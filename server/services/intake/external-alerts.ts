@@ -5,13 +5,12 @@ import "server-only";
 import { z } from "zod";
 import type { Db, Prisma } from "../../db";
 import { alertLevel, alertVerdict, type Alert } from "../../domain/alertmanager";
+import { ALERT_SOURCES, type AlertSource } from "../../domain/alert-sources";
 import { canonicalJson, sha256Hex } from "../../domain/canonical-json";
 import { getSystemState } from "../config/system-switches";
 import { actOnExternalVerdict, type TargetAction } from "../monitoring/act-on-target";
 import { withdrawProposal } from "../rollbacks/commands";
 
-export const ALERT_SOURCES = { alertmanager: "Alertmanager", cloudwatch: "CloudWatch" } as const;
-export type AlertSource = keyof typeof ALERT_SOURCES;
 
 /** Enough history for any streak a policy can ask for (at most 100 consecutive violations). */
 const STREAK_HISTORY = 100;

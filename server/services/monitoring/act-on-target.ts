@@ -9,7 +9,7 @@ import { bucketStart } from "../../domain/metrics";
 import type { Policy } from "../../domain/policy";
 import { evaluateTarget, judgedWindows, loadDecisionTargets } from "./evaluation";
 import { loadJudgedSeries } from "../metrics/bucket-reads";
-import { enqueueNotification } from "../notifications/outbox";
+import { enqueueNotification } from "../platform/outbox";
 import { getPolicy } from "../config/policies";
 import { startRollbackFromDecision } from "../rollbacks/commands";
 import { getSystemState } from "../config/system-switches";

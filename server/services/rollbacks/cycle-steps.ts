@@ -11,7 +11,7 @@ import { approvalExpired, stepCheckEvent, stepDue, transition, type RollbackEven
 import { verificationOutcome } from "../../domain/rollback-verification";
 import { appendAudit, systemActor } from "../audit/audit-log";
 import { loadLatestPolicies, parseStoredPolicy } from "../config/policies";
-import { enqueueNotification } from "../notifications/outbox";
+import { enqueueNotification } from "../platform/outbox";
 import { formatMinutes } from "./messages";
 import { judgeRestoredTraffic, verificationMessage } from "./restored-traffic";
 import { rollbackRowSelect, stepsSchema, toState, type RollbackRow } from "./rows";

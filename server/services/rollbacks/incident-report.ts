@@ -1,19 +1,20 @@
 // The incident report of an ended rollback (rules and words: server/domain/incident-report.ts, Markdown:
-// incident-report-markdown.ts): everything it needs read in a fixed number of queries, with explicit selects, and
+// incident-report/markdown.ts): everything it needs read in a fixed number of queries, with explicit selects, and
 // the target's series over the incident for the page's charts and the Markdown's table.
 import "server-only";
 import type { Db, Prisma } from "../../db";
 import { AppError } from "../../domain/errors";
 import {
   buildIncidentReport,
+  incidentReportFileName,
   incidentReportInputSchema,
+  renderIncidentMarkdown,
   reportSeriesStep,
   STREAK_SHOWN_EACH_END,
   type IncidentReport,
   type ReportActor,
   type ReportSeriesPoint,
 } from "../../domain/incident-report";
-import { incidentReportFileName, renderIncidentMarkdown } from "../../domain/incident-report-markdown";
 import { bucketStart, chartStepMs, downsampleSeries } from "../../domain/metrics";
 import { defaultPolicy, policySchema } from "../../domain/policy";
 import { isActive } from "../../domain/rollback";

@@ -5,7 +5,7 @@ import type { Tx } from "../../db";
 import type { Policy } from "../../domain/policy";
 import type { RollbackState, RollbackTransition } from "../../domain/rollback";
 import { actorIdOf, type Actor } from "../audit/audit-log";
-import { enqueueConfigChanged, enqueueNotification, type NotificationInput } from "../notifications/outbox";
+import { enqueueConfigChanged, enqueueNotification, type NotificationInput } from "../platform/outbox";
 import type { RollbackRow } from "./rows";
 
 export function formatMinutes(seconds: number): string {

@@ -9,7 +9,7 @@ import { LatencySketch } from "@/server/domain/sketch";
 import { systemActor } from "@/server/services/audit/audit-log";
 import { publishSnapshot } from "@/server/services/config/snapshot-publishing";
 import { updatePolicy } from "@/server/services/config/policies";
-import { receiveAlerts } from "@/server/services/machine/alertmanager";
+import { receiveAlerts } from "@/server/services/intake/alertmanager";
 import { ingestMetrics } from "@/server/services/machine/ingest";
 import { BUCKET_MS, makeTarget, testDb } from "../helpers";
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { systemActor } from "@/server/services/audit/audit-log";
-import { enqueueNotification } from "@/server/services/notifications/outbox";
+import { enqueueNotification } from "@/server/services/platform/outbox";
 import {
   backoffMs,
   deliverNotifications,

@@ -6,7 +6,7 @@ import { systemActor, userActor } from "@/server/services/audit/audit-log";
 import { createTarget } from "@/server/services/config/targets";
 import { configureChannel } from "@/server/services/notifications/channel-settings";
 import { deliverNotifications } from "@/server/services/notifications/delivery";
-import { enqueueNotification } from "@/server/services/notifications/outbox";
+import { enqueueNotification } from "@/server/services/platform/outbox";
 import { createWebhookEndpoint } from "@/server/services/notifications/webhook-endpoints";
 import { requestManualRollback } from "@/server/services/rollbacks/commands";
 import { makeUser, testDb, uniqueSlug } from "../helpers";

@@ -10,7 +10,7 @@ import {
   listDeadLetters,
   MAX_DELIVERY_ATTEMPTS,
 } from "@/server/services/notifications/delivery";
-import { enqueueNotification, type NotificationInput } from "@/server/services/notifications/outbox";
+import { enqueueNotification, type NotificationInput } from "@/server/services/platform/outbox";
 import { createWebhookEndpoint } from "@/server/services/notifications/webhook-endpoints";
 import { callerFor, makeTarget, makeUser, testDb, uniqueSlug } from "../helpers";
 import { httpReceiver } from "../http-receiver";

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { verifySignature } from "@/server/domain/api-keys";
 import { systemActor, userActor } from "@/server/services/audit/audit-log";
 import { createFlag, setFlagEnabled } from "@/server/services/config/flags";
-import { enqueueNotification } from "@/server/services/notifications/outbox";
+import { enqueueNotification } from "@/server/services/platform/outbox";
 import { backoffMs, deliverNotifications, MAX_DELIVERY_ATTEMPTS } from "@/server/services/notifications/delivery";
 import { publishSnapshot } from "@/server/services/config/snapshot-publishing";
 import { createWebhookEndpoint, sendWebhookTest } from "@/server/services/notifications/webhook-endpoints";

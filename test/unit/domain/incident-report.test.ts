@@ -4,23 +4,21 @@ import type { Verdict } from "@/server/domain/evaluation";
 import {
   actorName,
   buildIncidentReport,
+  escapeMarkdown,
   formatReportDuration,
   formatUtc,
-  incidentReportInputSchema,
-  reportSeriesStep,
-  snapshotText,
+  incidentReport,
+  incidentReportFileName,
   type IncidentReportInput,
+  incidentReportInputSchema,
+  renderIncidentMarkdown,
   type ReportActor,
   type ReportAuditEvent,
   type ReportRollback,
   type ReportSeriesPoint,
+  reportSeriesStep,
+  snapshotText,
 } from "@/server/domain/incident-report";
-import {
-  escapeMarkdown,
-  incidentReport,
-  incidentReportFileName,
-  renderIncidentMarkdown,
-} from "@/server/domain/incident-report-markdown";
 
 const S = 1_000;
 const MIN = 60 * S;

@@ -1,6 +1,6 @@
 // POST /api/v1/alertmanager (scope ingest): Prometheus Alertmanager's webhook (payload version 4). docs/API.md
 import { machineRoute } from "@/server/api/http";
-import { receiveAlerts } from "@/server/services/machine/alertmanager";
+import { receiveAlerts } from "@/server/services/intake/alertmanager";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 // GET /api/v1/openapi.json (public): the OpenAPI 3.1 document of the machine API, the intakes, the integrations and
-// OFREP, built once per process from server/api/openapi/routes.ts. Cacheable: it changes only with a deploy.
+// OFREP, built once per process from server/api/openapi/routes/. Cacheable: it changes only with a deploy.
 import { notModified } from "@/server/api/http";
 import { openApiJson } from "@/server/api/openapi/document";
 

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { IncidentReport, type IncidentReportView } from "@/components/rollbacks/incident-report";
+import { IncidentReport, type IncidentReportView } from "@/components/rollbacks/incident-report-view";
 import { EmptyState, PageHeader } from "@/components/ui";
 import { serverCaller } from "@/server/api/server-caller";
 

@@ -1,14 +1,9 @@
-// The incident report (incident-report.ts) as Markdown for a postmortem: tables GitHub, GitLab and wikis render,
+// The incident report (build.ts) as Markdown for a postmortem: tables GitHub, GitLab and wikis render,
 // with every piece of user text escaped so a name or a reason can neither break a table nor inject HTML.
-import {
-  buildIncidentReport,
-  formatReportDuration,
-  formatUtc,
-  STREAK_SHOWN_EACH_END,
-  type IncidentReport,
-  type IncidentReportInput,
-} from "./incident-report";
-import { formatSloValue, sloDefinition } from "./slo";
+import { formatSloValue, sloDefinition } from "../slo";
+import { buildIncidentReport } from "./build";
+import { STREAK_SHOWN_EACH_END, type IncidentReport, type IncidentReportInput } from "./types";
+import { formatReportDuration, formatUtc } from "./wording";
 
 const MINUTE = 60_000;
 

@@ -6,8 +6,8 @@ import "server-only";
 import type { Db } from "../../db";
 import { alertmanagerPayloadSchema, alertsByTarget, TARGET_LABEL } from "../../domain/alertmanager";
 import { assertKeyMayUseTarget, type ApiKeyDto } from "../access/api-keys";
-import { alertTargetSelect, judgeAlerts, type AlertTargetOutcome } from "../intake/external-alerts";
-import { recordRefusal } from "../intake/intake-refusals";
+import { alertTargetSelect, judgeAlerts, type AlertTargetOutcome } from "./external-alerts";
+import { recordRefusal } from "./intake-refusals";
 import { parseInput } from "../platform/validation";
 
 export interface AlertmanagerResult {

@@ -1,6 +1,7 @@
 // The notification outbox: rows written in the same transaction as the change they announce. Delivery
-// (the channels of channels/registry.ts, retries, dead letters) reads them later, so it can never block or
-// undo the change.
+// (notifications/: the channels of channels/registry.ts, retries, dead letters) reads them later, so it can never
+// block or undo the change. A platform primitive: every capability that announces a change writes here, audit/
+// (checkpoints) included, which sits below notifications/.
 import "server-only";
 import type { Tx } from "../../db";
 import type { JsonValue } from "../../domain/canonical-json";

@@ -1,0 +1,195 @@
+// OpenAPI entries: telemetry intake with the key alone (OTLP, LiteLLM) and the integrations verified by their
+// sender's own signatures (SNS, Slack).
+import "server-only";
+import { z } from "zod";
+import { exportTraceRequestSchema } from "../../../domain/intake/genai-spans";
+import { snsMessageSchema } from "../../../domain/intake/sns";
+import { intakeResultSchema, otlpExportResponseSchema } from "../schemas";
+import { rewindTargetHeader, type RouteEntry } from "../registry";
+
+/**
+ * LiteLLM's StandardLoggingPayload, the fields Rewind reads. Its mapping (server/domain/intake/litellm.ts) checks
+ * them by hand, with the item's path in each refusal; this schema only describes them.
+ */
+const liteLlmPayloadSchema = z.looseObject({
+  status: z.enum(["success", "failure"]),
+  startTime: z.number().meta({ description: "Epoch seconds" }),
+  endTime: z.number().meta({ description: "Epoch seconds" }),
+  completionStartTime: z.number().optional().meta({ description: "Streamed calls: the first chunk, epoch seconds" }),
+  stream: z.boolean().optional(),
+  custom_llm_provider: z.string().optional(),
+  model: z.string().optional(),
+  model_group: z.string().optional(),
+  prompt_tokens: z.number().int().optional(),
+  completion_tokens: z.number().int().optional(),
+  response_cost: z.number().optional(),
+  metadata: z.looseObject({}).optional().meta({ description: "requester_metadata.rewind_snapshot_version is read" }),
+});
+const liteLlmBodySchema = z.union([
+  z.array(liteLlmPayloadSchema),
+  z.object({ data: z.array(liteLlmPayloadSchema) }),
+  liteLlmPayloadSchema,
+]);
+
+/** OTLP/HTTP ExportMetricsServiceRequest as OTLP/JSON: the outline; the protobuf form is the same message. */
+const exportMetricsRequestSchema = z.looseObject({
+  resourceMetrics: z
+    .array(
+      z.looseObject({
+        resource: z.looseObject({ attributes: z.array(z.looseObject({ key: z.string() })).optional() }).optional(),
+        scopeMetrics: z
+          .array(z.looseObject({ metrics: z.array(z.looseObject({ name: z.string() })).optional() }))
+          .optional(),
+      }),
+    )
+    .optional(),
+});
+
+/** Slack's interactivity request: form-encoded, `payload` a JSON document (block_actions for buttons). */
+const slackInteractionSchema = z.object({
+  payload: z.string().meta({ description: 'JSON: { "type": "block_actions", "user": {…}, "actions": [ … ], … }' }),
+});
+
+export const intakeRoutes: readonly RouteEntry[] = [
+  {
+    method: "post",
+    path: "/api/v1/otlp/v1/traces",
+    operationId: "otlpTraces",
+    tag: "intake",
+    summary: "OTLP/HTTP traces: GenAI spans become request events",
+    description:
+      "ExportTraceServiceRequest as protobuf or OTLP/JSON, gzip or not. Spans that cannot be written are refused one by one (partial success); the rest is written. Answers in the request's encoding.",
+    auth: "keyAnyHeader",
+    scope: "ingest",
+    headers: rewindTargetHeader,
+    request: {
+      schema: exportTraceRequestSchema,
+      contentTypes: ["application/x-protobuf", "application/json"],
+      example: {
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    startTimeUnixNano: "1777636800000000000",
+                    endTimeUnixNano: "1777636800840000000",
+                    attributes: [{ key: "gen_ai.request.model", value: { stringValue: "gpt-4o" } }],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    },
+    responses: {
+      200: {
+        description: "ExportTraceServiceResponse; partialSuccess names refused spans",
+        schema: otlpExportResponseSchema,
+        contentTypes: ["application/json", "application/x-protobuf"],
+        headers: {
+          "X-Rewind-Accepted-Spans": "Model-call spans written",
+          "X-Rewind-Rejected-Spans": "Spans refused",
+          "X-Rewind-Ignored-Spans": "Spans that are not model calls",
+        },
+      },
+    },
+    errors: [404, 415, 503],
+    errorFormat: "otlp",
+  },
+  {
+    method: "post",
+    path: "/api/v1/intake/litellm",
+    operationId: "liteLlmIntake",
+    tag: "intake",
+    summary: "LiteLLM's generic_api callback: StandardLoggingPayload batches",
+    description:
+      "A JSON array, `{ data: [...] }`, one payload, or one per line (ndjson). All or nothing: a bad payload refuses the batch with 422 by path (`3.completion_tokens`).",
+    auth: "keyAnyHeader",
+    scope: "ingest",
+    headers: rewindTargetHeader,
+    request: {
+      schema: liteLlmBodySchema,
+      contentTypes: ["application/json", "application/x-ndjson", "application/jsonl"],
+      example: [
+        {
+          status: "success",
+          startTime: 1777636800.1,
+          endTime: 1777636800.9,
+          model_group: "gpt-4o",
+          prompt_tokens: 812,
+          completion_tokens: 164,
+          response_cost: 0.0021,
+        },
+      ],
+    },
+    responses: { 202: { description: "Written", schema: intakeResultSchema } },
+    errors: [404, 415, 422, 503],
+  },
+  {
+    method: "post",
+    path: "/api/v1/otlp/v1/metrics",
+    operationId: "otlpMetrics",
+    tag: "intake",
+    summary: "OTLP/HTTP metrics (ExportMetricsServiceRequest)",
+    description:
+      "Protobuf or OTLP/JSON, gzip or not, with the key alone and the ingest scope, like the traces route; answers ExportMetricsServiceResponse in the request's encoding.",
+    auth: "keyAnyHeader",
+    scope: "ingest",
+    headers: rewindTargetHeader,
+    request: { schema: exportMetricsRequestSchema, contentTypes: ["application/x-protobuf", "application/json"] },
+    responses: {
+      200: {
+        description: "ExportMetricsServiceResponse; partialSuccess counts refused data points",
+        schema: z.object({
+          partialSuccess: z.object({ rejectedDataPoints: z.string(), errorMessage: z.string() }).optional(),
+        }),
+        contentTypes: ["application/json", "application/x-protobuf"],
+      },
+    },
+    errors: [404, 415, 503],
+    errorFormat: "otlp",
+  },
+  {
+    method: "post",
+    path: "/api/integrations/sns",
+    operationId: "snsMessage",
+    tag: "integrations",
+    summary: "AWS SNS HTTPS subscription: confirmations and notifications",
+    description:
+      "SubscriptionConfirmation, Notification or UnsubscribeConfirmation JSON, sent with Content-Type text/plain. Verified by the SNS message signature (its certificate from an AWS host); no API key.",
+    auth: "sns",
+    headers: z.object({
+      "x-amz-sns-message-type": z.enum(["SubscriptionConfirmation", "Notification", "UnsubscribeConfirmation"]),
+      "x-amz-sns-topic-arn": z.string().optional(),
+    }),
+    request: { schema: snsMessageSchema, contentTypes: ["text/plain", "application/json"] },
+    responses: {
+      200: {
+        description:
+          "Received: what Rewind did with it (a confirmed subscription, an alarm judged, `duplicate: true` for a MessageId seen before, INSUFFICIENT_DATA ignored)",
+        schema: z.looseObject({}),
+      },
+    },
+    errors: [400, 401, 403, 404, 413, 415, 422, 502],
+  },
+  {
+    method: "post",
+    path: "/api/integrations/slack/interactions",
+    operationId: "slackInteraction",
+    tag: "integrations",
+    summary: "Slack interactivity: approval buttons",
+    description:
+      "Form-encoded with a `payload` field. Verified by X-Slack-Signature (v0=HMAC-SHA256 of `v0:<timestamp>:<body>` under the Slack signing secret) and X-Slack-Request-Timestamp within 5 minutes.",
+    auth: "slack",
+    headers: z.object({
+      "X-Slack-Request-Timestamp": z
+        .string()
+        .meta({ description: "Unix seconds, within 5 minutes of the server's clock" }),
+    }),
+    request: { schema: slackInteractionSchema, contentTypes: ["application/x-www-form-urlencoded"] },
+    responses: { 200: { description: "Received; Rewind acts after answering and replies through response_url" } },
+    errors: [400, 401, 413, 500, 503],
+  },
+];
