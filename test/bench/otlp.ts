@@ -1,7 +1,7 @@
 // OTLP benchmarks (`npm run bench -- --only otlp`): spans/s through POST /api/v1/otlp/v1/traces (protobuf,
 // 1,000-span batches, the Collector's default encoding) against events/s through the JSON ingest on the same
 // server in the same run; and the P95 read from an exponential histogram (OTLP metrics) against the exact one.
-import { exponentialSketchAccuracy, exponentialToSketch } from "@/server/domain/intake/otlp-metrics";
+import { exponentialSketchAccuracy, exponentialToSketch } from "@/server/domain/intake/otlp-histograms";
 import { otlpTraceTypes } from "@/server/services/intake/otlp-proto";
 import { otlpTraces } from "../../scripts/lib/intake-formats";
 import { logNormal, MODELS, seededRandom, simulateRequest, type Random } from "../../scripts/lib/traffic";

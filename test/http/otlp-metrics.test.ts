@@ -21,7 +21,7 @@ import {
   type ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { exponentialSketchAccuracy } from "@/server/domain/intake/otlp-metrics";
+import { exponentialSketchAccuracy } from "@/server/domain/intake/otlp-histograms";
 import { LatencySketch } from "@/server/domain/sketch";
 import { otlpMetricTypes } from "@/server/services/intake/otlp-proto";
 import { api, makeKey, makeTarget, testDb, type TestKey } from "./helpers";

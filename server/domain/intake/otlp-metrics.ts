@@ -1,20 +1,17 @@
 // OpenTelemetry metrics as Rewind reads them: the OTLP metrics data model (OTLP/JSON's camelCase shape, which the
-// protobuf decoder produces too), the GenAI metrics (semantic conventions `gen_ai.*`) picked out of it, histograms
-// turned into Rewind's latency sketch, cumulative points turned into deltas given the stream's previous point, and
-// delta points folded into one window per target, bucket, provider, model and snapshot version.
+// protobuf decoder produces too) and the GenAI metrics (semantic conventions `gen_ai.*`) picked out of it. Then:
+// otlp-histograms.ts (histograms → latency sketch), otlp-temporality.ts (cumulative → delta) and otlp-windows.ts
+// (delta points → one window per target, bucket, provider, model and snapshot version).
 // Rules and accuracy: docs/INTEGRATIONS.md ("OTLP metrics").
 import { z } from "zod";
-import { bucketStart } from "../metrics";
-import { LatencySketch, SKETCH_RELATIVE_ACCURACY } from "../sketch";
 import {
   attributesSchema,
-  GENAI_ATTRIBUTES,
   NOT_MODEL_CALLS,
   unixNanoSchema,
   type AttributeValue,
   type Attributes,
 } from "./genai-spans";
-import { wholeNumberOf, type IntakeWindow, type MappedBatch, type RefusedItem } from "./intake-items";
+import type { RefusedItem } from "./intake-items";
 
 /** What Rewind takes from each metric it reads. */
 export type MetricRole = "duration" | "ttft" | "tokens" | "cost";
@@ -236,7 +233,7 @@ function unitFactorOf(role: MetricRole, unit: string): number | string {
   return 1;
 }
 
-const sumOf = (counts: readonly number[]) => counts.reduce((total, count) => total + count, 0);
+export const sumOf = (counts: readonly number[]) => counts.reduce((total, count) => total + count, 0);
 
 /** The point's buckets and counts checked against each other: what a histogram must hold to be read at all. */
 function explicitValue(raw: z.infer<typeof histogramPointSchema>, role: MetricRole): PointValue | string {
@@ -283,7 +280,7 @@ function streamOf(resource: Attributes, scope: { name: string; version: string }
   return JSON.stringify([sorted(resource), scope.name, scope.version, metric, sorted(point)]);
 }
 
-function firstPresent(
+export function firstPresent(
   attributes: Attributes,
   names: readonly string[],
 ): { name: string; value: AttributeValue } | null {
@@ -424,309 +421,4 @@ export function readMetricPoints(request: ExportMetricsRequest): MetricPoints {
     });
   });
   return out;
-}
-
-// ---- Histograms → latency sketch --------------------------------------------------------------------------------
-
-/** Spread positions per explicit bucket at most: finer than this changes a quantile by < 1% of the bucket. */
-const MAX_SPREAD_POSITIONS = 100;
-
-/**
- * `count` values spread evenly over (lower, upper] (positions lower + (upper − lower)(j − ½)/count), as linear
- * interpolation inside a bucket reads them; past MAX_SPREAD_POSITIONS values, that many positions share the weight.
- */
-function addSpread(sketch: LatencySketch, lower: number, upper: number, count: number): void {
-  if (count === 0) return;
-  if (!(upper > lower)) {
-    sketch.add(Math.max(0, lower), count);
-    return;
-  }
-  const positions = Math.min(count, MAX_SPREAD_POSITIONS);
-  for (let j = 1; j <= positions; j++) {
-    const weight = Math.floor((j * count) / positions) - Math.floor(((j - 1) * count) / positions);
-    if (weight > 0) sketch.add(lower + ((upper - lower) * (j - 0.5)) / positions, weight);
-  }
-}
-
-/**
- * An explicit-bucket histogram as a sketch of ms (`factor` converts the metric's unit). Each bucket's values are
- * spread evenly over its range (one value: the midpoint), narrowed to the point's min and max where sent; the first
- * bucket starts at 0 (durations are not negative), and the open last bucket ends at max, or without max its values
- * sit at its lower bound (all that is known of them).
- */
-export function explicitToSketch(value: Extract<PointValue, { kind: "explicit" }>, factor: number): LatencySketch {
-  const sketch = LatencySketch.empty();
-  const min = value.min !== null && Number.isFinite(value.min) ? Math.max(0, value.min * factor) : 0;
-  const max = value.max !== null && Number.isFinite(value.max) ? value.max * factor : null;
-  value.bucketCounts.forEach((count, i) => {
-    const bucketLower = i === 0 ? 0 : (value.bounds[i - 1] ?? 0) * factor;
-    const bucketUpper = i < value.bounds.length ? (value.bounds[i] ?? 0) * factor : (max ?? bucketLower);
-    let lower = Math.max(0, bucketLower, min);
-    let upper = max === null ? bucketUpper : Math.min(bucketUpper, max);
-    // min and max that contradict the buckets are not trusted.
-    if (upper < lower) [lower, upper] = [Math.max(0, bucketLower), Math.max(0, bucketUpper)];
-    addSpread(sketch, lower, upper, count);
-  });
-  return sketch;
-}
-
-/**
- * An exponential histogram as a sketch of ms. Each bucket (L, U] goes whole to 2LU/(L + U), the value closest in
- * relative terms to all of the bucket's (within (b − 1)/(b + 1), b = 2^(2^−scale)), kept within the point's min
- * and max; the zero bucket at half its threshold (0 when exact zeros).
- */
-export function exponentialToSketch(
-  value: Extract<PointValue, { kind: "exponential" }>,
-  factor: number,
-): LatencySketch {
-  const sketch = LatencySketch.empty();
-  if (value.zeroCount > 0) sketch.add((value.zeroThreshold * factor) / 2, value.zeroCount);
-  const step = 2 ** -value.scale;
-  const min = value.min !== null && Number.isFinite(value.min) ? value.min * factor : 0;
-  const max = value.max !== null && Number.isFinite(value.max) ? value.max * factor : Infinity;
-  value.bucketCounts.forEach((count, i) => {
-    if (count === 0) return;
-    const index = value.offset + i;
-    const lower = 2 ** (index * step) * factor;
-    const upper = 2 ** ((index + 1) * step) * factor;
-    const representative = (2 * lower * upper) / (lower + upper);
-    sketch.add(min <= max ? Math.min(Math.max(representative, min), max) : representative, count);
-  });
-  return sketch;
-}
-
-/**
- * The worst relative error of a quantile read from a sketch built by `exponentialToSketch` at `scale`: the bucket's
- * (b − 1)/(b + 1) compounded with the sketch's own.
- */
-export function exponentialSketchAccuracy(scale: number): number {
-  const base = 2 ** (2 ** -scale);
-  return (1 + (base - 1) / (base + 1)) * (1 + SKETCH_RELATIVE_ACCURACY) - 1;
-}
-
-export function pointToSketch(value: PointValue, factor: number): LatencySketch {
-  if (value.kind === "explicit") return explicitToSketch(value, factor);
-  if (value.kind === "exponential") return exponentialToSketch(value, factor);
-  return LatencySketch.empty();
-}
-
-// ---- Cumulative → delta -----------------------------------------------------------------------------------------
-
-/** A cumulative stream's last point, as stored. */
-export interface StreamState {
-  startTimeUnixNano: bigint;
-  timeUnixNano: bigint;
-  value: PointValue;
-}
-
-/**
- * A point that is not the continuation of a stream Rewind knows (its first point, a new start time, counts that went
- * down) is taken whole when it covers at most this long, as a delta exporter would have sent it; a longer one is
- * kept as the baseline only, so a stream first seen after hours does not pour those hours into one bucket.
- */
-export const FIRST_POINT_MAX_SPAN_NS = 5n * 60n * 1_000_000_000n;
-
-export type CumulativeStep =
-  { kind: "delta"; value: PointValue } | { kind: "baseline" } | { kind: "stale"; reason: string };
-
-/** `current − previous`, or null when `current` cannot be `previous` plus increments (a reset). */
-function subtract(current: PointValue, previous: PointValue): PointValue | null {
-  const sum = (a: number | null, b: number | null) => (a === null || b === null ? a : a - b);
-  if (current.kind === "number" && previous.kind === "number") {
-    return current.value >= previous.value ? { kind: "number", value: current.value - previous.value } : null;
-  }
-  if (current.kind === "explicit" && previous.kind === "explicit") {
-    if (
-      current.bounds.length !== previous.bounds.length ||
-      current.bounds.some((bound, i) => bound !== previous.bounds[i]) ||
-      (previous.bucketCounts.length > 0 && current.bucketCounts.length !== previous.bucketCounts.length)
-    ) {
-      return null;
-    }
-    const bucketCounts = current.bucketCounts.map((count, i) => count - (previous.bucketCounts[i] ?? 0));
-    const count = current.count - previous.count;
-    if (count < 0 || bucketCounts.some((c) => c < 0)) return null;
-    return { ...current, count, bucketCounts, sum: sum(current.sum, previous.sum) };
-  }
-  if (current.kind === "exponential" && previous.kind === "exponential") {
-    // An SDK lowers a cumulative stream's scale as its range grows: the previous buckets merge into the current's.
-    if (current.scale > previous.scale) return null;
-    const shift = previous.scale - current.scale;
-    const counts = new Map<number, number>();
-    previous.bucketCounts.forEach((count, i) => {
-      const index = Math.floor((previous.offset + i) / 2 ** shift);
-      counts.set(index, (counts.get(index) ?? 0) + count);
-    });
-    const bucketCounts = current.bucketCounts.map((count, i) => count - (counts.get(current.offset + i) ?? 0));
-    const covered = sumOf(current.bucketCounts.map((_, i) => counts.get(current.offset + i) ?? 0));
-    const zeroCount = current.zeroCount - previous.zeroCount;
-    const count = current.count - previous.count;
-    // Every previous value must lie in a current bucket (or the zero bucket) for the difference to mean anything.
-    if (count < 0 || zeroCount < 0 || bucketCounts.some((c) => c < 0) || covered !== sumOf(previous.bucketCounts)) {
-      return null;
-    }
-    return { ...current, count, zeroCount, bucketCounts, sum: sum(current.sum, previous.sum) };
-  }
-  return null;
-}
-
-/**
- * What a cumulative point adds, given its stream's previous point (null: a stream Rewind does not know). A point
- * not newer than the previous one is stale (a duplicate or out of order: refused, counted once already); one with
- * the same start time is the difference; anything else (see FIRST_POINT_MAX_SPAN_NS) is taken whole or kept as
- * the baseline only.
- */
-export function cumulativeToDelta(
-  previous: StreamState | null,
-  current: Pick<MetricPoint, "startTimeUnixNano" | "timeUnixNano" | "value">,
-): CumulativeStep {
-  if (previous && current.timeUnixNano <= previous.timeUnixNano) {
-    return {
-      kind: "stale",
-      reason: `Not newer than the stream's last point (${previous.timeUnixNano} ns): a duplicate or out of order, already counted`,
-    };
-  }
-  if (previous && current.startTimeUnixNano === previous.startTimeUnixNano) {
-    const delta = subtract(current.value, previous.value);
-    if (delta) return { kind: "delta", value: delta };
-  }
-  return current.timeUnixNano - current.startTimeUnixNano <= FIRST_POINT_MAX_SPAN_NS
-    ? { kind: "delta", value: current.value }
-    : { kind: "baseline" };
-}
-
-// ---- Delta points → windows -------------------------------------------------------------------------------------
-
-const NANOS_PER_MS = 1_000_000n;
-
-interface Group {
-  target: string | null;
-  start: number;
-  provider: string | undefined;
-  model: string | undefined;
-  snapshotVersion: unknown;
-  snapshotVersionSource: string | undefined;
-  points: MetricPoint[];
-}
-
-function countOf(value: PointValue): number {
-  return value.kind === "number" ? 0 : value.count;
-}
-
-/** Sum of a histogram, value of a sum, in Rewind's unit. */
-function totalOf(point: MetricPoint): number {
-  const total = point.value.kind === "number" ? point.value.value : (point.value.sum ?? 0);
-  return total * point.unitFactor;
-}
-
-function windowOf(group: Group, refused: RefusedItem[]): IntakeWindow | null {
-  let latency = LatencySketch.empty();
-  let ttft = LatencySketch.empty();
-  const window = { requestCount: 0, errorCount: 0, costUsd: 0, inputTokens: 0, outputTokens: 0 };
-  const sources: IntakeWindow["sources"] = { start: `${group.points[0]?.path ?? ""}.timeUnixNano` };
-  const ttftPoints: MetricPoint[] = [];
-  let used = 0;
-  for (const point of group.points) {
-    if (point.role === "duration") {
-      const count = countOf(point.value);
-      window.requestCount += count;
-      if (firstPresent(point.attributes, GENAI_ATTRIBUTES.errorType)) window.errorCount += count;
-      latency = LatencySketch.merge([latency, pointToSketch(point.value, point.unitFactor)]);
-      sources.requestCount ??= point.path;
-      sources.sketch ??= point.path;
-      used++;
-    } else if (point.role === "ttft") {
-      ttftPoints.push(point);
-    } else if (point.role === "tokens") {
-      const field = point.attributes.get("gen_ai.token.type") === "input" ? "inputTokens" : "outputTokens";
-      window[field] += Math.round(totalOf(point));
-      sources[field] ??= `${point.path}.sum`;
-      used++;
-    } else {
-      window.costUsd += totalOf(point);
-      sources.costUsd ??= point.path;
-      used++;
-    }
-  }
-  const ttftCount = ttftPoints.reduce((total, point) => total + countOf(point.value), 0);
-  if (ttftCount > window.requestCount) {
-    // A bucket's TTFT values are some of its requests' (the SLO reads them so): without those requests they cannot
-    // be stored.
-    const reason = `${ttftCount} times to first token but ${window.requestCount} requests (gen_ai.client.operation.duration) in this bucket for this target, provider and model: send both metrics`;
-    for (const point of ttftPoints) refused.push({ path: point.path, reason });
-  } else if (ttftPoints.length > 0) {
-    ttft = LatencySketch.merge(ttftPoints.map((point) => pointToSketch(point.value, point.unitFactor)));
-    sources.ttftSketch = ttftPoints[0]?.path;
-    used += ttftPoints.length;
-  }
-  if (used === 0) return null;
-  return {
-    path: group.points[0]?.path ?? "",
-    target: group.target,
-    points: used,
-    sources: { ...sources, ...(group.snapshotVersionSource && { snapshotVersion: group.snapshotVersionSource }) },
-    window: {
-      start: group.start,
-      ...(group.provider !== undefined && { provider: group.provider }),
-      ...(group.model !== undefined && { model: group.model }),
-      ...window,
-      sketch: latency.toData(),
-      ...(ttft.count > 0 && { ttftSketch: ttft.toData() }),
-      ...(group.snapshotVersion !== undefined && { snapshotVersion: group.snapshotVersion }),
-    },
-  };
-}
-
-/**
- * Delta points as windows (checked later as /ingest checks windows): one per target, bucket, provider, model and
- * snapshot version. A point falls in the bucket of its end time (`timeUnixNano`), however long it spans. Requests
- * and the latency sketch come from the duration histogram (its points with `error.type` are failed requests), TTFT
- * from the TTFT histograms, tokens from the token usage histogram's sums per `gen_ai.token.type`, cost from the
- * cost metric's sum. Provider, model, target and snapshot version are read as from spans (`GENAI_ATTRIBUTES`),
- * target and snapshot version from the point, else its resource.
- */
-export function mapMetricPoints(
-  read: MetricPoints,
-  options: { bucketWidthMs: number },
-): MappedBatch & { windows: IntakeWindow[] } {
-  const refused = [...read.refused];
-  const groups = new Map<string, Group>();
-  for (const point of read.points) {
-    if (point.role !== "cost" && countOf(point.value) === 0) continue;
-    if (point.role === "cost" && totalOf(point) === 0) continue;
-    const own = (names: readonly string[]) => firstPresent(point.attributes, names);
-    const rewind = (names: readonly string[]) => {
-      const found = own(names);
-      if (found) return { ...found, source: `${point.path}.attributes.${found.name}` };
-      const inResource = firstPresent(point.resourceAttributes, names);
-      return inResource && { ...inResource, source: `${point.resourcePath}.attributes.${inResource.name}` };
-    };
-    const target = rewind(GENAI_ATTRIBUTES.target);
-    if (target && typeof target.value !== "string") {
-      refused.push({ path: target.source, reason: "rewind.target must be a target's slug (text)" });
-      continue;
-    }
-    const version = rewind(GENAI_ATTRIBUTES.snapshotVersion);
-    const provider = own(GENAI_ATTRIBUTES.provider)?.value;
-    const model = own(GENAI_ATTRIBUTES.model)?.value;
-    const group: Group = {
-      target: target ? String(target.value).trim() : null,
-      start: bucketStart(Number(point.timeUnixNano / NANOS_PER_MS), options.bucketWidthMs),
-      provider: provider === undefined ? undefined : String(provider),
-      model: model === undefined ? undefined : String(model),
-      snapshotVersion: version ? wholeNumberOf(version.value) : undefined,
-      snapshotVersionSource: version?.source,
-      points: [],
-    };
-    const key = JSON.stringify([group.target, group.start, group.provider, group.model, group.snapshotVersion]);
-    const existing = groups.get(key);
-    if (existing) existing.points.push(point);
-    else groups.set(key, { ...group, points: [point] });
-  }
-  const windows: IntakeWindow[] = [];
-  for (const group of groups.values()) {
-    const window = windowOf(group, refused);
-    if (window) windows.push(window);
-  }
-  return { items: [], windows, refused, ignored: read.ignored };
 }

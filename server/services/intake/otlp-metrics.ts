@@ -8,15 +8,14 @@ import type { Db, Prisma } from "../../db";
 import { AppError, fieldIssues } from "../../domain/errors";
 import { countRefused, describeRefusals, type RefusedItem } from "../../domain/intake/intake-items";
 import {
-  cumulativeToDelta,
   exportMetricsRequestSchema,
-  mapMetricPoints,
   readMetricPoints,
   type MetricPoint,
   type MetricPoints,
   type PointValue,
-  type StreamState,
 } from "../../domain/intake/otlp-metrics";
+import { cumulativeToDelta, type StreamState } from "../../domain/intake/otlp-temporality";
+import { mapMetricPoints } from "../../domain/intake/otlp-windows";
 import { isWriteConflict } from "../platform/retry";
 import { decodeOtlpBody, encodeOtlp, OTLP_CONTENT_TYPES, otlpRefusal } from "./otlp-http";
 import { otlpMetricTypes } from "./otlp-proto";

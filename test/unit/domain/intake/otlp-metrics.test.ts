@@ -4,17 +4,18 @@
 import { describe, expect, it } from "vitest";
 import { metricWindowSchema } from "@/server/domain/metrics";
 import {
-  cumulativeToDelta,
   explicitToSketch,
   exponentialSketchAccuracy,
   exponentialToSketch,
+} from "@/server/domain/intake/otlp-histograms";
+import {
   exportMetricsRequestSchema,
-  FIRST_POINT_MAX_SPAN_NS,
-  mapMetricPoints,
   readMetricPoints,
   type MetricPoint,
   type PointValue,
 } from "@/server/domain/intake/otlp-metrics";
+import { cumulativeToDelta, FIRST_POINT_MAX_SPAN_NS } from "@/server/domain/intake/otlp-temporality";
+import { mapMetricPoints } from "@/server/domain/intake/otlp-windows";
 
 const SECOND_NS = 1_000_000_000n;
 const T0 = 1_777_636_800n * SECOND_NS;
