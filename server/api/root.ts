@@ -9,6 +9,7 @@ import { evaluationRouter } from "./routers/evaluation";
 import { flagReenablementsRouter } from "./routers/flag-reenablements";
 import { flagsRouter } from "./routers/flags";
 import { integrationsRouter } from "./routers/integrations";
+import { metricSourcesRouter } from "./routers/metric-sources";
 import { metricsRouter } from "./routers/metrics";
 import { policiesRouter } from "./routers/policies";
 import { rollbacksRouter } from "./routers/rollbacks";
@@ -34,6 +35,7 @@ export const appRouter = createTRPCRouter({
   apiKeys: apiKeysRouter,
   notifications: notificationsRouter,
   integrations: integrationsRouter,
+  metricSources: metricSourcesRouter,
 });
 
 export type AppRouter = typeof appRouter;

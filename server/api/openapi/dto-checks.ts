@@ -5,6 +5,7 @@ import type { z } from "zod";
 import type { ApiKeyDto, CreatedApiKey } from "../../services/access/api-keys";
 import type { UserDto } from "../../services/access/users";
 import type { TargetDto } from "../../services/config/targets";
+import type { MetricSourceDto } from "../../services/pulled-sources/metric-sources";
 import type { CreatedUser } from "../../services/machine/admin-api";
 import type { AlertmanagerResult } from "../../services/intake/alertmanager";
 import type { EffectiveConfig, TargetStatus } from "../../services/machine/config-delivery";
@@ -18,6 +19,7 @@ import type {
   createdUserSchema,
   effectiveConfigSchema,
   ingestResultSchema,
+  metricSourceSchema,
   ofrepBulkSchema,
   ofrepFlagFailureSchema,
   ofrepSuccessSchema,
@@ -62,4 +64,5 @@ export type ResponseSchemaChecks = [
   Assert<Describes<typeof ofrepSuccessSchema, OfrepSuccess>>,
   Assert<Describes<typeof ofrepFlagFailureSchema, OfrepFailure>>,
   Assert<Describes<typeof ofrepBulkSchema, OfrepBulkEvaluation>>,
+  Assert<Describes<typeof metricSourceSchema, MetricSourceDto>>,
 ];

@@ -7,10 +7,11 @@ import { z } from "zod";
 import { apiKeyScopes } from "../../domain/api-key-input";
 import type { AppErrorCode } from "../../domain/errors";
 import { policySchema } from "../../domain/policy";
+import { metricSourceKinds } from "../../domain/pulled-sources/config";
 import { rollbackStatuses, rollbackTriggers } from "../../domain/rollback";
 import { roles } from "../../domain/roles";
 import { stepOutcomes } from "../../domain/step-gate";
-import { sloIds } from "../../domain/slo";
+import { sloIds, sloReadingsShape } from "../../domain/slo";
 import { decisionKinds } from "../../domain/decision";
 import { evidenceSchema } from "../../services/rollbacks/rows";
 import { stepCheckArms } from "../../services/rollbacks/step-checks";
@@ -125,6 +126,42 @@ export const policyResponseSchema = z.object({
   version: z.number().int().nullable().meta({ description: "The target's policy version now in force." }),
   policy: policySchema.meta({ description: "The saved policy, every default filled in (docs/POLICY.md)." }),
   changed: z.boolean().meta({ description: "False: equal to the latest version, nothing recorded (200)." }),
+});
+
+export const metricSourceSchema = z
+  .object({
+    targetId: id,
+    kind: z.enum(metricSourceKinds),
+    enabled: z
+      .boolean()
+      .meta({ description: "False: the target is judged on its stored buckets, as without a source." }),
+    config: z
+      .record(z.string(), z.unknown())
+      .meta({ description: 'The kind\'s config as saved (docs/INTEGRATIONS.md, "Pulled metrics"); never a secret.' }),
+    secretSet: z
+      .boolean()
+      .meta({ description: "Whether a bearer token / secret access key is saved. The secret is never returned." }),
+    lastPulledAt: nullableDateTime.meta({ description: "The monitoring cycle's last pull, successful or not." }),
+    lastReadings: z
+      .object({ requestCount: z.number(), readings: z.object(sloReadingsShape) })
+      .nullable()
+      .meta({ description: "What the last successful pull read." }),
+    lastError: z.string().nullable().meta({ description: "Why the last pull failed; null when it succeeded." }),
+    savedAt: dateTime,
+  })
+  .meta({ id: "MetricSource" });
+
+export const metricSourceResponseSchema = z.object({
+  source: metricSourceSchema.nullable().meta({ description: "Null: the target has no pulled source." }),
+});
+
+export const putMetricSourceResponseSchema = z.object({
+  source: metricSourceSchema,
+  changed: z.boolean().meta({ description: "False: equal to the saved source (secret included), nothing recorded." }),
+});
+
+export const deleteMetricSourceResponseSchema = z.object({
+  deleted: z.boolean().meta({ description: "False: the target had no source." }),
 });
 
 export const publishedSnapshotSchema = z.object({
@@ -288,11 +325,9 @@ export const intakeResultSchema = z.object({
 
 export const alertmanagerResultSchema = z.object({
   ignoredAlerts: z.number().int().meta({ description: "Alerts without a rewind_target label." }),
-  unknownTargets: z
-    .array(z.object({ target: z.string(), alerts: z.number().int() }))
-    .meta({
-      description: "rewind_target values naming no target: their alerts were not judged (recorded for admins).",
-    }),
+  unknownTargets: z.array(z.object({ target: z.string(), alerts: z.number().int() })).meta({
+    description: "rewind_target values naming no target: their alerts were not judged (recorded for admins).",
+  }),
   monitoringPaused: z.boolean(),
   targets: z.array(
     z.union([

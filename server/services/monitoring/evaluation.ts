@@ -23,6 +23,7 @@ import {
   type MetricBucket,
 } from "../../domain/metrics";
 import { defaultPolicy, type Policy } from "../../domain/policy";
+import { pulledVerdict, type PullWindow } from "../../domain/pulled-sources/readings";
 import {
   loadCountSeriesByTarget,
   loadJudgedSeriesByTarget,
@@ -31,13 +32,17 @@ import {
   type VersionCounts,
 } from "../metrics/bucket-reads";
 import { loadLatestPolicies, parseStoredPolicy } from "../config/policies";
+import { pullEnabledSources } from "../pulled-sources/pull";
 import { retryOnConflict } from "../platform/retry";
+import { loadRecentVerdicts } from "./recent-verdicts";
 import { VERDICT_HISTORY_LIMIT } from "../platform/retention";
 import { parseInput } from "../platform/validation";
 
 export interface EvaluationOptions {
   now: Date;
   bucketWidthMs: number;
+  /** Opens pulled sources' secrets; API_KEY_ENCRYPTION_KEY's when left out. */
+  encryptionKey?: () => Buffer;
 }
 
 export const evaluatedTargetSelect = {
@@ -123,8 +128,7 @@ export function judgedWindows(input: {
   // A burn-rate alert says the budget burns fast *and for a while*: until the configuration has served for a
   // whole short window, its windows hold seconds of traffic, whose noise would read as a 16× burn. The window
   // SLOs (with their streak, or the emergency multiplier) judge that time alone.
-  const burnJudged =
-    policy.burnRate.enabled && !judgedRange({ from: end - lengths[1] * 1000, to: end }, epoch).clipped;
+  const burnJudged = policy.burnRate.enabled && !judgedRange({ from: end - lengths[1] * 1000, to: end }, epoch).clipped;
   if (attributed && version !== null) {
     const fromSums = (seconds: number): ErrorWindow =>
       toWindowMetrics(
@@ -193,10 +197,10 @@ export type EvaluationOutcome =
 /**
  * Evaluates targets with their data loaded in bulk: one query for the latest policies, one for the
  * evaluation windows' buckets (with sketches), one sum per distinct burn-rate window length (counts
- * only, summed by the database), and the rollback state `decide` needs (loadDecisionTargets). Each
- * target then reads its recent verdicts, is evaluated and decided; a failure there, or an invalid stored
- * policy, fails that target only. The verdicts are recorded together (recordVerdicts), then each target's
- * history is pruned.
+ * only, summed by the database), the rollback state `decide` needs (loadDecisionTargets) and every target's
+ * recent verdicts for its streak (loadRecentVerdicts): a fixed number of queries however many targets. Each
+ * target is then evaluated and decided; a failure there, or an invalid stored policy, fails that target only.
+ * The verdicts are recorded together (recordVerdicts).
  *
  * Windows end at the start of the current bucket: [end − window, end) holds only complete buckets.
  * Only verdicts before `now` feed the streak, so evaluating twice at one instant gives the same verdict.
@@ -205,7 +209,7 @@ async function evaluateTargets(
   db: Db,
   targets: readonly EvaluatedTarget[],
   where: Prisma.TargetWhereInput,
-  { now, bucketWidthMs }: EvaluationOptions,
+  { now, bucketWidthMs, encryptionKey }: EvaluationOptions,
 ): Promise<EvaluationOutcome[]> {
   const end = bucketStart(now.getTime(), bucketWidthMs);
   const rows = await loadLatestPolicies(db, where);
@@ -242,14 +246,31 @@ async function evaluateTargets(
   const bucketWhere = { target: where };
   const range = (seconds: number) => ({ from: new Date(end - seconds * 1000), to: new Date(end) });
   const currentIds = targets.flatMap((target) => (target.currentSnapshotId ? [target.currentSnapshotId] : []));
-  const [decisionTarget, currentVersions, series, countSeries, ...sums] = await Promise.all([
+  // A target with an enabled pulled source is judged on what the source reads over its evaluation window, cut
+  // at a configuration change as stored buckets would be (docs/INTEGRATIONS.md, "Pulled metrics").
+  const targetById = new Map(targets.map((target) => [target.id, target]));
+  const pullWindow = (targetId: string): PullWindow | null => {
+    const target = targetById.get(targetId);
+    const entry = policies.get(targetId);
+    if (!target || !entry || !("policy" in entry)) return null;
+    const evaluationRange = { from: end - entry.policy.evaluationWindowSeconds * 1000, to: end };
+    const cut = judgedRange(evaluationRange, epochOf(target, entry.policy));
+    return { from: cut.from, to: end, sinceChange: cut.clipped };
+  };
+  const [decisionTarget, recentVerdicts, currentVersions, series, countSeries, pulled, ...sums] = await Promise.all([
     loadDecisionTargets(db, where, now),
+    loadRecentVerdicts(
+      db,
+      targets.map((target) => target.id),
+      { now, limit: Math.max(0, ...valid.map(recentVerdictLimit)) },
+    ),
     loadSnapshotVersions(db, currentIds),
     loadJudgedSeriesByTarget(db, bucketWhere, { from: new Date(evaluationFrom), to: new Date(end) }),
     loadCountSeriesByTarget(db, [...countsFrom.keys()], {
       from: new Date(Math.min(end, ...countsFrom.values())),
       to: new Date(end),
     }),
+    pullEnabledSources(db, { where, windowOf: pullWindow, now, encryptionKey }),
     ...[...burnLengths].map((seconds) => sumRequestsByTargetAndVersion(db, bucketWhere, range(seconds))),
   ]);
   const counts = new Map([...burnLengths].map((seconds, i) => [seconds, sums[i]]));
@@ -265,36 +286,32 @@ async function evaluateTargets(
       countSeries: countSeries.get(target.id),
     });
 
-  const evaluated = await Promise.all(
-    targets.map(async (target): Promise<EvaluationOutcome> => {
-      try {
-        const entry = policies.get(target.id);
-        if (!entry || "error" in entry) throw entry?.error;
-        const { policy, version } = entry;
-        const recent = await db.verdictRecord.findMany({
-          where: { targetId: target.id, evaluatedAt: { lt: now } },
-          orderBy: { evaluatedAt: "desc" },
-          take: recentVerdictLimit(policy),
-          select: { status: true, severity: true, evaluatedAt: true },
-        });
-        const verdict = evaluate({ ...judge(target, policy), policy, recentVerdicts: recent });
-        const decision = decide({ verdict, policy, now, target: decisionTarget(target) });
-        return {
-          target,
-          result: {
-            verdict,
-            decision,
-            policy,
-            policyVersion: version,
-            previous: recent[0] ? { status: recent[0].status, severity: recent[0].severity } : null,
-            recorded: false,
-          },
-        };
-      } catch (error) {
-        return { target, error };
-      }
-    }),
-  );
+  const evaluated = targets.map((target): EvaluationOutcome => {
+    try {
+      const entry = policies.get(target.id);
+      if (!entry || "error" in entry) throw entry?.error;
+      const { policy, version } = entry;
+      const recent = (recentVerdicts.get(target.id) ?? []).slice(0, recentVerdictLimit(policy));
+      const source = pulled.get(target.id);
+      const verdict = source
+        ? pulledVerdict(source, { policy, recentVerdicts: recent })
+        : evaluate({ ...judge(target, policy), policy, recentVerdicts: recent });
+      const decision = decide({ verdict, policy, now, target: decisionTarget(target) });
+      return {
+        target,
+        result: {
+          verdict,
+          decision,
+          policy,
+          policyVersion: version,
+          previous: recent[0] ? { status: recent[0].status, severity: recent[0].severity } : null,
+          recorded: false,
+        },
+      };
+    } catch (error) {
+      return { target, error };
+    }
+  });
   const results = evaluated.flatMap((outcome) =>
     "result" in outcome ? [{ ...outcome.result, target: outcome.target }] : [],
   );

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { IntegrationsAdmin } from "@/components/settings/integrations-admin";
+import { MetricSourcesAdmin } from "@/components/settings/metric-sources-admin";
 import { SettingsSection } from "@/components/settings/settings-section";
 import { requirePageUser } from "@/server/auth/session";
 
@@ -10,9 +11,12 @@ export default async function IntegrationsPage() {
   return (
     <SettingsSection
       title="Integrations"
-      description="CloudWatch alarms through Amazon SNS: the topics Rewind accepts, which alarm speaks for which target, and what alert senders sent that Rewind refused."
+      description="CloudWatch alarms through Amazon SNS (the topics Rewind accepts, which alarm speaks for which target), what alert senders sent that Rewind refused, and targets judged on metrics pulled from Prometheus or CloudWatch."
     >
-      <IntegrationsAdmin />
+      <div className="space-y-10">
+        <IntegrationsAdmin />
+        <MetricSourcesAdmin />
+      </div>
     </SettingsSection>
   );
 }

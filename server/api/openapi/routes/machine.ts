@@ -3,15 +3,19 @@ import "server-only";
 import { alertmanagerPayloadSchema } from "../../../domain/alertmanager";
 import { metricBatchSchema } from "../../../domain/metrics";
 import { policySchema } from "../../../domain/policy";
+import { metricSourceInputSchema } from "../../../domain/pulled-sources/config";
 import { snapshotInputSchema } from "../../../domain/snapshots";
 import { putTargetSchema } from "../../../services/config/config-as-code";
 import { ingestEnvelopeSchema } from "../../../services/machine/ingest";
 import {
   alertmanagerResultSchema,
+  deleteMetricSourceResponseSchema,
   effectiveConfigSchema,
   ingestResultSchema,
+  metricSourceResponseSchema,
   policyResponseSchema,
   publishedSnapshotSchema,
+  putMetricSourceResponseSchema,
   putTargetResponseSchema,
   targetStatusSchema,
 } from "../schemas";
@@ -119,6 +123,66 @@ export const machineRoutes: readonly RouteEntry[] = [
       201: { description: "Saved as a new version", schema: policyResponseSchema },
     },
     errors: [404, 409, 422],
+  },
+  {
+    method: "get",
+    path: "/api/v1/targets/{slug}/metric-source",
+    operationId: "getMetricSource",
+    tag: "configAsCode",
+    summary: "Read the target's pulled metric source",
+    description: "Prometheus or CloudWatch settings and the last pull; never the secret.",
+    auth: "signed",
+    scope: "policies:write",
+    pathParams: slugParam,
+    responses: { 200: { description: "The source, or null", schema: metricSourceResponseSchema } },
+    errors: [404],
+  },
+  {
+    method: "put",
+    path: "/api/v1/targets/{slug}/metric-source",
+    operationId: "putMetricSource",
+    tag: "configAsCode",
+    summary: "Save the target's pulled metric source",
+    description:
+      'The whole source. The secret (`bearerToken`, `secretAccessKey`) is write-only: left out keeps the saved one, null removes it. Equal to the saved source: 200, nothing recorded. docs/INTEGRATIONS.md, "Pulled metrics".',
+    auth: "signed",
+    scope: "policies:write",
+    pathParams: slugParam,
+    request: {
+      schema: metricSourceInputSchema,
+      example: {
+        kind: "PROMETHEUS",
+        enabled: true,
+        config: {
+          url: "http://prometheus.monitoring:9090",
+          timeoutSeconds: 5,
+          queries: {
+            requestCount: "sum(increase(litellm_proxy_total_requests_metric_total[$window]))",
+            errorRate:
+              "(sum(increase(litellm_proxy_failed_requests_metric_total[$window])) or vector(0)) / sum(increase(litellm_proxy_total_requests_metric_total[$window]))",
+          },
+        },
+        bearerToken: "…",
+      },
+    },
+    responses: {
+      200: { description: "Updated, or equal to the saved source", schema: putMetricSourceResponseSchema },
+      201: { description: "Created", schema: putMetricSourceResponseSchema },
+    },
+    errors: [404, 409, 422],
+  },
+  {
+    method: "delete",
+    path: "/api/v1/targets/{slug}/metric-source",
+    operationId: "deleteMetricSource",
+    tag: "configAsCode",
+    summary: "Remove the target's pulled metric source",
+    description: "The target is judged on its stored buckets again.",
+    auth: "signed",
+    scope: "policies:write",
+    pathParams: slugParam,
+    responses: { 200: { description: "Removed, or there was none", schema: deleteMetricSourceResponseSchema } },
+    errors: [404],
   },
   {
     method: "post",
