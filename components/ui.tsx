@@ -7,18 +7,17 @@ const buttonTones = {
   danger: "bg-red-600 text-white hover:bg-red-700 disabled:bg-red-300",
 } as const;
 
+/** A button's look, for links that act as one (a download). */
+export function buttonClass(tone: keyof typeof buttonTones = "primary"): string {
+  return `inline-flex items-center justify-center rounded-md px-3 py-2 text-sm font-medium transition-colors disabled:cursor-not-allowed ${buttonTones[tone]}`;
+}
+
 export function Button({
   tone = "primary",
   className = "",
   ...props
 }: ButtonHTMLAttributes<HTMLButtonElement> & { tone?: keyof typeof buttonTones }) {
-  return (
-    <button
-      type="button"
-      className={`inline-flex items-center justify-center rounded-md px-3 py-2 text-sm font-medium transition-colors disabled:cursor-not-allowed ${buttonTones[tone]} ${className}`}
-      {...props}
-    />
-  );
+  return <button type="button" className={`${buttonClass(tone)} ${className}`} {...props} />;
 }
 
 export const inputClass =

@@ -58,7 +58,7 @@ export function TargetCard({
       <header className="flex items-start justify-between gap-2">
         <div className="min-w-0">
           {/* Wrapped, never cut: names of one family differ at their end ("Chat (staging)", "Chat (prod)"). */}
-          <h3 id={headingId} className="text-base font-semibold [overflow-wrap:anywhere]">
+          <h4 id={headingId} className="text-base font-semibold [overflow-wrap:anywhere]">
             {/* The whole card is the link's hit area; the rollback link below sits above it. */}
             <Link
               href={`/targets/${target.slug}`}
@@ -66,7 +66,7 @@ export function TargetCard({
             >
               {target.name}
             </Link>
-          </h3>
+          </h4>
           <p className="font-mono text-xs [overflow-wrap:anywhere] text-slate-600">{target.slug}</p>
         </div>
         <div className="flex shrink-0 flex-col items-end gap-1">

@@ -49,7 +49,10 @@ export function roleWithArticle(role: RoleName): string {
 }
 
 /** A user by name (else email), an API key by its label; nobody is Rewind itself (or `fallback`). */
-export function personName(user: { name: string; email: string | null } | null | undefined, fallback = "Rewind"): string {
+export function personName(
+  user: { name: string; email: string | null } | null | undefined,
+  fallback = "Rewind",
+): string {
   return user ? user.name || user.email || fallback : fallback;
 }
 

@@ -1,7 +1,7 @@
 "use client";
 // Every rollback, filtered by target, trigger, status, actor and date range — the filters live in the URL so a
 // filtered view can be shared — with its summary, cursor pages and a CSV or JSON download of the filtered list.
-import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname, useSearchParams } from "next/navigation";
 import { useId } from "react";
@@ -17,7 +17,7 @@ import { DataTable, type Column } from "../data-table";
 import { formatDateTime } from "../format";
 import { RollbackStatusBadge, rollbackStatusLabel } from "../status";
 import { useTRPC } from "../trpc";
-import { useExportDownload } from "../use-export-download";
+import { ExportLinks } from "../export-links";
 import { Alert, Badge, Button, EmptyState, FieldError, ListSkeleton, QueryError } from "../ui";
 import { formatDuration, personName, snapshotLabel, triggerLabels, type RollbackListItem } from "./rollback-format";
 import { RollbackSummary } from "./rollback-summary";
@@ -368,21 +368,11 @@ const historyColumns: Column<RollbackListItem>[] = [
   },
 ];
 
-/** Fetches the whole filtered list from rollbacks.export and hands it to the browser as a file. */
+/** Links to GET /api/export/rollbacks with the list's filter: the server streams the file. */
 function ExportButtons({ filter }: { filter: RollbackFilter }) {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const { busy, exportAs } = useExportDownload("rollbacks", (format) =>
-    queryClient.fetchQuery(trpc.rollbacks.export.queryOptions({ filter, format }, { staleTime: 0, gcTime: 0 })),
-  );
-
   return (
     <div className="flex gap-2" role="group" aria-label="Download the filtered list">
-      {(["csv", "json"] as const).map((format) => (
-        <Button key={format} tone="secondary" disabled={busy !== null} onClick={() => void exportAs(format)}>
-          {busy === format ? "Preparing…" : `Export ${format.toUpperCase()}`}
-        </Button>
-      ))}
+      <ExportLinks what="rollbacks" filter={filter} />
     </div>
   );
 }

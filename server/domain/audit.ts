@@ -1,6 +1,7 @@
 // Shapes of input around the audit history: the reason a person gives for a change, and the filters of
 // the audit log, shared by the dashboard's forms and the services that validate them again.
 import { z } from "zod";
+import { exportFormatSchema, queryTimeSchema } from "./export-stream";
 import { safeText } from "./input-bounds";
 
 /** Who acts, as stored in an audit event (audit-chain.ts hashes it; kept here free of node:crypto for forms). */
@@ -16,25 +17,29 @@ export const reasonSchema = safeText({ error: "Give a reason" })
 
 export const reasonInputSchema = z.object({ reason: reasonSchema });
 
-export const auditFilterSchema = z
-  .object({
-    targetId: z.string().min(1).optional(),
-    actorId: z.string().min(1).optional(),
-    /** USER, API_KEY or SYSTEM: the system has no actor id, so this is how to find what Rewind did on its own. */
-    actorType: auditActorTypeSchema.optional(),
-    /** A prefix: "rollback." matches every rollback action. */
-    action: z.string().trim().toLowerCase().min(1).max(100).optional(),
-    /** Exact, e.g. FeatureFlag; with entityId, one thing's history. */
-    entityType: z.string().trim().min(1).max(100).optional(),
-    entityId: z.string().trim().min(1).max(200).optional(),
-    /** Both ends inclusive. */
-    from: z.date().optional(),
-    to: z.date().optional(),
-  })
-  .refine((filter) => !filter.from || !filter.to || filter.from <= filter.to, {
-    message: "From must not be after to",
-    path: ["to"],
-  });
+const auditFilterShape = {
+  targetId: z.string().min(1).optional(),
+  actorId: z.string().min(1).optional(),
+  /** USER, API_KEY or SYSTEM: the system has no actor id, so this is how to find what Rewind did on its own. */
+  actorType: auditActorTypeSchema.optional(),
+  /** A prefix: "rollback." matches every rollback action. */
+  action: z.string().trim().toLowerCase().min(1).max(100).optional(),
+  /** Exact, e.g. FeatureFlag; with entityId, one thing's history. */
+  entityType: z.string().trim().min(1).max(100).optional(),
+  entityId: z.string().trim().min(1).max(200).optional(),
+  /** Both ends inclusive. */
+  from: z.date().optional(),
+  to: z.date().optional(),
+};
+const fromNotAfterTo: [
+  (filter: { from?: Date | undefined; to?: Date | undefined }) => boolean,
+  z.core.$ZodCustomParams,
+] = [
+  (filter) => !filter.from || !filter.to || filter.from <= filter.to,
+  { message: "From must not be after to", path: ["to"] },
+];
+
+export const auditFilterSchema = z.object(auditFilterShape).refine(...fromNotAfterTo);
 export type AuditFilter = z.input<typeof auditFilterSchema>;
 
 export const AUDIT_PAGE_MAX = 200;
@@ -53,10 +58,18 @@ export const auditPageSchema = z
     path: ["newerThan"],
   });
 
-export const auditExportSchema = z.object({
-  filter: auditFilterSchema.default({}),
-  format: z.enum(["csv", "json"], { error: "Choose csv or json" }),
-});
+/**
+ * GET /api/export/audit's query (app/api/export/audit/route.ts): the format and the log's filters, flat, named as
+ * on the audit page's address, times in ISO 8601.
+ */
+export const auditExportSchema = z
+  .object({
+    format: exportFormatSchema,
+    ...auditFilterShape,
+    from: queryTimeSchema.optional(),
+    to: queryTimeSchema.optional(),
+  })
+  .refine(...fromNotAfterTo);
 
 /** A signed checkpoint as the file, the `audit.checkpoint` notification and the export carry it. */
 export const auditCheckpointSchema = z.object({

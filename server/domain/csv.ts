@@ -10,11 +10,15 @@ export function csvCell(value: string | number | boolean | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+/** One line of cells, without its line break. */
+export function csvLine(cells: readonly (string | number | boolean | null)[]): string {
+  return cells.map(csvCell).join(",");
+}
+
 /** A header line and one line per row, CRLF-terminated. */
 export function toCsv<Column extends string>(
   columns: readonly Column[],
   rows: readonly Record<Column, string | number | boolean | null>[],
 ): string {
-  const line = (cells: readonly (string | number | boolean | null)[]) => cells.map(csvCell).join(",");
-  return [line(columns), ...rows.map((row) => line(columns.map((column) => row[column])))].join("\r\n") + "\r\n";
+  return [csvLine(columns), ...rows.map((row) => csvLine(columns.map((column) => row[column])))].join("\r\n") + "\r\n";
 }

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { safeText } from "./input-bounds";
 import { reasonSchema } from "./audit";
+import { exportFormatSchema, queryTimeSchema } from "./export-stream";
 import { rollbackStatuses, rollbackTriggers } from "./rollback";
 
 export const manualRollbackInputSchema = z.object({
@@ -52,7 +53,15 @@ export const rollbackListSchema = z
   })
   .refine(fromBeforeTo, fromBeforeToIssue);
 
-export const rollbackExportSchema = z.object({
-  filter: rollbackFilterSchema.default({}),
-  format: z.enum(["csv", "json"], { error: "Choose csv or json" }),
-});
+/**
+ * GET /api/export/rollbacks's query (app/api/export/rollbacks/route.ts): the format and the history's filters,
+ * flat, times in ISO 8601.
+ */
+export const rollbackExportSchema = z
+  .object({
+    format: exportFormatSchema,
+    ...rollbackFilterShape,
+    from: queryTimeSchema.optional(),
+    to: queryTimeSchema.optional(),
+  })
+  .refine(fromBeforeTo, fromBeforeToIssue);

@@ -3,7 +3,7 @@
 import { cleanup, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { randomBytes } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AuditChainBanner } from "@/components/audit/audit-chain-banner";
 import { AuditExport } from "@/components/audit/audit-export";
 import { createAuditCheckpoint } from "@/server/services/audit/audit-checkpoints";
@@ -115,63 +115,23 @@ describe("checking against a checkpoint", () => {
 });
 
 describe("AuditExport", () => {
-  // jsdom has no object URLs (these are undefined there): the test supplies them and puts back what was there.
-  const originals = {
-    create: Reflect.get(URL, "createObjectURL") as unknown,
-    revoke: Reflect.get(URL, "revokeObjectURL") as unknown,
-  };
-  const clicked: { name: string; blob: Blob | undefined }[] = [];
-  const blobs = new Map<string, Blob>();
-  // A download is a click on a link with a `download` name; jsdom would try to navigate to it.
-  const recordDownload = (event: MouseEvent) => {
-    const link = event.target as HTMLAnchorElement;
-    if (!link.download) return;
-    event.preventDefault();
-    clicked.push({ name: link.download, blob: blobs.get(link.href) });
-  };
-  afterEach(() => {
-    Reflect.set(URL, "createObjectURL", originals.create);
-    Reflect.set(URL, "revokeObjectURL", originals.revoke);
-    document.removeEventListener("click", recordDownload);
-  });
+  it("links to the streamed export of the filtered log, in CSV and JSON (test/http/exports.test.ts fetches them)", () => {
+    const from = new Date("2027-05-01T12:00:00Z");
+    renderAs({ db, userId: null }, <AuditExport filter={{ targetId: "t1", action: "rollback.", from }} filtered />);
+    const group = screen.getByRole("group", { name: "Download the events matching these filters:" });
+    const href = (name: string) => within(group).getByRole("link", { name }).getAttribute("href");
+    expect(href("Export CSV")).toBe(
+      "/api/export/audit?format=csv&targetId=t1&action=rollback.&from=2027-05-01T12%3A00%3A00.000Z",
+    );
+    expect(href("Export JSON")).toBe(
+      "/api/export/audit?format=json&targetId=t1&action=rollback.&from=2027-05-01T12%3A00%3A00.000Z",
+    );
+    cleanup();
 
-  it("downloads the filtered log as CSV and as JSON", async () => {
-    const targetId = `export-${randomBytes(4).toString("hex")}`;
-    for (const action of ["test.first", "test.second"]) {
-      await db.$transaction((tx) =>
-        appendAudit(tx, { actor: { type: "SYSTEM" }, action, entityType: "Test", entityId: "x", targetId }, new Date()),
-      );
-    }
-    // Keep the blob each download is made from.
-    URL.createObjectURL = (blob: Blob) => {
-      const url = `blob:test/${blobs.size}`;
-      blobs.set(url, blob);
-      return url;
-    };
-    URL.revokeObjectURL = () => undefined;
-    document.addEventListener("click", recordDownload);
-
-    renderAs(await viewer(), <AuditExport filter={{ targetId }} filtered />);
-    const ui = userEvent.setup();
-    expect(screen.getByRole("group", { name: "Download the events matching these filters:" })).toBeInTheDocument();
-    await ui.click(screen.getByRole("button", { name: "Export CSV" }));
-    await waitFor(() => expect(clicked).toHaveLength(1));
-    await ui.click(screen.getByRole("button", { name: "Export JSON" }));
-    await waitFor(() => expect(clicked).toHaveLength(2));
-
-    const [csv, json] = clicked;
-    expect(csv?.name).toMatch(/^rewind-audit-\d{8}-\d{6}\.csv$/);
-    expect(csv?.blob?.type).toBe("text/csv;charset=utf-8");
-    const lines = (await csv?.blob?.text())?.trim().split("\r\n");
-    expect(lines?.[0]).toMatch(/^sequence,at,actorType/);
-    expect(lines?.slice(1).map((line) => line.split(",")[6])).toEqual(["test.first", "test.second"]);
-    expect(json?.name).toMatch(/\.json$/);
-    const exported = JSON.parse((await json?.blob?.text()) ?? "null") as {
-      events: { action: string }[];
-      checkpoints: unknown[];
-    };
-    expect(exported.events.map((event) => event.action)).toEqual(["test.first", "test.second"]);
-    expect(exported.checkpoints).toEqual(expect.any(Array));
-    expect(await screen.findAllByText(/^Downloaded rewind-audit-\d{8}-\d{6}\.(csv|json)$/)).toHaveLength(2);
+    renderAs({ db, userId: null }, <AuditExport filter={{}} filtered={false} />);
+    const whole = screen.getByRole("group", { name: "Download the whole log:" });
+    expect(within(whole).getByRole("link", { name: "Export CSV" }).getAttribute("href")).toBe(
+      "/api/export/audit?format=csv",
+    );
   });
 });

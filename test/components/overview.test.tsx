@@ -5,6 +5,7 @@ import userEvent from "@testing-library/user-event";
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { Overview } from "@/components/overview/overview";
+import type { Verdict } from "@/server/domain/evaluation";
 import { bucketStart } from "@/server/domain/metrics";
 import type { RoleName } from "@/server/domain/roles";
 import { recordMetrics } from "@/server/services/metrics/buckets";
@@ -94,12 +95,32 @@ function figure(card: HTMLElement, term: string): HTMLElement {
   return dt.nextElementSibling as HTMLElement;
 }
 
+const healthyVerdict: Verdict = {
+  status: "HEALTHY",
+  observed: {
+    windowSeconds: 60,
+    requestCount: 60,
+    errorRate: 0.01,
+    p95Ms: 800,
+    costPerRequestUsd: 0.002,
+    ttftP95Ms: null,
+  },
+  explanation: "All SLOs met",
+};
+
 /** Waits for the server's answer: generous, since the machine's other work can hold a request up. */
 const answered = { timeout: 10_000 };
 
-async function renderOverview(role: RoleName) {
+/**
+ * The overview as `role` sees it, searching for `search` (the run's database holds every test's targets, more than
+ * a page of them: a test finds its own by their slugs).
+ */
+async function renderOverview(role: RoleName, search = "") {
   const user = await makeUser(db, role);
-  const rendered = renderAs({ db, userId: user.id }, <Overview viewer={{ id: user.id, role }} />);
+  const rendered = renderAs(
+    { db, userId: user.id },
+    <Overview viewer={{ id: user.id, role }} initialView={{ search, group: null, page: 1 }} />,
+  );
   await screen.findByRole("heading", { name: "Targets, worst first" });
   return { user, ...rendered };
 }
@@ -107,7 +128,7 @@ async function renderOverview(role: RoleName) {
 describe("Overview", () => {
   it("shows a card per target linking to its page, with its verdict, snapshot, rollback progress and sparklines", async () => {
     const { target, rollback } = await troubledTarget();
-    await renderOverview("VIEWER");
+    await renderOverview("VIEWER", target.slug);
 
     const card = screen.getByRole("article", { name: target.name });
     expect(within(card).getByRole("link", { name: target.name })).toHaveProperty(
@@ -217,7 +238,7 @@ describe("Overview", () => {
 
   it("says a proposal awaits approval, and lets an approver approve it from the card, with a link in the toast", async () => {
     const { target, rollbackId } = await proposedTarget();
-    const { calls } = await renderOverview("APPROVER");
+    const { calls } = await renderOverview("APPROVER", target.slug);
     const ui = userEvent.setup();
 
     const card = screen.getByRole("article", { name: target.name });
@@ -244,17 +265,20 @@ describe("Overview", () => {
     );
     expect(calls).toContain("rollbacks.approve");
     expect(await db.rollback.findUniqueOrThrow({ where: { id: rollbackId } })).toMatchObject({ status: "APPROVED" });
-    // The card follows at once (the overview is refreshed with the decision), and says what happens next.
-    await waitFor(
-      () => expect(card.textContent).toContain("Approved: traffic starts moving at the next cycle"),
-      answered,
-    );
+    // The card follows at once (the overview is refreshed with the decision), and says what happens next, under
+    // the rollbacks under way now.
+    await waitFor(() => {
+      const moved = within(screen.getByRole("region", { name: /^Rolling back/ })).getByRole("article", {
+        name: target.name,
+      });
+      expect(moved.textContent).toContain("Approved: traffic starts moving at the next cycle");
+    }, answered);
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
   });
 
   it("shows a viewer the proposal and who may decide, without the buttons", async () => {
     const { target } = await proposedTarget();
-    await renderOverview("VIEWER");
+    await renderOverview("VIEWER", target.slug);
     const card = screen.getByRole("article", { name: target.name });
     expect(
       await within(card).findByText("Approving needs the approver role; you are a viewer.", {}, answered),
@@ -264,7 +288,9 @@ describe("Overview", () => {
 
   it("mutes figures no cycle has renewed, with their age, and never shows 0% for a window without traffic", async () => {
     const now = Date.now();
-    const stale = await makeTarget(db);
+    const tag = `mute${randomBytes(4).toString("hex")}`;
+    const tagged = (kind: string) => db.target.create({ data: { slug: `${tag}-${kind}`, name: `${kind} ${tag}` } });
+    const stale = await tagged("stale");
     await db.verdictRecord.create({
       data: {
         targetId: stale.id,
@@ -275,7 +301,7 @@ describe("Overview", () => {
         details: breachVerdict,
       },
     });
-    const quiet = await makeTarget(db);
+    const quiet = await tagged("quiet");
     await db.verdictRecord.create({
       data: {
         targetId: quiet.id,
@@ -296,7 +322,7 @@ describe("Overview", () => {
         },
       },
     });
-    await renderOverview("VIEWER");
+    await renderOverview("VIEWER", tag);
 
     const staleCard = screen.getByRole("article", { name: stale.name });
     expect(staleCard.textContent).toContain("Figures as of 10 min ago: no newer verdict");
@@ -309,5 +335,90 @@ describe("Overview", () => {
     const errorRate = figure(quietCard, "Error rate over 5 min");
     expect(errorRate?.textContent).toBe("—");
     expect(quietCard.textContent).not.toContain("0%");
+  });
+
+  it("groups the cards under counted headings, searches by slug or name, filters by group and pages, all in the address", async () => {
+    const now = Date.now();
+    const tag = `page${randomBytes(4).toString("hex")}`;
+    await db.target.createMany({
+      data: [
+        ...Array.from({ length: 53 }, (_, i) => ({
+          slug: `${tag}-fine-${String(i).padStart(2, "0")}`,
+          name: `Fine ${i} ${tag}`,
+        })),
+        { slug: `${tag}-hot`, name: `Hot ${tag}` },
+        { slug: `${tag}-silent`, name: `Silent ${tag}` },
+      ],
+    });
+    const targets = await db.target.findMany({
+      where: { slug: { startsWith: tag } },
+      select: { id: true, slug: true },
+    });
+    await db.verdictRecord.createMany({
+      data: targets.flatMap((target) =>
+        target.slug.endsWith("-silent")
+          ? []
+          : [
+              {
+                targetId: target.id,
+                evaluatedAt: new Date(now - 20_000),
+                status: target.slug.endsWith("-hot") ? ("BREACH" as const) : ("HEALTHY" as const),
+                severity: target.slug.endsWith("-hot") ? ("CRITICAL" as const) : null,
+                consecutiveCount: 3,
+                details: target.slug.endsWith("-hot") ? breach("CRITICAL") : healthyVerdict,
+              },
+            ],
+      ),
+    });
+    window.history.replaceState(null, "", "/");
+    await renderOverview("VIEWER", tag);
+    const ui = userEvent.setup();
+
+    // Most urgent first, each heading counting its whole group; the page holds 50 of the 55.
+    const headings = () =>
+      screen.getAllByRole("heading", { level: 3 }).map((heading) => heading.textContent?.replace(/\s+/g, " "));
+    expect(headings()).toEqual(["Breaching or violating (1)", "No data (1)", "Healthy (53)"]);
+    const pages = screen.getByRole("navigation", { name: "Pages of targets" });
+    expect(pages.textContent).toContain("Showing 1–50 of 55 targets · page 1 of 2");
+    expect(screen.getAllByRole("article")).toHaveLength(50);
+    const healthy = screen.getByRole("region", { name: "Healthy (53)" });
+    expect(within(healthy).getAllByRole("article")).toHaveLength(48);
+    expect(window.location.search).toBe(`?q=${tag}`);
+
+    await ui.click(within(pages).getByRole("button", { name: "Next page" }));
+    await waitFor(() => expect(pages.textContent).toContain("Showing 51–55 of 55 targets · page 2 of 2"), answered);
+    expect(headings()).toEqual(["Healthy (53)"]);
+    expect(screen.getByRole("article", { name: `Fine 52 ${tag}` })).toBeInTheDocument();
+    expect(window.location.search).toBe(`?q=${tag}&page=2`);
+    expect(document.activeElement).toBe(screen.getByRole("heading", { name: "Targets, worst first" }));
+    expect(within(pages).getByRole("button", { name: "Next page" })).toBeDisabled();
+
+    // One group: the choice is pressed, and the page starts again.
+    const show = screen.getByRole("group", { name: "Show" });
+    await ui.click(within(show).getByRole("button", { name: "No data (1)" }));
+    await waitFor(() => expect(headings()).toEqual(["No data (1)"]), answered);
+    expect(within(show).getByRole("button", { name: "No data (1)" })).toHaveAttribute("aria-pressed", "true");
+    expect(within(show).getByRole("button", { name: "All (55)" })).toHaveAttribute("aria-pressed", "false");
+    expect(window.location.search).toBe(`?q=${tag}&group=no-data`);
+    await ui.click(within(show).getByRole("button", { name: "All (55)" }));
+
+    // The search box narrows by slug or name, ignoring case.
+    const search = screen.getByRole("searchbox", { name: "Search targets" });
+    expect(search).toHaveValue(tag);
+    await ui.clear(search);
+    await ui.type(search, `HOT ${tag}`);
+    await waitFor(() => expect(screen.getAllByRole("article")).toHaveLength(1), answered);
+    expect(screen.getByRole("article", { name: `Hot ${tag}` })).toBeInTheDocument();
+    expect(headings()).toEqual(["Breaching or violating (1)"]);
+    expect(window.location.search).toBe(`?q=HOT+${tag}`);
+
+    await ui.type(search, "-nothing");
+    expect(
+      await screen.findByText(`No target's slug or name holds “HOT ${tag}-nothing”.`, {}, answered),
+    ).toBeInTheDocument();
+    await ui.click(screen.getByRole("button", { name: "Show every target" }));
+    await waitFor(() => expect(search).toHaveValue(""));
+    expect(window.location.search).toBe("");
+    window.history.replaceState(null, "", "/");
   });
 });

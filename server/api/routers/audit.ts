@@ -1,8 +1,8 @@
 import "server-only";
-import { auditExportSchema, auditPageSchema, auditVerifyRequestSchema } from "../../domain/audit";
+import { auditPageSchema, auditVerifyRequestSchema } from "../../domain/audit";
 import { verifyAuditChain } from "../../services/audit/audit-chain";
 import { createAuditCheckpoint, listAuditCheckpoints } from "../../services/audit/audit-checkpoints";
-import { auditFacets, exportAuditEvents, listAuditEvents } from "../../services/audit/audit-reads";
+import { auditFacets, listAuditEvents } from "../../services/audit/audit-reads";
 import { adminProcedure, createTRPCRouter, protectedProcedure } from "../trpc";
 
 export const auditRouter = createTRPCRouter({
@@ -21,5 +21,4 @@ export const auditRouter = createTRPCRouter({
   createCheckpoint: adminProcedure.mutation(({ ctx }) =>
     createAuditCheckpoint(ctx.db, { actor: ctx.actor, now: ctx.now }),
   ),
-  export: protectedProcedure.input(auditExportSchema).query(({ ctx, input }) => exportAuditEvents(ctx.db, input)),
 });

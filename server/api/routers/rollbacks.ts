@@ -8,7 +8,7 @@ import {
   requestManualRollback,
 } from "../../services/rollbacks/commands";
 import { getIncidentReport } from "../../services/rollbacks/incident-report";
-import { exportRollbacks, listRollbackActors, listRollbacks, rollbackSummary } from "../../services/rollbacks/history";
+import { listRollbackActors, listRollbacks, rollbackSummary } from "../../services/rollbacks/history";
 import { getIncident, listRollbackTimelines } from "../../services/rollbacks/timeline";
 import { countPendingRollbacks, getRollbackView, listPendingRollbacks } from "../../services/rollbacks/views";
 import {
@@ -16,7 +16,6 @@ import {
   manualRollbackInputSchema,
   reasonActionInputSchema,
   rejectInputSchema,
-  rollbackExportSchema,
   rollbackFilterSchema,
   rollbackListSchema,
 } from "../../domain/rollback-inputs";
@@ -28,7 +27,6 @@ import { approverProcedure, createTRPCRouter, operatorProcedure, protectedProced
 export const rollbacksRouter = createTRPCRouter({
   list: protectedProcedure.input(rollbackListSchema).query(({ ctx, input }) => listRollbacks(ctx.db, input)),
   summary: protectedProcedure.input(rollbackFilterSchema).query(({ ctx, input }) => rollbackSummary(ctx.db, input)),
-  export: protectedProcedure.input(rollbackExportSchema).query(({ ctx, input }) => exportRollbacks(ctx.db, input)),
   actors: protectedProcedure.query(({ ctx }) => listRollbackActors(ctx.db)),
   pending: protectedProcedure.query(({ ctx }) => listPendingRollbacks(ctx.db)),
   /** Just the number waiting, for the nav badge on every page (the queue itself is heavier). */

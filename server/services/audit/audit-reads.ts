@@ -1,11 +1,10 @@
-// The audit history's read side: the log with filters, its facets, and the export (with the checkpoints, so an
-// export can be checked against the chain head later). Writing is audit-log.ts.
+// The audit history's read side: the log with filters and its facets (the export, page by page, is
+// audit-export.ts). Writing is audit-log.ts.
 import "server-only";
 import type { z } from "zod";
 import type { Db, Prisma } from "../../db";
-import { auditExportSchema, type auditFilterSchema, auditPageSchema } from "../../domain/audit";
+import { type auditFilterSchema, auditPageSchema } from "../../domain/audit";
 import { parseInput } from "../platform/validation";
-import { checkpointLinesForExport } from "./audit-checkpoints";
 import { auditEventSelect } from "./audit-log";
 import { personRef, principals } from "./principals";
 
@@ -18,7 +17,7 @@ export type AuditEventDto = Prisma.AuditEventGetPayload<{ select: typeof auditEv
   target: { slug: string; name: string } | null;
 };
 
-function auditWhere(filter: z.output<typeof auditFilterSchema>): Prisma.AuditEventWhereInput {
+export function auditWhere(filter: z.output<typeof auditFilterSchema>): Prisma.AuditEventWhereInput {
   return {
     ...(filter.targetId && { targetId: filter.targetId }),
     ...(filter.actorId && { actorId: filter.actorId }),
@@ -31,7 +30,7 @@ function auditWhere(filter: z.output<typeof auditFilterSchema>): Prisma.AuditEve
 }
 
 /** Actors and targets are referenced by id only (an actor may be a user, a key or the system): looked up in bulk. */
-async function withActors(
+export async function withActors(
   db: Db,
   rows: readonly Prisma.AuditEventGetPayload<{ select: typeof auditEventSelect }>[],
 ): Promise<AuditEventDto[]> {
@@ -149,85 +148,4 @@ export async function auditFacets(db: Db): Promise<AuditFacets> {
     entityTypes: entityTypes.map((row) => ({ entityType: row.entityType, count: row._count._all })),
     actors,
   };
-}
-
-const EXPORT_PAGE = 1_000;
-
-const csvColumns = [
-  "sequence",
-  "at",
-  "actorType",
-  "actorId",
-  "actorEmail",
-  "actorName",
-  "action",
-  "entityType",
-  "entityId",
-  "targetId",
-  "targetSlug",
-  "targetName",
-  "reason",
-  "before",
-  "after",
-] as const;
-
-/**
- * RFC 4180: a cell holding a quote, comma or line break is quoted, its quotes doubled. Text a spreadsheet
- * would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe, since reasons are free text.
- */
-function csvCell(value: string | number | null): string {
-  if (value === null) return "";
-  const text = typeof value === "string" && /^[=+\-@\t\r]/.test(value) ? `'${value}` : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/** The system's two faces, as the audit page names them: a command run on the host, or Rewind itself. */
-function actorNameOfSystem(actorId: string | null): string {
-  return actorId?.startsWith("cli:") ? `Command line (${actorId.slice("cli:".length)})` : "Rewind";
-}
-
-function csvRow(event: AuditEventDto): string {
-  const json = (value: Prisma.JsonValue | null) => (value === null ? null : JSON.stringify(value));
-  const cells: Record<(typeof csvColumns)[number], string | number | null> = {
-    sequence: event.sequence,
-    at: event.at.toISOString(),
-    actorType: event.actorType,
-    actorId: event.actorId,
-    actorEmail: event.actor?.email ?? null,
-    actorName: event.actor?.name ?? actorNameOfSystem(event.actorId),
-    action: event.action,
-    entityType: event.entityType,
-    entityId: event.entityId,
-    targetId: event.targetId,
-    targetSlug: event.target?.slug ?? null,
-    targetName: event.target?.name ?? null,
-    reason: event.reason,
-    before: json(event.before),
-    after: json(event.after),
-  };
-  return csvColumns.map((column) => csvCell(cells[column])).join(",");
-}
-
-/**
- * Every matching event, oldest first, as CSV (JSON columns as JSON text) or JSON: `{ events, checkpoints }`,
- * the checkpoints being every signed checkpoint of the chain (oldest first, as the checkpoint file has them), so
- * an export kept elsewhere can later show a chain cut back or rewritten.
- */
-export async function exportAuditEvents(db: Db, input: z.input<typeof auditExportSchema>): Promise<string> {
-  const { filter, format } = parseInput(auditExportSchema, input);
-  const events: AuditEventDto[] = [];
-  for (let after = 0; ;) {
-    const page = await db.auditEvent.findMany({
-      where: { ...auditWhere(filter), sequence: { gt: after } },
-      orderBy: { sequence: "asc" },
-      take: EXPORT_PAGE,
-      select: auditEventSelect,
-    });
-    events.push(...(await withActors(db, page)));
-    const last = page.at(-1);
-    if (!last || page.length < EXPORT_PAGE) break;
-    after = last.sequence;
-  }
-  if (format === "json") return JSON.stringify({ events, checkpoints: await checkpointLinesForExport(db) }, null, 2);
-  return [csvColumns.join(","), ...events.map(csvRow)].join("\r\n") + "\r\n";
 }

@@ -1,9 +1,9 @@
 // Rollback history for the dashboard: the list with filters, its summary, the actor filter's choices, and
-// the export as CSV or JSON.
+// the export as CSV or JSON, written page by page.
 import "server-only";
 import type { z } from "zod";
 import type { Db, Prisma } from "../../db";
-import { toCsv } from "../../domain/csv";
+import { csvText, prettyJsonArray, type ExportFormat } from "../../domain/export-stream";
 import {
   rollbackExportSchema,
   rollbackFilterSchema,
@@ -17,7 +17,7 @@ import { lookups, toSummary, type RollbackSummaryDto, type UserRef } from "./vie
 
 type RollbackFilterInput = z.output<typeof rollbackFilterSchema>;
 
-function rollbackWhere({ targetId, trigger, status, actorId, from, to }: RollbackFilterInput) {
+export function rollbackWhere({ targetId, trigger, status, actorId, from, to }: RollbackFilterInput) {
   return {
     ...(targetId && { targetId }),
     ...(trigger && { trigger }),
@@ -87,7 +87,7 @@ export async function listRollbackActors(db: Db): Promise<UserRef[]> {
   });
 }
 
-const EXPORT_PAGE = 1_000;
+const EXPORT_PAGE = 2_000;
 
 const csvColumns = [
   "id",
@@ -142,23 +142,49 @@ function csvRow(item: RollbackSummaryDto): Record<(typeof csvColumns)[number], s
   };
 }
 
-/** Every rollback the filter matches, newest first like the list, as CSV or a JSON array of list items. */
-export async function exportRollbacks(db: Db, input: z.input<typeof rollbackExportSchema>): Promise<string> {
-  const { filter, format } = parseInput(rollbackExportSchema, input);
-  const items: RollbackSummaryDto[] = [];
-  for (let cursor: string | undefined; ;) {
+/**
+ * Newest first like the list, keyed by (requestedAt, id) rather than by offset: a rollback requested while the
+ * export runs lands before its first page, never shifting one.
+ */
+async function* rollbackPages(db: Db, filter: RollbackFilterInput): AsyncGenerator<RollbackSummaryDto[]> {
+  for (let after: { requestedAt: Date; id: string } | undefined; ;) {
     const rows = await db.rollback.findMany({
-      where: rollbackWhere(filter),
+      where: {
+        AND: [
+          rollbackWhere(filter),
+          after
+            ? {
+                OR: [
+                  { requestedAt: { lt: after.requestedAt } },
+                  { requestedAt: after.requestedAt, id: { lt: after.id } },
+                ],
+              }
+            : {},
+        ],
+      },
       orderBy: newestFirst,
-      ...(cursor && { cursor: { id: cursor }, skip: 1 }),
       take: EXPORT_PAGE,
       select: rollbackRowSelect,
     });
+    const last = rows.at(-1);
+    if (!last) return;
     const found = await lookups(db, rows);
-    items.push(...rows.map((row) => toSummary(row, found)));
-    cursor = rows.at(-1)?.id;
-    if (!cursor || rows.length < EXPORT_PAGE) break;
+    yield rows.map((row) => toSummary(row, found));
+    if (rows.length < EXPORT_PAGE) return;
+    after = last;
   }
-  if (format === "json") return JSON.stringify(items, null, 2);
-  return toCsv(csvColumns, items.map(csvRow));
+}
+
+/**
+ * Every rollback the filter matches, newest first like the list, as CSV or a JSON array of list items indented
+ * as `JSON.stringify(…, null, 2)` writes it: chunks of a page each (GET /api/export/rollbacks). The input is
+ * checked before the first chunk is asked for.
+ */
+export function exportRollbacks(
+  db: Db,
+  input: z.input<typeof rollbackExportSchema>,
+): { format: ExportFormat; chunks: AsyncGenerator<string> } {
+  const { format, ...filter } = parseInput(rollbackExportSchema, input);
+  const pages = rollbackPages(db, filter);
+  return { format, chunks: format === "json" ? prettyJsonArray(pages, 0) : csvText(csvColumns, pages, csvRow) };
 }

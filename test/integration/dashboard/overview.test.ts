@@ -2,10 +2,19 @@ import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Db } from "@/server/db";
 import type { Verdict } from "@/server/domain/evaluation";
+import { OVERVIEW_PAGE_SIZE, overviewGroups } from "@/server/domain/overview";
 import { recordMetrics } from "@/server/services/metrics/buckets";
 import { getOverview } from "@/server/services/dashboard/overview";
 import { BUCKET_MS, callerFor, makeTarget, makeUser, testDb, traffic } from "../helpers";
-import { breach, createSnapshot } from "../lifecycle-fixtures";
+import {
+  breach,
+  createSnapshot,
+  lifecyclePolicy,
+  lifecycleTarget,
+  rollbackDecision,
+  breachVerdict,
+} from "../lifecycle-fixtures";
+import { startRollbackFromDecision } from "@/server/services/rollbacks/commands";
 
 const db = testDb();
 const NOW = Date.parse("2027-05-01T12:00:00Z");
@@ -53,8 +62,14 @@ async function viewer() {
 
 describe("dashboard.overview", () => {
   it("shows every target's latest verdict, snapshot, active rollback and sparklines, worst first", async () => {
+    // Targets of their own under one tag, so a search finds just them among the run's others.
+    const tag = `ov${randomBytes(4).toString("hex")}`;
     const [emergency, critical, violating, rollingBack, silent, fine, unmonitored] = await Promise.all(
-      Array.from({ length: 7 }, () => makeTarget(db)),
+      Array.from({ length: 7 }, (_, i) =>
+        db.target.create({
+          data: { slug: `${tag}-${i}-${randomBytes(2).toString("hex")}`, name: `Tagged ${tag} ${i}` },
+        }),
+      ),
     );
     await recordVerdict(emergency!.id, breach("CRITICAL"), 2);
     await recordVerdict(emergency!.id, breach("EMERGENCY"), 1);
@@ -106,20 +121,27 @@ describe("dashboard.overview", () => {
     await recordMetrics(db, { targetId: fine!.id, events }, settings);
     await recordMetrics(db, { targetId: fine!.id, events: traffic(NOW - 2 * 3_600_000, 30) }, settings);
 
-    const overview = await (await viewer()).dashboard.overview();
+    const overview = await (await viewer()).dashboard.overview({ search: tag });
     expect(overview.generatedAt).toEqual(new Date(NOW));
-    const mine = [emergency, critical, violating, rollingBack, silent, fine, unmonitored].map((target) => target!.id);
-    const cards = overview.targets.filter((card) => mine.includes(card.id));
-    expect(cards.map((card) => [card.id, card.attention])).toEqual([
-      [emergency!.id, "EMERGENCY"],
-      [critical!.id, "BREACH"],
-      [violating!.id, "VIOLATION"],
-      [rollingBack!.id, "ROLLBACK"],
+    const cards = overview.targets;
+    expect(cards.map((card) => [card.id, card.attention, card.group])).toEqual([
+      [emergency!.id, "EMERGENCY", "BREACHING"],
+      [critical!.id, "BREACH", "BREACHING"],
+      [violating!.id, "VIOLATION", "BREACHING"],
+      [rollingBack!.id, "ROLLBACK", "ROLLING_BACK"],
       ...[silent!, unmonitored!]
         .sort((a, b) => (a.slug < b.slug ? -1 : 1))
-        .map((target) => [target.id, "NO_DATA"] as const),
-      [fine!.id, "HEALTHY"],
+        .map((target) => [target.id, "NO_DATA", "NO_DATA"] as const),
+      [fine!.id, "HEALTHY", "HEALTHY"],
     ]);
+    expect(overview.matched).toEqual({
+      BREACHING: 3,
+      AWAITING_APPROVAL: 0,
+      ROLLING_BACK: 1,
+      NO_DATA: 2,
+      HEALTHY: 1,
+      total: 7,
+    });
 
     const byId = (id: string) => cards.find((card) => card.id === id)!;
     expect(byId(emergency!.id)).toMatchObject({
@@ -212,7 +234,8 @@ describe("dashboard.overview", () => {
     const countFor = async () => {
       operations = 0;
       const overview = await getOverview(counted, { now: new Date(NOW), bucketWidthMs: BUCKET_MS });
-      return { operations, targets: overview.targets.length };
+      expect(overview.targets.length).toBeLessThanOrEqual(OVERVIEW_PAGE_SIZE);
+      return { operations, targets: overview.counts.total };
     };
 
     const addTargets = async (count: number) => {
@@ -236,5 +259,163 @@ describe("dashboard.overview", () => {
     expect(second.targets).toBe(first.targets + 12);
     expect(second.operations).toBe(first.operations);
     expect(second.operations).toBeLessThanOrEqual(8);
+  });
+
+  it("groups by state, counts every group over all targets, searches slugs and names, and pages by 50", async () => {
+    const tag = `grp${randomBytes(4).toString("hex")}`;
+    const make = (kind: string, i: number) =>
+      db.target.create({
+        data: { slug: `${tag}-${kind}-${String(i).padStart(3, "0")}`, name: `${kind} ${i} (${tag.toUpperCase()})` },
+      });
+    const breaching = await Promise.all([0, 1, 2].map((i) => make("breaching", i)));
+    const quiet = await Promise.all([0, 1, 2, 3].map((i) => make("quiet", i)));
+    const healthyTargets = await Promise.all(Array.from({ length: 110 }, (_, i) => make("healthy", i)));
+    for (const target of breaching) await recordVerdict(target.id, breach("CRITICAL"), 1);
+    for (const target of healthyTargets) await recordVerdict(target.id, healthy, 1);
+    // Two proposals waiting (no verdict of their own yet) and one rollback under way.
+    const proposals = [];
+    for (let i = 0; i < 2; i++) {
+      const fixture = await lifecycleTarget(db, lifecyclePolicy, new Date(NOW - 3_600_000));
+      await db.target.update({
+        where: { id: fixture.target.id },
+        data: { slug: `${tag}-proposed-${i}`, name: `Proposed ${i} (${tag})` },
+      });
+      await startRollbackFromDecision(
+        db,
+        {
+          target: fixture.target,
+          decision: rollbackDecision("PROPOSE_ROLLBACK"),
+          verdict: breachVerdict,
+          policy: fixture.policy,
+          policyVersion: 1,
+        },
+        new Date(NOW - 60_000),
+      );
+      proposals.push(fixture.target.id);
+    }
+    const moving = await make("moving", 0);
+    await recordVerdict(moving.id, healthy, 1);
+    const v1 = await createSnapshot(db, moving.id, 1);
+    const v2 = await createSnapshot(db, moving.id, 2);
+    await db.rollback.create({
+      data: {
+        targetId: moving.id,
+        activeTargetId: moving.id,
+        trigger: "SLO",
+        status: "IN_PROGRESS",
+        fromSnapshotId: v2.id,
+        toSnapshotId: v1.id,
+        steps: [50, 100],
+        currentStep: 0,
+        trafficPercent: 50,
+        approvalsRequired: 0,
+        requestedAt: new Date(NOW - 5 * MINUTE),
+      },
+    });
+    const api = await viewer();
+
+    const first = await api.dashboard.overview({ search: tag });
+    expect(first.matched).toEqual({
+      BREACHING: 3,
+      AWAITING_APPROVAL: 2,
+      ROLLING_BACK: 1,
+      NO_DATA: 4,
+      HEALTHY: 110,
+      total: 120,
+    });
+    expect(first.view).toEqual({ search: tag, group: null, page: 1, pageCount: 3, pageSize: 50 });
+    expect(first.shown).toBe(120);
+    expect(first.targets.map((card) => card.group)).toEqual([
+      ...Array<string>(3).fill("BREACHING"),
+      ...Array<string>(2).fill("AWAITING_APPROVAL"),
+      "ROLLING_BACK",
+      ...Array<string>(4).fill("NO_DATA"),
+      ...Array<string>(40).fill("HEALTHY"),
+    ]);
+    expect(first.targets.slice(0, 3).map((card) => card.id)).toEqual(breaching.map((target) => target.id));
+    expect(
+      first.targets
+        .slice(3, 5)
+        .map((card) => card.id)
+        .sort(),
+    ).toEqual([...proposals].sort());
+    expect(first.targets[5]).toMatchObject({ id: moving.id, activeRollback: { status: "IN_PROGRESS" } });
+    // Every group counted over every target the run has, whatever the search.
+    const everyTarget = await db.target.count();
+    expect(first.counts.total).toBe(everyTarget);
+    expect(first.counts.HEALTHY).toBeGreaterThanOrEqual(110);
+    expect(overviewGroups.reduce((sum, group) => sum + first.counts[group], 0)).toBe(everyTarget);
+
+    const last = await api.dashboard.overview({ search: tag, page: 3 });
+    expect(last.targets.map((card) => card.slug)).toEqual(healthyTargets.slice(90).map((target) => target.slug));
+    expect((await api.dashboard.overview({ search: tag, page: 9 })).view).toMatchObject({ page: 3, pageCount: 3 });
+
+    const healthyOnly = await api.dashboard.overview({ search: tag, group: "HEALTHY", page: 2 });
+    expect(healthyOnly.shown).toBe(110);
+    expect(healthyOnly.matched.total).toBe(120);
+    expect(healthyOnly.targets.map((card) => card.slug)).toEqual(
+      healthyTargets.slice(50, 100).map((target) => target.slug),
+    );
+
+    // Names as well as slugs, ignoring case; nothing matched is an empty page, not an error.
+    const byName = await api.dashboard.overview({ search: `QUIET 2 (${tag})` });
+    expect(byName.targets.map((card) => card.id)).toEqual([quiet[2]!.id]);
+    const none = await api.dashboard.overview({ search: tag, group: "AWAITING_APPROVAL", page: 1 });
+    expect(none.targets).toHaveLength(2);
+    const nothing = await api.dashboard.overview({ search: `${tag}-nothing` });
+    expect(nothing).toMatchObject({ targets: [], shown: 0, matched: { total: 0 }, view: { page: 1, pageCount: 1 } });
+
+    await expect(api.dashboard.overview({ search: tag, page: 0 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(api.dashboard.overview({ group: "BROKEN" as "HEALTHY" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+  });
+
+  it("answers with more targets than SQLite binds parameters, each group counted", async () => {
+    const tag = `many${randomBytes(4).toString("hex")}`;
+    const count = 1_100;
+    await db.target.createMany({
+      data: Array.from({ length: count }, (_, i) => ({
+        slug: `${tag}-${String(i).padStart(4, "0")}`,
+        name: `Many ${i}`,
+      })),
+    });
+    try {
+      const ids = await db.target.findMany({ where: { slug: { startsWith: tag } }, select: { id: true } });
+      await db.verdictRecord.createMany({
+        data: ids.flatMap(({ id }, i) =>
+          i % 10 === 0
+            ? []
+            : [
+                {
+                  targetId: id,
+                  evaluatedAt: new Date(NOW - 2 * MINUTE),
+                  status: "HEALTHY" as const,
+                  consecutiveCount: 0,
+                  details: violation,
+                },
+                {
+                  targetId: id,
+                  evaluatedAt: new Date(NOW - MINUTE),
+                  status: "HEALTHY" as const,
+                  consecutiveCount: 0,
+                  details: healthy,
+                },
+              ],
+        ),
+      });
+      const overview = await (await viewer()).dashboard.overview({ search: tag });
+      expect(overview.matched).toMatchObject({ total: count, HEALTHY: 990, NO_DATA: 110 });
+      expect(overview.targets).toHaveLength(OVERVIEW_PAGE_SIZE);
+      expect(overview.targets[0]).toMatchObject({ group: "NO_DATA", verdict: null });
+      const healthyPage = await (await viewer()).dashboard.overview({ search: tag, group: "HEALTHY", page: 2 });
+      expect(healthyPage.targets[0]?.verdict).toMatchObject({
+        evaluatedAt: new Date(NOW - MINUTE),
+        explanation: "All SLOs met",
+      });
+    } finally {
+      // A thousand targets would slow every later test of the run that walks all targets.
+      await db.target.deleteMany({ where: { slug: { startsWith: tag } } });
+    }
   });
 });

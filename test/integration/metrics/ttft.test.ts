@@ -179,7 +179,7 @@ describe("the overview's sparklines", () => {
       },
       { bucketWidthMs: BUCKET_MS, now: new Date(now) },
     );
-    const overview = await getOverview(db, { now: new Date(now), bucketWidthMs: BUCKET_MS });
+    const overview = await getOverview(db, { now: new Date(now), bucketWidthMs: BUCKET_MS }, { search: target.slug });
     const card = overview.targets.find((candidate) => candidate.id === target.id);
     const { sparklines } = card ?? { sparklines: null };
     expect(sparklines?.ttftP95Ms).toHaveLength(sparklines?.p95Ms.length ?? -1);

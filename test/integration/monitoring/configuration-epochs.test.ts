@@ -111,7 +111,11 @@ describe("attribution by snapshot version", () => {
     expect(series.points.reduce((sum, point) => sum + point.requestCount, 0)).toBe(60);
     expect(await loadBuckets(db, target.id, range)).toHaveLength(6);
 
-    const overview = await getOverview(db, { now: new Date(T + MINUTE), bucketWidthMs: BUCKET_MS });
+    const overview = await getOverview(
+      db,
+      { now: new Date(T + MINUTE), bucketWidthMs: BUCKET_MS },
+      { search: target.slug },
+    );
     const card = overview.targets.find((entry) => entry.id === target.id);
     expect(card?.sparklines.errorRate.filter((rate) => rate !== null)).toEqual([0.5]);
 

@@ -12,7 +12,8 @@ import {
   startRollbackFromDecision,
 } from "@/server/services/rollbacks/commands";
 import { advanceDueRollbacks, verifyCompletedRollbacks } from "@/server/services/rollbacks/cycle-steps";
-import { listRollbacks } from "@/server/services/rollbacks/history";
+import { exportRollbacks, listRollbacks } from "@/server/services/rollbacks/history";
+import { textOf } from "../export-fixtures";
 import { BUCKET_MS, callerFor, makeUser, testDb } from "../helpers";
 import {
   breach,
@@ -170,7 +171,9 @@ describe("rollback history", () => {
       code: "BAD_REQUEST",
     });
 
-    const json = JSON.parse(await viewer.rollbacks.export({ filter: range, format: "json" })) as {
+    const exported = async (input: Parameters<typeof exportRollbacks>[1]) =>
+      (await textOf(exportRollbacks(db, input).chunks)).text;
+    const json = JSON.parse(await exported({ ...range, format: "json" })) as {
       id: string;
       status: string;
       verification: string | null;
@@ -181,7 +184,7 @@ describe("rollback history", () => {
       [ids.r2, "REJECTED", null],
       [ids.r1, "CANCELLED", null],
     ]);
-    const csv = await viewer.rollbacks.export({ filter: { ...range, actorId: users.operator.id }, format: "csv" });
+    const csv = await exported({ ...range, actorId: users.operator.id, format: "csv" });
     const [header, line, end] = csv.split("\r\n");
     expect(header).toBe(
       "id,targetSlug,targetName,trigger,status,requestedAt,requestedBy,reason,fromVersion,toVersion,steps," +
