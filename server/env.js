@@ -2,9 +2,14 @@
 // next.config.js can import it and a bad value fails the build as well as the start.
 import { z } from "zod";
 
-const databaseUrl = z.string().refine((value) => /^(file:|postgres(ql)?:\/\/)/.test(value), {
-  message: "expected a SQLite URL starting with file: or a PostgreSQL URL starting with postgresql://",
-});
+const databaseUrl = z
+  .string()
+  .refine((value) => /^(file:|postgres(ql)?:\/\/)/.test(value), {
+    message: "expected a SQLite URL starting with file: or a PostgreSQL URL starting with postgresql://",
+  })
+  .refine((value) => !/[?&]connection_limit=(?![1-9]\d*(&|$))/.test(value), {
+    message: "connection_limit (the PostgreSQL pool's size) must be a whole number of at least 1",
+  });
 
 /**
  * A 256-bit key given as 64 hex digits or as base64/base64url; null when it is neither.

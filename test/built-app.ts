@@ -19,6 +19,8 @@ export interface BuiltApp {
   /** Everything the server printed so far. */
   output(): string;
   stop(): Promise<void>;
+  /** Sends a signal and waits for the process to exit: SIGKILL stands for a crashed instance. */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 export function freePort(): Promise<number> {
@@ -51,7 +53,8 @@ export async function startBuiltApp(options: {
   }
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const apiKeyEncryptionKey = randomBytes(32).toString("base64");
+  // Instances sharing one database must share the key (the multi-instance benchmark passes one in `env`).
+  const apiKeyEncryptionKey = options.env?.API_KEY_ENCRYPTION_KEY ?? randomBytes(32).toString("base64");
   const cronSecret = randomBytes(32).toString("base64url");
   const metricsToken = randomBytes(24).toString("base64url");
   const server = spawn(
@@ -94,13 +97,14 @@ export async function startBuiltApp(options: {
   };
   server.stdout.on("data", keeper());
   server.stderr.on("data", keeper());
-  const stop = async () => {
+  const kill = async (signal: NodeJS.Signals) => {
     if (server.exitCode === null && server.signalCode === null) {
       const exited = new Promise((resolve) => server.once("exit", resolve));
-      server.kill("SIGTERM");
+      server.kill(signal);
       await exited;
     }
   };
+  const stop = () => kill("SIGTERM");
 
   try {
     for (let attempt = 0; ; attempt++) {
@@ -125,6 +129,7 @@ export async function startBuiltApp(options: {
     metricsToken,
     output: () => output.join(""),
     stop,
+    kill,
   };
 }
 

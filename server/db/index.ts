@@ -7,7 +7,7 @@ import { PrismaClient as PostgresClient } from "./generated/postgresql/client";
 import { env } from "../env.js";
 import { postgresAdapter } from "./postgres-adapter";
 import { sqliteAdapter } from "./sqlite-adapter";
-import { providerOf, sqliteFilePath } from "./url";
+import { postgresPoolOptions, providerOf, sqliteFilePath } from "./url";
 
 export { Prisma, Role } from "./generated/sqlite/client";
 export type { User } from "./generated/sqlite/client";
@@ -25,11 +25,9 @@ export function createDb(databaseUrl: string): Db {
   if (providerOf(databaseUrl) === "sqlite") {
     return new PrismaClient({ adapter: sqliteAdapter(sqliteFilePath(databaseUrl)), transactionOptions });
   }
-  const url = new URL(databaseUrl);
-  const schema = url.searchParams.get("schema") ?? undefined;
-  url.searchParams.delete("schema");
+  const { schema, ...pool } = postgresPoolOptions(databaseUrl);
   const client = new PostgresClient({
-    adapter: postgresAdapter({ connectionString: url.toString() }, schema ? { schema } : undefined),
+    adapter: postgresAdapter(pool, schema ? { schema } : undefined),
     transactionOptions,
   });
   return client as unknown as Db;

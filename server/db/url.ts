@@ -22,3 +22,21 @@ export function describeDatabase(databaseUrl: string): string {
   if (url.password) url.password = "****";
   return `PostgreSQL ${url.toString()}`;
 }
+
+/**
+ * A PostgreSQL URL as the pg pool takes it: `schema` (the Prisma convention) and `connection_limit` (the pool's
+ * size, Prisma's name for it; pg's default is 10 per process) are Rewind's to read, not the server's, so they
+ * leave the connection string.
+ */
+export function postgresPoolOptions(databaseUrl: string): { connectionString: string; schema?: string; max?: number } {
+  const url = new URL(databaseUrl);
+  const schema = url.searchParams.get("schema") ?? undefined;
+  const limit = url.searchParams.get("connection_limit");
+  url.searchParams.delete("schema");
+  url.searchParams.delete("connection_limit");
+  const max = limit === null ? undefined : Number(limit);
+  if (max !== undefined && !(Number.isInteger(max) && max >= 1)) {
+    throw new Error(`DATABASE_URL: connection_limit must be a whole number of at least 1 (got "${limit}")`);
+  }
+  return { connectionString: url.toString(), ...(schema && { schema }), ...(max && { max }) };
+}

@@ -1,13 +1,17 @@
 // `npm run bench [-- --json FILE] [-- --only NAME]`: prints a table of figures; `--json` also writes them.
 import { writeFileSync } from "node:fs";
 import { parseOptions, usageError } from "../../scripts/lib/cli";
+import { auditExport } from "./audit-export";
 import { dashboard } from "./dashboard";
 import { decisionLatency, sketchAccuracy } from "./domain";
 import { evaluationPass } from "./evaluation-pass";
 import { firstLoadJs } from "./first-load-js";
 import { breachToAction, ingestCpu, ingestThroughput, serverMemory } from "./ingest";
+import { ingestWindowsCpu } from "./ingest-windows";
 import { printTable, type Figure } from "./lib";
+import { multiInstance } from "./multi-instance";
 import { otlp } from "./otlp";
+import { overviewBench } from "./overview";
 import { signInTiming } from "./sign-in";
 import { stepGateRates } from "./step-gate";
 
@@ -16,6 +20,7 @@ const suites: Record<string, () => Figure[] | Promise<Figure[]>> = {
   "sketch-accuracy": sketchAccuracy,
   "evaluation-pass": evaluationPass,
   "ingest-cpu": ingestCpu,
+  "ingest-windows-cpu": ingestWindowsCpu,
   "ingest-throughput": ingestThroughput,
   "breach-to-action": breachToAction,
   "server-memory": serverMemory,
@@ -24,6 +29,9 @@ const suites: Record<string, () => Figure[] | Promise<Figure[]>> = {
   "step-gate": stepGateRates,
   "sign-in-timing": signInTiming,
   otlp,
+  "multi-instance": multiInstance,
+  "audit-export": auditExport,
+  overview: overviewBench,
 };
 
 const usage = `Usage: npm run bench [-- --only NAME ...] [--json FILE]
@@ -49,4 +57,5 @@ if (values.json) {
   writeFileSync(values.json, JSON.stringify({ at: new Date().toISOString(), node: process.version, figures }, null, 2));
   console.error(`Figures written to ${values.json}`);
 }
-process.exit(0);
+// A suite whose invariant failed set process.exitCode (multi-instance); exit() keeps it.
+process.exit();

@@ -13,6 +13,18 @@ describe("environment validation", () => {
     );
   });
 
+  it("checks the PostgreSQL pool size given in DATABASE_URL", () => {
+    const url = "postgresql://rewind@db:5432/rewind";
+    expect(parseEnv({ DATABASE_URL: `${url}?sslmode=require&connection_limit=20` })).toMatchObject({
+      DATABASE_URL: `${url}?sslmode=require&connection_limit=20`,
+    });
+    for (const limit of ["0", "2.5", "ten", ""]) {
+      expect(() => parseEnv({ DATABASE_URL: `${url}?connection_limit=${limit}&schema=x` })).toThrow(
+        /DATABASE_URL: connection_limit \(the PostgreSQL pool's size\) must be a whole number of at least 1/,
+      );
+    }
+  });
+
   it("treats empty values as unset", () => {
     expect(parseEnv({ ADMIN_PASSWORD: "", PORT: "" })).toMatchObject({ PORT: 3000 });
   });

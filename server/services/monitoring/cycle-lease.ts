@@ -130,7 +130,10 @@ function logCycle(trigger: CycleTrigger, summary: MonitoringCycleSummary): void 
     emergencyStopActive: summary.emergencyStopActive,
     errors: summary.errors.length,
     ...(summary.auditCheckpoint !== null && { auditCheckpoint: summary.auditCheckpoint }),
-    ...(summary.pruned && { pruned: nonZero({ ...summary.pruned }) }),
+    ...(summary.pruned && {
+      pruned: nonZero({ ...summary.pruned, backlog: 0 }),
+      ...(summary.pruned.backlog && { pruneBacklog: true }),
+    }),
   });
 }
 

@@ -2,6 +2,7 @@
 // What each kind keeps, and why: docs/ARCHITECTURE.md ("Housekeeping"). Deletes run in bounded batches, one
 // short statement each, so a backlog never holds SQLite's write lock (or many PostgreSQL row locks) for long.
 import "server-only";
+import { z } from "zod";
 import type { Db } from "../../db";
 import { SIGN_IN_FAILURE_WINDOW_MS } from "../../domain/sign-in-throttle";
 
@@ -34,8 +35,12 @@ export const RETENTION = {
 export const HOUSEKEEPING_PERIOD_MS = 5 * 60_000;
 /** Rows per delete statement. */
 export const PRUNE_BATCH = 500;
-/** Batches per kind per run: at most 50,000 rows of a kind go in one run; a larger backlog goes over several. */
-const MAX_BATCHES = 100;
+/**
+ * Batches per kind per run: at most 50,000 rows of a kind go in one run. A kind that spends its whole budget
+ * leaves a backlog, and then the next cycle prunes again instead of waiting for the next period: rows that grow
+ * with the request rate (seen signatures, idempotency records) never outgrow the housekeeping.
+ */
+export const MAX_BATCHES = 100;
 
 export interface PrunedCounts {
   metricBuckets: number;
@@ -46,6 +51,8 @@ export interface PrunedCounts {
   cycleRuns: number;
   notifications: number;
   otlpMetricStreams: number;
+  /** Some kind spent its whole budget: rows of it are left, and the next cycle prunes again. */
+  backlog: boolean;
 }
 
 /**
@@ -66,8 +73,8 @@ async function inBatches(budget: { batches: number }, deleteBatch: (take: number
 const ids = (rows: { id: string }[]) => rows.map((row) => row.id);
 
 /** Buckets older than the metric retention, target by target (the unique index leads with targetId, start). */
-async function pruneMetricBuckets(db: Db, targetIds: string[], before: Date): Promise<number> {
-  const budget = { batches: MAX_BATCHES };
+async function pruneMetricBuckets(db: Db, targetIds: string[], before: Date, maxBatches: number): Promise<number> {
+  const budget = { batches: maxBatches };
   let deleted = 0;
   for (const targetId of targetIds) {
     deleted += await inBatches(budget, async (take) => {
@@ -84,8 +91,8 @@ async function pruneMetricBuckets(db: Db, targetIds: string[], before: Date): Pr
 }
 
 /** Everything but each target's newest RETENTION.verdictsPerTarget verdicts. */
-async function pruneVerdicts(db: Db, targetIds: string[]): Promise<number> {
-  const budget = { batches: MAX_BATCHES };
+async function pruneVerdicts(db: Db, targetIds: string[], maxBatches: number): Promise<number> {
+  const budget = { batches: maxBatches };
   let deleted = 0;
   for (const targetId of targetIds) {
     const newestDropped = await db.verdictRecord.findFirst({
@@ -108,8 +115,8 @@ async function pruneVerdicts(db: Db, targetIds: string[]): Promise<number> {
   return deleted;
 }
 
-function pruneSeenSignatures(db: Db, now: Date): Promise<number> {
-  return inBatches({ batches: MAX_BATCHES }, async (take) => {
+function pruneSeenSignatures(db: Db, now: Date, maxBatches: number): Promise<number> {
+  return inBatches({ batches: maxBatches }, async (take) => {
     const rows = await db.seenSignature.findMany({
       where: { expiresAt: { lt: now } },
       select: { signature: true },
@@ -121,9 +128,9 @@ function pruneSeenSignatures(db: Db, now: Date): Promise<number> {
   });
 }
 
-function pruneIdempotencyRecords(db: Db, now: Date): Promise<number> {
+function pruneIdempotencyRecords(db: Db, now: Date, maxBatches: number): Promise<number> {
   const before = new Date(now.getTime() - RETENTION.idempotencyMs);
-  return inBatches({ batches: MAX_BATCHES }, async (take) => {
+  return inBatches({ batches: maxBatches }, async (take) => {
     const rows = await db.idempotencyRecord.findMany({
       where: { createdAt: { lt: before } },
       select: { id: true },
@@ -135,16 +142,16 @@ function pruneIdempotencyRecords(db: Db, now: Date): Promise<number> {
   });
 }
 
-function pruneLoginFailures(db: Db, now: Date): Promise<number> {
+function pruneLoginFailures(db: Db, now: Date, maxBatches: number): Promise<number> {
   const before = new Date(now.getTime() - RETENTION.loginFailuresMs);
-  return inBatches({ batches: MAX_BATCHES }, async (take) => {
+  return inBatches({ batches: maxBatches }, async (take) => {
     const rows = await db.loginFailure.findMany({ where: { createdAt: { lte: before } }, select: { id: true }, take });
     if (rows.length === 0) return 0;
     return (await db.loginFailure.deleteMany({ where: { id: { in: ids(rows) } } })).count;
   });
 }
 
-async function pruneCycleRuns(db: Db, now: Date): Promise<number> {
+async function pruneCycleRuns(db: Db, now: Date, maxBatches: number): Promise<number> {
   const oldestShown = await db.cycleRun.findFirst({
     orderBy: { startedAt: "desc" },
     skip: RETENTION.cycleRunsKeptAtLeast - 1,
@@ -152,7 +159,7 @@ async function pruneCycleRuns(db: Db, now: Date): Promise<number> {
   });
   if (!oldestShown) return 0;
   const before = new Date(Math.min(now.getTime() - RETENTION.cycleRunsMs, oldestShown.startedAt.getTime()));
-  return inBatches({ batches: MAX_BATCHES }, async (take) => {
+  return inBatches({ batches: maxBatches }, async (take) => {
     const rows = await db.cycleRun.findMany({ where: { startedAt: { lt: before } }, select: { id: true }, take });
     if (rows.length === 0) return 0;
     return (await db.cycleRun.deleteMany({ where: { id: { in: ids(rows) } } })).count;
@@ -160,14 +167,14 @@ async function pruneCycleRuns(db: Db, now: Date): Promise<number> {
 }
 
 /** Delivered notifications: dispatched, and no delivery still pending or dead (a dead letter waits for an admin). */
-function pruneDeliveredNotifications(db: Db, now: Date): Promise<number> {
+function pruneDeliveredNotifications(db: Db, now: Date, maxBatches: number): Promise<number> {
   const before = new Date(now.getTime() - RETENTION.deliveredNotificationsMs);
   const delivered = {
     createdAt: { lt: before },
     dispatchedAt: { not: null },
     deliveries: { none: { status: { not: "DELIVERED" } } },
   };
-  return inBatches({ batches: MAX_BATCHES }, async (take) => {
+  return inBatches({ batches: maxBatches }, async (take) => {
     const rows = await db.notification.findMany({ where: delivered, select: { id: true }, take });
     if (rows.length === 0) return 0;
     const notificationIds = ids(rows);
@@ -180,9 +187,9 @@ function pruneDeliveredNotifications(db: Db, now: Date): Promise<number> {
   });
 }
 
-function pruneOtlpMetricStreams(db: Db, now: Date): Promise<number> {
+function pruneOtlpMetricStreams(db: Db, now: Date, maxBatches: number): Promise<number> {
   const before = new Date(now.getTime() - RETENTION.otlpMetricStreamsMs);
-  return inBatches({ batches: MAX_BATCHES }, async (take) => {
+  return inBatches({ batches: maxBatches }, async (take) => {
     const rows = await db.otlpMetricStream.findMany({
       where: { updatedAt: { lt: before } },
       select: { key: true },
@@ -195,40 +202,47 @@ function pruneOtlpMetricStreams(db: Db, now: Date): Promise<number> {
   });
 }
 
-/** Prunes every kind at `now`, whatever ran before. */
-export async function pruneExpiredRows(
-  db: Db,
-  options: { now: Date; metricRetentionMs: number },
-): Promise<PrunedCounts> {
-  const { now, metricRetentionMs } = options;
-  const targetIds = ids(await db.target.findMany({ select: { id: true }, orderBy: { id: "asc" } }));
-  return {
-    metricBuckets: await pruneMetricBuckets(db, targetIds, new Date(now.getTime() - metricRetentionMs)),
-    verdicts: await pruneVerdicts(db, targetIds),
-    seenSignatures: await pruneSeenSignatures(db, now),
-    idempotencyRecords: await pruneIdempotencyRecords(db, now),
-    loginFailures: await pruneLoginFailures(db, now),
-    cycleRuns: await pruneCycleRuns(db, now),
-    notifications: await pruneDeliveredNotifications(db, now),
-    otlpMetricStreams: await pruneOtlpMetricStreams(db, now),
-  };
+interface RetentionOptions {
+  now: Date;
+  metricRetentionMs: number;
+  /** Batches per kind in this run (MAX_BATCHES; tests make a backlog with fewer). */
+  maxBatches?: number;
 }
+
+/** Prunes every kind at `now`, whatever ran before. */
+export async function pruneExpiredRows(db: Db, options: RetentionOptions): Promise<PrunedCounts> {
+  const { now, metricRetentionMs, maxBatches = MAX_BATCHES } = options;
+  const targetIds = ids(await db.target.findMany({ select: { id: true }, orderBy: { id: "asc" } }));
+  const counts = {
+    metricBuckets: await pruneMetricBuckets(db, targetIds, new Date(now.getTime() - metricRetentionMs), maxBatches),
+    verdicts: await pruneVerdicts(db, targetIds, maxBatches),
+    seenSignatures: await pruneSeenSignatures(db, now, maxBatches),
+    idempotencyRecords: await pruneIdempotencyRecords(db, now, maxBatches),
+    loginFailures: await pruneLoginFailures(db, now, maxBatches),
+    cycleRuns: await pruneCycleRuns(db, now, maxBatches),
+    notifications: await pruneDeliveredNotifications(db, now, maxBatches),
+    otlpMetricStreams: await pruneOtlpMetricStreams(db, now, maxBatches),
+  };
+  const budget = maxBatches * PRUNE_BATCH;
+  return { ...counts, backlog: Object.values(counts).some((count) => count >= budget) };
+}
+
+const backlogSchema = z.object({ pruned: z.object({ backlog: z.literal(true) }) });
 
 /**
  * The cycle's retention step: prunes in the first cycle of each HOUSEKEEPING_PERIOD_MS (the last recorded cycle
- * before `now` started in an earlier period, or there is none), else does nothing and answers null. Stateless
- * beyond the cycle runs, so any cadence and any number of instances prune once per period.
+ * before `now` started in an earlier period, or there is none) and in every cycle after one that left a backlog;
+ * else does nothing and answers null. Stateless beyond the cycle runs' summaries, so any cadence and any number
+ * of instances prune once per period, and as often as it takes while a backlog lasts.
  */
-export async function runRetention(
-  db: Db,
-  options: { now: Date; metricRetentionMs: number },
-): Promise<PrunedCounts | null> {
+export async function runRetention(db: Db, options: RetentionOptions): Promise<PrunedCounts | null> {
   const previous = await db.cycleRun.findFirst({
     where: { startedAt: { lt: options.now } },
     orderBy: { startedAt: "desc" },
-    select: { startedAt: true },
+    select: { startedAt: true, summary: true },
   });
   const period = (at: Date) => Math.floor(at.getTime() / HOUSEKEEPING_PERIOD_MS);
-  if (previous && period(previous.startedAt) === period(options.now)) return null;
+  const backlogLeft = backlogSchema.safeParse(previous?.summary).success;
+  if (previous && period(previous.startedAt) === period(options.now) && !backlogLeft) return null;
   return pruneExpiredRows(db, options);
 }

@@ -40,6 +40,31 @@ function verdicts(targetId: string, count: number, newest: Date) {
 }
 
 describe("retention", () => {
+  it("prunes again in the next cycle while a kind has a backlog, then waits for the next period", async () => {
+    const periodStart = Math.floor(NOW.getTime() / HOUSEKEEPING_PERIOD_MS) * HOUSEKEEPING_PERIOD_MS;
+    const at = (seconds: number) => new Date(periodStart + 7 * HOUSEKEEPING_PERIOD_MS + seconds * 1000);
+    // More expired signatures than one run's budget of one batch.
+    await db.seenSignature.createMany({
+      data: Array.from({ length: PRUNE_BATCH + 20 }, () => ({ signature: unique(), expiresAt: ago(HOUR) })),
+    });
+    const cycle = async (seconds: number) => {
+      const pruned = await runRetention(db, { now: at(seconds), metricRetentionMs, maxBatches: 1 });
+      // Stored as the cycle stores its summary: JSON.
+      const summary = JSON.parse(JSON.stringify({ pruned })) as Record<string, never>;
+      await db.cycleRun.create({ data: { ...cycleRun(at(seconds)), summary }, select: { id: true } });
+      return pruned;
+    };
+
+    expect(await cycle(5)).toMatchObject({ seenSignatures: PRUNE_BATCH, backlog: true });
+    const second = await cycle(15);
+    expect(second?.seenSignatures).toBeGreaterThanOrEqual(20);
+    expect(second?.backlog).toBe(false);
+    expect(await db.seenSignature.count({ where: { expiresAt: { lt: NOW } } })).toBe(0);
+    expect(await cycle(25)).toBeNull();
+    // Later than the other tests' cycle runs, which count the newest ones.
+    await db.cycleRun.deleteMany({ where: { holder, startedAt: { gte: at(0) } } });
+  });
+
   it("deletes metric buckets past METRIC_RETENTION_DAYS and keeps the rest", async () => {
     const target = await makeTarget(db);
     const old = ago(metricRetentionMs).getTime() - 60_000;
