@@ -4,12 +4,18 @@
 import "server-only";
 import { randomUUID, timingSafeEqual } from "node:crypto";
 import { apiKeyEncryptionKey } from "../env.js";
-import { getDb, type Db } from "../db";
+import { getDb, type Db, type Tx } from "../db";
 import { canonicalJson, sha256Hex } from "../domain/canonical-json";
 import { TokenBucket, verifySignature, type ApiKeyScope } from "../domain/api-keys";
 import { AppError, type AppErrorCode } from "../domain/errors";
 import { authenticateApiKey, signingSecretOf, type ApiKeyPrincipal } from "../services/access/api-keys";
-import { acceptSignature, requestHash, withIdempotency } from "../services/machine/replay-protection";
+import {
+  acceptSignature,
+  requestHash,
+  withIdempotency,
+  type RecordResponse,
+  type StoredResponse,
+} from "../services/machine/replay-protection";
 import { intakeAdapters, type IntakeAdapterName } from "../services/intake/adapters";
 import { isTransientFailure, mediaTypeOf, receiveIntake } from "../services/intake/receive";
 import { IntakeError, type IntakeRefusal, type IntakeReply } from "../services/intake/types";
@@ -167,6 +173,11 @@ export function rateLimit(keyId: string, now: Date): void {
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
+/** A response as an Idempotency-Key record stores it: JSON, so dates are strings as the first response sent them. */
+function storedResponse({ status, body }: MachineResult): StoredResponse {
+  return { status, body: JSON.parse(JSON.stringify(body ?? {})) as never };
+}
+
 export interface MachineRequest<Params> {
   request: Request;
   db: Db;
@@ -175,6 +186,11 @@ export interface MachineRequest<Params> {
   params: Params;
   /** The parsed JSON body (undefined for requests without one). */
   body: unknown;
+  /**
+   * With an Idempotency-Key: stores `result` as the response inside the transaction `tx` that applies the request,
+   * so a crash after the commit leaves a response to replay, never a change to apply twice. Null without one.
+   */
+  recordResponse: ((tx: Tx, result: MachineResult) => Promise<void>) | null;
 }
 
 /**
@@ -219,9 +235,18 @@ export function machineRoute<Params extends Record<string, string> = Record<stri
         }
         body = options.body === "optional" && raw.length === 0 ? undefined : parseJson(raw);
       }
-      const run = () => handler({ request, db, key, now, params, body });
+      const run = (record: RecordResponse | null) =>
+        handler({
+          request,
+          db,
+          key,
+          now,
+          params,
+          body,
+          recordResponse: record && ((tx, result) => record(tx, storedResponse(result))),
+        });
       const idempotencyKey = options.idempotent ? request.headers.get("idempotency-key") : null;
-      if (idempotencyKey === null) return json(await run());
+      if (idempotencyKey === null) return json(await run(null));
       if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
         throw new AppError("VALIDATION", "Idempotency-Key must be 1–255 printable ASCII characters", {
           issues: { "Idempotency-Key": "1–255 printable ASCII characters, e.g. a UUID" },
@@ -230,11 +255,7 @@ export function machineRoute<Params extends Record<string, string> = Record<stri
       const result = await withIdempotency(
         db,
         { apiKeyId: key.id, key: idempotencyKey, requestHash: requestHash(raw), now },
-        async () => {
-          const { status, body: responseBody } = await run();
-          // Stored as JSON: dates become strings, as the first response sent them.
-          return { status, body: JSON.parse(JSON.stringify(responseBody ?? {})) as never };
-        },
+        async (record) => storedResponse(await run(record)),
       );
       return json({
         status: result.status,

@@ -4,7 +4,7 @@
 // request with an expired signature is refused as stale first, and an expired Idempotency-Key is taken over.
 import "server-only";
 import { createHash } from "node:crypto";
-import { Prisma, type Db } from "../../db";
+import { Prisma, type Db, type Tx } from "../../db";
 import type { JsonValue } from "../../domain/canonical-json";
 import { SIGNATURE_TOLERANCE_SECONDS } from "../../domain/api-keys";
 import { AppError } from "../../domain/errors";
@@ -48,15 +48,26 @@ export function requestHash(rawBody: Buffer): string {
 }
 
 /**
+ * Writes a request's response into its Idempotency-Key record inside the transaction that applies the request, so
+ * the record says "done" exactly when the change is committed.
+ */
+export type RecordResponse = (tx: Tx, response: StoredResponse) => Promise<void>;
+
+/**
  * Runs `handle` once per (key, Idempotency-Key): a retry with the same body gets the stored response, one
  * with another body is refused, and one arriving while the first still runs gets CONFLICT. The key is
  * reserved before `handle` runs, so concurrent retries cannot both run it. Only successful responses are
- * stored; when `handle` throws, the reservation is released and a retry runs again.
+ * stored; when `handle` throws before its change commits, the reservation is released and a retry runs again.
+ *
+ * A handler whose change is one transaction passes `recordResponse` into it: the response as of the commit is
+ * stored with the change. A process that dies after that commit (before the final update below) then leaves a
+ * record a retry replays, instead of a reservation it would take over after ABANDONED_AFTER_MS and apply again;
+ * the final update replaces it with the whole response (for ingestion, with the action taken after the commit).
  */
 export async function withIdempotency(
   db: Db,
   options: { apiKeyId: string; key: string; requestHash: string; now: Date },
-  handle: () => Promise<StoredResponse>,
+  handle: (recordResponse: RecordResponse) => Promise<StoredResponse>,
 ): Promise<StoredResponse & { replayed: boolean }> {
   const { apiKeyId, key, requestHash, now } = options;
   const where = { apiKeyId_key: { apiKeyId, key } };
@@ -92,17 +103,22 @@ export async function withIdempotency(
     }
     throw error;
   }
+  const store = (client: Db | Tx, response: StoredResponse) =>
+    client.idempotencyRecord.update({
+      where: { id: reservationId },
+      data: { status: response.status, body: response.body ?? {} },
+      select: { id: true },
+    });
   let response: StoredResponse;
   try {
-    response = await handle();
+    response = await handle(async (tx, committed) => {
+      await store(tx, committed);
+    });
   } catch (error) {
-    await db.idempotencyRecord.deleteMany({ where: { id: reservationId } });
+    // Released only while still reserved: a change that committed keeps its record, and a retry replays it.
+    await db.idempotencyRecord.deleteMany({ where: { id: reservationId, status: IN_PROGRESS } });
     throw error;
   }
-  await db.idempotencyRecord.update({
-    where: { id: reservationId },
-    data: { status: response.status, body: response.body ?? {} },
-    select: { id: true },
-  });
+  await store(db, response);
   return { ...response, replayed: false };
 }

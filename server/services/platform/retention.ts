@@ -62,9 +62,11 @@ export interface PrunedCounts {
 async function inBatches(budget: { batches: number }, deleteBatch: (take: number) => Promise<number>) {
   let deleted = 0;
   while (budget.batches > 0) {
-    budget.batches -= 1;
     const count = await deleteBatch(PRUNE_BATCH);
     deleted += count;
+    // Only a batch that deleted rows spends budget: the per-target kinds look at every target, most of which
+    // have nothing to delete, and the budget is shared by all targets.
+    if (count > 0) budget.batches -= 1;
     if (count < PRUNE_BATCH) break;
   }
   return deleted;
