@@ -1,5 +1,6 @@
 // `npm run simulate -- --scenario healthy|emergency|gradual|gradual-ttft|cost|bad-known-good [--url URL]
-// [--key K --secret S] [--duration S] [--speed X] [--cron-secret C] [--linger] [--via ingest|otlp|litellm]`: demo traffic against a running Rewind (scripts/lib/simulator.ts).
+// [--key K --secret S] [--duration S] [--speed X] [--cron-secret C] [--linger] [--via ingest|otlp|otlp-metrics|litellm]`:
+// demo traffic against a running Rewind (scripts/lib/simulator.ts).
 import { describeFailure, parseOptions, usageError } from "./lib/cli";
 import { VIAS, type Via } from "./lib/intake-formats";
 import { SCENARIOS, SIMULATOR_SCOPES, SimulatorError, simulate, type Scenario } from "./lib/simulator";
@@ -17,9 +18,10 @@ const usage = `Usage: npm run simulate -- --scenario ${SCENARIOS.join("|")} [opt
   --cron-secret C      run monitoring cycles through /api/cron/monitor (for a server with MONITOR_SCHEDULER=off)
   --linger             after the scenario's outcome, keep serving traffic (reporting the served flags per
                        request) until --duration ends: e.g. to re-enable kill switches after an emergency
-  --via ingest|otlp|litellm
+  --via ingest|otlp|otlp-metrics|litellm
                        how traffic reaches Rewind: signed /api/v1/ingest (default), OTLP/JSON GenAI spans
-                       to /api/v1/otlp/v1/traces, or LiteLLM payloads to /api/v1/intake/litellm
+                       to /api/otlp/v1/traces, OTLP GenAI metrics (delta exponential histograms, protobuf,
+                       every 10 s) to /api/otlp/v1/metrics, or LiteLLM payloads to /api/integrations/litellm
   -h, --help           this help`;
 
 function fail(message: string): never {

@@ -6,7 +6,15 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { signRequestV2, type ApiKeyScope, type SignedRequestLine } from "../../server/domain/api-keys";
 import type { PolicyInput } from "../../server/domain/policy";
-import { liteLlmPayloads, otlpTraces, VIA_PATHS, type Via } from "./intake-formats";
+import {
+  encodeOtlpMetrics,
+  liteLlmPayloads,
+  OTLP_METRICS_BUCKET_MS,
+  otlpMetrics,
+  otlpTraces,
+  VIA_PATHS,
+  type Via,
+} from "./intake-formats";
 import {
   ErrorBursts,
   evaluateFlags,
@@ -39,6 +47,8 @@ const CYCLE_EVERY_MS = 2_000;
 /** History sent at the start, so the first monitoring cycle has a full evaluation window to judge. */
 const BACKFILL_MS = 120_000;
 const MAX_EVENTS_PER_BATCH = 5_000;
+/** `--via otlp-metrics`: how often each target's calls are exported, an SDK's periodic reader at Rewind's bucket width. */
+const OTLP_EXPORT_EVERY_MS = OTLP_METRICS_BUCKET_MS;
 
 /**
  * The demo policies react in seconds rather than minutes: a 30 s window, a streak of 2, steps 30 s apart (a
@@ -223,7 +233,7 @@ export interface SimulationOptions {
   linger?: boolean;
   /** Bake time of the demo policies (default 30 s; see demoPolicy before lowering it). */
   bakeTimeSeconds?: number;
-  /** How traffic reaches Rewind: signed /api/v1/ingest (default), OTLP/JSON traces or LiteLLM payloads. */
+  /** How traffic reaches Rewind: signed /api/v1/ingest (default), OTLP/JSON traces, OTLP metrics or LiteLLM payloads. */
   via?: Via;
   log?: (line: string) => void;
   signal?: AbortSignal;
@@ -297,14 +307,23 @@ class RewindClient {
     private readonly secret: string | null,
   ) {}
 
+  /** `raw`: a body sent as it is, unsigned (the intake routes read no signature); its answer is not read as JSON. */
   async request<Body = unknown>(
     method: string,
     path: string,
-    options: { body?: unknown; headers?: Record<string, string>; accept?: number[] } = {},
+    options: {
+      body?: unknown;
+      raw?: { bytes: Uint8Array; contentType: string };
+      headers?: Record<string, string>;
+      accept?: number[];
+    } = {},
   ): Promise<ApiResponse<Body>> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.key}`, ...options.headers };
-    let raw: string | undefined;
-    if (options.body !== undefined) {
+    let raw: string | Uint8Array<ArrayBuffer> | undefined;
+    if (options.raw) {
+      raw = new Uint8Array(options.raw.bytes);
+      headers["content-type"] = options.raw.contentType;
+    } else if (options.body !== undefined) {
       raw = JSON.stringify(options.body);
       headers["content-type"] = "application/json";
       if (this.secret !== null) {
@@ -314,7 +333,8 @@ class RewindClient {
     }
     const response = await fetchOrExplain(`${this.baseUrl}${path}`, { method, headers, body: raw });
     const text = await response.text();
-    const body: unknown = text ? JSON.parse(text) : null;
+    const json = /json/.test(response.headers.get("content-type") ?? "application/json");
+    const body: unknown = text && json ? JSON.parse(text) : null;
     if (response.status >= 400 && !options.accept?.includes(response.status)) {
       const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
       throw new ApiError(response.status, error?.code ?? "HTTP", error?.message ?? `HTTP ${response.status}`);
@@ -431,9 +451,14 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
 
   log(`Rewind traffic simulator: scenario "${scenario}" against ${baseUrl}`);
   if (via !== "ingest") {
+    const what = {
+      otlp: "OTLP/JSON GenAI spans",
+      "otlp-metrics": `OTLP GenAI metrics, one protobuf export per target every ${OTLP_EXPORT_EVERY_MS / 1000} s`,
+      litellm: "LiteLLM payloads",
+    }[via];
     log(
-      `Traffic goes through ${VIA_PATHS[via]} (${via === "otlp" ? "OTLP/JSON GenAI spans" : "LiteLLM payloads"}), ` +
-        "unsigned with the key as a bearer token; it carries the snapshot version but no per-request flags.",
+      `Traffic goes through ${VIA_PATHS[via]} (${what}), unsigned with the key as a bearer token; it carries the ` +
+        "snapshot version but no per-request flags.",
     );
   }
   await checkHealth(baseUrl);
@@ -519,10 +544,26 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   let batches = 0;
   let sentSinceSummary = 0;
   let lastStatusAt = 0;
-  const send = async (target: SimTarget, events: RequestEvent[]) => {
+  /** OTLP metrics: calls wait for their target's next export, as an SDK's periodic reader holds them. */
+  const unexported = new Map<SimTarget, { events: RequestEvent[]; exportedAt: number }>();
+  const send = async (target: SimTarget, generated: RequestEvent[], exportNow = false) => {
+    let events = generated;
+    if (via === "otlp-metrics") {
+      const pending = unexported.get(target) ?? { events: [], exportedAt: Date.now() };
+      unexported.set(target, pending);
+      pending.events.push(...generated);
+      if (!exportNow && Date.now() - pending.exportedAt < OTLP_EXPORT_EVERY_MS) return;
+      events = pending.events.splice(0);
+      pending.exportedAt = Date.now();
+    }
     // OTLP/JSON and LiteLLM payloads are several times the size of an ingest event: smaller batches keep them
-    // under the 2 MB body limit.
-    const batchSize = via === "ingest" ? MAX_EVENTS_PER_BATCH : MAX_EVENTS_PER_BATCH / 5;
+    // under the 2 MB body limit. A metrics export is one request whatever its calls.
+    const batchSize =
+      via === "ingest"
+        ? MAX_EVENTS_PER_BATCH
+        : via === "otlp-metrics"
+          ? Math.max(1, events.length)
+          : MAX_EVENTS_PER_BATCH / 5;
     for (let i = 0; i < events.length; i += batchSize) {
       const batch = events.slice(i, i + batchSize);
       const response = await deliver(client, target.slug, batch, via).catch(refusal);
@@ -557,7 +598,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         extraErrorRate: (ts) => target.bursts?.at(ts) ?? 0,
       });
       target.sentUntil = started;
-      return send(target, events);
+      return send(target, events, true);
     }),
   );
   sentSinceSummary = 0;
@@ -818,7 +859,12 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
 
   const seconds = Math.round((Date.now() - started) / 1000);
   log("");
-  const sentAs = { ingest: "signed batches", otlp: "OTLP exports", litellm: "LiteLLM batches" }[via];
+  const sentAs = {
+    ingest: "signed batches",
+    otlp: "OTLP exports",
+    "otlp-metrics": "OTLP metric exports",
+    litellm: "LiteLLM batches",
+  }[via];
   log(`Done after ${seconds} s: ${formatCount(eventsSent)} events in ${formatCount(batches)} ${sentAs}.`);
   const endings: Record<SimulationResult["outcome"], string> = {
     ran: "Healthy traffic only: no rollback was expected.",
@@ -863,12 +909,14 @@ async function deliver(
   events: RequestEvent[],
   via: Via,
 ): Promise<ApiResponse<IngestBody> | null> {
-  const request: { body: unknown; headers: Record<string, string> } =
+  const request: Parameters<RewindClient["request"]>[2] =
     via === "otlp"
       ? { body: otlpTraces(slug, events), headers: {} }
-      : via === "litellm"
-        ? { body: liteLlmPayloads(events), headers: { "x-rewind-target": slug } }
-        : { body: { target: slug, events }, headers: { "idempotency-key": randomUUID() } };
+      : via === "otlp-metrics"
+        ? { raw: { bytes: encodeOtlpMetrics(otlpMetrics(slug, events)), contentType: "application/x-protobuf" } }
+        : via === "litellm"
+          ? { body: liteLlmPayloads(events), headers: { "x-rewind-target": slug } }
+          : { body: { target: slug, events }, headers: { "idempotency-key": randomUUID() } };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       return await client.request<IngestBody>("POST", VIA_PATHS[via], request);

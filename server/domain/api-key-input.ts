@@ -45,7 +45,8 @@ export const apiKeyScopeDescriptions: Record<ApiKeyScope, string> = {
   ingest: "Push metrics and Alertmanager notifications",
   "config:read": "Read the effective configuration and status",
   "snapshots:write": "Publish configurations (a deploy pipeline)",
-  "policies:write": "Create and update targets and their SLO policies",
+  "policies:write":
+    "Create and update targets and their SLO policies (and, for all targets, the OTLP target mapping rules)",
   "flags:read": "Evaluate feature flags with OpenFeature SDKs (OFREP)",
   "rollbacks:read": "List and read rollbacks: steps, step checks, approvals, verification, timeline",
   "rollbacks:write": "Request manual rollbacks (a person still approves), cancel and abort rollbacks",

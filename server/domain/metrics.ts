@@ -30,7 +30,9 @@ export const MAX_FLAGS_PER_EVENT = 50;
 const eventFlagsSchema = z
   .record(flagKeySchema, z.boolean({ error: "A flag is true (on for this request) or false" }), {
     error: (issue) =>
-      issue.code === "invalid_key" ? "Not a flag key: lowercase letters, digits, dots, dashes and underscores" : undefined,
+      issue.code === "invalid_key"
+        ? "Not a flag key: lowercase letters, digits, dots, dashes and underscores"
+        : undefined,
   })
   .refine((flags) => Object.keys(flags).length <= MAX_FLAGS_PER_EVENT, {
     message: `At most ${MAX_FLAGS_PER_EVENT} flags per event`,

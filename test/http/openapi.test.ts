@@ -16,7 +16,7 @@ import { signIn } from "./session";
 
 const root = path.resolve(import.meta.dirname, "../..");
 /** Route files live here. */
-const ROUTE_DIRS = ["app/api/v1", "app/api/integrations", "app/ofrep"];
+const ROUTE_DIRS = ["app/api/v1", "app/api/integrations", "app/api/otlp", "app/ofrep"];
 const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 type Operation = Record<string, unknown>;

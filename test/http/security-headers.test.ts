@@ -90,17 +90,14 @@ describe("route handlers and static files", () => {
     "/api/trpc/cycle.status",
     "/api/v1/targets/x/status",
     "/ofrep/v1/evaluate/flags",
-  ])(
-    "%s has every header and a policy that allows nothing to run or frame it",
-    async (path) => {
-      const response = await get(path);
-      expectEveryResponseHeaders(response);
-      const policy = directives(response);
-      expect(policy.get("default-src")).toEqual(["'none'"]);
-      expect(policy.get("frame-ancestors")).toEqual(["'none'"]);
-      expect(policy.has("script-src")).toBe(false);
-    },
-  );
+  ])("%s has every header and a policy that allows nothing to run or frame it", async (path) => {
+    const response = await get(path);
+    expectEveryResponseHeaders(response);
+    const policy = directives(response);
+    expect(policy.get("default-src")).toEqual(["'none'"]);
+    expect(policy.get("frame-ancestors")).toEqual(["'none'"]);
+    expect(policy.has("script-src")).toBe(false);
+  });
 
   it("a script bundle is served with nosniff", async () => {
     const html = await (await get("/login")).text();

@@ -105,7 +105,11 @@ describe("sign-out", () => {
     const user = await makeUser(db, "OPERATOR");
     const browser = new Browser(inject("baseUrl"));
     expect(await browser.signIn(user.email, password)).toBeNull();
-    await resetPassword(db, { actor: commandLineActor("ops@host"), email: user.email, password: "a brand new passphrase" }, new Date());
+    await resetPassword(
+      db,
+      { actor: commandLineActor("ops@host"), email: user.email, password: "a brand new passphrase" },
+      new Date(),
+    );
     expect(await browser.me()).toBe(401);
 
     expect(await browser.signIn(user.email, "a brand new passphrase")).toBeNull();

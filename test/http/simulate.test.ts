@@ -51,6 +51,33 @@ describe("npm run simulate -- --scenario emergency", () => {
   }, 300_000);
 });
 
+describe("npm run simulate -- --scenario emergency --via otlp-metrics", () => {
+  // Until the rollback only: the verification after it (EFFECTIVE, as through /api/v1/ingest) takes two more minutes.
+  it("sends OTLP GenAI metrics through /api/otlp/v1/metrics, and their windows make Rewind roll back at once", async () => {
+    const key = await makeKey(db, { scopes: ["ingest", "config:read", "snapshots:write", "policies:write"] });
+    const lines: string[] = [];
+    const result = await simulate({
+      scenario: "emergency",
+      url: inject("baseUrl"),
+      key: key.key,
+      secret: key.secret,
+      cronSecret: inject("cronSecret"),
+      bakeTimeSeconds: 0,
+      durationSeconds: 90,
+      until: "rollback",
+      via: "otlp-metrics",
+      log: (line) => lines.push(line),
+    });
+    const output = lines.join("\n");
+
+    expect(result, output).toMatchObject({ outcome: "rollback-active", rollback: { trigger: "EMERGENCY" } });
+    expect(output).toMatch(/Traffic goes through \/api\/otlp\/v1\/metrics \(OTLP GenAI metrics/);
+    expect(output).toMatch(/OTLP metric exports/);
+    // The windows carried the snapshot version: the emergency was judged on v2's own traffic.
+    expect(output).toMatch(/BREACH\/EMERGENCY: Emergency: error rate [\d.]+% > 15% .* of v2's traffic/);
+  }, 120_000);
+});
+
 describe("npm run simulate -- --scenario gradual-ttft", () => {
   it("breaches on time to first token alone and proposes a gradual rollback", async () => {
     const key = await makeKey(db, { scopes: ["ingest", "config:read", "snapshots:write", "policies:write"] });

@@ -8,6 +8,7 @@ import type { TargetDto } from "../../services/config/targets";
 import type { MetricSourceDto } from "../../services/pulled-sources/metric-sources";
 import type { CreatedUser } from "../../services/machine/admin-api";
 import type { AlertmanagerResult } from "../../services/intake/alertmanager";
+import type { TargetRuleDto } from "../../services/intake/target-rules";
 import type { EffectiveConfig, TargetStatus } from "../../services/machine/config-delivery";
 import type { IngestResult } from "../../services/machine/ingest";
 import type { OfrepBulkEvaluation, OfrepFailure, OfrepSuccess } from "../../services/machine/ofrep";
@@ -29,6 +30,7 @@ import type {
   targetStatusSchema,
   userSchema,
 } from "./schemas";
+import type { targetRuleResponseSchema } from "./routes/intake";
 
 /** A DTO as JSON.stringify sends it: dates become ISO strings. */
 type Json<T> = T extends Date
@@ -65,4 +67,5 @@ export type ResponseSchemaChecks = [
   Assert<Describes<typeof ofrepFlagFailureSchema, OfrepFailure>>,
   Assert<Describes<typeof ofrepBulkSchema, OfrepBulkEvaluation>>,
   Assert<Describes<typeof metricSourceSchema, MetricSourceDto>>,
+  Assert<Describes<typeof targetRuleResponseSchema, TargetRuleDto>>,
 ];

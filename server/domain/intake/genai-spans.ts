@@ -1,9 +1,10 @@
-// OpenTelemetry traces as Rewind reads them: the OTLP trace data model (in the camelCase shape of OTLP/JSON, which
-// the protobuf decoder produces too), and GenAI spans (semantic conventions `gen_ai.*`) mapped to metric events.
-// Mapping rules: docs/INTEGRATIONS.md.
+// OpenTelemetry traces as Rewind reads them: the OTLP trace data model (in the camelCase shape of OTLP/JSON; the
+// protobuf decoder's messages are read into the same normalized spans by server/services/intake/otlp-traces.ts), and
+// GenAI spans (semantic conventions `gen_ai.*`) mapped to metric events. Mapping rules: docs/INTEGRATIONS.md.
 import { z } from "zod";
 import type { MetricEvent } from "../metrics";
 import { wholeNumberOf, type IntakeItem, type MappedBatch, type RefusedItem } from "./intake-items";
+import type { ServiceRuleLookup, TargetRuleSet } from "./target-rules";
 
 /** Scalars as sent; arrays, maps and bytes read as null: none of the attributes Rewind maps is one. */
 export type AttributeValue = string | number | boolean | null;
@@ -11,8 +12,10 @@ export type Attributes = ReadonlyMap<string, AttributeValue>;
 
 export interface OtlpSpanEvent {
   name: string;
+  /** 0 when unset; a reader may leave it 0 for events other than `FIRST_TOKEN_EVENTS`, whose time alone is read. */
   timeUnixNano: bigint;
-  attributes: Attributes;
+  /** Not read by the mapping. */
+  attributes?: Attributes;
 }
 
 export interface OtlpSpan {
@@ -20,7 +23,10 @@ export interface OtlpSpan {
   /** 0 when the sender left it unset. */
   startTimeUnixNano: bigint;
   endTimeUnixNano: bigint;
+  /** All of the span's attributes, or (a reader that skips the rest) at least `SPAN_ATTRIBUTES_READ`. */
   attributes: Attributes;
+  /** Whether any attribute's name starts with `gen_ai.`; unset: found by looking at `attributes`. */
+  genAi?: boolean;
   events: OtlpSpanEvent[];
   /** 0 UNSET, 1 OK, 2 ERROR. */
   statusCode: number;
@@ -136,19 +142,28 @@ export const exportTraceRequestSchema = z
     })),
   );
 
+const OPERATION_ATTRIBUTE = "gen_ai.operation.name";
+
 /** Agent and tool spans carry gen_ai.* attributes but are not model calls: their model calls are child spans. */
-export const NOT_MODEL_CALLS: ReadonlySet<string> = new Set(["invoke_agent", "create_agent", "execute_tool", "invoke_workflow"]);
+export const NOT_MODEL_CALLS: ReadonlySet<string> = new Set([
+  "invoke_agent",
+  "create_agent",
+  "execute_tool",
+  "invoke_workflow",
+]);
 
 /** A model call: a span with gen_ai.* attributes whose operation is not an agent's or a tool's. */
-export function isModelCallSpan(span: Pick<OtlpSpan, "attributes">): boolean {
-  let genAi = false;
-  for (const key of span.attributes.keys()) {
-    if (key.startsWith("gen_ai.")) {
-      genAi = true;
-      break;
+export function isModelCallSpan(span: Pick<OtlpSpan, "attributes" | "genAi">): boolean {
+  let genAi = span.genAi ?? false;
+  if (span.genAi === undefined) {
+    for (const key of span.attributes.keys()) {
+      if (key.startsWith("gen_ai.")) {
+        genAi = true;
+        break;
+      }
     }
   }
-  const operation = span.attributes.get("gen_ai.operation.name");
+  const operation = span.attributes.get(OPERATION_ATTRIBUTE);
   return genAi && !(typeof operation === "string" && NOT_MODEL_CALLS.has(operation));
 }
 
@@ -171,6 +186,20 @@ export const GENAI_ATTRIBUTES = {
   target: ["rewind.target"],
   snapshotVersion: ["rewind.snapshot_version"],
 } as const;
+
+/**
+ * Every attribute the mapping reads, on a span and on its resource: a reader may keep these and drop the rest (with
+ * `genAi` set), which maps the same.
+ */
+export const SPAN_ATTRIBUTES_READ: ReadonlySet<string> = new Set([
+  ...Object.values(GENAI_ATTRIBUTES).flat(),
+  OPERATION_ATTRIBUTE,
+]);
+export const RESOURCE_ATTRIBUTES_READ: ReadonlySet<string> = new Set([
+  ...GENAI_ATTRIBUTES.target,
+  ...GENAI_ATTRIBUTES.snapshotVersion,
+  "service.name",
+]);
 
 /** Span events marking the first token or chunk of a streamed response, for senders that record one. */
 export const FIRST_TOKEN_EVENTS: ReadonlySet<string> = new Set([
@@ -214,7 +243,36 @@ function ttftOf(span: OtlpSpan, path: string, latencyMs: number): Found | undefi
   return found;
 }
 
-function mapSpan(span: OtlpSpan, resource: Attributes, path: string, resourcePath: string): IntakeItem | RefusedItem {
+/** The name of the first of `names` set to something other than null or "": `firstOf` without its objects. */
+function firstName(attributes: Attributes, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = attributes.get(name);
+    if (value !== undefined && value !== null && value !== "") return name;
+  }
+  return undefined;
+}
+
+const costOf = (value: unknown): unknown =>
+  typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value)) ? Number(value) : value;
+
+/** Event fields read from one attribute of the span, with their conversion. */
+const SPAN_FIELDS: readonly [keyof MetricEvent, readonly string[], ((value: unknown) => unknown) | null][] = [
+  ["provider", GENAI_ATTRIBUTES.provider, null],
+  ["model", GENAI_ATTRIBUTES.model, null],
+  ["inputTokens", GENAI_ATTRIBUTES.inputTokens, wholeNumberOf],
+  ["outputTokens", GENAI_ATTRIBUTES.outputTokens, wholeNumberOf],
+  ["costUsd", GENAI_ATTRIBUTES.costUsd, costOf],
+];
+
+// Runs once per span of every request (1,000 in a Collector's batch): plain loops and lookups, no closures or
+// intermediate objects, since its garbage is most of what a request costs after decoding.
+function mapSpan(
+  span: OtlpSpan,
+  resource: Attributes,
+  path: string,
+  resourcePath: string,
+  rules: ServiceRuleLookup | null,
+): IntakeItem | RefusedItem {
   if (span.startTimeUnixNano === 0n || span.endTimeUnixNano === 0n) {
     const field = span.startTimeUnixNano === 0n ? "startTimeUnixNano" : "endTimeUnixNano";
     return { path: `${path}.${field}`, reason: "A model call span needs its start and end time" };
@@ -222,43 +280,56 @@ function mapSpan(span: OtlpSpan, resource: Attributes, path: string, resourcePat
   if (span.endTimeUnixNano < span.startTimeUnixNano) {
     return { path: `${path}.endTimeUnixNano`, reason: "The span ends before it starts" };
   }
+  const attributes = span.attributes;
   const latencyMs = Number(span.endTimeUnixNano - span.startTimeUnixNano) / 1e6;
   const end = `${path}.endTimeUnixNano`;
   const event: Record<string, unknown> = {
     ts: Number(span.endTimeUnixNano / NANOS_PER_MS),
     latencyMs,
-    ok:
-      span.statusCode !== STATUS_CODE_ERROR && firstOf(span.attributes, GENAI_ATTRIBUTES.errorType, path) === undefined,
+    ok: span.statusCode !== STATUS_CODE_ERROR && firstName(attributes, GENAI_ATTRIBUTES.errorType) === undefined,
   };
   const sources: IntakeItem["sources"] = { ts: end, latencyMs: end };
-  const set = (
-    field: keyof MetricEvent,
-    found: Found | undefined,
-    convert = (value: Found["value"]): unknown => value,
-  ) => {
-    if (!found) return;
-    event[field] = convert(found.value);
-    sources[field] = found.source;
-  };
-  const attribute = (names: readonly string[]) => firstOf(span.attributes, names, path);
-  // Rewind's own attributes may sit on the span or, for a whole service, on its resource.
-  const rewindAttribute = (names: readonly string[]) => attribute(names) ?? firstOf(resource, names, resourcePath);
-  set("provider", attribute(GENAI_ATTRIBUTES.provider));
-  set("model", attribute(GENAI_ATTRIBUTES.model));
-  set("inputTokens", attribute(GENAI_ATTRIBUTES.inputTokens), wholeNumberOf);
-  set("outputTokens", attribute(GENAI_ATTRIBUTES.outputTokens), wholeNumberOf);
-  set("costUsd", attribute(GENAI_ATTRIBUTES.costUsd), (value) =>
-    typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value)) ? Number(value) : value,
-  );
-  set("ttftMs", ttftOf(span, path, latencyMs));
-  set("snapshotVersion", rewindAttribute(GENAI_ATTRIBUTES.snapshotVersion), wholeNumberOf);
-  const target = rewindAttribute(GENAI_ATTRIBUTES.target);
-  const slug = target?.value;
-  if (target && typeof slug !== "string") {
-    return { path: target.source, reason: "rewind.target must be a target's slug (text)" };
+  const own = `${path}.attributes.`;
+  for (const [field, names, convert] of SPAN_FIELDS) {
+    const name = firstName(attributes, names);
+    if (name === undefined) continue;
+    const value = attributes.get(name);
+    event[field] = convert ? convert(value) : value;
+    sources[field] = own + name;
   }
-  return { path, target: typeof slug === "string" ? slug.trim() : null, event, sources };
+  const ttft = ttftOf(span, path, latencyMs);
+  if (ttft) {
+    event.ttftMs = ttft.value;
+    sources.ttftMs = ttft.source;
+  }
+  // Rewind's own attributes may sit on the span or, for a whole service, on its resource.
+  let versionName = firstName(attributes, GENAI_ATTRIBUTES.snapshotVersion);
+  if (versionName !== undefined) {
+    event.snapshotVersion = wholeNumberOf(attributes.get(versionName));
+    sources.snapshotVersion = own + versionName;
+  } else if ((versionName = firstName(resource, GENAI_ATTRIBUTES.snapshotVersion)) !== undefined) {
+    event.snapshotVersion = wholeNumberOf(resource.get(versionName));
+    sources.snapshotVersion = `${resourcePath}.attributes.${versionName}`;
+  }
+  const targetName = firstName(attributes, GENAI_ATTRIBUTES.target);
+  const targetResource = targetName === undefined ? firstName(resource, GENAI_ATTRIBUTES.target) : undefined;
+  const slug =
+    targetName !== undefined
+      ? attributes.get(targetName)
+      : targetResource !== undefined
+        ? resource.get(targetResource)
+        : undefined;
+  if (slug !== undefined && typeof slug !== "string") {
+    const source = targetName !== undefined ? own + targetName : `${resourcePath}.attributes.${targetResource}`;
+    return { path: source, reason: "rewind.target must be a target's slug (text)" };
+  }
+  if (typeof slug === "string") return { path, target: slug.trim(), event, sources };
+  const rule = rules?.(textOf(attributes.get(OPERATION_ATTRIBUTE)), textOf(event.model));
+  if (rule) return { path, target: rule.target, targetRule: rule.rule, event, sources };
+  return { path, target: null, event, sources };
 }
+
+const textOf = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 
 /**
  * Every span of an export request, in order: model calls (see `isModelCallSpan`) become items; other spans are
@@ -267,27 +338,34 @@ function mapSpan(span: OtlpSpan, resource: Attributes, path: string, resourcePat
  * An item's event: `ts` the span's end (epoch ms), `latencyMs` end − start, `ok` unless the status is ERROR or
  * `error.type` is set, provider, model, tokens and cost from `GENAI_ATTRIBUTES`, `ttftMs` from a time-to-first-token
  * attribute (seconds) or a first-token span event, `snapshotVersion` from `rewind.snapshot_version`; its target from
- * `rewind.target`. Those two are read from the span, else from its resource.
+ * `rewind.target`. Those two are read from the span, else from its resource. A span naming no target gets the one of
+ * the most specific target mapping rule matching its resource's `service.name`, its `gen_ai.operation.name` and its
+ * model (the event's), if any.
  */
-export function mapGenAiSpans(resourceSpans: readonly OtlpResourceSpans[]): MappedBatch {
+export function mapGenAiSpans(
+  resourceSpans: readonly OtlpResourceSpans[],
+  options: { targetRules?: TargetRuleSet } = {},
+): MappedBatch {
   const batch: MappedBatch = { items: [], refused: [], ignored: 0 };
-  resourceSpans.forEach((resourceSpan, r) => {
-    resourceSpan.scopeSpans.forEach((scopeSpan, s) => {
-      scopeSpan.spans.forEach((span, i) => {
+  const rules = options.targetRules;
+  for (let r = 0; r < resourceSpans.length; r++) {
+    const { resourceAttributes, scopeSpans } = resourceSpans[r] as OtlpResourceSpans;
+    const lookup = rules && rules.size > 0 ? rules.forService(resourceAttributes.get("service.name")) : null;
+    const resourcePath = `resourceSpans.${r}.resource`;
+    for (let s = 0; s < scopeSpans.length; s++) {
+      const spans = (scopeSpans[s] as { spans: OtlpSpan[] }).spans;
+      const prefix = `resourceSpans.${r}.scopeSpans.${s}.spans.`;
+      for (let i = 0; i < spans.length; i++) {
+        const span = spans[i] as OtlpSpan;
         if (!isModelCallSpan(span)) {
           batch.ignored++;
-          return;
+          continue;
         }
-        const mapped = mapSpan(
-          span,
-          resourceSpan.resourceAttributes,
-          `resourceSpans.${r}.scopeSpans.${s}.spans.${i}`,
-          `resourceSpans.${r}.resource`,
-        );
+        const mapped = mapSpan(span, resourceAttributes, prefix + i, resourcePath, lookup);
         if ("reason" in mapped) batch.refused.push(mapped);
         else batch.items.push(mapped);
-      });
-    });
-  });
+      }
+    }
+  }
   return batch;
 }

@@ -4,13 +4,7 @@
 // (delta points → one window per target, bucket, provider, model and snapshot version).
 // Rules and accuracy: docs/INTEGRATIONS.md ("OTLP metrics").
 import { z } from "zod";
-import {
-  attributesSchema,
-  NOT_MODEL_CALLS,
-  unixNanoSchema,
-  type AttributeValue,
-  type Attributes,
-} from "./genai-spans";
+import { attributesSchema, NOT_MODEL_CALLS, unixNanoSchema, type AttributeValue, type Attributes } from "./genai-spans";
 import type { RefusedItem } from "./intake-items";
 
 /** What Rewind takes from each metric it reads. */

@@ -11,7 +11,6 @@ import { getSystemState } from "../config/system-switches";
 import { actOnExternalVerdict, type TargetAction } from "../monitoring/act-on-target";
 import { withdrawProposal } from "../rollbacks/commands";
 
-
 /** Enough history for any streak a policy can ask for (at most 100 consecutive violations). */
 const STREAK_HISTORY = 100;
 /** Later alert verdicts read back to see whether the alerts that raised a proposal resolved. */

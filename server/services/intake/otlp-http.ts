@@ -2,6 +2,7 @@
 // answer, and refusals as the google.rpc.Status the OTLP/HTTP spec asks for, with the gRPC code the Collector's
 // receiver gives each HTTP status.
 import "server-only";
+import type { Type } from "protobufjs";
 import type { OtlpMessageTypes } from "./otlp-proto";
 import { IntakeError, type IntakeRefusal, type IntakeReply } from "./types";
 
@@ -29,6 +30,21 @@ export function grpcCodeOf(status: number): number {
       return 14; // UNAVAILABLE
     default:
       return 13; // INTERNAL
+  }
+}
+
+/**
+ * A protobuf body as protobufjs's message objects (unset fields read their defaults from the prototype, int64 as
+ * `Long`s); 400 when it does not decode.
+ */
+export function decodeProtobuf(type: Type, body: Buffer, what: string): unknown {
+  try {
+    return type.decode(body);
+  } catch (error) {
+    throw new IntakeError(
+      400,
+      `Body is not a protobuf ${what}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 

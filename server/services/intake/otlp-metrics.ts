@@ -6,7 +6,16 @@ import "server-only";
 import { createHash } from "node:crypto";
 import type { Db, Prisma } from "../../db";
 import { AppError, fieldIssues } from "../../domain/errors";
-import { countRefused, describeRefusals, type RefusedItem } from "../../domain/intake/intake-items";
+import type { AttributeValue, Attributes } from "../../domain/intake/genai-spans";
+import { GENAI_ATTRIBUTES } from "../../domain/intake/genai-spans";
+import {
+  countRefused,
+  describeRefusals,
+  type IntakeWindow,
+  type MappedBatch,
+  type RefusedItem,
+} from "../../domain/intake/intake-items";
+import type { RuleMatch, ServiceRuleLookup } from "../../domain/intake/target-rules";
 import {
   exportMetricsRequestSchema,
   readMetricPoints,
@@ -25,6 +34,7 @@ import {
   type IntakeContext,
   type IntakeOutcome,
   type IntakeReply,
+  type MapOptions,
   type Prepared,
 } from "./types";
 
@@ -202,14 +212,63 @@ function reply(outcome: IntakeOutcome, contentType: string): IntakeReply {
   };
 }
 
+const present = (value: AttributeValue | undefined) => value !== undefined && value !== null && value !== "";
+const textOf = (value: AttributeValue | undefined) => (typeof value === "string" ? value : undefined);
+
+/**
+ * Windows as `mapMetricPoints` makes them, with target mapping rules: points that name no target (`rewind.target` on
+ * the point or its resource) are grouped by the rule their resource's service.name, operation and model match, each
+ * group mapped on its own (a window holds one target's points) and its windows given the rule's target.
+ */
+function mapWithRules(read: MetricPoints, options: MapOptions): MappedBatch {
+  const rules = options.targetRules;
+  if (!rules || rules.size === 0) return mapMetricPoints(read, options);
+  const lookups = new Map<Attributes, ServiceRuleLookup | null>();
+  const groups = new Map<string, { match: RuleMatch | null; points: MetricPoint[] }>();
+  for (const point of read.points) {
+    let match: RuleMatch | null = null;
+    const [target] = GENAI_ATTRIBUTES.target;
+    if (!present(point.attributes.get(target)) && !present(point.resourceAttributes.get(target))) {
+      let lookup = lookups.get(point.resourceAttributes);
+      if (lookup === undefined) {
+        lookup = rules.forService(point.resourceAttributes.get("service.name"));
+        lookups.set(point.resourceAttributes, lookup);
+      }
+      const model = GENAI_ATTRIBUTES.model.map((name) => point.attributes.get(name)).find(present);
+      match = lookup?.(textOf(point.attributes.get("gen_ai.operation.name")), textOf(model)) ?? null;
+    }
+    const key = match?.rule ?? "";
+    const group = groups.get(key);
+    if (group) group.points.push(point);
+    else groups.set(key, { match, points: [point] });
+  }
+  const batch: MappedBatch & { windows: IntakeWindow[] } = {
+    items: [],
+    windows: [],
+    refused: [...read.refused],
+    ignored: read.ignored,
+  };
+  for (const { match, points } of groups.values()) {
+    const mapped = mapMetricPoints({ points, refused: [], ignored: 0 }, options);
+    batch.refused.push(...mapped.refused);
+    for (const window of mapped.windows) {
+      batch.windows.push(
+        match && window.target === null ? { ...window, target: match.target, targetRule: match.rule } : window,
+      );
+    }
+  }
+  return batch;
+}
+
 export const otlpMetricsAdapter: IntakeAdapter<MetricPoints> = {
   name: "otlp-metrics",
   itemNoun: "data point",
   contentTypes: OTLP_CONTENT_TYPES,
   partialSuccess: true,
+  targetRules: true,
   decode,
   prepare,
-  map: mapMetricPoints,
+  map: mapWithRules,
   reply,
   refusal: (refused, contentType) => otlpRefusal(otlpMetricTypes(), refused, contentType),
 };

@@ -12,11 +12,20 @@ import {
   type RefusedItem,
   type ScreenedItem,
 } from "../../domain/intake/intake-items";
+import { TargetRuleSet } from "../../domain/intake/target-rules";
+import type { MetricEvent, MetricWindow } from "../../domain/metrics";
 import { slugSchema } from "../../domain/targets";
 import { assertKeyMayUseTarget, type ApiKeyDto } from "../access/api-keys";
-import { ingestMetrics, MAX_EVENTS_PER_REQUEST, MAX_FUTURE_SKEW_MS, type IngestResult } from "../machine/ingest";
+import {
+  ingestCheckedMetrics,
+  MAX_EVENTS_PER_REQUEST,
+  MAX_FUTURE_SKEW_MS,
+  type IngestResult,
+  type IngestTarget,
+} from "../machine/ingest";
 import { log } from "../platform/log";
 import type { RegisteredIntakeAdapter } from "./adapters";
+import { loadTargetRules } from "./target-rules";
 import { IntakeError, type IntakeOutcome, type IntakeReply } from "./types";
 
 /** A gzip body may inflate to this much: far above 10,000 spans, far below what would strain the server. */
@@ -83,28 +92,39 @@ interface Resolved {
   slug: string;
 }
 
-/** Items grouped by the target they go to; items whose target is missing, unknown or not the key's are refused. */
+interface TargetGroup {
+  target: IngestTarget;
+  items: ScreenedItem[];
+}
+
+function noTargetReason(adapter: Pick<RegisteredIntakeAdapter, "targetRules">): string {
+  const ways = [`set the rewind.target attribute, send ${TARGET_HEADER}`, "use a key limited to one target"];
+  if (adapter.targetRules) ways.push("add a target mapping rule for its service.name (Settings → Integrations)");
+  return `No target: ${ways.slice(0, -1).join(", ")}, or ${ways.at(-1)}`;
+}
+
+/**
+ * Items grouped by the target they go to: their own (`rewind.target`, or a target mapping rule's, set by the
+ * adapter), else the request's. Items whose target is missing, unknown or not the key's are refused.
+ */
 async function resolveTargets(
   db: Db,
   items: readonly ScreenedItem[],
   request: IntakeRequest,
   defaultTarget: ReturnType<typeof defaultTargetOf>,
-): Promise<{ byTarget: Map<string, { id: string; items: ScreenedItem[] }>; refused: RefusedItem[] }> {
+  adapter: Pick<RegisteredIntakeAdapter, "targetRules">,
+): Promise<{ byTarget: Map<string, TargetGroup>; refused: RefusedItem[] }> {
   const refused: RefusedItem[] = [];
   const resolved: Resolved[] = [];
   for (const item of items) {
     const slug = item.target ?? defaultTarget?.slug ?? null;
     if (slug === null) {
-      refused.push(
-        refusalOf(
-          item,
-          `No target: set the rewind.target attribute, send ${TARGET_HEADER}, or use a key limited to one target`,
-        ),
-      );
+      refused.push(refusalOf(item, noTargetReason(adapter)));
     } else if (!slugSchema.safeParse(slug).success) {
       refused.push(refusalOf(item, `rewind.target '${slug}' is not a target slug`));
     } else if (request.key.targetSlugs !== null && !request.key.targetSlugs.includes(slug)) {
-      refused.push(refusalOf(item, `API key ${request.key.prefix}… may not use target ${slug}`));
+      const via = item.targetRule === undefined ? "" : ` (${item.targetRule})`;
+      refused.push(refusalOf(item, `API key ${request.key.prefix}… may not use target ${slug}${via}`));
     } else {
       resolved.push({ item, slug });
     }
@@ -114,34 +134,32 @@ async function resolveTargets(
   const rows =
     slugs.length === 0
       ? []
-      : await db.$queryRaw<{ id: string; slug: string }[]>`
-          SELECT "id", "slug" FROM "Target" WHERE "slug" IN (${Prisma.join(slugs)})`;
-  const ids = new Map(rows.map((row) => [row.slug, row.id]));
+      : await db.$queryRaw<IngestTarget[]>`
+          SELECT "id", "slug", "monitoringEnabled" FROM "Target" WHERE "slug" IN (${Prisma.join(slugs)})`;
+  // SQLite's driver reads booleans as 0/1.
+  const ids = new Map(rows.map((row) => [row.slug, { ...row, monitoringEnabled: Boolean(row.monitoringEnabled) }]));
   // A target the request names (X-Rewind-Target), or the key's one target when an item needs it, that does not
   // exist is a setup error, not a span's: 404 for the whole request.
   if (defaultTarget?.fromHeader && !ids.has(defaultTarget.slug)) {
     throw new AppError("NOT_FOUND", `No such target: ${defaultTarget.slug}`);
   }
-  const byTarget = new Map<string, { id: string; items: ScreenedItem[] }>();
+  const byTarget = new Map<string, TargetGroup>();
   for (const { item, slug } of resolved) {
-    const id = ids.get(slug);
-    if (id === undefined) {
+    const target = ids.get(slug);
+    if (target === undefined) {
       if (item.target === null) throw new AppError("NOT_FOUND", `No such target: ${slug}`);
       refused.push(refusalOf(item, `No such target: ${slug}`));
       continue;
     }
     const group = byTarget.get(slug);
     if (group) group.items.push(item);
-    else byTarget.set(slug, { id, items: [item] });
+    else byTarget.set(slug, { target, items: [item] });
   }
   return { byTarget, refused };
 }
 
 /** Items reporting a snapshot version their target does not have are refused (ingest would refuse the batch). */
-async function refuseUnknownVersions(
-  db: Db,
-  byTarget: Map<string, { id: string; items: ScreenedItem[] }>,
-): Promise<RefusedItem[]> {
+async function refuseUnknownVersions(db: Db, byTarget: Map<string, TargetGroup>): Promise<RefusedItem[]> {
   const refused: RefusedItem[] = [];
   for (const [slug, group] of byTarget) {
     const versions = [
@@ -151,7 +169,7 @@ async function refuseUnknownVersions(
     ];
     if (versions.length === 0) continue;
     const rows = await db.$queryRaw<{ version: number | bigint }[]>`
-      SELECT "version" FROM "ConfigSnapshot" WHERE "targetId" = ${group.id} AND "version" IN (${Prisma.join(versions)})`;
+      SELECT "version" FROM "ConfigSnapshot" WHERE "targetId" = ${group.target.id} AND "version" IN (${Prisma.join(versions)})`;
     const known = new Set(rows.map((row) => Number(row.version)));
     group.items = group.items.filter((item) => {
       const version = item.snapshotVersion;
@@ -196,10 +214,13 @@ export async function receiveIntake(
     );
   }
   const defaultTarget = defaultTargetOf(request);
-  const batch = await adapter.read(decompress(request.body, request.contentEncoding), contentType, {
+  const body = decompress(request.body, request.contentEncoding);
+  const targetRules = adapter.targetRules ? await loadTargetRules(db) : TargetRuleSet.empty;
+  const batch = await adapter.read(body, contentType, {
     db,
     now: options.now,
     bucketWidthMs: options.bucketWidthMs,
+    targetRules,
   });
   try {
     return await writeBatch(db, { adapter, request, batch, contentType, defaultTarget }, options);
@@ -244,7 +265,7 @@ async function writeBatch(
   }
 
   const screened = screenItems(batch.items, { ...options, maxFutureSkewMs: MAX_FUTURE_SKEW_MS }, windows);
-  const targets = await resolveTargets(db, screened.accepted, request, defaultTarget);
+  const targets = await resolveTargets(db, screened.accepted, request, defaultTarget, adapter);
   const refused = [
     ...batch.refused,
     ...screened.refused,
@@ -258,17 +279,11 @@ async function writeBatch(
   for (const [slug, group] of targets.byTarget) {
     if (group.items.length === 0) continue;
     try {
+      // Screened already: each item checked against its schema and the time range.
       results.push(
-        await ingestMetrics(
+        await ingestCheckedMetrics(
           db,
-          {
-            key: request.key,
-            body: {
-              target: slug,
-              events: group.items.flatMap(({ event }) => (event ? [event] : [])),
-              windows: group.items.flatMap(({ window }) => (window ? [window] : [])),
-            },
-          },
+          { key: request.key, target: group.target, ...eventsAndWindows(group.items) },
           options,
         ),
       );
@@ -296,6 +311,17 @@ async function writeBatch(
     results,
   };
   return adapter.reply(outcome, contentType);
+}
+
+/** A target's items as ingest's batch: one pass, no array per item (a request holds up to 10,000). */
+function eventsAndWindows(items: readonly ScreenedItem[]) {
+  const events: MetricEvent[] = [];
+  const windows: MetricWindow[] = [];
+  for (const { event, window } of items) {
+    if (event) events.push(event);
+    else windows.push(window);
+  }
+  return { events, windows };
 }
 
 /** Failures a sender should retry later (503): writes that kept conflicting, a database that cannot be reached. */

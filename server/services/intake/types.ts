@@ -4,6 +4,7 @@ import "server-only";
 import type { Db } from "../../db";
 import type { FieldIssues } from "../../domain/errors";
 import type { MappedBatch, RefusedItem } from "../../domain/intake/intake-items";
+import type { TargetRuleSet } from "../../domain/intake/target-rules";
 import type { IngestResult } from "../machine/ingest";
 
 /** A request refused before anything was written, as the adapter's format should say it. */
@@ -52,8 +53,13 @@ export interface IntakeAdapter<Decoded> {
   partialSuccess: boolean;
   /** Parses the (decompressed) body; throws `IntakeError` (400) when it is not this format. */
   decode: (body: Buffer, contentType: string) => Decoded;
+  /**
+   * Read the admins' target mapping rules (OTLP: by `service.name`, operation and model) for items that name no
+   * target; they are loaded once per request and handed to `map`.
+   */
+  targetRules?: boolean;
   /** Pure: the model calls in the request (server/domain/intake). */
-  map: (decoded: Decoded, options: { bucketWidthMs: number }) => MappedBatch;
+  map: (decoded: Decoded, options: MapOptions) => MappedBatch;
   /**
    * Optional, between decode and map, for a format whose items depend on earlier requests (OTLP cumulative
    * metrics): what map reads instead, the items refused on the way, and how to take back its own writes when the
@@ -66,11 +72,17 @@ export interface IntakeAdapter<Decoded> {
   refusal: (refusal: IntakeRefusal, contentType: string | null) => IntakeReply;
 }
 
+/** What mapping a request may use. */
+export interface MapOptions {
+  bucketWidthMs: number;
+  /** The target mapping rules, for an adapter that reads them (none when unset). */
+  targetRules?: TargetRuleSet;
+}
+
 /** What a request's stateful step (`prepare`) may use. */
-export interface IntakeContext {
+export interface IntakeContext extends MapOptions {
   db: Db;
   now: Date;
-  bucketWidthMs: number;
 }
 
 export interface Prepared<Decoded> {

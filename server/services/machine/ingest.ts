@@ -2,13 +2,13 @@
 // batch written through recordMetrics, then event-driven action when the batch makes an emergency.
 import "server-only";
 import { z } from "zod";
-import type { Db } from "../../db";
+import type { Db, Tx } from "../../db";
 import type { ApiKeyDto } from "../access/api-keys";
 import { assertKeyMayUseTarget } from "../access/api-keys";
 import { AppError, type FieldIssues } from "../../domain/errors";
-import { bucketStart } from "../../domain/metrics";
+import { bucketStart, type MetricEvent, type MetricWindow } from "../../domain/metrics";
 import { slugSchema } from "../../domain/targets";
-import { recordMetrics } from "../metrics/buckets";
+import { recordCheckedMetrics, recordMetrics, type RecordMetricsResult } from "../metrics/buckets";
 import { countIngested } from "../platform/own-metrics";
 import { actOnEmergency, type TargetAction } from "../monitoring/act-on-target";
 import { parseInput } from "../platform/validation";
@@ -65,11 +65,20 @@ function outOfRange(
   return issues;
 }
 
-/** Validates and stores a batch for the target it names (404 unknown, 403 not allowed for the key). */
+/**
+ * Validates and stores a batch for the target it names (404 unknown, 403 not allowed for the key).
+ * `inTransaction` runs in the transaction that writes the batch, with the result as of that commit (no action yet):
+ * the machine API stores the Idempotency-Key's response there (machine/replay-protection.ts).
+ */
 export async function ingestMetrics(
   db: Db,
   input: { key: Pick<ApiKeyDto, "prefix" | "targetSlugs">; body: unknown },
-  options: { now: Date; bucketWidthMs: number; retentionMs: number },
+  options: {
+    now: Date;
+    bucketWidthMs: number;
+    retentionMs: number;
+    inTransaction?: (tx: Tx, committed: IngestResult) => Promise<void>;
+  },
 ): Promise<IngestResult> {
   const { now, bucketWidthMs, retentionMs } = options;
   const body = input.body as { events?: unknown; windows?: unknown } | null;
@@ -114,17 +123,63 @@ export async function ingestMetrics(
     );
   }
 
-  const stored = await recordMetrics(db, { targetId: target.id, events, windows }, { bucketWidthMs, now });
+  const { inTransaction } = options;
+  const stored = await recordMetrics(
+    db,
+    { targetId: target.id, events, windows },
+    {
+      bucketWidthMs,
+      now,
+      ...(inTransaction && {
+        inTransaction: (tx, result) => inTransaction(tx, { target: slug, ...result, action: null }),
+      }),
+    },
+  );
+  return afterRecording(db, target, stored, [...events, ...windows], options);
+}
+
+/** A target as ingestion acts on it. */
+export interface IngestTarget {
+  id: string;
+  slug: string;
+  monitoringEnabled: boolean;
+}
+
+/**
+ * Ingestion of items an intake adapter already screened (server/domain/intake/intake-items.ts: each event and window
+ * checked against its schema and the time range) for a target it already looked up: the same writes and event-driven
+ * action as `ingestMetrics`, without checking them a second time.
+ */
+export async function ingestCheckedMetrics(
+  db: Db,
+  input: {
+    key: Pick<ApiKeyDto, "prefix" | "targetSlugs">;
+    target: IngestTarget;
+    events: MetricEvent[];
+    windows: MetricWindow[];
+  },
+  options: { now: Date; bucketWidthMs: number },
+): Promise<IngestResult> {
+  const { target, events, windows } = input;
+  assertKeyMayUseTarget(input.key, target.slug);
+  const stored = await recordCheckedMetrics(db, { targetId: target.id, events, windows }, options);
+  return afterRecording(db, target, stored, [...events, ...windows], options);
+}
+
+async function afterRecording(
+  db: Db,
+  target: IngestTarget,
+  stored: RecordMetricsResult,
+  items: readonly unknown[],
+  { now, bucketWidthMs }: { now: Date; bucketWidthMs: number },
+): Promise<IngestResult> {
   countIngested(stored);
   let action: TargetAction | null = null;
-  if (
-    stored.events + stored.windows > 0 &&
-    windowMayHaveChanged(target.id, [...events, ...windows], now, bucketWidthMs)
-  ) {
+  if (stored.events + stored.windows > 0 && windowMayHaveChanged(target.id, items, now, bucketWidthMs)) {
     action = await actOnEmergency(db, target, { now, bucketWidthMs });
     emergencyCheckedUpTo.set(target.id, bucketStart(now.getTime(), bucketWidthMs));
   }
-  return { target: slug, ...stored, action };
+  return { target: target.slug, ...stored, action };
 }
 
 /**

@@ -3,7 +3,7 @@
 // Storage model: docs/METRICS.md.
 import "server-only";
 import { z } from "zod";
-import { Prisma, type Db } from "../../db";
+import { Prisma, type Db, type Tx } from "../../db";
 import { AppError } from "../../domain/errors";
 import {
   aggregateEvents,
@@ -55,6 +55,16 @@ interface RowDimensions {
   flag?: { key: string; on: boolean };
 }
 
+export interface RecordOptions {
+  bucketWidthMs: number;
+  now: Date;
+  /**
+   * Runs inside the transaction that writes the batch, with what it stores: the machine API records the
+   * Idempotency-Key's response there, so a batch that committed is never written again by a retry.
+   */
+  inTransaction?: (tx: Tx, result: RecordMetricsResult) => Promise<void>;
+}
+
 /**
  * Merges a batch into its buckets in one transaction, or writes nothing when any part is invalid.
  * The batch is aggregated in memory first, so it touches each bucket once: one read of the existing
@@ -68,12 +78,20 @@ interface RowDimensions {
  * transaction that read before another connection committed cannot upgrade to a writer and fails with
  * SQLITE_BUSY instead of overwriting. Either way the whole attempt rolls back and is retried.
  */
-export async function recordMetrics(
+export async function recordMetrics(db: Db, input: unknown, options: RecordOptions): Promise<RecordMetricsResult> {
+  return recordCheckedMetrics(db, parseInput(recordMetricsSchema, input), options);
+}
+
+/**
+ * `recordMetrics` for a batch whose events and windows were already checked against `metricEventSchema` and
+ * `metricWindowSchema` (intake adapters screen every item, server/domain/intake/intake-items.ts): the same writes
+ * without parsing them a second time.
+ */
+export async function recordCheckedMetrics(
   db: Db,
-  input: unknown,
-  options: { bucketWidthMs: number; now: Date },
+  { targetId, events, windows }: z.output<typeof recordMetricsSchema>,
+  options: RecordOptions,
 ): Promise<RecordMetricsResult> {
-  const { targetId, events, windows } = parseInput(recordMetricsSchema, input);
   const { bucketWidthMs } = options;
   const misaligned = windows.findIndex((window) => window.start % bucketWidthMs !== 0);
   if (misaligned !== -1) {
@@ -156,6 +174,7 @@ export async function recordMetrics(
   }
   if (pending.size === 0) return { events: 0, windows: 0, buckets: 0 };
 
+  const result = { events: events.length, windows: windows.length, buckets: pending.size };
   const starts = [...new Set([...pending.values()].map((bucket) => bucket.start))].map((start) => new Date(start));
   // No separate existence check: the foreign key refuses a missing target (P2003) at no extra query.
   try {
@@ -213,6 +232,7 @@ export async function recordMetrics(
                 "ttftSketch" = ${columns.ttftSketch}, "updatedAt" = ${options.now}
               WHERE "id" = ${id}`;
           }
+          await options.inTransaction?.(tx, result);
         },
         { isolationLevel: Prisma.TransactionIsolationLevel.Serializable, maxWait: 10_000, timeout: 20_000 },
       ),
@@ -223,7 +243,7 @@ export async function recordMetrics(
     }
     throw error;
   }
-  return { events: events.length, windows: windows.length, buckets: pending.size };
+  return result;
 }
 
 function bucketKey(row: Omit<PendingBucket, keyof MetricTotals>): string {

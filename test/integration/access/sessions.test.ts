@@ -78,7 +78,11 @@ describe("sessions", () => {
   it("ends the user's sessions on a password reset", async () => {
     const user = await makeUser(db, "ADMIN");
     const session = await signIn(user.email);
-    await resetPassword(db, { actor: commandLineActor("ops@host"), email: user.email, password: "another long passphrase" }, new Date());
+    await resetPassword(
+      db,
+      { actor: commandLineActor("ops@host"), email: user.email, password: "another long passphrase" },
+      new Date(),
+    );
     expect(await me(session)).toBe("UNAUTHORIZED");
   });
 

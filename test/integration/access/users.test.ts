@@ -159,7 +159,11 @@ describe("password reset (recovery CLI)", () => {
       await authenticate(db, { email: user.email, password: "nope nope nope" }, attempt).catch(() => undefined);
     }
     await db.user.update({ where: { id: user.id }, data: { disabled: true } });
-    await resetPassword(db, { actor: commandLineActor("ops@host"), email: user.email, password: "a brand new passphrase" }, attempt.now);
+    await resetPassword(
+      db,
+      { actor: commandLineActor("ops@host"), email: user.email, password: "a brand new passphrase" },
+      attempt.now,
+    );
     const signedIn = await authenticate(db, { email: user.email, password: "a brand new passphrase" }, attempt);
     expect(signedIn.id).toBe(user.id);
     await expect(authenticate(db, { email: user.email, password: testPassword }, attempt)).rejects.toThrow(
@@ -171,7 +175,11 @@ describe("password reset (recovery CLI)", () => {
 
   it("says so for an unknown email", async () => {
     await expect(
-      resetPassword(db, { actor: commandLineActor("ops@host"), email: uniqueEmail("ghost"), password: testPassword }, new Date()),
+      resetPassword(
+        db,
+        { actor: commandLineActor("ops@host"), email: uniqueEmail("ghost"), password: testPassword },
+        new Date(),
+      ),
     ).rejects.toMatchObject({
       code: "NOT_FOUND",
     });

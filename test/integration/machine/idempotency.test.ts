@@ -2,8 +2,9 @@
 // (the process dies, or the handler fails later); a change that did not commit can be retried.
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { ingestMetrics } from "@/server/services/machine/ingest";
 import { withIdempotency, type RecordResponse } from "@/server/services/machine/replay-protection";
-import { testDb } from "../helpers";
+import { makeTarget, testDb, traffic } from "../helpers";
 
 const db = testDb();
 const NOW = new Date(Date.UTC(2035, 0, 1));
@@ -92,4 +93,54 @@ describe("withIdempotency with the response recorded in the change's transaction
       replayed: true,
     });
   });
+
+  it("an ingested batch whose process died after its commit is stored once, and its retry replays the result", async () => {
+    const key = randomBytes(6).toString("hex");
+    const target = await makeTarget(db);
+    const now = new Date();
+    const body = { target: target.slug, events: traffic(now.getTime() - 30_000, 20) };
+    const options = { now, bucketWidthMs: 10_000, retentionMs: 30 * 86_400_000 };
+    const ingest = (record: RecordResponse) =>
+      ingestMetrics(
+        db,
+        { key: { prefix: "rw_test", targetSlugs: null }, body },
+        {
+          ...options,
+          inTransaction: (tx, committed) =>
+            record(tx, { status: 202, body: JSON.parse(JSON.stringify(committed)) as never }),
+        },
+      );
+    let committed!: () => void;
+    const commit = new Promise<void>((resolve) => (committed = resolve));
+    void withIdempotency(db, { apiKeyId: `key-${key}`, key, requestHash: "batch", now }, async (record) => {
+      await ingest(async (tx, response) => {
+        await record(tx, response);
+        committed();
+      });
+      return new Promise<never>(() => {});
+    });
+    await commit;
+    // Let the transaction finish committing: the hook ran inside it.
+    await expect.poll(() => requestsStored(target.id)).toBe(20);
+
+    const retry = await withIdempotency(
+      db,
+      { apiKeyId: `key-${key}`, key, requestHash: "batch", now: new Date(now.getTime() + 61_000) },
+      neverCalled,
+    );
+    expect(retry).toMatchObject({
+      status: 202,
+      replayed: true,
+      body: { target: target.slug, events: 20, action: null },
+    });
+    expect(await requestsStored(target.id)).toBe(20);
+  });
 });
+
+async function requestsStored(targetId: string): Promise<number> {
+  const sum = await db.metricBucket.aggregate({
+    where: { targetId, provider: "", model: "", snapshotVersion: 0, flagKey: "" },
+    _sum: { requestCount: true },
+  });
+  return sum._sum.requestCount ?? 0;
+}

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { IntegrationsAdmin } from "@/components/settings/integrations-admin";
 import { MetricSourcesAdmin } from "@/components/settings/metric-sources-admin";
 import { SettingsSection } from "@/components/settings/settings-section";
+import { TargetRulesAdmin } from "@/components/settings/target-rules-admin";
 import { requirePageUser } from "@/server/auth/session";
 
 export const metadata: Metadata = { title: "Integrations · Settings" };
@@ -11,9 +12,10 @@ export default async function IntegrationsPage() {
   return (
     <SettingsSection
       title="Integrations"
-      description="CloudWatch alarms through Amazon SNS (the topics Rewind accepts, which alarm speaks for which target), what alert senders sent that Rewind refused, and targets judged on metrics pulled from Prometheus or CloudWatch."
+      description="Which target OTLP traffic goes to by its service, CloudWatch alarms through Amazon SNS (the topics Rewind accepts, which alarm speaks for which target), what alert senders sent that Rewind refused, and targets judged on metrics pulled from Prometheus or CloudWatch."
     >
       <div className="space-y-10">
+        <TargetRulesAdmin />
         <IntegrationsAdmin />
         <MetricSourcesAdmin />
       </div>

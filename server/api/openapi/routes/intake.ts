@@ -1,8 +1,10 @@
-// OpenAPI entries: telemetry intake with the key alone (OTLP, LiteLLM) and the integrations verified by their
-// sender's own signatures (SNS, Slack).
+// OpenAPI entries: telemetry intake with the key alone (OTLP, LiteLLM; the documented paths and the earlier ones kept
+// as aliases), the OTLP target mapping rules as code, and the integrations verified by their sender's own
+// signatures (SNS, Slack).
 import "server-only";
 import { z } from "zod";
 import { exportTraceRequestSchema } from "../../../domain/intake/genai-spans";
+import { MAX_TARGET_RULES, targetRuleSetSchema } from "../../../domain/intake/target-rules";
 import { snsMessageSchema } from "../../../domain/intake/sns";
 import { intakeResultSchema, otlpExportResponseSchema } from "../schemas";
 import { rewindTargetHeader, type RouteEntry } from "../registry";
@@ -45,15 +47,34 @@ const exportMetricsRequestSchema = z.looseObject({
     .optional(),
 });
 
+const dateTime = z.string().meta({ format: "date-time", example: "2026-05-01T12:00:30.000Z" });
+
+/** A target mapping rule as GET and PUT /api/v1/intake/rules answer it (`TargetRuleDto`). */
+export const targetRuleResponseSchema = z
+  .object({
+    id: z.string().meta({ example: "cmf3k1x9v0001" }),
+    serviceName: z.string().meta({ description: "Matches the resource's service.name; `*` any characters." }),
+    operationName: z.string().meta({ description: 'gen_ai.operation.name; "" matches any (or none).' }),
+    model: z.string().meta({ description: 'gen_ai.request.model, else gen_ai.response.model; "" matches any.' }),
+    target: z.string().meta({ description: "The target's slug", example: "chat-completions" }),
+    targetName: z.string(),
+    createdAt: dateTime,
+    updatedAt: dateTime,
+  })
+  .meta({ id: "TargetRule" });
+const targetRulesListSchema = z
+  .array(targetRuleResponseSchema)
+  .meta({ description: "Most specific first: the order in which rules are tried (docs/INTEGRATIONS.md)." });
+
 /** Slack's interactivity request: form-encoded, `payload` a JSON document (block_actions for buttons). */
 const slackInteractionSchema = z.object({
   payload: z.string().meta({ description: 'JSON: { "type": "block_actions", "user": {…}, "actions": [ … ], … }' }),
 });
 
-export const intakeRoutes: readonly RouteEntry[] = [
+const documentedIntakeRoutes: readonly RouteEntry[] = [
   {
     method: "post",
-    path: "/api/v1/otlp/v1/traces",
+    path: "/api/otlp/v1/traces",
     operationId: "otlpTraces",
     tag: "intake",
     summary: "OTLP/HTTP traces: GenAI spans become request events",
@@ -100,7 +121,7 @@ export const intakeRoutes: readonly RouteEntry[] = [
   },
   {
     method: "post",
-    path: "/api/v1/intake/litellm",
+    path: "/api/integrations/litellm",
     operationId: "liteLlmIntake",
     tag: "intake",
     summary: "LiteLLM's generic_api callback: StandardLoggingPayload batches",
@@ -129,7 +150,7 @@ export const intakeRoutes: readonly RouteEntry[] = [
   },
   {
     method: "post",
-    path: "/api/v1/otlp/v1/metrics",
+    path: "/api/otlp/v1/metrics",
     operationId: "otlpMetrics",
     tag: "intake",
     summary: "OTLP/HTTP metrics (ExportMetricsServiceRequest)",
@@ -150,6 +171,48 @@ export const intakeRoutes: readonly RouteEntry[] = [
     },
     errors: [404, 415, 503],
     errorFormat: "otlp",
+  },
+  {
+    method: "get",
+    path: "/api/v1/intake/rules",
+    operationId: "getTargetRules",
+    tag: "configAsCode",
+    summary: "Read the OTLP target mapping rules",
+    description:
+      'Most specific first. A key limited to some targets reads the rules of its targets only. docs/INTEGRATIONS.md, "Target mapping rules".',
+    auth: "signed",
+    scope: "config:read",
+    responses: { 200: { description: "The rules", schema: z.object({ rules: targetRulesListSchema }) } },
+    errors: [],
+  },
+  {
+    method: "put",
+    path: "/api/v1/intake/rules",
+    operationId: "putTargetRules",
+    tag: "configAsCode",
+    summary: "Replace the OTLP target mapping rules",
+    description: `Replace-all: the rules become exactly the body's (at most ${MAX_TARGET_RULES}). Unchanged rules keep their ids; one audit event lists the set before and after; the same set again is \`changed: false\` and records nothing. A key limited to some targets is refused (403): rules route calls among all targets. Any bad rule refuses the whole set with 422, issues by path (\`rules.2.target\`).`,
+    auth: "signed",
+    scope: "policies:write",
+    request: {
+      schema: targetRuleSetSchema,
+      example: {
+        rules: [
+          { serviceName: "chat-api", target: "chat-completions" },
+          { serviceName: "chat-api", model: "gpt-4o-mini*", target: "chat-mini" },
+        ],
+      },
+    },
+    responses: {
+      200: {
+        description: "The rules now in force",
+        schema: z.object({
+          rules: targetRulesListSchema,
+          changed: z.boolean().meta({ description: "False: the same set as before, nothing recorded." }),
+        }),
+      },
+    },
+    errors: [409, 422],
   },
   {
     method: "post",
@@ -192,4 +255,27 @@ export const intakeRoutes: readonly RouteEntry[] = [
     responses: { 200: { description: "Received; Rewind acts after answering and replies through response_url" } },
     errors: [400, 401, 413, 500, 503],
   },
+];
+
+/** The paths these routes had before issue #14 named them, served by the same handlers for senders set up then. */
+const ALIASES: Readonly<Record<string, { path: string; operationId: string }>> = {
+  "/api/otlp/v1/traces": { path: "/api/v1/otlp/v1/traces", operationId: "otlpTracesAlias" },
+  "/api/otlp/v1/metrics": { path: "/api/v1/otlp/v1/metrics", operationId: "otlpMetricsAlias" },
+  "/api/integrations/litellm": { path: "/api/v1/intake/litellm", operationId: "liteLlmIntakeAlias" },
+};
+
+export const intakeRoutes: readonly RouteEntry[] = [
+  ...documentedIntakeRoutes,
+  ...documentedIntakeRoutes.flatMap((entry) => {
+    const alias = ALIASES[entry.path];
+    if (!alias) return [];
+    return [
+      {
+        ...entry,
+        ...alias,
+        summary: `${entry.summary} (alias of ${entry.path})`,
+        description: `The same handler as \`${entry.path}\`, kept for senders configured with this earlier path; configure new ones with \`${entry.path}\`.`,
+      },
+    ];
+  }),
 ];

@@ -1,5 +1,5 @@
-// POST /api/v1/otlp/v1/metrics (scope ingest, unsigned): OTLP/HTTP metrics, protobuf or JSON, gzip or not; the GenAI
-// metrics' histograms become metric windows. An OTel exporter's endpoint is …/api/v1/otlp. docs/INTEGRATIONS.md
+// POST /api/v1/otlp/v1/metrics: an alias of POST /api/otlp/v1/metrics (app/api/otlp/v1/metrics/route.ts), the same
+// handler, kept for collectors configured with the earlier base URL …/api/v1/otlp. docs/INTEGRATIONS.md
 import { intakeRoute } from "@/server/api/http";
 
 export const dynamic = "force-dynamic";

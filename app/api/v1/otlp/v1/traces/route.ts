@@ -1,5 +1,5 @@
-// POST /api/v1/otlp/v1/traces (scope ingest, unsigned): OTLP/HTTP traces, protobuf or JSON, gzip or not; GenAI spans
-// become metric events. An OTel exporter's endpoint is …/api/v1/otlp. docs/INTEGRATIONS.md
+// POST /api/v1/otlp/v1/traces: an alias of POST /api/otlp/v1/traces (app/api/otlp/v1/traces/route.ts), the same
+// handler, kept for collectors configured with the earlier base URL …/api/v1/otlp. docs/INTEGRATIONS.md
 import { intakeRoute } from "@/server/api/http";
 
 export const dynamic = "force-dynamic";

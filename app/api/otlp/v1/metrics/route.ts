@@ -1,0 +1,9 @@
+// POST /api/otlp/v1/metrics (scope ingest, unsigned): OTLP/HTTP metrics, protobuf or JSON, gzip or not; the GenAI
+// metrics' histograms become metric windows. An OTel exporter's endpoint (OTEL_EXPORTER_OTLP_ENDPOINT) is
+// https://<host>/api/otlp. /api/v1/otlp/v1/metrics is the same handler, kept for deployed collectors.
+// docs/INTEGRATIONS.md
+import { intakeRoute } from "@/server/api/http";
+
+export const dynamic = "force-dynamic";
+
+export const POST = intakeRoute("otlp-metrics");
