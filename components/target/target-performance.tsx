@@ -127,6 +127,7 @@ export function TargetPerformance({
     } else if (next !== "range") onWindowChange(next);
   }
   const policy = perf.policy?.policy;
+  const pulledFrom = perf.verdict?.details.observed.pulledFrom;
   const points = series?.points;
   const charts = useMemo(
     () => shownSlos(points ?? []).map((slo) => ({ slo, thresholds: thresholdsOf(slo, policy) })),
@@ -151,6 +152,12 @@ export function TargetPerformance({
         </div>
         <WindowSelector value={selected} onChange={choose} extras={extras} />
       </div>
+      {pulledFrom ? (
+        <p className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+          This target is judged on readings pulled from {pulledFrom} (Settings → Integrations), not on these charts:
+          they show the traffic sent to Rewind, which may be partial or none.
+        </p>
+      ) : null}
       {incident && onIncident ? <IncidentNote incident={incident} /> : null}
       {!series ? (
         <div className="grid gap-4 lg:grid-cols-3">

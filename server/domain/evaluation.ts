@@ -27,6 +27,8 @@ const observedSchema = z.object({
   windowSeconds: z.number(),
   requestCount: z.number(),
   ...sloReadingsShape,
+  /** Set when the readings were pulled from the target's metric source (its name), not merged from stored buckets. */
+  pulledFrom: z.string().optional(),
 });
 
 const burnRateObservationSchema = z.object({

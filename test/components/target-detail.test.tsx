@@ -54,6 +54,35 @@ function propose(fixture: Awaited<ReturnType<typeof seededTarget>>) {
 }
 
 describe("TargetDetail", () => {
+  it("says when the target is judged on pulled readings rather than on the charts", async () => {
+    await renderPage("VIEWER", ({ target }) =>
+      db.verdictRecord.create({
+        data: {
+          targetId: target.id,
+          evaluatedAt: new Date(),
+          status: "HEALTHY",
+          consecutiveCount: 0,
+          details: {
+            status: "HEALTHY",
+            observed: {
+              windowSeconds: 300,
+              requestCount: 600,
+              errorRate: 0.01,
+              p95Ms: null,
+              costPerRequestUsd: null,
+              ttftP95Ms: null,
+              pulledFrom: "Prometheus",
+            },
+            explanation: "All SLOs met over the last 5 min (pulled from Prometheus)",
+          },
+        },
+      }),
+    );
+    expect(
+      await screen.findByText(/judged on readings pulled from Prometheus/, undefined, answered),
+    ).toBeInTheDocument();
+  });
+
   it("shows a viewer the charts, verdict, snapshots and policy, and why the actions are not offered", async () => {
     const { target } = await renderPage("VIEWER");
 

@@ -254,6 +254,10 @@ export const targetStatusSchema = z
             p95Ms: z.number().nullable(),
             costPerRequestUsd: z.number().nullable(),
             ttftP95Ms: z.number().nullable(),
+            pulledFrom: z
+              .string()
+              .optional()
+              .meta({ description: "The metric source the readings were pulled from (docs/INTEGRATIONS.md)" }),
           })
           .nullable(),
       })

@@ -116,7 +116,7 @@ export function pulledVerdict(
   if ("error" in outcome) {
     return {
       status: "INSUFFICIENT_DATA",
-      observed: { windowSeconds: seconds, requestCount: 0, ...noReadings },
+      observed: { windowSeconds: seconds, requestCount: 0, ...noReadings, pulledFrom: source },
       explanation: `Could not pull the readings from ${source}: ${outcome.error}`,
     };
   }
@@ -125,5 +125,9 @@ export function pulledVerdict(
     window: pulledWindow(outcome.readings, outcome.window),
     scope: { sinceChange: outcome.window.sinceChange },
   });
-  return { ...verdict, explanation: `${verdict.explanation} (pulled from ${source})` };
+  return {
+    ...verdict,
+    observed: { ...verdict.observed, pulledFrom: source },
+    explanation: `${verdict.explanation} (pulled from ${source})`,
+  };
 }

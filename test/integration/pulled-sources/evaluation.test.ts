@@ -78,7 +78,7 @@ describe("Prometheus", () => {
     expect(first.verdict).toMatchObject({
       status: "VIOLATION",
       consecutiveCount: 1,
-      observed: { requestCount: 600, errorRate: 0.01, p95Ms: 2500.5, windowSeconds: 300 },
+      observed: { requestCount: 600, errorRate: 0.01, p95Ms: 2500.5, windowSeconds: 300, pulledFrom: "Prometheus" },
     });
     expect(first.verdict.explanation).toBe(
       "P95 latency 2.5 s > 1 s over the last 5 min (1st consecutive violation; 2 make a breach) (pulled from Prometheus)",
@@ -183,6 +183,7 @@ describe("Prometheus", () => {
           p95Ms: null,
           costPerRequestUsd: null,
           ttftP95Ms: null,
+          pulledFrom: "Prometheus",
         },
         explanation: `Could not pull the readings from Prometheus: ${reason}`,
       });

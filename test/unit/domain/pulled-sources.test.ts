@@ -241,6 +241,7 @@ describe("readings", () => {
         p95Ms: null,
         costPerRequestUsd: null,
         ttftP95Ms: null,
+        pulledFrom: "Prometheus",
       },
       explanation: "Could not pull the readings from Prometheus: no answer within 5 s (the source's timeout)",
     });
