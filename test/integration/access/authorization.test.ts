@@ -90,6 +90,18 @@ const matrix: Entry[] = [
   { path: "apiKeys.revoke", minimumRole: "ADMIN", input: { id: "missing" } },
   { path: "integrations.settings", minimumRole: "ADMIN" },
   { path: "integrations.saveSns", minimumRole: "ADMIN", input: { allowedTopicArns: ["not an arn"], alarmTargets: [] } },
+  { path: "integrations.targetRules", minimumRole: "ADMIN" },
+  {
+    path: "integrations.createTargetRule",
+    minimumRole: "ADMIN",
+    input: { serviceName: "chat-api", target: "missing-target" },
+  },
+  {
+    path: "integrations.updateTargetRule",
+    minimumRole: "ADMIN",
+    input: { id: "missing", serviceName: "chat-api", target: "missing-target" },
+  },
+  { path: "integrations.deleteTargetRule", minimumRole: "ADMIN", input: { id: "missing" } },
   { path: "metricSources.list", minimumRole: "ADMIN" },
   { path: "metricSources.byTarget", minimumRole: "ADMIN", input: { targetId: "missing" } },
   { path: "metricSources.save", minimumRole: "ADMIN", input: { targetId: "missing", source: { kind: "NONE" } } },
