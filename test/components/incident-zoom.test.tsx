@@ -67,7 +67,7 @@ describe("TargetDetail zoomed on an incident", () => {
     expect(zoom).toHaveProperty("checked", true);
     const note = screen.getByRole("note");
     expect(note.textContent).toMatch(
-      /^Zoomed on the emergency rollback \(in progress\), \d\d:\d\d–now: Requested · Step 100% \d\d:\d\d\./,
+      /^Zoomed on the emergency rollback \(in progress\), (?:\d{1,2} [A-Z][a-z]{2}, )?\d\d:\d\d–now: Requested · Step 100% (?:\d{1,2} [A-Z][a-z]{2}, )?\d\d:\d\d\./,
     );
     // The request moved all traffic at once: one marker, labelled over its line on every chart.
     const errorRate = await screen.findByRole("figure", { name: "Error rate" }, answered);

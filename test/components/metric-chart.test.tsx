@@ -54,7 +54,7 @@ describe("MetricChart", () => {
     );
     const figure = screen.getByRole("figure", { name: "Error rate" });
     expect(descriptionOf(figure)).toMatch(
-      /^Latest 1% at \d\d:\d\d, highest 8% at \d\d:\d\d\. Limit 5%\. 1 period of violation or breach shaded\. 1 rollback event marked\.$/,
+      /^Latest 1% at (?:\d{1,2} [A-Z][a-z]{2}, )?\d\d:\d\d, highest 8% at (?:\d{1,2} [A-Z][a-z]{2}, )?\d\d:\d\d\. Limit 5%\. 1 period of violation or breach shaded\. 1 rollback event marked\.$/,
     );
   });
 

@@ -205,7 +205,7 @@ describe("TargetDetail", () => {
     );
     const figure = await screen.findByRole("figure", { name: "P95 time to first token" }, { timeout: 10_000 });
     expect(document.getElementById(figure.getAttribute("aria-describedby") ?? "")?.textContent).toMatch(
-      /^Latest \d+ ms at \d\d:\d\d/,
+      /^Latest \d+ ms at (?:\d{1,2} [A-Z][a-z]{2}, )?\d\d:\d\d/,
     );
     expect(
       within(screen.getByRole("table", { name: /By provider and model/ })).getByRole("columnheader", {
