@@ -9,6 +9,7 @@ import type { MetricSourceDto } from "../../services/pulled-sources/metric-sourc
 import type { CreatedUser } from "../../services/machine/admin-api";
 import type { AlertmanagerResult } from "../../services/intake/alertmanager";
 import type { TargetRuleDto } from "../../services/intake/target-rules";
+import type { SnsSettings } from "../../domain/intake/sns";
 import type { EffectiveConfig, TargetStatus } from "../../services/machine/config-delivery";
 import type { IngestResult } from "../../services/machine/ingest";
 import type { OfrepBulkEvaluation, OfrepFailure, OfrepSuccess } from "../../services/machine/ofrep";
@@ -30,7 +31,7 @@ import type {
   targetStatusSchema,
   userSchema,
 } from "./schemas";
-import type { targetRuleResponseSchema } from "./routes/intake";
+import type { snsSettingsResponseSchema, targetRuleResponseSchema } from "./routes/intake";
 
 /** A DTO as JSON.stringify sends it: dates become ISO strings. */
 type Json<T> = T extends Date
@@ -68,4 +69,5 @@ export type ResponseSchemaChecks = [
   Assert<Describes<typeof ofrepBulkSchema, OfrepBulkEvaluation>>,
   Assert<Describes<typeof metricSourceSchema, MetricSourceDto>>,
   Assert<Describes<typeof targetRuleResponseSchema, TargetRuleDto>>,
+  Assert<Describes<typeof snsSettingsResponseSchema, SnsSettings>>,
 ];

@@ -222,12 +222,15 @@ export async function deleteTargetRule(
   );
 }
 
-/** Rules route traffic among all targets: only a key for every target may replace them. */
-function assertKeyForAllTargets(key: Pick<ApiKeyDto, "prefix" | "targetSlugs">): void {
+/**
+ * Settings that span every target (the target mapping rules, the SNS settings): only a key for every target may
+ * change them. `why` says how they span them, in the refusal.
+ */
+export function assertKeyForAllTargets(key: Pick<ApiKeyDto, "prefix" | "targetSlugs">, why: string): void {
   if (key.targetSlugs !== null) {
     throw new AppError(
       "FORBIDDEN",
-      `API key ${key.prefix}… is limited to some targets; target mapping rules route calls among all targets: use a key for all targets`,
+      `API key ${key.prefix}… is limited to some targets; ${why}: use a key for all targets`,
     );
   }
 }
@@ -243,7 +246,7 @@ export async function replaceTargetRules(
   { actor, key, body }: WithActor<{ key: Pick<ApiKeyDto, "prefix" | "targetSlugs">; body: unknown }>,
   now: Date,
 ): Promise<{ rules: TargetRuleDto[]; changed: boolean }> {
-  assertKeyForAllTargets(key);
+  assertKeyForAllTargets(key, "target mapping rules route calls among all targets");
   const { rules } = parseInput(targetRuleSetSchema, body);
   return retryOnConflict(() =>
     db.$transaction(async (tx) => {

@@ -5,7 +5,7 @@ import "server-only";
 import { z } from "zod";
 import { exportTraceRequestSchema } from "../../../domain/intake/genai-spans";
 import { MAX_TARGET_RULES, targetRuleSetSchema } from "../../../domain/intake/target-rules";
-import { snsMessageSchema } from "../../../domain/intake/sns";
+import { ALARM_LEVELS, snsMessageSchema, snsSettingsSchema } from "../../../domain/intake/sns";
 import { intakeResultSchema, otlpExportResponseSchema } from "../schemas";
 import { rewindTargetHeader, type RouteEntry } from "../registry";
 
@@ -65,6 +65,14 @@ export const targetRuleResponseSchema = z
 const targetRulesListSchema = z
   .array(targetRuleResponseSchema)
   .meta({ description: "Most specific first: the order in which rules are tried (docs/INTEGRATIONS.md)." });
+
+/** The SNS settings as GET and PUT /api/v1/intake/sns answer them (`SnsSettings`). */
+export const snsSettingsResponseSchema = z
+  .object({
+    allowedTopicArns: z.array(z.string()).meta({ description: "Topics whose subscriptions Rewind confirms" }),
+    alarmTargets: z.array(z.object({ alarmName: z.string(), target: z.string(), level: z.enum(ALARM_LEVELS) })),
+  })
+  .meta({ id: "SnsSettings" });
 
 /** Slack's interactivity request: form-encoded, `payload` a JSON document (block_actions for buttons). */
 const slackInteractionSchema = z.object({
@@ -213,6 +221,39 @@ const documentedIntakeRoutes: readonly RouteEntry[] = [
       },
     },
     errors: [409, 422],
+  },
+  {
+    method: "get",
+    path: "/api/v1/intake/sns",
+    operationId: "getSnsSettings",
+    tag: "configAsCode",
+    summary: "Read the SNS settings: allowed topics and the alarm → target table",
+    description:
+      'As Settings → Integrations shows them. A key for all targets only (403 otherwise): alarms speak for any target. docs/INTEGRATIONS.md, "CloudWatch alarms through SNS".',
+    auth: "signed",
+    scope: "config:read",
+    responses: { 200: { description: "The settings", schema: snsSettingsResponseSchema } },
+    errors: [],
+  },
+  {
+    method: "put",
+    path: "/api/v1/intake/sns",
+    operationId: "putSnsSettings",
+    tag: "configAsCode",
+    summary: "Replace the SNS settings",
+    description:
+      "Replace-all: the topics and alarms become exactly the body's. Audited as `integration.sns_settings_changed` with before and after; the same settings again record nothing. Any bad field refuses the whole body with 422, issues by path (`allowedTopicArns.0`, `alarmTargets.1.target`). A key limited to some targets is refused (403).",
+    auth: "signed",
+    scope: "policies:write",
+    request: {
+      schema: snsSettingsSchema,
+      example: {
+        allowedTopicArns: ["arn:aws:sns:us-east-1:123456789012:rewind-alarms"],
+        alarmTargets: [{ alarmName: "bedrock-latency-p95", target: "chat-completions", level: "critical" }],
+      },
+    },
+    responses: { 200: { description: "The settings now in force", schema: snsSettingsResponseSchema } },
+    errors: [422],
   },
   {
     method: "post",
