@@ -8,7 +8,9 @@ import { emptySnsSettings, snsSettingsSchema, type SnsSettings } from "../../dom
 import { actorIdOf, appendAudit, type WithActor } from "../audit/audit-log";
 import { parseInput } from "../platform/validation";
 import { retryOnConflict } from "../platform/retry";
+import type { ApiKeyDto } from "../access/api-keys";
 import { listRefusals } from "./intake-refusals";
+import { assertKeyForAllTargets } from "./target-rules";
 
 export const SNS_SETTING = "integrations.sns";
 
@@ -60,6 +62,30 @@ export async function saveSnsSettings(
       );
       return settings;
     }),
+  );
+}
+
+/** Alarms speak for any target: only a key for every target reads or replaces the settings as code. */
+const SPAN = "the SNS settings route alarms to any target";
+
+/** Config as code (GET /api/v1/intake/sns): the saved settings, for a key for all targets. */
+export function readSnsSettingsAsCode(db: Db, key: Pick<ApiKeyDto, "prefix" | "targetSlugs">): Promise<SnsSettings> {
+  assertKeyForAllTargets(key, SPAN);
+  return readSnsSettings(db);
+}
+
+/** Config as code (PUT /api/v1/intake/sns): replaces the settings with the body's, for a key for all targets. */
+export function replaceSnsSettingsAsCode(
+  db: Db,
+  { key, body, actor }: WithActor<{ key: Pick<ApiKeyDto, "prefix" | "targetSlugs">; body: unknown }>,
+  now: Date,
+): Promise<SnsSettings> {
+  assertKeyForAllTargets(key, SPAN);
+  const fields = (body ?? {}) as { allowedTopicArns?: unknown; alarmTargets?: unknown };
+  return saveSnsSettings(
+    db,
+    { actor, allowedTopicArns: fields.allowedTopicArns, alarmTargets: fields.alarmTargets },
+    now,
   );
 }
 

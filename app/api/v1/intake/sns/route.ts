@@ -3,25 +3,16 @@
 // all targets, since alarms speak for any target. docs/INTEGRATIONS.md ("Settings"), docs/API.md.
 import { machineRoute } from "@/server/api/http";
 import { apiKeyActor } from "@/server/services/access/api-keys";
-import { readSnsSettings, saveSnsSettings } from "@/server/services/intake/sns-settings";
-import { assertKeyForAllTargets } from "@/server/services/intake/target-rules";
+import { readSnsSettingsAsCode, replaceSnsSettingsAsCode } from "@/server/services/intake/sns-settings";
 
 export const dynamic = "force-dynamic";
 
-const SPAN = "the SNS settings route alarms to any target";
+export const GET = machineRoute({ scope: "config:read" }, async ({ db, key }) => ({
+  status: 200,
+  body: await readSnsSettingsAsCode(db, key),
+}));
 
-export const GET = machineRoute({ scope: "config:read" }, async ({ db, key }) => {
-  assertKeyForAllTargets(key, SPAN);
-  return { status: 200, body: await readSnsSettings(db) };
-});
-
-export const PUT = machineRoute({ scope: "policies:write", body: true }, async ({ db, key, body, now }) => {
-  assertKeyForAllTargets(key, SPAN);
-  const fields = (body ?? {}) as { allowedTopicArns?: unknown; alarmTargets?: unknown };
-  const settings = await saveSnsSettings(
-    db,
-    { actor: apiKeyActor(key), allowedTopicArns: fields.allowedTopicArns, alarmTargets: fields.alarmTargets },
-    now,
-  );
-  return { status: 200, body: settings };
-});
+export const PUT = machineRoute({ scope: "policies:write", body: true }, async ({ db, key, body, now }) => ({
+  status: 200,
+  body: await replaceSnsSettingsAsCode(db, { actor: apiKeyActor(key), key, body }, now),
+}));
