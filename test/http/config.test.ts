@@ -116,10 +116,14 @@ describe("POST /api/v1/targets/{slug}/snapshots", () => {
   it("publishes with 201 and treats the current checksum again as a no-op 200", async () => {
     const slug = await newTarget();
     const config = { model: "gpt-4o", providers: [{ name: "openai", weight: 100 }], timeoutMs: 30_000 };
-    const first = await api("POST", `/api/v1/targets/${slug}/snapshots`, {
-      key: publisher,
-      body: { config, label: "deploy 1" },
-    });
+    const publish = (timestamp?: number) =>
+      api("POST", `/api/v1/targets/${slug}/snapshots`, {
+        key: publisher,
+        body: { config, label: "deploy 1" },
+        headers: { "idempotency-key": `publish-${slug}` },
+        ...(timestamp !== undefined && { timestamp }),
+      });
+    const first = await publish();
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({
       version: 1,
@@ -127,6 +131,11 @@ describe("POST /api/v1/targets/{slug}/snapshots", () => {
       label: "deploy 1",
       checksum: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
+    // A retry with the Idempotency-Key (signed afresh) replays the 201, where publishing again would answer 200.
+    const retry = await publish(Math.floor(Date.now() / 1000) + 1);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.body).toEqual(first.body);
     // Key order does not change the checksum.
     const reordered = { timeoutMs: 30_000, providers: [{ weight: 100, name: "openai" }], model: "gpt-4o" };
     const again = await api("POST", `/api/v1/targets/${slug}/snapshots`, {

@@ -379,10 +379,14 @@ describe("POST /api/v1/targets/{slug}/rollbacks", () => {
   it("requests a manual rollback that waits for a person's approval", async () => {
     const fixture = await lifecycleTarget(db);
     const slug = fixture.target.slug;
-    const response = await api("POST", `/api/v1/targets/${slug}/rollbacks`, {
-      key: writer,
-      body: { toVersion: 1, reason: "canary of v2 failed in CI" },
-    });
+    const request = (timestamp?: number) =>
+      api("POST", `/api/v1/targets/${slug}/rollbacks`, {
+        key: writer,
+        body: { toVersion: 1, reason: "canary of v2 failed in CI" },
+        headers: { "idempotency-key": `request-${slug}` },
+        ...(timestamp !== undefined && { timestamp }),
+      });
+    const response = await request();
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({
       trigger: "MANUAL",
@@ -395,6 +399,13 @@ describe("POST /api/v1/targets/{slug}/rollbacks", () => {
     });
     const id = response.body.id as string;
     expect(await db.notification.count({ where: { rollbackId: id } })).toBe(1);
+    // A retry with the Idempotency-Key (signed afresh) replays the whole first response, not the summary stored
+    // with the change in case the server died before answering.
+    const retry = await request(Math.floor(Date.now() / 1000) + 1);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.body).toEqual(response.body);
+    expect(await db.rollback.count({ where: { targetId: fixture.target.id } })).toBe(1);
 
     const second = await api("POST", `/api/v1/targets/${slug}/rollbacks`, { key: writer, body: { reason: "again" } });
     expect(second.status).toBe(409);

@@ -2,7 +2,7 @@
 // repeat: applying what is already there changes nothing and records nothing.
 import "server-only";
 import { z } from "zod";
-import type { Db } from "../../db";
+import type { Db, Tx } from "../../db";
 import { checksumOf } from "../../domain/canonical-json";
 import { AppError } from "../../domain/errors";
 import { policySchema } from "../../domain/policy";
@@ -10,8 +10,7 @@ import { snapshotInputSchema } from "../../domain/snapshots";
 import { createTargetSchema, slugSchema } from "../../domain/targets";
 import type { Actor } from "../audit/audit-log";
 import { getPolicy, updatePolicy, type PolicyVersionDto } from "./policies";
-import { publishSnapshot } from "./snapshot-publishing";
-import type { SnapshotDto } from "./snapshot-reads";
+import { publishSnapshot, type PublishedSnapshot } from "./snapshot-publishing";
 import { createTarget, getTargetBySlug, setMonitoring, updateTarget, type TargetDto } from "./targets";
 import { parseInput } from "../platform/validation";
 
@@ -65,17 +64,22 @@ export async function putPolicy(
   return { policy: saved, changed: true };
 }
 
-/** Publishes `config` as the current snapshot; the current checksum again is a no-op (`created` false). */
+/**
+ * Publishes `config` as the current snapshot; the current checksum again is a no-op (`created` false).
+ * `inTransaction` runs in the publishing's transaction, with its result as of the commit (`publishSnapshot`).
+ */
 export async function publishConfig(
   db: Db,
   input: { actor: Actor; slug: string; body: unknown },
   now: Date,
-): Promise<{ snapshot: SnapshotDto; created: boolean }> {
+  options: { inTransaction?: (tx: Tx, committed: PublishedSnapshot) => Promise<void> } = {},
+): Promise<PublishedSnapshot> {
   const target = await getTargetBySlug(db, input.slug);
   const { config, label } = parseInput(snapshotInputSchema, input.body);
   return publishSnapshot(
     db,
     { actor: input.actor, targetId: target.id, config, ...(label !== undefined && { label }) },
     now,
+    options,
   );
 }

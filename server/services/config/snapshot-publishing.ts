@@ -28,27 +28,40 @@ export async function setCurrentSnapshot(
   });
 }
 
+export interface PublishedSnapshot {
+  snapshot: SnapshotDto;
+  created: boolean;
+}
+
 /**
  * Stores the next version and makes it current. Publishing the checksum that is already current changes
  * nothing and returns that snapshot with `created: false`, so a config-as-code client can publish on every
  * deploy. Refused while a rollback of the target is active: its split is between the snapshots it knows.
  * Two publishers at once both read version n; the unique (targetId, version) makes one retry as n + 1.
+ * `inTransaction` runs last in that transaction, with the result as of its commit (also when nothing changed: a
+ * retry must not publish the config again over one published meanwhile): the machine API stores its
+ * Idempotency-Key response there (machine/replay-protection.ts).
  */
 export function publishSnapshot(
   db: Db,
   { actor, ...input }: WithActor<z.input<typeof publishSnapshotSchema>>,
   now: Date,
-): Promise<{ snapshot: SnapshotDto; created: boolean }> {
+  options: { inTransaction?: (tx: Tx, committed: PublishedSnapshot) => Promise<void> } = {},
+): Promise<PublishedSnapshot> {
   const parsed = parseInput(publishSnapshotSchema, input);
   const { targetId, label } = parsed;
   // Checksummed as it will read back: the snapshot page re-checks the checksum over the stored config.
   const config = storableJson(parsed.config);
   const checksum = checksumOf(config);
+  const finish = async (tx: Tx, published: PublishedSnapshot) => {
+    await options.inTransaction?.(tx, published);
+    return published;
+  };
   return retryOnConflict(() =>
     db.$transaction(async (tx) => {
       const target = await requireTarget(tx, targetId);
       const current = target.currentSnapshotId ? await requireSnapshot(tx, target.currentSnapshotId) : null;
-      if (current?.checksum === checksum) return { snapshot: current, created: false };
+      if (current?.checksum === checksum) return finish(tx, { snapshot: current, created: false });
       if (await tx.rollback.findUnique({ where: { activeTargetId: targetId }, select: { id: true } })) {
         throw new AppError(
           "PRECONDITION_FAILED",
@@ -113,7 +126,7 @@ export function publishSnapshot(
         },
         now,
       );
-      return { snapshot, created: true };
+      return finish(tx, { snapshot, created: true });
     }),
   );
 }

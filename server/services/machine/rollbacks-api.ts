@@ -4,7 +4,7 @@
 // rollbacks only: another target's rollback is NOT_FOUND, as if it did not exist.
 import "server-only";
 import { z } from "zod";
-import type { Db, Prisma } from "../../db";
+import type { Db, Prisma, Tx } from "../../db";
 import { reasonSchema } from "../../domain/audit";
 import { AppError } from "../../domain/errors";
 import { rollbackStatuses, rollbackTriggers } from "../../domain/rollback";
@@ -14,8 +14,9 @@ import { listAuditEvents, type AuditEventDto } from "../audit/audit-reads";
 import { principals, type PersonRef, type PrincipalDto } from "../audit/principals";
 import { getTargetBySlug } from "../config/targets";
 import { parseInput } from "../platform/validation";
-import { abortRollback, cancelRollback, requestManualRollback } from "../rollbacks/commands";
+import { abortRollback, cancelRollback, requestManualRollback, type ChangeOptions } from "../rollbacks/commands";
 import { rollbackRowSelect } from "../rollbacks/rows";
+import { loadRow } from "../rollbacks/transitions";
 import { stepGateStatus, type ArmStatus, type StepCheckDto } from "../rollbacks/step-checks";
 import {
   getRollbackView,
@@ -405,6 +406,30 @@ export async function listRollbacksForKey(
 
 // ---- Changes a key may ask for ----
 
+/**
+ * `inTransaction` runs in the transaction that makes the change, with the rollback as the list shows it as of that
+ * commit (the detail's step checks, arms and timeline are read after the commit, outside it): the machine API stores
+ * its Idempotency-Key response there (machine/replay-protection.ts), so a retry after a crash past the commit replays
+ * that summary instead of applying the change a second time.
+ */
+export interface KeyChangeOptions {
+  inTransaction?: (tx: Tx, committed: RollbackApiSummary) => Promise<void>;
+}
+
+function withSummaryInTransaction({ inTransaction }: KeyChangeOptions): ChangeOptions {
+  if (!inTransaction) return {};
+  return {
+    inTransaction: async (tx, rollbackId) => {
+      const row = await loadRow(tx, rollbackId);
+      const [found, principalOf] = await Promise.all([
+        lookups(tx, [row]),
+        principals(tx, [row.requestedById, row.endedById]),
+      ]);
+      await inTransaction(tx, toApiSummary(toSummary(row, found), row, principalOf));
+    },
+  };
+}
+
 export const reasonBodySchema = z.object({ reason: reasonSchema }, { error: 'Send a JSON object: { "reason": "…" }' });
 
 /** Cancel (pending or approved) or abort (in progress) as the key, with a reason; audited with the key. */
@@ -412,12 +437,13 @@ export async function endRollbackForKey(
   db: Db,
   input: { key: Key; rollbackId: string; action: "cancel" | "abort"; body: unknown },
   now: Date,
+  options: KeyChangeOptions = {},
 ): Promise<RollbackApiDetail> {
   const { key, rollbackId } = input;
   const { reason } = parseInput(reasonBodySchema, input.body);
   await visibleRollback(db, key, rollbackId);
   const command = input.action === "cancel" ? cancelRollback : abortRollback;
-  await command(db, { actor: apiKeyActor(key), rollbackId, reason }, now);
+  await command(db, { actor: apiKeyActor(key), rollbackId, reason }, now, withSummaryInTransaction(options));
   return getRollbackForKey(db, { key, rollbackId }, now);
 }
 
@@ -449,6 +475,7 @@ export async function requestRollbackForKey(
   db: Db,
   input: { key: Key; slug: string; body: unknown },
   now: Date,
+  options: KeyChangeOptions = {},
 ): Promise<RollbackApiDetail> {
   const { key } = input;
   const body = parseInput(manualRequestSchema, input.body);
@@ -475,6 +502,7 @@ export async function requestRollbackForKey(
     db,
     { actor: apiKeyActor(key), targetId: target.id, toSnapshotId, reason: body.reason },
     now,
+    withSummaryInTransaction(options),
   );
   return getRollbackForKey(db, { key, rollbackId: requested.id }, now);
 }

@@ -3,7 +3,7 @@
 // withdrawing a proposal whose cause went away. Each returns the rollback as the dashboard shows it.
 import "server-only";
 import { z } from "zod";
-import type { Db } from "../../db";
+import type { Db, Tx } from "../../db";
 import type { JsonValue } from "../../domain/canonical-json";
 import type { Decision } from "../../domain/decision";
 import { AppError } from "../../domain/errors";
@@ -96,6 +96,15 @@ export async function startRollbackFromDecision(
 }
 
 /**
+ * `inTransaction` runs last in the transaction that makes the change, with the rollback's id: the machine API stores
+ * its Idempotency-Key response there (machine/replay-protection.ts), so a retry after a crash past the commit replays
+ * that response instead of asking again. A transaction repeated after a lost race runs it again, on what is there now.
+ */
+export interface ChangeOptions {
+  inTransaction?: (tx: Tx, rollbackId: string) => Promise<void>;
+}
+
+/**
  * An operator (or a machine client's API key) asks to roll a target back to a snapshot of their choice: of
  * this target, not the current one, never failed, checksum intact. It always waits for a person's approval
  * (docs/ROLLBACKS.md, Triggers). `requestedById` holds the user's or the key's id, as `actorIdOf` stores it.
@@ -104,6 +113,7 @@ export async function requestManualRollback(
   db: Db,
   { actor, ...input }: WithActor<z.input<typeof manualRollbackInputSchema>>,
   now: Date,
+  options: ChangeOptions = {},
 ): Promise<RollbackDetailDto> {
   const { targetId, toSnapshotId, reason } = parseInput(manualRollbackInputSchema, input);
   if (actor.type === "SYSTEM") throw new AppError("FORBIDDEN", "A manual rollback is requested by a person or a key");
@@ -145,6 +155,7 @@ export async function requestManualRollback(
       now,
       escalate: false,
     });
+    await options.inTransaction?.(tx, created.id);
     return created.id;
   });
   return getRollback(db, id);
@@ -161,19 +172,20 @@ async function requestedTransition(
   rollbackId: string,
   event: (actorId: string) => RollbackEvent,
   now: Date,
-  options: { keysMay: boolean } & PersonActOptions,
+  options: { keysMay: boolean } & PersonActOptions & ChangeOptions,
 ): Promise<RollbackDetailDto> {
   if (actor.type === "SYSTEM" || (actor.type === "API_KEY" && !options.keysMay)) {
     throw new AppError("FORBIDDEN", "Only a person can do this to a rollback");
   }
   const { auditDetails } = options;
-  await inTransaction(db, async (tx) =>
-    applyTransition(tx, await loadRow(tx, rollbackId), event(actor.id), {
+  await inTransaction(db, async (tx) => {
+    await applyTransition(tx, await loadRow(tx, rollbackId), event(actor.id), {
       actor,
       now,
       ...(auditDetails && { auditDetails }),
-    }),
-  );
+    });
+    await options.inTransaction?.(tx, rollbackId);
+  });
   return getRollback(db, rollbackId);
 }
 
@@ -217,9 +229,11 @@ export async function cancelRollback(
   db: Db,
   { actor, ...input }: WithActor<z.input<typeof reasonActionInputSchema>>,
   now: Date,
+  options: ChangeOptions = {},
 ): Promise<RollbackDetailDto> {
   const { rollbackId, reason } = parseInput(reasonActionInputSchema, input);
   return requestedTransition(db, actor, rollbackId, (actorId) => ({ type: "CANCEL", userId: actorId, reason }), now, {
+    ...options,
     keysMay: true,
   });
 }
@@ -229,9 +243,11 @@ export async function abortRollback(
   db: Db,
   { actor, ...input }: WithActor<z.input<typeof reasonActionInputSchema>>,
   now: Date,
+  options: ChangeOptions = {},
 ): Promise<RollbackDetailDto> {
   const { rollbackId, reason } = parseInput(reasonActionInputSchema, input);
   return requestedTransition(db, actor, rollbackId, (actorId) => ({ type: "ABORT", userId: actorId, reason }), now, {
+    ...options,
     keysMay: true,
   });
 }

@@ -1,7 +1,7 @@
 // Reading one rollback or the approvals queue as the dashboard and config delivery show it: the DTOs, with
 // users and snapshot versions looked up, and for the dashboard the policy context (thresholds, deadlines).
 import "server-only";
-import type { Db } from "../../db";
+import type { Db, Tx } from "../../db";
 import { AppError } from "../../domain/errors";
 import { defaultPolicy, policySchema, type Policy } from "../../domain/policy";
 import { nextStepDueAt, trafficSplit, type RollbackState, type RollbackTrigger } from "../../domain/rollback";
@@ -15,7 +15,7 @@ import { loadStepChecks, type StepCheckDto } from "./step-checks";
 /** A user, or the API key that acted (named, without email); null is Rewind itself. */
 export type UserRef = PersonRef;
 
-async function usersById(db: Db, ids: readonly (string | null)[]): Promise<(id: string | null) => UserRef | null> {
+async function usersById(db: Db | Tx, ids: readonly (string | null)[]): Promise<(id: string | null) => UserRef | null> {
   const principalOf = await principals(db, ids);
   return (id) => personRef(principalOf(id));
 }
@@ -88,7 +88,7 @@ export interface Lookups {
   snapshotOf: (id: string) => { id: string; version: number | null };
 }
 
-export async function lookups(db: Db, rows: readonly RollbackRow[]): Promise<Lookups> {
+export async function lookups(db: Db | Tx, rows: readonly RollbackRow[]): Promise<Lookups> {
   const userOf = await usersById(
     db,
     rows.flatMap((row) => [row.requestedById, row.endedById, ...row.approvals.map((approval) => approval.userId)]),

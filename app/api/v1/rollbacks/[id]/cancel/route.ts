@@ -7,8 +7,13 @@ export const dynamic = "force-dynamic";
 
 export const POST = machineRoute<{ id: string }>(
   { scope: "rollbacks:write", body: true, idempotent: true },
-  async ({ db, key, params, body, now }) => ({
+  async ({ db, key, params, body, now, recordResponse }) => ({
     status: 200,
-    body: await endRollbackForKey(db, { key, rollbackId: params.id, action: "cancel", body }, now),
+    body: await endRollbackForKey(db, { key, rollbackId: params.id, action: "cancel", body }, now, {
+      // With an Idempotency-Key, the response is stored with the cancellation: a retry after a crash replays it.
+      ...(recordResponse && {
+        inTransaction: (tx, committed) => recordResponse(tx, { status: 200, body: committed }),
+      }),
+    }),
   }),
 );

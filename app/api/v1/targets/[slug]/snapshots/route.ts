@@ -2,14 +2,22 @@
 import { machineRoute } from "@/server/api/http";
 import { apiKeyActor } from "@/server/services/access/api-keys";
 import { publishConfig } from "@/server/services/config/config-as-code";
+import type { PublishedSnapshot } from "@/server/services/config/snapshot-publishing";
 
 export const dynamic = "force-dynamic";
 
+function response({ snapshot, created }: PublishedSnapshot) {
+  const { id, version, checksum, label, publishedAt } = snapshot;
+  return { status: created ? 201 : 200, body: { id, version, checksum, label, publishedAt, created } };
+}
+
 export const POST = machineRoute<{ slug: string }>(
   { scope: "snapshots:write", body: true, idempotent: true },
-  async ({ db, key, params, body, now }) => {
-    const { snapshot, created } = await publishConfig(db, { actor: apiKeyActor(key), slug: params.slug, body }, now);
-    const { id, version, checksum, label, publishedAt } = snapshot;
-    return { status: created ? 201 : 200, body: { id, version, checksum, label, publishedAt, created } };
-  },
+  async ({ db, key, params, body, now, recordResponse }) =>
+    response(
+      await publishConfig(db, { actor: apiKeyActor(key), slug: params.slug, body }, now, {
+        // With an Idempotency-Key, the response is stored with the snapshot: a retry after a crash replays it.
+        ...(recordResponse && { inTransaction: (tx, committed) => recordResponse(tx, response(committed)) }),
+      }),
+    ),
 );
