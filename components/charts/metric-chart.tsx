@@ -16,9 +16,9 @@
 // the right, above or below their line.
 //
 // Screen readers get the figure's title, a one-line summary (latest, maximum, limit, periods, rollbacks) and
-// a data table in a <details>; the drawn SVG itself is hidden from them. The chart fills its parent's width.
-import Link from "next/link";
-import { memo, useEffect, useId, useMemo, useState, type ReactNode } from "react";
+// a data table in a <details> (chart-data.tsx); the drawn SVG itself is hidden from them, as are the labels and
+// legend around it (chart-annotations.tsx). The chart fills its parent's width.
+import { memo, useEffect, useId, useMemo, useState } from "react";
 import { CartesianGrid, Line, LineChart, ReferenceArea, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import {
   breachColors,
@@ -29,17 +29,12 @@ import {
   type SloDefinition,
   type SloReading,
 } from "@/server/domain/slo";
-import { DataTable } from "../data-table";
 import { formatDateTime } from "../format";
 import { niceAxis } from "./axis";
+import { Legend, LimitLabel, MARKER_LANES, MarkerKey, MarkerLabels, markerColors } from "./chart-annotations";
+import { ChartData, type Datum } from "./chart-data";
+import { placeLimitLabels, placeMarkerLabels } from "./labels";
 import { tickFormatter, timeTicks } from "./time-axis";
-import {
-  LABEL_LINE_PX,
-  placeLimitLabels,
-  placeMarkerLabels,
-  type LimitLabelSide,
-  type MarkerPlacement,
-} from "./labels";
 
 /** A point covers [start, start + stepMs); a null (or missing) reading is a step without traffic. */
 export type ChartPoint = { start: Date } & { [K in SloReading]?: number | null };
@@ -91,12 +86,6 @@ export interface MetricChartProps {
   height?: number;
 }
 
-const periodLabel: Record<ChartPeriod["level"], string> = {
-  VIOLATION: "Violation",
-  BREACH: "Breach",
-  EMERGENCY: "Emergency breach",
-};
-
 /** The element's width, following resizes; 0 where there is no layout (server, jsdom). */
 function useWidth(element: HTMLElement | null): number {
   const [width, setWidth] = useState(0);
@@ -113,22 +102,6 @@ const MARGIN = { top: 8, right: 12, bottom: 0, left: 0 };
 const Y_AXIS_WIDTH = 64;
 /** Recharts' default height of the time axis under the plot. */
 const X_AXIS_HEIGHT = 30;
-/** Lanes of marker labels above the plot. */
-const MARKER_LANES = 2;
-
-const markerColors: Record<NonNullable<ChartMarker["tone"]>, string> = {
-  neutral: "#4338ca",
-  step: "#4338ca",
-  good: "#047857",
-  bad: "#b91c1c",
-};
-
-interface Datum {
-  t: number;
-  value: number | null;
-  /** The value again when neither neighbour has one, else null. */
-  alone: number | null;
-}
 
 /** The highest value and the latest one with traffic, for the summary. */
 function extremes(data: readonly Datum[]) {
@@ -352,213 +325,3 @@ export const MetricChart = memo(function MetricChart({
     </figure>
   );
 });
-
-/** A white outline under label text, so it stays legible over lines and shading. */
-const halo = { stroke: "#ffffff", strokeWidth: 3, paintOrder: "stroke" } as const;
-
-/** The marker labels' lanes above the plot, each label over its line (labels.ts placeMarkerLabels). */
-function MarkerLabels({
-  labels,
-  numbers,
-}: {
-  labels: ReadonlyMap<ChartMarker, MarkerPlacement>;
-  numbers: ReadonlyMap<ChartMarker, number>;
-}) {
-  return (
-    <div className="relative" style={{ height: MARKER_LANES * LABEL_LINE_PX }} data-testid="chart-marker-labels">
-      {[...labels].map(([marker, place]) => {
-        const style = {
-          left: place.left,
-          width: place.width,
-          bottom: place.lane * LABEL_LINE_PX,
-          height: LABEL_LINE_PX,
-          color: markerColors[marker.tone ?? "neutral"],
-        };
-        const className = `absolute truncate text-center text-[11px] leading-4 font-semibold whitespace-nowrap${
-          place.compact ? " rounded-full border border-current bg-white" : ""
-        }`;
-        const title = `${marker.label}, ${formatDateTime(marker.at)}`;
-        const text = place.compact ? numbers.get(marker) : marker.label;
-        return marker.href ? (
-          <a
-            key={`${marker.at.getTime()}-${marker.label}`}
-            href={marker.href}
-            tabIndex={-1}
-            title={title}
-            className={`${className} hover:underline`}
-            style={style}
-          >
-            {text}
-          </a>
-        ) : (
-          <span key={`${marker.at.getTime()}-${marker.label}`} title={title} className={className} style={style}>
-            {text}
-          </span>
-        );
-      })}
-    </div>
-  );
-}
-
-const keyTime = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-
-/** The markers whose label found no room above the plot: numbered ones by their number, the others in full. */
-function MarkerKey({
-  keyed,
-  labels,
-}: {
-  keyed: readonly (readonly [ChartMarker, number])[];
-  labels: ReadonlyMap<ChartMarker, MarkerPlacement>;
-}) {
-  return (
-    <ol aria-hidden="true" className="mt-1 flex flex-wrap gap-x-3 gap-y-0.5 text-xs text-slate-700">
-      {keyed.map(([marker, number]) => (
-        <li key={`${marker.at.getTime()}-${marker.label}`} className="tabular-nums">
-          {labels.has(marker) ? (
-            <span className="mr-1 inline-block min-w-4 rounded-full border border-indigo-700 px-1 text-center text-[10px] leading-[14px] font-semibold text-indigo-800">
-              {number}
-            </span>
-          ) : null}
-          {marker.label} <span className="text-slate-600">{keyTime.format(marker.at)}</span>
-        </li>
-      ))}
-    </ol>
-  );
-}
-
-/** A threshold's label inside the plot, ending at its right edge, just above or below its line. */
-function LimitLabel({
-  viewBox,
-  side,
-  color,
-  text,
-}: {
-  viewBox?: { x?: number; y?: number; width?: number };
-  side: LimitLabelSide;
-  color: string;
-  text: string;
-}) {
-  const right = (viewBox?.x ?? 0) + (viewBox?.width ?? 0) - 4;
-  const y = viewBox?.y ?? 0;
-  return (
-    <text
-      x={right}
-      y={side === "above" ? y - 4 : y + 12}
-      textAnchor="end"
-      fontSize={11}
-      fontWeight={600}
-      fill={color}
-      {...halo}
-    >
-      {text}
-    </text>
-  );
-}
-
-function Legend({
-  color,
-  thresholds,
-  levels,
-  markers,
-}: {
-  color: string;
-  thresholds: readonly ChartThreshold[];
-  levels: readonly ChartPeriod["level"][];
-  markers: boolean;
-}) {
-  const item = (swatch: ReactNode, label: string) => (
-    <li key={label} className="flex items-center gap-1.5">
-      {swatch}
-      {label}
-    </li>
-  );
-  return (
-    <ul aria-hidden="true" className="mt-1 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-700">
-      {item(<span className="h-0.5 w-4" style={{ background: color }} />, "Measured")}
-      {thresholds.map((line) =>
-        item(
-          <span
-            className={`w-4 border-t-2 ${line.tone === "emergency" ? "border-dotted" : "border-dashed"}`}
-            style={{ borderColor: line.tone === "emergency" ? breachColors.EMERGENCY : breachColors.BREACH }}
-          />,
-          line.label,
-        ),
-      )}
-      {levels.map((level) =>
-        item(
-          <span className="h-3 w-4 rounded-sm" style={{ background: breachColors[level], opacity: 0.35 }} />,
-          periodLabel[level],
-        ),
-      )}
-      {markers ? item(<span className="h-3 w-0.5 bg-indigo-700" />, "Rollback") : null}
-    </ul>
-  );
-}
-
-function ChartData({
-  heading,
-  data,
-  format,
-  periods,
-  markers,
-}: {
-  heading: string;
-  data: readonly Datum[];
-  format: (value: number) => string;
-  periods: readonly (ChartPeriod & { x1: number; x2: number })[];
-  markers: readonly ChartMarker[];
-}) {
-  return (
-    <div className="mt-2 space-y-3">
-      {markers.length > 0 ? (
-        <ul className="space-y-1">
-          {markers.map((marker) => (
-            <li key={`${marker.at.getTime()}-${marker.label}`}>
-              {formatDateTime(marker.at)}:{" "}
-              {marker.href ? (
-                <Link href={marker.href} className="text-indigo-700 underline">
-                  {marker.label}
-                </Link>
-              ) : (
-                marker.label
-              )}
-            </li>
-          ))}
-        </ul>
-      ) : null}
-      {periods.length > 0 ? (
-        <ul className="space-y-1">
-          {periods.map((period) => (
-            <li key={`${period.x1}-${period.level}`}>
-              {periodLabel[period.level]} from {formatDateTime(new Date(period.x1))} to{" "}
-              {formatDateTime(new Date(period.x2))}
-            </li>
-          ))}
-        </ul>
-      ) : null}
-      <div className="max-h-64 overflow-auto rounded border border-slate-200">
-        <DataTable
-          caption={`${heading} over time`}
-          rows={data}
-          rowKey={(datum) => datum.t}
-          density="dense"
-          headClassName="sticky top-0 bg-slate-50 text-slate-700"
-          columns={[
-            {
-              id: "time",
-              header: "Time",
-              cell: (datum) => formatDateTime(new Date(datum.t)),
-              className: "tabular-nums",
-            },
-            {
-              id: "value",
-              header: heading,
-              cell: (datum) => (datum.value === null ? "no traffic" : format(datum.value)),
-              className: "tabular-nums",
-            },
-          ]}
-        />
-      </div>
-    </div>
-  );
-}

@@ -1,5 +1,6 @@
 // A box that scrolls when its table is wider (or taller) than the screen: focusable, so keyboard users can
-// scroll it, and named, so screen readers say what it holds.
+// scroll it, and named, so screen readers say what it holds. `relative`, so that absolutely placed content
+// (screen-reader-only text in its links) stays inside the box instead of widening the page.
 import type { ReactNode } from "react";
 
 export function ScrollArea({
@@ -16,7 +17,7 @@ export function ScrollArea({
       role="region"
       aria-label={label}
       tabIndex={0}
-      className={`overflow-auto focus-visible:outline-2 focus-visible:outline-indigo-600 ${className}`}
+      className={`relative overflow-auto focus-visible:outline-2 focus-visible:outline-indigo-600 ${className}`}
     >
       {children}
     </div>

@@ -15,7 +15,8 @@ import { policySchema } from "../../domain/policy";
 import { snapshotConfigSchema } from "../../domain/snapshots";
 import { tags, type Auth, type ErrorFormat, type ResponseEntry, type RouteEntry } from "./registry";
 import { allRoutes } from "./routes";
-import { errorBodySchema, ofrepErrorSchema, ofrepEvaluationFailureSchema, otlpStatusSchema } from "./schemas";
+import { errorBodySchema, otlpStatusSchema } from "./schemas";
+import { ofrepErrorSchema, ofrepEvaluationFailureSchema } from "./schemas-ofrep";
 
 export type OpenApiDocument = ReturnType<typeof createDocument>;
 

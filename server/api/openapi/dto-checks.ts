@@ -21,16 +21,14 @@ import type {
   createdUserSchema,
   effectiveConfigSchema,
   ingestResultSchema,
-  metricSourceSchema,
-  ofrepBulkSchema,
-  ofrepFlagFailureSchema,
-  ofrepSuccessSchema,
   rollbackDetailSchema,
   rollbackSummarySchema,
   targetSchema,
   targetStatusSchema,
   userSchema,
 } from "./schemas";
+import type { ofrepBulkSchema, ofrepFlagFailureSchema, ofrepSuccessSchema } from "./schemas-ofrep";
+import type { metricSourceSchema } from "./schemas-pulled-sources";
 import type { snsSettingsResponseSchema, targetRuleResponseSchema } from "./routes/intake";
 
 /** A DTO as JSON.stringify sends it: dates become ISO strings. */

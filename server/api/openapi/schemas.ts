@@ -1,25 +1,25 @@
-// The OpenAPI document's shared component schemas: the one error body every /api/v1 refusal has, the other
-// formats' refusals (OTLP, OFREP), and the responses, which services shape as TypeScript DTOs rather than parse.
-// dto-checks.ts holds each response schema against its DTO at compile time. Request schemas are not here: the
-// registry (routes/) imports the very objects the handlers validate with.
+// The OpenAPI document's shared component schemas: the one error body every /api/v1 refusal has, OTLP's refusal,
+// and the responses, which services shape as TypeScript DTOs rather than parse. Pulled metric sources' responses
+// are in schemas-pulled-sources.ts, OFREP's bodies in schemas-ofrep.ts. dto-checks.ts holds each response schema
+// against its DTO at compile time. Request schemas are not here: the registry (routes/) imports the very objects
+// the handlers validate with.
 import "server-only";
 import { z } from "zod";
 import { apiKeyScopes } from "../../domain/api-key-input";
 import type { AppErrorCode } from "../../domain/errors";
 import { policySchema } from "../../domain/policy";
-import { metricSourceKinds } from "../../domain/pulled-sources/config";
 import { rollbackStatuses, rollbackTriggers } from "../../domain/rollback";
 import { roles } from "../../domain/roles";
 import { stepOutcomes } from "../../domain/step-gate";
-import { sloIds, sloReadingsShape } from "../../domain/slo";
+import { sloIds } from "../../domain/slo";
 import { decisionKinds } from "../../domain/decision";
 import { evidenceSchema } from "../../services/rollbacks/rows";
 import { stepCheckArms } from "../../services/rollbacks/step-checks";
 
 /** Dates as JSON sends them; the format alone (not zod's long ISO pattern) keeps the document readable. */
-const dateTime = z.string().meta({ format: "date-time", example: "2026-05-01T12:00:30.000Z" });
-const nullableDateTime = dateTime.nullable();
-const id = z.string().meta({ example: "cmf3k1x9v0001" });
+export const dateTime = z.string().meta({ format: "date-time", example: "2026-05-01T12:00:30.000Z" });
+export const nullableDateTime = dateTime.nullable();
+export const id = z.string().meta({ example: "cmf3k1x9v0001" });
 
 // ---- Errors ----
 
@@ -84,23 +84,6 @@ export const otlpStatusSchema = z
     example: { code: 16, message: "Missing API key: send Authorization: Bearer <key> or X-API-Key" },
   });
 
-/** The single OFREP endpoint's 400 and 404; the bulk endpoint's 400 has no `key`. */
-export const ofrepEvaluationFailureSchema = z
-  .object({
-    key: z.string().optional().meta({ description: "The flag asked for (single-flag endpoint only)." }),
-    errorCode: z.enum(["PARSE_ERROR", "INVALID_CONTEXT", "TARGETING_KEY_MISSING", "FLAG_NOT_FOUND"]),
-    errorDetails: z.string(),
-  })
-  .meta({
-    id: "OfrepEvaluationFailure",
-    example: { key: "chat.streaming", errorCode: "FLAG_NOT_FOUND", errorDetails: "No flag 'chat.streaming' in scope" },
-  });
-
-/** OFREP's other refusals (401, 403, 413, 429, 500): the machine API's status, OFREP's body. */
-export const ofrepErrorSchema = z
-  .object({ errorDetails: z.string() })
-  .meta({ id: "OfrepError", example: { errorDetails: "Unknown or revoked API key" } });
-
 // ---- Targets, policies, snapshots, configuration ----
 
 export const targetSchema = z
@@ -126,42 +109,6 @@ export const policyResponseSchema = z.object({
   version: z.number().int().nullable().meta({ description: "The target's policy version now in force." }),
   policy: policySchema.meta({ description: "The saved policy, every default filled in (docs/POLICY.md)." }),
   changed: z.boolean().meta({ description: "False: equal to the latest version, nothing recorded (200)." }),
-});
-
-export const metricSourceSchema = z
-  .object({
-    targetId: id,
-    kind: z.enum(metricSourceKinds),
-    enabled: z
-      .boolean()
-      .meta({ description: "False: the target is judged on its stored buckets, as without a source." }),
-    config: z
-      .record(z.string(), z.unknown())
-      .meta({ description: 'The kind\'s config as saved (docs/INTEGRATIONS.md, "Pulled metrics"); never a secret.' }),
-    secretSet: z
-      .boolean()
-      .meta({ description: "Whether a bearer token / secret access key is saved. The secret is never returned." }),
-    lastPulledAt: nullableDateTime.meta({ description: "The monitoring cycle's last pull, successful or not." }),
-    lastReadings: z
-      .object({ requestCount: z.number(), readings: z.object(sloReadingsShape) })
-      .nullable()
-      .meta({ description: "What the last successful pull read." }),
-    lastError: z.string().nullable().meta({ description: "Why the last pull failed; null when it succeeded." }),
-    savedAt: dateTime,
-  })
-  .meta({ id: "MetricSource" });
-
-export const metricSourceResponseSchema = z.object({
-  source: metricSourceSchema.nullable().meta({ description: "Null: the target has no pulled source." }),
-});
-
-export const putMetricSourceResponseSchema = z.object({
-  source: metricSourceSchema,
-  changed: z.boolean().meta({ description: "False: equal to the saved source (secret included), nothing recorded." }),
-});
-
-export const deleteMetricSourceResponseSchema = z.object({
-  deleted: z.boolean().meta({ description: "False: the target had no source." }),
 });
 
 export const publishedSnapshotSchema = z.object({
@@ -517,31 +464,4 @@ export const createdUserSchema = z.object({
     .string()
     .optional()
     .meta({ description: "Only when the request left the password out: generated, shown once." }),
-});
-
-// ---- OFREP ----
-
-const flagMetadataSchema = z
-  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
-  .meta({ description: "killSwitch, percent; turnedOffBy, rollbackId, emergencyStopActive when they apply." });
-
-export const ofrepSuccessSchema = z
-  .object({
-    key: z.string(),
-    value: z.boolean(),
-    reason: z.enum(["STATIC", "SPLIT", "DISABLED"]),
-    variant: z.enum(["on", "off"]),
-    metadata: flagMetadataSchema,
-  })
-  .meta({ id: "OfrepEvaluationSuccess" });
-
-export const ofrepFlagFailureSchema = z.object({
-  key: z.string(),
-  errorCode: z.enum(["FLAG_NOT_FOUND", "TARGETING_KEY_MISSING"]),
-  errorDetails: z.string(),
-});
-
-export const ofrepBulkSchema = z.object({
-  flags: z.array(z.union([ofrepSuccessSchema, ofrepFlagFailureSchema])),
-  metadata: z.object({ target: z.string() }).optional(),
 });

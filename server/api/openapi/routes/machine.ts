@@ -9,16 +9,18 @@ import { putTargetSchema } from "../../../services/config/config-as-code";
 import { ingestEnvelopeSchema } from "../../../services/machine/ingest";
 import {
   alertmanagerResultSchema,
-  deleteMetricSourceResponseSchema,
   effectiveConfigSchema,
   ingestResultSchema,
-  metricSourceResponseSchema,
   policyResponseSchema,
   publishedSnapshotSchema,
-  putMetricSourceResponseSchema,
   putTargetResponseSchema,
   targetStatusSchema,
 } from "../schemas";
+import {
+  deleteMetricSourceResponseSchema,
+  metricSourceResponseSchema,
+  putMetricSourceResponseSchema,
+} from "../schemas-pulled-sources";
 import { ifNoneMatch, slugParam, type RouteEntry } from "../registry";
 
 /** POST /api/v1/ingest's body: the envelope ingestMetrics parses, with the items recordMetrics validates. */

@@ -3,7 +3,7 @@ import "server-only";
 import { z } from "zod";
 import { ofrepRequestSchema } from "../../../domain/flag-evaluation";
 import { flagKeySchema } from "../../../domain/flags";
-import { ofrepBulkSchema, ofrepEvaluationFailureSchema, ofrepSuccessSchema } from "../schemas";
+import { ofrepBulkSchema, ofrepEvaluationFailureSchema, ofrepSuccessSchema } from "../schemas-ofrep";
 import { ifNoneMatch, type RouteEntry } from "../registry";
 
 export const ofrepRoutes: readonly RouteEntry[] = [
