@@ -10,7 +10,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import type { AppRouter } from "@/server/api/root";
 import { fieldIssues, type FieldIssues } from "@/server/domain/errors";
 import { policySchema, type PolicyInput } from "@/server/domain/policy";
-import { MAX_CHART_POINTS } from "@/server/domain/metrics";
+import { MAX_CHART_POINTS, MAX_CHART_RANGE_DAYS } from "@/server/domain/metrics";
 import { isActive } from "@/server/domain/rollback";
 import type { VerdictPeriod } from "@/server/domain/verdict-periods";
 import { issuesOf } from "./form-errors";
@@ -47,7 +47,7 @@ const BUCKET_MS = 10_000;
 const NO_PERIODS: VerdictPeriod[] = [];
 const NO_TIMELINES: RollbackTimelineView[] = [];
 /** The longest range the charts read. */
-const MAX_RANGE_MS = 7 * DAY_MS;
+const MAX_RANGE_MS = MAX_CHART_RANGE_DAYS * DAY_MS;
 /** Series and summaries are keyed by their range, which moves with every poll: old ranges go quickly. */
 const RANGE_GC_MS = 30_000;
 const ROLLBACK_PAGE = 50;

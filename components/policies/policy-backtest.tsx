@@ -84,13 +84,10 @@ export function PolicyBacktest({
   const spec = RANGES.find((r) => r.id === (run?.range ?? range))!;
   const input = run ? { targetId, from: run.from, to: run.to, cycleSeconds: spec.cycleSeconds } : null;
   const once = { staleTime: Infinity, refetchOnWindowFocus: false } as const;
-  const currentResult = useQuery(trpc.policies.backtest.queryOptions(input ?? skipToken, once));
-  const draftResult = useQuery(
-    trpc.policies.backtest.queryOptions(input && run?.draft ? { ...input, policy: run.draft } : skipToken, once),
-  );
-  const series = useQuery(
-    trpc.metrics.series.queryOptions(
-      input ? { targetId, from: input.from, to: input.to, maxPoints: 400 } : skipToken,
+  // One request: the server reads the range's metrics once for the current policy, the draft and the chart.
+  const comparison = useQuery(
+    trpc.policies.backtestComparison.queryOptions(
+      input ? { ...input, maxPoints: 400, ...(run?.draft && { policy: run.draft }) } : skipToken,
       once,
     ),
   );
@@ -101,9 +98,8 @@ export function PolicyBacktest({
     setRun({ range, from: new Date(to.getTime() - hours * 3_600_000), to, draft });
   }
 
-  const loading =
-    run !== null && (currentResult.isFetching || series.isFetching || (run.draft !== null && draftResult.isFetching));
-  const error = currentResult.error ?? draftResult.error ?? series.error;
+  const loading = run !== null && comparison.isFetching;
+  const error = comparison.error;
   const stale = run !== null && JSON.stringify(run.draft) !== JSON.stringify(draft);
 
   return (
@@ -150,7 +146,7 @@ export function PolicyBacktest({
       <div aria-live="polite" aria-busy={loading} className="mt-4">
         {run === null ? null : error ? (
           <Alert>Backtest failed: {error.message}</Alert>
-        ) : !currentResult.data || !series.data || (run.draft !== null && !draftResult.data) ? (
+        ) : !comparison.data ? (
           <Skeleton className="h-64 w-full" label="Running the backtest" />
         ) : (
           <BacktestResults
@@ -158,11 +154,11 @@ export function PolicyBacktest({
             metric={metric}
             onMetric={setMetric}
             metricSelectId={ids.metric}
-            points={series.data.points}
-            current={{ label: currentLabel, lane: "Current", policy: current, result: currentResult.data }}
+            points={comparison.data.series.points}
+            current={{ label: currentLabel, lane: "Current", policy: current, result: comparison.data.current }}
             draft={
-              run.draft && draftResult.data
-                ? { label: "Draft", lane: "Draft", policy: run.draft, result: draftResult.data }
+              run.draft && comparison.data.draft
+                ? { label: "Draft", lane: "Draft", policy: run.draft, result: comparison.data.draft }
                 : null
             }
           />

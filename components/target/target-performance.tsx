@@ -177,9 +177,9 @@ export function TargetPerformance({
             To see the page at work without an orchestrator, run <code className="font-mono">npm run simulate</code>{" "}
             next to Rewind: it plays traffic and a bad deploy on three demo targets.
           </p>
-          {perf.window !== "7d" ? (
-            <Button tone="secondary" className="mt-3" onClick={() => onWindowChange("7d")}>
-              Show the last 7 days
+          {perf.window !== "30d" ? (
+            <Button tone="secondary" className="mt-3" onClick={() => onWindowChange("30d")}>
+              Show the last 30 days
             </Button>
           ) : null}
         </EmptyState>

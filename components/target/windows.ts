@@ -1,4 +1,6 @@
 // The time windows the target page charts, in the order its selector shows them; `?window=` carries the key.
+import { MAX_CHART_RANGE_DAYS } from "@/server/domain/metrics";
+
 const MINUTE = 60_000;
 
 export const chartWindows = {
@@ -7,6 +9,7 @@ export const chartWindows = {
   "6h": { label: "6 h", ms: 6 * 60 * MINUTE },
   "24h": { label: "24 h", ms: 24 * 60 * MINUTE },
   "7d": { label: "7 d", ms: 7 * 24 * 60 * MINUTE },
+  "30d": { label: "30 d", ms: 30 * 24 * 60 * MINUTE },
 } as const;
 
 export type ChartWindow = keyof typeof chartWindows;
@@ -28,7 +31,7 @@ export interface ChartRange {
   to: Date | null;
 }
 
-const MAX_RANGE_MS = 7 * 24 * 60 * MINUTE;
+const MAX_RANGE_MS = MAX_CHART_RANGE_DAYS * 24 * 60 * MINUTE;
 
 const dateOf = (value: string | string[] | undefined | null): Date | null => {
   if (typeof value !== "string" || value === "") return null;
@@ -38,7 +41,7 @@ const dateOf = (value: string | string[] | undefined | null): Date | null => {
 
 /**
  * `?from=` and `?to=` as a range, or null when `from` is missing or unreadable, `to` is not after it, or the
- * range is over 7 days (the longest the charts read): the page then shows a window instead.
+ * range is over 30 days (the longest the charts read): the page then shows a window instead.
  */
 export function parseChartRange(
   from: string | string[] | undefined | null,

@@ -4,6 +4,7 @@ import { epochAt, judgedRange } from "./configuration-epoch";
 import { evaluate, type ErrorWindow, type Verdict, type VerdictStatus } from "./evaluation";
 import { toWindowMetrics, type MetricBucket } from "./metrics";
 import type { Policy } from "./policy";
+import { rollupWidths } from "./rollups";
 import { LatencySketch } from "./sketch";
 
 export interface BacktestInput {
@@ -308,4 +309,26 @@ function lowerBound(sorted: readonly number[], value: number): number {
     else high = mid;
   }
   return low;
+}
+
+const MINUTE_MS = 60_000;
+
+/**
+ * The coarsest series a replay can read without changing its answer: 1-minute rollups when every tick falls on a
+ * minute and every window the policies read is whole minutes (a window [t − w, t) then holds exactly the minutes'
+ * buckets), else the buckets. The one difference at a minute's resolution: a window cut at a configuration change
+ * starts at the next whole minute rather than the next bucket (`configChanges.bucketWidthMs`).
+ */
+export function replayResolutionMs(policies: readonly Policy[], cycleMs: number, bucketWidthMs: number): number {
+  const wholeMinutes = (seconds: number) => (seconds * 1000) % MINUTE_MS === 0;
+  const minutes =
+    rollupWidths(bucketWidthMs).includes(MINUTE_MS) &&
+    cycleMs % MINUTE_MS === 0 &&
+    policies.every(
+      (policy) =>
+        wholeMinutes(policy.evaluationWindowSeconds) &&
+        (!policy.burnRate.enabled ||
+          (wholeMinutes(policy.burnRate.longWindowSeconds) && wholeMinutes(policy.burnRate.shortWindowSeconds))),
+    );
+  return minutes ? MINUTE_MS : bucketWidthMs;
 }

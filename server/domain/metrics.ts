@@ -5,6 +5,7 @@ import { AppError } from "./errors";
 import { flagKeySchema } from "./flags";
 import { MAX_EXACT_SUM, MAX_INT_COLUMN, metricBounds, safeText } from "./input-bounds";
 import { LatencySketch, SKETCH_RELATIVE_ACCURACY, sketchDataSchema } from "./sketch";
+import { roundStepToRollups } from "./rollups";
 import { readingsOf, type SloReadings, type SloTotals } from "./slo";
 
 const toEpochMs = (value: number | string) => (typeof value === "number" ? value : Date.parse(value));
@@ -382,11 +383,15 @@ function sum<T>(items: readonly T[], pick: (item: T) => number): number {
 
 /** Charts draw at most this many points per series, whatever the range (a 7-day window of 10 s buckets is 60,480). */
 export const MAX_CHART_POINTS = 1_000;
+/** The longest range the target page charts (read through 10-minute rollups, server/domain/rollups.ts). */
+export const MAX_CHART_RANGE_DAYS = 30;
 
-/** The smallest whole number of buckets per point that keeps a range within `maxPoints` points. */
+/**
+ * The smallest step that keeps a range within `maxPoints` points and is a whole number of buckets, and past a
+ * minute a whole number of the widest rollups it spans (1 or 10 minutes): those steps are read from rollups.
+ */
 export function chartStepMs(range: { from: number; to: number }, bucketWidthMs: number, maxPoints: number): number {
-  const bucketsPerPoint = Math.max(1, Math.ceil((range.to - range.from) / bucketWidthMs / maxPoints));
-  return bucketsPerPoint * bucketWidthMs;
+  return roundStepToRollups((range.to - range.from) / maxPoints, bucketWidthMs);
 }
 
 /**

@@ -2,7 +2,7 @@
 // verification), built from its audit events, and the incident range a chart zooms on: from the first violation
 // before the request to the verification's end (or now while it runs).
 import { z } from "zod";
-import { limitRange, targetRangeShape } from "./metrics";
+import { limitRange, MAX_CHART_RANGE_DAYS, targetRangeShape } from "./metrics";
 import type { RollbackStatus } from "./rollback";
 
 const MINUTE = 60_000;
@@ -16,7 +16,7 @@ export const INCIDENT_LOOKBACK_MS = DAY;
 /** Charts read ranges of at most 7 days (metrics.series, evaluation.periods). */
 const MAX_RANGE_MS = 7 * DAY;
 
-export const timelineRangeSchema = limitRange(z.object(targetRangeShape), 7);
+export const timelineRangeSchema = limitRange(z.object(targetRangeShape), MAX_CHART_RANGE_DAYS);
 export const incidentInputSchema = z.union([
   z.object({ targetId: z.string().min(1).max(100) }),
   z.object({ rollbackId: z.string().min(1).max(100) }),

@@ -117,7 +117,10 @@ describe("policy editor", () => {
     await user.click(screen.getByRole("button", { name: "Backtest the draft and the current policy" }));
     const summary = await screen.findByTestId("backtest-summary", {}, { timeout: 30_000 });
     expect(summary.textContent).toBe("Draft: 1 proposal; Current (v1): no rollbacks.");
-    expect(calls.filter((call) => call === "policies.backtest")).toHaveLength(2);
+    // One request reads the metrics once for both policies and the chart.
+    expect(calls.filter((call) => call === "policies.backtestComparison")).toHaveLength(1);
+    expect(calls).not.toContain("policies.backtest");
+    expect(calls).not.toContain("metrics.series");
     expect(calls).not.toContain("policies.update");
   });
 });

@@ -219,6 +219,9 @@ describe("TargetDetail", () => {
     await userEvent.click(screen.getByRole("radio", { name: "7 d" }));
     expect(new URL(window.location.href).searchParams.get("window")).toBe("7d");
     expect(screen.getByRole("radio", { name: "7 d" })).toHaveProperty("checked", true);
-    await waitFor(() => expect(screen.getByText(/each point covers 10 min 10 s/)).toBeDefined());
+    await waitFor(() => expect(screen.getByText(/each point covers 20 min\b/)).toBeDefined());
+    await userEvent.click(screen.getByRole("radio", { name: "30 d" }));
+    expect(new URL(window.location.href).searchParams.get("window")).toBe("30d");
+    await waitFor(() => expect(screen.getByText(/each point covers 50 min\b/)).toBeDefined());
   });
 });

@@ -54,12 +54,12 @@ describe("usePerformanceRollback", () => {
     expect(view.activeRollback).toBeNull();
   });
 
-  it("charts the chosen window: a week in 10-minute steps, without the breakdown of at most a day", async () => {
+  it("charts the chosen window: a week in 20-minute steps (whole rollups), without the breakdown of at most a day", async () => {
     const { target } = await seededTarget(db);
     const { result, calls } = await render(target.slug, "VIEWER");
 
     act(() => result.current.setWindow("7d"));
-    await waitFor(() => expect(result.current.series?.stepMs).toBe(610 * SECOND));
+    await waitFor(() => expect(result.current.series?.stepMs).toBe(1_200 * SECOND));
     expect(result.current.window).toBe("7d");
     expect(result.current.series?.points.length).toBeLessThanOrEqual(1_000);
     expect(result.current.series?.points.reduce((sum, point) => sum + point.requestCount, 0)).toBe(600);

@@ -8,6 +8,7 @@ import type { Verdict } from "@/server/domain/evaluation";
 import { policySchema, type Policy, type PolicyInput } from "@/server/domain/policy";
 import type { MonitoringCycleSummary } from "@/server/services/monitoring/cycle";
 import { recordMetrics } from "@/server/services/metrics/buckets";
+import { rebuildRollups } from "@/server/services/metrics/rollups";
 import { startRollbackFromDecision } from "@/server/services/rollbacks/commands";
 import { advanceDueRollbacks } from "@/server/services/rollbacks/cycle-steps";
 import { BUCKET_MS, makeTarget, traffic } from "./helpers";
@@ -153,6 +154,8 @@ export async function attributed(
       sketch: bucket.latency.encode(),
     })),
   });
+  // Rows written around ingest: their rollups too, as ingest would have written them.
+  await rebuildRollups(db, { targetId, from, to: from + seconds * 1000, bucketWidthMs: BUCKET_MS });
 }
 
 /**

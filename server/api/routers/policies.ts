@@ -2,7 +2,7 @@ import "server-only";
 import { z } from "zod";
 import { targetRangeShape } from "../../domain/metrics";
 import type { PolicyInput } from "../../domain/policy";
-import { backtestPolicy } from "../../services/monitoring/backtest";
+import { backtestPolicy, compareBacktests } from "../../services/monitoring/backtest";
 import { getPolicy, listPolicyVersions, updatePolicy } from "../../services/config/policies";
 import { metricSettings } from "../../settings";
 import { createTRPCRouter, operatorProcedure, protectedProcedure } from "../trpc";
@@ -20,4 +20,15 @@ export const policiesRouter = createTRPCRouter({
   backtest: protectedProcedure
     .input(z.object({ ...targetRangeShape, policy: draftPolicy.optional(), cycleSeconds: z.number().optional() }))
     .query(({ ctx, input }) => backtestPolicy(ctx.db, input, metricSettings)),
+  /** The editor's backtest: the current policy, the draft and the range's chart from one read of the metrics. */
+  backtestComparison: protectedProcedure
+    .input(
+      z.object({
+        ...targetRangeShape,
+        policy: draftPolicy.optional(),
+        cycleSeconds: z.number().optional(),
+        maxPoints: z.number().optional(),
+      }),
+    )
+    .query(({ ctx, input }) => compareBacktests(ctx.db, input, metricSettings)),
 });

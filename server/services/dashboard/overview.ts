@@ -175,6 +175,7 @@ export async function getOverview(
       from: new Date(seriesFrom),
       to: now,
       stepMs,
+      bucketWidthMs,
     }),
   ]);
 

@@ -13,6 +13,8 @@ import {
   totalsSelect,
   type StoredRow,
 } from "./bucket-rows";
+import { columnIn } from "../platform/sql-dialect";
+import { planStoredRange, rangeRows } from "./rollups";
 
 export interface TimeRange {
   from: Date;
@@ -31,6 +33,25 @@ export async function loadBuckets(db: Db, targetId: string, range: TimeRange): P
     WHERE "targetId" = ${targetId} AND "provider" = ${ALL} AND "model" = ${ALL}
       AND "snapshotVersion" = ${ALL_VERSIONS} AND "start" >= ${range.from} AND "start" < ${range.to}
     ORDER BY "start"`;
+  return rows.map(toBucket);
+}
+
+/**
+ * A target's all-traffic series over [from, to) read through rollups no wider than `maxWidthMs` (planRange): whole
+ * windows come back as one row each, starting at the window's start, and the edges as buckets; sorted by start.
+ * Merged over any range made of whole rows, they give what the buckets give (the replays of backtest.ts).
+ */
+export async function loadSeriesThroughRollups(
+  db: Db,
+  targetId: string,
+  range: TimeRange,
+  options: { bucketWidthMs: number; maxWidthMs: number },
+): Promise<MetricBucket[]> {
+  const pieces = await planStoredRange(db, range, options);
+  const where = Prisma.sql`"targetId" = ${targetId} AND "provider" = ${ALL} AND "model" = ${ALL}
+    AND "snapshotVersion" = ${ALL_VERSIONS}`;
+  const rows = await db.$queryRaw<StoredRow[]>`
+    SELECT * FROM ${rangeRows(pieces, where)} AS "r" ORDER BY "start"`;
   return rows.map(toBucket);
 }
 
@@ -166,66 +187,40 @@ export async function loadCountSeriesByTarget(
 export type VersionCounts = Map<number, Pick<MetricTotals, "requestCount" | "errorCount">>;
 
 /**
- * Request and error counts over [from, to) per target matching `where` and per snapshot version (0: all
- * traffic), summed by the database in one groupBy: the burn-rate windows of targets judged by their version's
- * rows and of the others come from the same query.
+ * Request and error counts over [from, to) per target and per snapshot version (0: all traffic), summed by the
+ * database in one query through rollups (server/domain/rollups.ts): an hour of a target's 10 s buckets is 360
+ * rows, and read as whole 10-minute and 1-minute windows with buckets at the edges at most 27. The burn-rate
+ * windows of targets judged by their version's rows and of the others come from the same query.
  */
 export async function sumRequestsByTargetAndVersion(
   db: Db,
-  where: Prisma.MetricBucketWhereInput,
+  targetIds: readonly string[],
   range: TimeRange,
+  options: { bucketWidthMs: number },
 ): Promise<Map<string, VersionCounts>> {
-  const groups = await db.metricBucket.groupBy({
-    by: ["targetId", "snapshotVersion"],
-    where: {
-      ...where,
-      provider: ALL,
-      model: ALL,
-      snapshotVersion: { gte: ALL_VERSIONS },
-      start: { gte: range.from, lt: range.to },
-    },
-    _sum: { requestCount: true, errorCount: true },
-  });
   const sums = new Map<string, VersionCounts>();
+  if (targetIds.length === 0) return sums;
+  const pieces = await planStoredRange(db, range, options);
+  const where = Prisma.sql`${columnIn(db, "targetId", targetIds)} AND "provider" = ${ALL} AND "model" = ${ALL}
+    AND "snapshotVersion" >= ${ALL_VERSIONS}`;
+  const columns = Prisma.sql`"targetId", "snapshotVersion", "requestCount", "errorCount"`;
+  const groups = await db.$queryRaw<
+    { targetId: string; snapshotVersion: number | bigint; requestCount: number | bigint; errorCount: number | bigint }[]
+  >`
+    SELECT "targetId", "snapshotVersion", CAST(SUM("requestCount") AS BIGINT) AS "requestCount",
+      CAST(SUM("errorCount") AS BIGINT) AS "errorCount"
+    FROM ${rangeRows(pieces, where, columns)} AS "r"
+    GROUP BY 1, 2`;
   for (const group of groups) {
     const counts: VersionCounts =
-      sums.get(group.targetId) ?? new Map<number, { requestCount: number; errorCount: number }>();
+      sums.get(group.targetId) ?? new Map<number, Pick<MetricTotals, "requestCount" | "errorCount">>();
     if (counts.size === 0) sums.set(group.targetId, counts);
-    counts.set(group.snapshotVersion, {
-      requestCount: group._sum.requestCount ?? 0,
-      errorCount: group._sum.errorCount ?? 0,
+    counts.set(Number(group.snapshotVersion), {
+      requestCount: Number(group.requestCount),
+      errorCount: Number(group.errorCount),
     });
   }
   return sums;
-}
-
-/**
- * Request and error counts of the all-traffic series over [from, to) per target matching `where`,
- * summed by the database: burn-rate windows need no sketches, and an hour of 10 s buckets is 360 rows
- * per target that need not leave the database.
- */
-export async function sumRequestsByTarget(
-  db: Db,
-  where: Prisma.MetricBucketWhereInput,
-  range: TimeRange,
-): Promise<Map<string, Pick<MetricTotals, "requestCount" | "errorCount">>> {
-  const groups = await db.metricBucket.groupBy({
-    by: ["targetId"],
-    where: {
-      ...where,
-      provider: ALL,
-      model: ALL,
-      snapshotVersion: ALL_VERSIONS,
-      start: { gte: range.from, lt: range.to },
-    },
-    _sum: { requestCount: true, errorCount: true },
-  });
-  return new Map(
-    groups.map((group) => [
-      group.targetId,
-      { requestCount: group._sum.requestCount ?? 0, errorCount: group._sum.errorCount ?? 0 },
-    ]),
-  );
 }
 
 /**

@@ -25,8 +25,14 @@ export const totalsSelect = {
   ttftSketch: true,
 } satisfies Prisma.MetricBucketSelect;
 export type StoredTotals = Prisma.MetricBucketGetPayload<{ select: typeof totalsSelect }>;
-/** A row as the raw queries read it. */
-export type StoredRow = StoredTotals & {
+/** Totals as the raw queries read them: rollups keep their counts as BIGINT, and sums come back as either. */
+export type ReadTotals = Omit<
+  StoredTotals,
+  "requestCount" | "errorCount" | "costMicros" | "inputTokens" | "outputTokens"
+> &
+  Record<"requestCount" | "errorCount" | "costMicros" | "inputTokens" | "outputTokens", number | bigint>;
+/** A bucket or rollup row as the raw queries read it. */
+export type StoredRow = ReadTotals & {
   id: string;
   start: Date;
   provider: string;
@@ -37,10 +43,10 @@ export type StoredRow = StoredTotals & {
 };
 
 /** BigInt columns become numbers: the domain's sums stay exact below 2^53 (see MetricTotals). */
-export function toTotals(row: StoredTotals): MetricTotals {
+export function toTotals(row: ReadTotals): MetricTotals {
   return {
-    requestCount: row.requestCount,
-    errorCount: row.errorCount,
+    requestCount: Number(row.requestCount),
+    errorCount: Number(row.errorCount),
     costMicros: Number(row.costMicros),
     inputTokens: Number(row.inputTokens),
     outputTokens: Number(row.outputTokens),

@@ -13,6 +13,7 @@ import {
   combineTotals,
   downsampleSeries,
   MAX_CHART_POINTS,
+  MAX_CHART_RANGE_DAYS,
   mergeWindow,
   metricBatchSchema,
   limitRange,
@@ -28,6 +29,7 @@ import { pickReadings, type SloReadings } from "../../domain/slo";
 import { ALL, ALL_VERSIONS, FLAG_ARM_ROWS, toColumns, toTotals, type StoredRow } from "./bucket-rows";
 import { loadBreakdown, loadBuckets } from "./bucket-reads";
 import { loadStepSeries } from "./chart-series";
+import { rollupWidths } from "../../domain/rollups";
 import { retryOnConflict } from "../platform/retry";
 import { parseInput } from "../platform/validation";
 
@@ -40,7 +42,9 @@ export interface RecordMetricsResult {
   buckets: number;
 }
 
-interface PendingBucket extends MetricTotals {
+/** A bucket row (`widthSeconds` 0) or a rollup row to merge into storage. */
+interface PendingRow extends MetricTotals {
+  widthSeconds: number;
   start: number;
   provider: string;
   model: string;
@@ -106,7 +110,7 @@ export async function recordCheckedMetrics(
     flagsWithArms(db, targetId, events),
   ]);
 
-  const pending = new Map<string, PendingBucket>();
+  const pending = new Map<string, PendingRow>();
   const add = (
     start: number,
     provider: string | null,
@@ -115,6 +119,7 @@ export async function recordCheckedMetrics(
     { snapshotVersion = ALL_VERSIONS, flag }: RowDimensions = {},
   ) => {
     const row = {
+      widthSeconds: 0,
       start,
       provider: provider ?? ALL,
       model: model ?? ALL,
@@ -122,7 +127,7 @@ export async function recordCheckedMetrics(
       flagKey: flag?.key ?? "",
       flagOn: flag?.on ?? false,
     };
-    const key = bucketKey(row);
+    const key = rowKey(row);
     const existing = pending.get(key);
     // Totals first: a domain bucket passed as totals carries its own (null) provider and model.
     pending.set(key, { ...(existing ? combineTotals(existing, totals) : totals), ...row });
@@ -175,63 +180,17 @@ export async function recordCheckedMetrics(
   if (pending.size === 0) return { events: 0, windows: 0, buckets: 0 };
 
   const result = { events: events.length, windows: windows.length, buckets: pending.size };
-  const starts = [...new Set([...pending.values()].map((bucket) => bucket.start))].map((start) => new Date(start));
+  const rollups = rollUpPending(pending, rollupWidths(bucketWidthMs));
   // No separate existence check: the foreign key refuses a missing target (P2003) at no extra query.
   try {
     await retryOnConflict(() =>
       db.$transaction(
         async (tx) => {
-          // Raw SQL on this path, which every ingested batch takes: Prisma 6's client engine compiles each
-          // model query in Wasm on the event loop, which cost more CPU than the merge itself
-          // (docs/PERFORMANCE.md). The SQL is the same on SQLite and PostgreSQL, and Prisma still maps the
-          // columns to their types (Date, bigint). Conflicts surface as P2010, which retryOnConflict knows.
-          const existing = await tx.$queryRaw<StoredRow[]>`
-            SELECT "id", "start", "provider", "model", "snapshotVersion", "flagKey", "flagOn", "requestCount",
-              "errorCount", "costMicros", "inputTokens", "outputTokens", "sketch", "ttftSketch"
-            FROM "MetricBucket" WHERE "targetId" = ${targetId} AND "start" IN (${Prisma.join(starts)})`;
-          const existingByKey = new Map(
-            existing.map((row) => [
-              bucketKey({
-                start: row.start.getTime(),
-                provider: row.provider,
-                model: row.model,
-                snapshotVersion: Number(row.snapshotVersion),
-                flagKey: row.flagKey ?? "",
-                // SQLite hands booleans back as 0/1 through raw queries.
-                flagOn: Boolean(row.flagOn),
-              }),
-              row,
-            ]),
+          await mergeRows(tx, "MetricBucket", targetId, pending, options.now, (merged, bucket) =>
+            assertBucketFits(merged, bucket.start, { events, windows, bucketWidthMs }),
           );
-          const created: Prisma.MetricBucketCreateManyInput[] = [];
-          const updates: { id: string; totals: MetricTotals }[] = [];
-          for (const [key, bucket] of pending) {
-            const row = existingByKey.get(key);
-            const merged = row ? combineTotals(toTotals(row), bucket) : bucket;
-            assertBucketFits(merged, bucket.start, { events, windows, bucketWidthMs });
-            if (row) updates.push({ id: row.id, totals: merged });
-            else
-              created.push({
-                targetId,
-                start: new Date(bucket.start),
-                provider: bucket.provider,
-                model: bucket.model,
-                snapshotVersion: bucket.snapshotVersion,
-                flagKey: bucket.flagKey,
-                flagOn: bucket.flagOn,
-                ...toColumns(bucket),
-              });
-          }
-          if (created.length > 0) await tx.metricBucket.createMany({ data: created });
-          for (const { id, totals } of updates) {
-            const columns = toColumns(totals);
-            await tx.$executeRaw`
-              UPDATE "MetricBucket" SET "requestCount" = ${columns.requestCount}, "errorCount" = ${columns.errorCount},
-                "costMicros" = ${columns.costMicros}, "inputTokens" = ${columns.inputTokens},
-                "outputTokens" = ${columns.outputTokens}, "sketch" = ${columns.sketch},
-                "ttftSketch" = ${columns.ttftSketch}, "updatedAt" = ${options.now}
-              WHERE "id" = ${id}`;
-          }
+          // The batch's rollups in the same transaction: a range read through them always equals its buckets.
+          await mergeRows(tx, "MetricRollup", targetId, rollups, options.now);
           await options.inTransaction?.(tx, result);
         },
         { isolationLevel: Prisma.TransactionIsolationLevel.Serializable, maxWait: 10_000, timeout: 20_000 },
@@ -246,8 +205,94 @@ export async function recordCheckedMetrics(
   return result;
 }
 
-function bucketKey(row: Omit<PendingBucket, keyof MetricTotals>): string {
-  return [row.start, row.provider, row.model, row.snapshotVersion, row.flagKey, row.flagOn].join("\u0000");
+/** The batch's rows merged per rollup window: a 1-minute and a 10-minute row for each bucket row's dimensions. */
+function rollUpPending(pending: ReadonlyMap<string, PendingRow>, widthsMs: readonly number[]): Map<string, PendingRow> {
+  const rollups = new Map<string, PendingRow>();
+  for (const widthMs of widthsMs) {
+    for (const bucket of pending.values()) {
+      const row = { ...bucket, start: bucketStart(bucket.start, widthMs), widthSeconds: widthMs / 1000 };
+      const key = rowKey(row);
+      const existing = rollups.get(key);
+      rollups.set(key, existing ? { ...combineTotals(existing, row), ...rowDimensions(row) } : row);
+    }
+  }
+  return rollups;
+}
+
+/**
+ * Merges pending rows into a target's stored ones: MetricBucket rows (`widthSeconds` 0) or MetricRollup rows.
+ * One read of the rows the batch touches, one createMany for new ones, one update per existing one.
+ *
+ * Raw SQL on this path, which every ingested batch takes: Prisma 6's client engine compiles each model query in
+ * Wasm on the event loop, which cost more CPU than the merge itself (docs/PERFORMANCE.md). The SQL is the same on
+ * SQLite and PostgreSQL, and Prisma still maps the columns to their types (Date, bigint). Conflicts surface as
+ * P2010, which retryOnConflict knows.
+ */
+async function mergeRows(
+  tx: Tx,
+  table: "MetricBucket" | "MetricRollup",
+  targetId: string,
+  pending: ReadonlyMap<string, PendingRow>,
+  now: Date,
+  check?: (merged: MetricTotals, row: PendingRow) => void,
+): Promise<void> {
+  if (pending.size === 0) return;
+  const rollups = table === "MetricRollup";
+  const starts = [...new Set([...pending.values()].map((row) => row.start))].map((start) => new Date(start));
+  const existing = await tx.$queryRaw<(StoredRow & { widthSeconds?: number | bigint })[]>`
+    SELECT "id", "start", "provider", "model", "snapshotVersion", "flagKey", "flagOn", "requestCount",
+      "errorCount", "costMicros", "inputTokens", "outputTokens", "sketch", "ttftSketch"
+      ${rollups ? Prisma.sql`, "widthSeconds"` : Prisma.empty}
+    FROM ${Prisma.raw(`"${table}"`)} WHERE "targetId" = ${targetId} AND "start" IN (${Prisma.join(starts)})`;
+  const existingByKey = new Map(
+    existing.map((row) => [
+      rowKey({
+        start: row.start.getTime(),
+        provider: row.provider,
+        model: row.model,
+        snapshotVersion: Number(row.snapshotVersion),
+        flagKey: row.flagKey ?? "",
+        // SQLite hands booleans back as 0/1 through raw queries.
+        flagOn: Boolean(row.flagOn),
+        widthSeconds: Number(row.widthSeconds ?? 0),
+      }),
+      row,
+    ]),
+  );
+  const created: (ReturnType<typeof rowDimensions> & ReturnType<typeof toColumns>)[] = [];
+  const updates: { id: string; totals: MetricTotals }[] = [];
+  for (const [key, row] of pending) {
+    const stored = existingByKey.get(key);
+    const merged = stored ? combineTotals(toTotals(stored), row) : row;
+    check?.(merged, row);
+    if (stored) updates.push({ id: stored.id, totals: merged });
+    else created.push({ ...rowDimensions(row), ...toColumns(row) });
+  }
+  if (created.length > 0) {
+    const rows = created.map(({ start, ...rest }) => ({ targetId, start: new Date(start), ...rest }));
+    if (rollups) await tx.metricRollup.createMany({ data: rows });
+    else await tx.metricBucket.createMany({ data: rows.map(({ widthSeconds: _bucket, ...bucket }) => bucket) });
+  }
+  for (const { id, totals } of updates) {
+    const columns = toColumns(totals);
+    await tx.$executeRaw`
+      UPDATE ${Prisma.raw(`"${table}"`)} SET "requestCount" = ${columns.requestCount}, "errorCount" = ${columns.errorCount},
+        "costMicros" = ${columns.costMicros}, "inputTokens" = ${columns.inputTokens},
+        "outputTokens" = ${columns.outputTokens}, "sketch" = ${columns.sketch},
+        "ttftSketch" = ${columns.ttftSketch}, "updatedAt" = ${now}
+      WHERE "id" = ${id}`;
+  }
+}
+
+function rowDimensions(row: Omit<PendingRow, keyof MetricTotals>) {
+  const { start, provider, model, snapshotVersion, flagKey, flagOn, widthSeconds } = row;
+  return { start, provider, model, snapshotVersion, flagKey, flagOn, widthSeconds };
+}
+
+function rowKey(row: Omit<PendingRow, keyof MetricTotals>): string {
+  return [row.widthSeconds, row.start, row.provider, row.model, row.snapshotVersion, row.flagKey, row.flagOn].join(
+    "\u0000",
+  );
 }
 
 /**
@@ -334,6 +379,11 @@ export interface SeriesPoint extends SloReadings {
   requestCount: number;
 }
 
+/** A downsampled step as a chart point. */
+export function seriesPoint(point: WindowMetrics): SeriesPoint {
+  return { start: new Date(point.from), requestCount: point.requestCount, ...pickReadings(point) };
+}
+
 export interface MetricSeries {
   /** Each point covers [start, start + stepMs): whole buckets, as few as keep the range within maxPoints. */
   stepMs: number;
@@ -345,11 +395,11 @@ const seriesRangeSchema = limitRange(
     ...targetRangeShape,
     maxPoints: z.number().int().min(10).max(MAX_CHART_POINTS).default(MAX_CHART_POINTS),
   }),
-  7,
+  MAX_CHART_RANGE_DAYS,
 );
 
 /**
- * The all-traffic series of a range of up to 7 days for charts, downsampled on the server to at most
+ * The all-traffic series of a range of up to 30 days for charts, downsampled on the server to at most
  * `maxPoints` points (latency sketches merge, so each point's P95 is exact to the sketch's 1%).
  */
 export async function metricSeries(db: Db, input: unknown, settings: { bucketWidthMs: number }): Promise<MetricSeries> {
@@ -359,13 +409,9 @@ export async function metricSeries(db: Db, input: unknown, settings: { bucketWid
   // Summed per step by the database: a week of 10 s buckets is 60,480 rows otherwise.
   const firstStep = new Date(bucketStart(range.from, stepMs));
   const buckets =
-    (await loadStepSeries(db, { targetIds: [targetId], from: firstStep, to, stepMs })).get(targetId) ?? [];
+    (await loadStepSeries(db, { targetIds: [targetId], from: firstStep, to, stepMs, ...settings })).get(targetId) ?? [];
   return {
     stepMs,
-    points: downsampleSeries(buckets, range, stepMs).map((point) => ({
-      start: new Date(point.from),
-      requestCount: point.requestCount,
-      ...pickReadings(point),
-    })),
+    points: downsampleSeries(buckets, range, stepMs).map(seriesPoint),
   };
 }

@@ -12,10 +12,19 @@ import {
   type BacktestResult,
 } from "../../domain/backtest";
 import { AppError } from "../../domain/errors";
-import { bucketStart, limitRange, targetRangeShape } from "../../domain/metrics";
+import { replayResolutionMs } from "../../domain/backtest";
+import {
+  bucketStart,
+  chartStepMs,
+  downsampleSeries,
+  limitRange,
+  MAX_CHART_POINTS,
+  targetRangeShape,
+} from "../../domain/metrics";
 import { defaultPolicy, policySchema, type Policy } from "../../domain/policy";
 import { loadLatestPolicies, parseStoredPolicy } from "../config/policies";
-import { loadBuckets } from "../metrics/bucket-reads";
+import { loadSeriesThroughRollups } from "../metrics/bucket-reads";
+import { metricSeries, seriesPoint, type MetricSeries } from "../metrics/buckets";
 import { parseInput } from "../platform/validation";
 import { evaluatedTargetSelect, loadDecisionTargets, lookbackMs, recentVerdictLimit } from "./evaluation";
 
@@ -70,50 +79,132 @@ async function loadConfigChanges(db: Db, targetId: string, range: { from: Date; 
     .map(({ at }) => at.getTime());
 }
 
+interface Replay {
+  targetId: string;
+  from: Date;
+  to: Date;
+  cycleSeconds: number;
+}
+
 /**
- * Replays stored buckets over [from, to) through the domain backtest, with a draft policy or the
- * target's current one; ticks every `cycleSeconds` from the bucket boundary at or before `from`.
+ * Loads the target's history once for every policy given (and for a chart of `chartPoints` points over the range),
+ * and replays it through each: 1-minute rollups when the ticks and windows allow (replayResolutionMs: a 7-day
+ * replay reads ~10,000 rows instead of 60,480), else the buckets.
+ */
+async function replay(
+  db: Db,
+  { targetId, from, to, cycleSeconds }: Replay,
+  policies: readonly Policy[],
+  options: { bucketWidthMs: number; chartPoints?: number },
+): Promise<{ summaries: BacktestSummary[]; series: MetricSeries | null }> {
+  const target = await db.target.findUnique({ where: { id: targetId }, select: evaluatedTargetSelect });
+  if (!target) throw new AppError("NOT_FOUND", "No such target");
+  const cycleMs = cycleSeconds * 1000;
+  const resolutionMs = replayResolutionMs(policies, cycleMs, options.bucketWidthMs);
+  const start = bucketStart(from.getTime(), resolutionMs);
+  const range = { from: from.getTime(), to: to.getTime() };
+  const chartStep = options.chartPoints ? chartStepMs(range, options.bucketWidthMs, options.chartPoints) : null;
+  // The chart comes from the same rows when its steps are whole rows, and from its own read otherwise.
+  const chartFromRows = chartStep !== null && chartStep % resolutionMs === 0;
+  const historyFrom = Math.min(
+    start - Math.max(...policies.map(lookbackMs)),
+    chartFromRows ? bucketStart(range.from, chartStep) : Infinity,
+  );
+  const history = { from: new Date(historyFrom), to };
+  const [buckets, configChanges, decisionTarget, chart] = await Promise.all([
+    loadSeriesThroughRollups(db, targetId, history, {
+      bucketWidthMs: options.bucketWidthMs,
+      maxWidthMs: resolutionMs === options.bucketWidthMs ? 0 : resolutionMs,
+    }),
+    loadConfigChanges(db, targetId, history),
+    loadDecisionTargets(db, { id: targetId }, from),
+    chartStep !== null && !chartFromRows
+      ? metricSeries(db, { targetId, from, to, maxPoints: options.chartPoints }, options)
+      : null,
+  ]);
+  const periodGapMs = Math.max(cycleMs, Math.ceil((range.to - start) / BACKTEST_PERIOD_LIMIT));
+  const summaries = policies.map((policy): BacktestSummary => {
+    const result = backtest({
+      buckets,
+      policy,
+      from: start,
+      to: range.to,
+      cycleMs,
+      // Today's emergency stop or maintenance says nothing about the replayed past.
+      initialTarget: { ...decisionTarget(target), automationPaused: false },
+      recentVerdictLimit: recentVerdictLimit(policy),
+      configChanges: { at: configChanges, bucketWidthMs: resolutionMs },
+    });
+    return {
+      ...result,
+      events: result.events.slice(0, BACKTEST_EVENT_LIMIT),
+      eventCount: result.events.length,
+      actions: result.actions.slice(0, BACKTEST_EVENT_LIMIT),
+      periods: mergePeriods(result.periods, periodGapMs),
+      periodGapMs,
+      policy,
+    };
+  });
+  const series =
+    chart ??
+    (chartFromRows && chartStep !== null
+      ? { stepMs: chartStep, points: downsampleSeries(buckets, range, chartStep).map(seriesPoint) }
+      : null);
+  return { summaries, series };
+}
+
+/** The target's current policy, or the defaults when it never saved one. */
+async function currentPolicy(db: Db, targetId: string): Promise<Policy> {
+  const row = (await loadLatestPolicies(db, { id: targetId })).get(targetId);
+  return row ? parseStoredPolicy(row) : defaultPolicy;
+}
+
+/**
+ * Replays stored metrics over [from, to) through the domain backtest, with a draft policy or the target's current
+ * one; ticks every `cycleSeconds` from the replay's resolution boundary at or before `from`.
  */
 export async function backtestPolicy(
   db: Db,
   input: unknown,
   options: { bucketWidthMs: number },
 ): Promise<BacktestSummary> {
-  const { targetId, from, to, cycleSeconds, policy: draft } = parseInput(backtestSchema, input);
-  const target = await db.target.findUnique({ where: { id: targetId }, select: evaluatedTargetSelect });
-  if (!target) throw new AppError("NOT_FOUND", "No such target");
-  let policy: Policy;
-  if (draft === undefined) {
-    const row = (await loadLatestPolicies(db, { id: targetId })).get(targetId);
-    policy = row ? parseStoredPolicy(row) : defaultPolicy;
-  } else {
-    policy = parseInput(policySchema, draft);
-  }
-  const start = bucketStart(from.getTime(), options.bucketWidthMs);
-  const history = { from: new Date(start - lookbackMs(policy)), to };
-  const [buckets, configChanges] = await Promise.all([
-    loadBuckets(db, targetId, history),
-    loadConfigChanges(db, targetId, history),
-  ]);
-  const result = backtest({
-    buckets,
-    policy,
-    from: start,
-    to: to.getTime(),
-    cycleMs: cycleSeconds * 1000,
-    // Today's emergency stop or maintenance says nothing about the replayed past.
-    initialTarget: { ...(await loadDecisionTargets(db, { id: targetId }, from))(target), automationPaused: false },
-    recentVerdictLimit: recentVerdictLimit(policy),
-    configChanges: { at: configChanges, bucketWidthMs: options.bucketWidthMs },
+  const { policy: draft, ...replayInput } = parseInput(backtestSchema, input);
+  const policy = draft === undefined ? await currentPolicy(db, replayInput.targetId) : parseInput(policySchema, draft);
+  const { summaries } = await replay(db, replayInput, [policy], options);
+  return summaries[0] as BacktestSummary;
+}
+
+const comparisonSchema = backtestSchema.extend({
+  maxPoints: z.number().int().min(10).max(MAX_CHART_POINTS).default(400),
+});
+
+export interface BacktestComparison {
+  current: BacktestSummary;
+  /** Null when no draft was given. */
+  draft: BacktestSummary | null;
+  /** The range's all-traffic series, as metrics.series gives it, to chart under both. */
+  series: MetricSeries;
+}
+
+/**
+ * The policy editor's backtest: the current policy and, when given, the draft replayed over the same history, with
+ * the range's chart, all from one read of the target's metrics.
+ */
+export async function compareBacktests(
+  db: Db,
+  input: unknown,
+  options: { bucketWidthMs: number },
+): Promise<BacktestComparison> {
+  const { policy: draftInput, maxPoints, ...replayInput } = parseInput(comparisonSchema, input);
+  const draft = draftInput === undefined ? null : parseInput(policySchema, draftInput);
+  const current = await currentPolicy(db, replayInput.targetId);
+  const { summaries, series } = await replay(db, replayInput, draft ? [current, draft] : [current], {
+    ...options,
+    chartPoints: maxPoints,
   });
-  const periodGapMs = Math.max(cycleSeconds * 1000, Math.ceil((to.getTime() - start) / BACKTEST_PERIOD_LIMIT));
   return {
-    ...result,
-    events: result.events.slice(0, BACKTEST_EVENT_LIMIT),
-    eventCount: result.events.length,
-    actions: result.actions.slice(0, BACKTEST_EVENT_LIMIT),
-    periods: mergePeriods(result.periods, periodGapMs),
-    periodGapMs,
-    policy,
+    current: summaries[0] as BacktestSummary,
+    draft: summaries[1] ?? null,
+    series: series as MetricSeries,
   };
 }

@@ -244,6 +244,7 @@ async function evaluateTargets(
     if (cut.clipped && cut.from < evaluationFrom) countsFrom.set(target.id, cut.from);
   }
   const bucketWhere = { target: where };
+  const targetIds = targets.map((target) => target.id);
   const range = (seconds: number) => ({ from: new Date(end - seconds * 1000), to: new Date(end) });
   const currentIds = targets.flatMap((target) => (target.currentSnapshotId ? [target.currentSnapshotId] : []));
   // A target with an enabled pulled source is judged on what the source reads over its evaluation window, cut
@@ -259,11 +260,7 @@ async function evaluateTargets(
   };
   const [decisionTarget, recentVerdicts, currentVersions, series, countSeries, pulled, ...sums] = await Promise.all([
     loadDecisionTargets(db, where, now),
-    loadRecentVerdicts(
-      db,
-      targets.map((target) => target.id),
-      { now, limit: Math.max(0, ...valid.map(recentVerdictLimit)) },
-    ),
+    loadRecentVerdicts(db, targetIds, { now, limit: Math.max(0, ...valid.map(recentVerdictLimit)) }),
     loadSnapshotVersions(db, currentIds),
     loadJudgedSeriesByTarget(db, bucketWhere, { from: new Date(evaluationFrom), to: new Date(end) }),
     loadCountSeriesByTarget(db, [...countsFrom.keys()], {
@@ -271,7 +268,9 @@ async function evaluateTargets(
       to: new Date(end),
     }),
     pullEnabledSources(db, { where, windowOf: pullWindow, now, encryptionKey }),
-    ...[...burnLengths].map((seconds) => sumRequestsByTargetAndVersion(db, bucketWhere, range(seconds))),
+    ...[...burnLengths].map((seconds) =>
+      sumRequestsByTargetAndVersion(db, targetIds, range(seconds), { bucketWidthMs }),
+    ),
   ]);
   const counts = new Map([...burnLengths].map((seconds, i) => [seconds, sums[i]]));
   const versionOf = currentVersions;

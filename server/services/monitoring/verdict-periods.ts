@@ -4,11 +4,11 @@
 import "server-only";
 import { z } from "zod";
 import type { Db } from "../../db";
-import { limitRange, targetRangeShape } from "../../domain/metrics";
+import { limitRange, MAX_CHART_RANGE_DAYS, targetRangeShape } from "../../domain/metrics";
 import { judgedPeriods, judgedWindowMs, type JudgedVerdict, type VerdictPeriod } from "../../domain/verdict-periods";
 import { parseInput } from "../platform/validation";
 
-const rangeSchema = limitRange(z.object(targetRangeShape), 7);
+const rangeSchema = limitRange(z.object(targetRangeShape), MAX_CHART_RANGE_DAYS);
 
 /** The longest evaluation window a policy allows: a verdict this long after the range's end still judged some of it. */
 const MAX_WINDOW_MS = 86_400_000;

@@ -121,14 +121,20 @@ async function actorsOf(
 }
 
 /** The target's all-traffic series over the range at `stepMs`, as chart points (metrics.series' shape). */
-async function seriesOf(db: Db, targetId: string, range: { from: number; to: number }, stepMs: number) {
+async function seriesOf(
+  db: Db,
+  targetId: string,
+  range: { from: number; to: number },
+  steps: { stepMs: number; bucketWidthMs: number },
+) {
+  const { stepMs } = steps;
   const buckets =
     (
       await loadStepSeries(db, {
         targetIds: [targetId],
         from: new Date(bucketStart(range.from, stepMs)),
         to: new Date(range.to),
-        stepMs,
+        ...steps,
       })
     ).get(targetId) ?? [];
   return downsampleSeries(buckets, range, stepMs).map((point): ReportSeriesPoint => ({
@@ -248,8 +254,8 @@ export async function getIncidentReport(
 
   const [actorOf, tablePoints, chartPoints, judged] = await Promise.all([
     actorsOf(db, audit),
-    seriesOf(db, targetId, range, tableStep),
-    seriesOf(db, targetId, range, chartStep),
+    seriesOf(db, targetId, range, { stepMs: tableStep, bucketWidthMs }),
+    seriesOf(db, targetId, range, { stepMs: chartStep, bucketWidthMs }),
     db.verdictRecord.findMany({
       where: {
         targetId,

@@ -36,6 +36,7 @@ const matrix: Entry[] = [
   { path: "policies.history", minimumRole: "VIEWER", input: { targetId: "missing" } },
   { path: "policies.update", minimumRole: "OPERATOR", input: { targetId: "missing", policy: {} } },
   { path: "policies.backtest", minimumRole: "VIEWER", input: range },
+  { path: "policies.backtestComparison", minimumRole: "VIEWER", input: range },
   { path: "evaluation.runPass", minimumRole: "OPERATOR" },
   { path: "evaluation.verdicts", minimumRole: "VIEWER", input: { targetId: "missing" } },
   { path: "evaluation.periods", minimumRole: "VIEWER", input: range },

@@ -176,9 +176,13 @@ describe("metrics router", () => {
     expect(series.points.map((point) => point.requestCount)).toEqual([10, 10, 10, 10, 10, 10]);
     const week = await viewer.metrics.series({ ...input, to: new Date(T0 + 7 * 86_400_000) });
     expect(week.points.length).toBeLessThanOrEqual(1_000);
-    expect(week.stepMs).toBe(61 * 10_000);
+    // Whole 10-minute rollups per point: 20 minutes for a week, 50 for 30 days (the longest range).
+    expect(week.stepMs).toBe(20 * 60_000);
     expect(week.points.reduce((total, point) => total + point.requestCount, 0)).toBe(60);
-    await expect(viewer.metrics.series({ ...input, to: new Date(T0 + 8 * 86_400_000) })).rejects.toMatchObject({
+    const month = await viewer.metrics.series({ ...input, to: new Date(T0 + 30 * 86_400_000) });
+    expect(month.stepMs).toBe(50 * 60_000);
+    expect(month.points.reduce((total, point) => total + point.requestCount, 0)).toBe(60);
+    await expect(viewer.metrics.series({ ...input, to: new Date(T0 + 31 * 86_400_000) })).rejects.toMatchObject({
       code: "BAD_REQUEST",
     });
   });

@@ -44,6 +44,7 @@ describe("loadStepSeries", () => {
         from: new Date(firstStep),
         to: new Date(to),
         stepMs,
+        bucketWidthMs: BUCKET_MS,
       });
       const expected = points(stored, range, stepMs);
       const actual = points(steps.get(target.id) ?? [], range, stepMs);
@@ -60,7 +61,7 @@ describe("loadStepSeries", () => {
     await recordMetrics(db, { targetId: first.id, events: traffic(day, 120, { errorEvery: 2 }) }, settings);
     await recordMetrics(db, { targetId: second.id, events: traffic(day + MINUTE, 30) }, settings);
     const range = { from: new Date(day), to: new Date(day + 10 * MINUTE) };
-    const steps = await loadStepSeries(db, { ...range, targetIds: [first.id, second.id], stepMs: MINUTE });
+    const steps = await loadStepSeries(db, { ...range, targetIds: [first.id, second.id], stepMs: MINUTE, bucketWidthMs: BUCKET_MS });
     const counts = (id: string) =>
       steps.get(id)?.map((step) => [step.start - day, step.requestCount, step.errorCount, step.latency.count]);
     expect(counts(first.id)).toEqual([
@@ -68,6 +69,6 @@ describe("loadStepSeries", () => {
       [MINUTE, 60, 30, 60],
     ]);
     expect(counts(second.id)).toEqual([[MINUTE, 30, 0, 30]]);
-    expect(await loadStepSeries(db, { ...range, targetIds: [], stepMs: MINUTE })).toEqual(new Map());
+    expect(await loadStepSeries(db, { ...range, targetIds: [], stepMs: MINUTE, bucketWidthMs: BUCKET_MS })).toEqual(new Map());
   });
 });

@@ -145,9 +145,10 @@ describe("recordMetrics with time to first token", () => {
   it("sums TTFT sketches per chart step in the database to the same points as merging the stored buckets", async () => {
     const target = await makeTarget(db);
     const events = [
-      ...streamed(T0 + 3_000, 400, 0.3, { perSecond: 2, latencyMs: 3_000 }),
-      ...traffic(T0 + 7 * MINUTE, 200, { latencyMs: 700 }),
-      ...streamed(T0 + 9 * MINUTE, 100, 0.9, { latencyMs: 9_000 }),
+      ...streamed(T0 + 3_000, 300, 0.3, { perSecond: 2, latencyMs: 3_000 }),
+      // Four minutes without streaming: whole 2-minute chart steps (read from rollups) with no TTFT.
+      ...traffic(T0 + 6 * MINUTE, 240, { latencyMs: 700 }),
+      ...streamed(T0 + 10 * MINUTE, 100, 0.9, { latencyMs: 9_000 }),
       { ts: T0 + 12 * MINUTE, latencyMs: 10, ttftMs: 0, ok: true },
     ];
     await recordMetrics(db, { targetId: target.id, events }, options);
@@ -157,7 +158,13 @@ describe("recordMetrics with time to first token", () => {
       const firstStep = new Date(bucketStart(chartRange.from, stepMs));
       const to = new Date(chartRange.to);
       const stored = await loadBuckets(db, target.id, { from: firstStep, to });
-      const steps = await loadStepSeries(db, { targetIds: [target.id], from: firstStep, to, stepMs });
+      const steps = await loadStepSeries(db, {
+        targetIds: [target.id],
+        from: firstStep,
+        to,
+        stepMs,
+        bucketWidthMs: BUCKET_MS,
+      });
       const expected = downsampleSeries(stored, chartRange, stepMs);
       expect(downsampleSeries(steps.get(target.id) ?? [], chartRange, stepMs)).toEqual(expected);
       expect(expected.some((point) => point.ttftP95Ms !== null)).toBe(true);

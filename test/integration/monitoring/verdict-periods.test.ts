@@ -66,11 +66,11 @@ describe("evaluation.periods", () => {
     expect(periods).toEqual([{ from: new Date(T + 570 * S), to: new Date(T + 600 * S), level: "BREACH" }]);
   });
 
-  it("refuses a range over 7 days or ending before it starts", async () => {
+  it("refuses a range over 30 days (the longest chart) or ending before it starts", async () => {
     const viewer = await makeUser(db, "VIEWER");
     const caller = await callerFor(db, viewer.id);
     const tooLong = await rejection(
-      caller.evaluation.periods({ targetId: "any", from: new Date(0), to: new Date(8 * 86_400_000) }),
+      caller.evaluation.periods({ targetId: "any", from: new Date(0), to: new Date(31 * 86_400_000) }),
     );
     expect(tooLong.code).toBe("BAD_REQUEST");
     const backwards = await rejection(

@@ -22,13 +22,21 @@ function bucket(start: number, requestCount: number, errorCount: number, latenci
 }
 
 describe("chartStepMs", () => {
-  it("keeps whole buckets and at most maxPoints points", () => {
+  it("keeps whole buckets, whole rollups past a minute, and at most maxPoints points", () => {
     expect(chartStepMs({ from: 0, to: 3_600_000 }, WIDTH, 1_000)).toBe(WIDTH);
-    const week = 7 * 86_400_000;
-    const step = chartStepMs({ from: 0, to: week }, WIDTH, 1_000);
-    expect(step % WIDTH).toBe(0);
-    expect(Math.ceil(week / step)).toBeLessThanOrEqual(1_000);
-    expect(Math.ceil(week / (step - WIDTH))).toBeGreaterThan(1_000);
+    // 6 h at 1,000 points: 21.6 s, so 30 s (3 buckets); a day: 86.4 s, so 2 minutes (whole 1-minute rollups).
+    expect(chartStepMs({ from: 0, to: 6 * 3_600_000 }, WIDTH, 1_000)).toBe(30_000);
+    expect(chartStepMs({ from: 0, to: 86_400_000 }, WIDTH, 1_000)).toBe(120_000);
+    for (const days of [7, 30]) {
+      const span = days * 86_400_000;
+      const step = chartStepMs({ from: 0, to: span }, WIDTH, 1_000);
+      // Whole 10-minute rollups, the fewest that keep within 1,000 points: 20 minutes for 7 days, 50 for 30.
+      expect(step % 600_000).toBe(0);
+      expect(Math.ceil(span / step)).toBeLessThanOrEqual(1_000);
+      expect(Math.ceil(span / (step - 600_000))).toBeGreaterThan(1_000);
+    }
+    // Buckets that no rollup holds whole (15 minutes) keep whole buckets only.
+    expect(chartStepMs({ from: 0, to: 30 * 86_400_000 }, 900_000, 1_000)).toBe(2_700_000);
   });
 });
 
