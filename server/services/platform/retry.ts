@@ -14,14 +14,15 @@ const MAX_ATTEMPTS = 10;
  * locked"), which Prisma surfaces as P1008 with the driver's code in `meta`. A serialization failure
  * raised by PostgreSQL at COMMIT reaches us unwrapped: the driver adapter's own error, kind
  * TransactionWriteConflict (SQLSTATE 40001). Raw queries ($queryRaw, $executeRaw) report theirs as P2010
- * with that same driver error in `meta`.
+ * with that same driver error in `meta`. A model query (`deleteMany`, `createMany`…) in a transaction whose read
+ * snapshot went stale carries SQLite's own code instead: SQLITE_BUSY_SNAPSHOT (seen with Prisma 6.19's adapter).
  */
 export function isWriteConflict(error: unknown): boolean {
   if (error instanceof Error && error.name === "DriverAdapterError") {
     return (error.cause as { kind?: unknown } | undefined)?.kind === "TransactionWriteConflict";
   }
   if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
-  if (error.code === "P2034" || error.code === "P2002") return true;
+  if (error.code === "P2034" || error.code === "P2002" || error.code.startsWith("SQLITE_BUSY")) return true;
   const cause = (error.meta?.driverAdapterError as { cause?: { originalCode?: unknown; kind?: unknown } } | undefined)
     ?.cause;
   if (cause?.kind === "TransactionWriteConflict") return true;

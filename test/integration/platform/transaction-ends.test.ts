@@ -2,11 +2,12 @@
 // Serializable transaction's serialization failure surfaces at COMMIT, and Prisma 6.19's adapter-pg kept that
 // connection checked out for good (server/db/postgres-adapter.ts); on SQLite transactions take turns.
 import { afterAll, describe, expect, inject, it } from "vitest";
+import Database from "better-sqlite3";
 import { createDb, Prisma } from "@/server/db";
 import { PrismaClient as PostgresClient } from "@/server/db/generated/postgresql/client";
 import { postgresAdapter } from "@/server/db/postgres-adapter";
-import { providerOf } from "@/server/db/url";
-import { isWriteConflict } from "@/server/services/platform/retry";
+import { providerOf, sqliteFilePath } from "@/server/db/url";
+import { isWriteConflict, retryOnConflict } from "@/server/services/platform/retry";
 
 const url = inject("databaseUrl");
 const serializable = { isolationLevel: Prisma.TransactionIsolationLevel.Serializable };
@@ -86,6 +87,38 @@ describe("transactions that lose a conflict", () => {
       const rows = await db.$queryRawUnsafe<{ round: bigint }[]>(`SELECT round FROM "WriteSkewProbe" ORDER BY round`);
       // Each saw every insert before it: rounds 0..4, no two the same.
       expect(rows.map((row) => Number(row.round))).toEqual([0, 1, 2, 3, 4]);
+    });
+
+    it("retry a model write whose read went stale under another process's commit (a command beside the server)", async () => {
+      const db = createDb(url);
+      afterAll(() => db.$disconnect());
+      const key = `stale-read-${Date.now()}`;
+      let attempts = 0;
+      const failures: unknown[] = [];
+      await retryOnConflict(async () => {
+        attempts += 1;
+        try {
+          await db.$transaction(async (tx) => {
+            await tx.$queryRaw`SELECT COUNT(*) FROM "Setting"`;
+            // Another process commits between this transaction's read and its write, on the first attempt only.
+            if (attempts === 1) {
+              const other = new Database(sqliteFilePath(url));
+              other.exec(
+                `INSERT INTO "Setting" ("key", "value", "updatedAt") VALUES ('${key}-other', '1', '2026-01-01')`,
+              );
+              other.close();
+            }
+            await tx.setting.create({ data: { key, value: "1" } });
+          });
+        } catch (error) {
+          failures.push(error);
+          throw error;
+        }
+      });
+      expect(attempts).toBe(2);
+      expect(failures).toHaveLength(1);
+      expect(failures.filter((failure) => !isWriteConflict(failure))).toEqual([]);
+      expect(await db.setting.count({ where: { key: { startsWith: key } } })).toBe(2);
     });
   }
 });
