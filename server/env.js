@@ -40,158 +40,173 @@ function isCorsOrigin(value) {
   }
 }
 
-const schema = z.object({
-  DATABASE_URL: databaseUrl.default("file:./data/rewind.db"),
-  // Optional here so that a build needs no secrets; a production server refuses to start without it
-  // (requireServerSecrets, called from instrumentation.ts).
-  NEXTAUTH_SECRET: z
-    .string()
-    .min(32, { message: "expected at least 32 characters (generate one with: openssl rand -base64 32)" })
-    .optional(),
-  // Encrypts API keys' signing secrets at rest (AES-256-GCM). Optional for a build; required by a
-  // production server (requireServerSecrets). Changing it makes existing signing secrets unreadable.
-  API_KEY_ENCRYPTION_KEY: z
-    .string()
-    .refine((value) => decodeEncryptionKey(value) !== null, {
-      message: "expected 32 random bytes as 64 hex digits or base64 (generate one with: openssl rand -base64 32)",
-    })
-    .optional(),
-  // Keys the audit chain (HMAC-SHA256 of every new event) and signs its checkpoints; it lives outside the
-  // database so that a database writer cannot recompute the chain. Optional for a build; required by a
-  // production server. Rotate by moving the old key to AUDIT_CHAIN_PREVIOUS_KEYS (docs/ROLLBACKS.md).
-  AUDIT_CHAIN_KEY: z
-    .string()
-    .refine((value) => decodeEncryptionKey(value) !== null, {
-      message: "expected 32 random bytes as 64 hex digits or base64 (generate one with: openssl rand -base64 32)",
-    })
-    .optional(),
-  // Earlier chain keys, oldest first, comma-separated: events and checkpoints made under them still verify.
-  AUDIT_CHAIN_PREVIOUS_KEYS: z
-    .string()
-    .refine((value) => value.split(",").every((key) => decodeEncryptionKey(key) !== null), {
-      message: "expected comma-separated keys, each 32 bytes as 64 hex digits or base64",
-    })
-    .optional(),
-  // A file each audit checkpoint is appended to as one JSON line (keep it off the database's host or ship it).
-  AUDIT_CHECKPOINT_FILE: z.string().trim().min(1).optional(),
-  // The monitoring cycle checkpoints the audit chain when it moved and the last checkpoint is this old…
-  AUDIT_CHECKPOINT_INTERVAL_MINUTES: z.coerce
-    .number({ message: "expected a number of minutes" })
-    .int({ message: "expected a whole number of minutes" })
-    .min(1, { message: "expected between 1 and 10080 minutes" })
-    .max(10080, { message: "expected between 1 and 10080 minutes" })
-    .default(60),
-  // … or this many events were appended since.
-  AUDIT_CHECKPOINT_EVENTS: z.coerce
-    .number({ message: "expected a number of events" })
-    .int({ message: "expected a whole number of events" })
-    .min(1, { message: "expected between 1 and 1000000 events" })
-    .max(1_000_000, { message: "expected between 1 and 1000000 events" })
-    .default(100),
-  // Bearer token of GET/POST /api/cron/monitor; without it the cron route answers 503.
-  CRON_SECRET: z.string().min(16, { message: "expected at least 16 characters" }).optional(),
-  MONITOR_INTERVAL_SECONDS: z.coerce
-    .number({ message: "expected a number of seconds" })
-    .int({ message: "expected a whole number of seconds" })
-    .min(1, { message: "expected at least 1 second" })
-    .max(3600, { message: "expected at most 3600 seconds" })
-    .default(10),
-  // Bearer token that Prometheus must send to scrape GET /api/metrics; a production server answers 503
-  // without it unless METRICS_PUBLIC is true.
-  METRICS_TOKEN: z.string().min(16, { message: "expected at least 16 characters" }).optional(),
-  // "true" serves GET /api/metrics without a token (still without the lease holder's host and pid).
-  METRICS_PUBLIC: z.stringbool({ error: 'expected "true" or "false"' }).default(false),
-  // "off" when an external cron drives the cycle through /api/cron/monitor.
-  MONITOR_SCHEDULER: z.enum(["on", "off"], { message: 'expected "on" or "off"' }).default("on"),
-  // Slack incoming webhook for notifications; a URL saved in Settings takes precedence.
-  SLACK_WEBHOOK_URL: z.url({ message: "expected a Slack incoming webhook URL (https://hooks.slack.com/…)" }).optional(),
-  // Approvals from Slack (docs/INTEGRATIONS.md): the Slack app's signing secret, which its button clicks are
-  // verified with, and its optional bot token (xoxb-…), which finds a clicking user by verified email. Values
-  // saved in Settings → Notifications take precedence.
-  SLACK_SIGNING_SECRET: z
-    .string()
-    .trim()
-    .regex(/^[A-Za-z0-9]{16,128}$/, { message: "expected the Slack app's signing secret (letters and digits)" })
-    .optional(),
-  SLACK_BOT_TOKEN: z
-    .string()
-    .trim()
-    .regex(/^xoxb-[A-Za-z0-9-]{10,250}$/, { message: "expected a Slack bot token (xoxb-…)" })
-    .optional(),
-  // Slack's Web API (users.info); a local stand-in in tests.
-  SLACK_API_URL: z
-    .url({ message: "expected an absolute URL such as https://slack.com/api" })
-    .default("https://slack.com/api"),
-  APP_URL: z.url({ message: "expected an absolute URL such as https://rewind.example.com" }).optional(),
-  // Hosts whose SNS signing certificates and SubscribeURLs Rewind fetches (docs/INTEGRATIONS.md): DNS labels with
-  // * for one whole label; a loopback host:port named exactly is also fetched over http (local tests only).
-  SNS_CERTIFICATE_HOSTS: z
-    .string()
-    .trim()
-    .regex(
-      /^(?:\[::1\]|[a-z0-9*-]+(?:\.[a-z0-9*-]+)*)(?::\d{1,5})?(?:\s*,\s*(?:\[::1\]|[a-z0-9*-]+(?:\.[a-z0-9*-]+)*)(?::\d{1,5})?)*$/i,
-      {
-        message: "expected comma-separated host patterns such as sns.*.amazonaws.com,sns.*.amazonaws.com.cn",
-      },
-    )
-    .optional(),
-  // Origins of browser apps that may call the OpenFeature endpoints (/ofrep/v1, docs/API.md), comma-separated
-  // (https://app.example.com,https://admin.example.com), or * for any; unset, browsers may not (server SDKs
-  // need no CORS).
-  OFREP_CORS_ORIGINS: z
-    .string()
-    .refine((value) => value.split(",").every((origin) => isCorsOrigin(origin.trim())), {
-      message: "expected * or comma-separated origins such as https://app.example.com (scheme, host and port only)",
-    })
-    .optional(),
-  // next-auth's own URL (it reads the variable itself); npm start defaults it to APP_URL. Validated here
-  // because the cross-site request check also accepts its origin.
-  NEXTAUTH_URL: z.url({ message: "expected an absolute URL such as https://rewind.example.com" }).optional(),
-  // Address `npm start` listens on: this machine only by default; 0.0.0.0 (or ::) behind a reverse proxy
-  // on another host or in a container.
-  HOST: z
-    .union([z.ipv4(), z.ipv6(), z.hostname()], {
-      error: "expected an address to listen on, such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)",
-    })
-    .default("127.0.0.1"),
-  PORT: z.coerce
-    .number({ message: "expected a port number" })
-    .int({ message: "expected a whole port number" })
-    .min(1, { message: "expected a port between 1 and 65535" })
-    .max(65535, { message: "expected a port between 1 and 65535" })
-    .default(3000),
-  // Reverse proxies in front of Rewind that append the client's address to X-Forwarded-For. Sign-in throttling
-  // tells clients apart by the address the outermost of them saw; with 0 it cannot (server/domain/sign-in-throttle.ts).
-  TRUSTED_PROXIES: z.coerce
-    .number({ message: "expected a number of proxies" })
-    .int({ message: "expected a whole number of proxies" })
-    .min(0, { message: "expected between 0 and 5 proxies" })
-    .max(5, { message: "expected between 0 and 5 proxies" })
-    .default(0),
-  ADMIN_EMAIL: z.email({ message: "expected an email address" }).default("admin@rewind.local"),
-  ADMIN_PASSWORD: z.string().min(12, { message: "expected at least 12 characters" }).optional(),
-  METRIC_BUCKET_SECONDS: z.coerce
-    .number({ message: "expected a number of seconds" })
-    .int({ message: "expected a whole number of seconds" })
-    .min(1, { message: "expected between 1 and 3600 seconds" })
-    .max(3600, { message: "expected between 1 and 3600 seconds" })
-    .refine((seconds) => 86_400 % seconds === 0, {
-      message: "expected a divisor of 86400 (such as 10, 30, 60 or 300) so buckets line up with minutes and days",
-    })
-    .default(10),
-  METRIC_RETENTION_DAYS: z.coerce
-    .number({ message: "expected a number of days" })
-    .int({ message: "expected a whole number of days" })
-    .min(1, { message: "expected between 1 and 3650 days" })
-    .max(3650, { message: "expected between 1 and 3650 days" })
-    .default(30),
-  // The server log's threshold (server/services/platform/log.ts); unset: info, silent under Vitest.
-  LOG_LEVEL: z
-    .enum(["debug", "info", "warn", "error", "silent"], { message: "expected debug, info, warn, error or silent" })
-    .optional(),
-  // json (one object a line, the default) or pretty (one readable line, the default under `next dev`).
-  LOG_FORMAT: z.enum(["json", "pretty"], { message: 'expected "json" or "pretty"' }).optional(),
-});
+const schema = z
+  .object({
+    DATABASE_URL: databaseUrl.default("file:./data/rewind.db"),
+    // Optional here so that a build needs no secrets; a production server refuses to start without it
+    // (requireServerSecrets, called from instrumentation.ts).
+    NEXTAUTH_SECRET: z
+      .string()
+      .min(32, { message: "expected at least 32 characters (generate one with: openssl rand -base64 32)" })
+      .optional(),
+    // Encrypts API keys' signing secrets at rest (AES-256-GCM). Optional for a build; required by a
+    // production server (requireServerSecrets). Changing it makes existing signing secrets unreadable.
+    API_KEY_ENCRYPTION_KEY: z
+      .string()
+      .refine((value) => decodeEncryptionKey(value) !== null, {
+        message: "expected 32 random bytes as 64 hex digits or base64 (generate one with: openssl rand -base64 32)",
+      })
+      .optional(),
+    // Keys the audit chain (HMAC-SHA256 of every new event) and signs its checkpoints; it lives outside the
+    // database so that a database writer cannot recompute the chain. Optional for a build; required by a
+    // production server. Rotate by moving the old key to AUDIT_CHAIN_PREVIOUS_KEYS (docs/ROLLBACKS.md).
+    AUDIT_CHAIN_KEY: z
+      .string()
+      .refine((value) => decodeEncryptionKey(value) !== null, {
+        message: "expected 32 random bytes as 64 hex digits or base64 (generate one with: openssl rand -base64 32)",
+      })
+      .optional(),
+    // Earlier chain keys, oldest first, comma-separated: events and checkpoints made under them still verify.
+    AUDIT_CHAIN_PREVIOUS_KEYS: z
+      .string()
+      .refine((value) => value.split(",").every((key) => decodeEncryptionKey(key) !== null), {
+        message: "expected comma-separated keys, each 32 bytes as 64 hex digits or base64",
+      })
+      .optional(),
+    // A file each audit checkpoint is appended to as one JSON line (keep it off the database's host or ship it).
+    AUDIT_CHECKPOINT_FILE: z.string().trim().min(1).optional(),
+    // The monitoring cycle checkpoints the audit chain when it moved and the last checkpoint is this old…
+    AUDIT_CHECKPOINT_INTERVAL_MINUTES: z.coerce
+      .number({ message: "expected a number of minutes" })
+      .int({ message: "expected a whole number of minutes" })
+      .min(1, { message: "expected between 1 and 10080 minutes" })
+      .max(10080, { message: "expected between 1 and 10080 minutes" })
+      .default(60),
+    // … or this many events were appended since.
+    AUDIT_CHECKPOINT_EVENTS: z.coerce
+      .number({ message: "expected a number of events" })
+      .int({ message: "expected a whole number of events" })
+      .min(1, { message: "expected between 1 and 1000000 events" })
+      .max(1_000_000, { message: "expected between 1 and 1000000 events" })
+      .default(100),
+    // Bearer token of GET/POST /api/cron/monitor; without it the cron route answers 503.
+    CRON_SECRET: z.string().min(16, { message: "expected at least 16 characters" }).optional(),
+    MONITOR_INTERVAL_SECONDS: z.coerce
+      .number({ message: "expected a number of seconds" })
+      .int({ message: "expected a whole number of seconds" })
+      .min(1, { message: "expected at least 1 second" })
+      .max(3600, { message: "expected at most 3600 seconds" })
+      .default(10),
+    // Bearer token that Prometheus must send to scrape GET /api/metrics; a production server answers 503
+    // without it unless METRICS_PUBLIC is true.
+    METRICS_TOKEN: z.string().min(16, { message: "expected at least 16 characters" }).optional(),
+    // "true" serves GET /api/metrics without a token (still without the lease holder's host and pid).
+    METRICS_PUBLIC: z.stringbool({ error: 'expected "true" or "false"' }).default(false),
+    // "off" when an external cron drives the cycle through /api/cron/monitor.
+    MONITOR_SCHEDULER: z.enum(["on", "off"], { message: 'expected "on" or "off"' }).default("on"),
+    // Slack incoming webhook for notifications; a URL saved in Settings takes precedence.
+    SLACK_WEBHOOK_URL: z
+      .url({ message: "expected a Slack incoming webhook URL (https://hooks.slack.com/…)" })
+      .optional(),
+    // Approvals from Slack (docs/INTEGRATIONS.md): the Slack app's signing secret, which its button clicks are
+    // verified with, and its optional bot token (xoxb-…), which finds a clicking user by verified email. Values
+    // saved in Settings → Notifications take precedence.
+    SLACK_SIGNING_SECRET: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9]{16,128}$/, { message: "expected the Slack app's signing secret (letters and digits)" })
+      .optional(),
+    SLACK_BOT_TOKEN: z
+      .string()
+      .trim()
+      .regex(/^xoxb-[A-Za-z0-9-]{10,250}$/, { message: "expected a Slack bot token (xoxb-…)" })
+      .optional(),
+    // Slack's Web API (users.info); a local stand-in in tests.
+    SLACK_API_URL: z
+      .url({ message: "expected an absolute URL such as https://slack.com/api" })
+      .default("https://slack.com/api"),
+    APP_URL: z.url({ message: "expected an absolute URL such as https://rewind.example.com" }).optional(),
+    // Hosts whose SNS signing certificates and SubscribeURLs Rewind fetches (docs/INTEGRATIONS.md): DNS labels with
+    // * for one whole label; a loopback host:port named exactly is also fetched over http (local tests only).
+    SNS_CERTIFICATE_HOSTS: z
+      .string()
+      .trim()
+      .regex(
+        /^(?:\[::1\]|[a-z0-9*-]+(?:\.[a-z0-9*-]+)*)(?::\d{1,5})?(?:\s*,\s*(?:\[::1\]|[a-z0-9*-]+(?:\.[a-z0-9*-]+)*)(?::\d{1,5})?)*$/i,
+        {
+          message: "expected comma-separated host patterns such as sns.*.amazonaws.com,sns.*.amazonaws.com.cn",
+        },
+      )
+      .optional(),
+    // Origins of browser apps that may call the OpenFeature endpoints (/ofrep/v1, docs/API.md), comma-separated
+    // (https://app.example.com,https://admin.example.com), or * for any; unset, browsers may not (server SDKs
+    // need no CORS).
+    OFREP_CORS_ORIGINS: z
+      .string()
+      .refine((value) => value.split(",").every((origin) => isCorsOrigin(origin.trim())), {
+        message: "expected * or comma-separated origins such as https://app.example.com (scheme, host and port only)",
+      })
+      .optional(),
+    // next-auth's own URL (it reads the variable itself); npm start defaults it to APP_URL. Validated here
+    // because the cross-site request check also accepts its origin.
+    NEXTAUTH_URL: z.url({ message: "expected an absolute URL such as https://rewind.example.com" }).optional(),
+    // Address `npm start` listens on: this machine only by default; 0.0.0.0 (or ::) behind a reverse proxy
+    // on another host or in a container.
+    HOST: z
+      .union([z.ipv4(), z.ipv6(), z.hostname()], {
+        error: "expected an address to listen on, such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)",
+      })
+      .default("127.0.0.1"),
+    PORT: z.coerce
+      .number({ message: "expected a port number" })
+      .int({ message: "expected a whole port number" })
+      .min(1, { message: "expected a port between 1 and 65535" })
+      .max(65535, { message: "expected a port between 1 and 65535" })
+      .default(3000),
+    // Reverse proxies in front of Rewind that append the client's address to X-Forwarded-For. Sign-in throttling
+    // tells clients apart by the address the outermost of them saw; with 0 it cannot (server/domain/sign-in-throttle.ts).
+    TRUSTED_PROXIES: z.coerce
+      .number({ message: "expected a number of proxies" })
+      .int({ message: "expected a whole number of proxies" })
+      .min(0, { message: "expected between 0 and 5 proxies" })
+      .max(5, { message: "expected between 0 and 5 proxies" })
+      .default(0),
+    ADMIN_EMAIL: z.email({ message: "expected an email address" }).default("admin@rewind.local"),
+    ADMIN_PASSWORD: z.string().min(12, { message: "expected at least 12 characters" }).optional(),
+    METRIC_BUCKET_SECONDS: z.coerce
+      .number({ message: "expected a number of seconds" })
+      .int({ message: "expected a whole number of seconds" })
+      .min(1, { message: "expected between 1 and 3600 seconds" })
+      .max(3600, { message: "expected between 1 and 3600 seconds" })
+      .refine((seconds) => 86_400 % seconds === 0, {
+        message: "expected a divisor of 86400 (such as 10, 30, 60 or 300) so buckets line up with minutes and days",
+      })
+      .default(10),
+    METRIC_RETENTION_DAYS: z.coerce
+      .number({ message: "expected a number of days" })
+      .int({ message: "expected a whole number of days" })
+      .min(1, { message: "expected between 1 and 3650 days" })
+      .max(3650, { message: "expected between 1 and 3650 days" })
+      .default(30),
+    // Days of 10 s buckets kept, when fewer than METRIC_RETENTION_DAYS: charts and backtests read older windows from
+    // the 1- and 10-minute rollups, which keep METRIC_RETENTION_DAYS (docs/METRICS.md, "Rollups").
+    METRIC_RAW_RETENTION_DAYS: z.coerce
+      .number({ message: "expected a number of days" })
+      .int({ message: "expected a whole number of days" })
+      .min(1, { message: "expected between 1 and 3650 days" })
+      .max(3650, { message: "expected between 1 and 3650 days" })
+      .optional(),
+    // The server log's threshold (server/services/platform/log.ts); unset: info, silent under Vitest.
+    LOG_LEVEL: z
+      .enum(["debug", "info", "warn", "error", "silent"], { message: "expected debug, info, warn, error or silent" })
+      .optional(),
+    // json (one object a line, the default) or pretty (one readable line, the default under `next dev`).
+    LOG_FORMAT: z.enum(["json", "pretty"], { message: 'expected "json" or "pretty"' }).optional(),
+  })
+  .refine((values) => (values.METRIC_RAW_RETENTION_DAYS ?? 0) <= values.METRIC_RETENTION_DAYS, {
+    message: "expected at most METRIC_RETENTION_DAYS: rollups are made from buckets, and keep as long",
+    path: ["METRIC_RAW_RETENTION_DAYS"],
+  });
 
 /** @typedef {z.infer<typeof schema>} Env */
 

@@ -4,7 +4,10 @@ import { env } from "./env.js";
 
 export const metricSettings = {
   bucketWidthMs: env.METRIC_BUCKET_SECONDS * 1000,
+  /** How far back metrics are kept (as rollups) and accepted by ingestion. */
   retentionMs: env.METRIC_RETENTION_DAYS * 86_400_000,
+  /** How far back the 10 s buckets themselves are kept. */
+  rawRetentionMs: (env.METRIC_RAW_RETENTION_DAYS ?? env.METRIC_RETENTION_DAYS) * 86_400_000,
 };
 
 /** How cycles are triggered on this instance, for the scheduler status page. */

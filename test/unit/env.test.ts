@@ -108,4 +108,18 @@ describe("metric settings", () => {
       /METRIC_BUCKET_SECONDS: expected a divisor of 86400[\s\S]*METRIC_RETENTION_DAYS: expected between 1 and 3650 days/,
     );
   });
+
+  it("keep buckets for METRIC_RAW_RETENTION_DAYS when set, never longer than the rollups", () => {
+    expect(parseEnv({}).METRIC_RAW_RETENTION_DAYS).toBeUndefined();
+    expect(parseEnv({ METRIC_RAW_RETENTION_DAYS: "7" })).toMatchObject({
+      METRIC_RAW_RETENTION_DAYS: 7,
+      METRIC_RETENTION_DAYS: 30,
+    });
+    expect(() => parseEnv({ METRIC_RAW_RETENTION_DAYS: "60" })).toThrow(
+      /METRIC_RAW_RETENTION_DAYS: expected at most METRIC_RETENTION_DAYS/,
+    );
+    expect(() => parseEnv({ METRIC_RAW_RETENTION_DAYS: "0" })).toThrow(
+      /METRIC_RAW_RETENTION_DAYS: expected between 1 and 3650 days/,
+    );
+  });
 });

@@ -189,7 +189,7 @@ export type VersionCounts = Map<number, Pick<MetricTotals, "requestCount" | "err
 /**
  * Request and error counts over [from, to) per target and per snapshot version (0: all traffic), summed by the
  * database in one query through rollups (server/domain/rollups.ts): an hour of a target's 10 s buckets is 360
- * rows, and read as whole 10-minute and 1-minute windows with buckets at the edges at most 27. The burn-rate
+ * rows, and read as whole 10-minute and 1-minute windows with buckets at the edges at most 20. The burn-rate
  * windows of targets judged by their version's rows and of the others come from the same query.
  */
 export async function sumRequestsByTargetAndVersion(

@@ -2,7 +2,8 @@
 // MetricRollup, the edges from MetricBucket), and rebuilding them from the buckets. Ingest keeps them up to date
 // (buckets.ts); the range plans are server/domain/rollups.ts. See docs/METRICS.md, "Rollups".
 import "server-only";
-import { Prisma, type Db } from "../../db";
+import { Prisma, type Db, type Tx } from "../../db";
+import { AppError } from "../../domain/errors";
 import { bucketStart, combineTotals, type MetricTotals } from "../../domain/metrics";
 import { planRange, rollupWidths, ROLLUP_WIDTHS_MS, type RangePiece } from "../../domain/rollups";
 import { toColumns, toTotals, type StoredRow } from "./bucket-rows";
@@ -67,48 +68,66 @@ export async function planStoredRange(
 
 type RollupRow = Omit<StoredRow, "id"> & { targetId: string };
 
+/** What a target's buckets over a range hold, in brief: any merge into them since changes it (counts only grow). */
+async function bucketsFingerprint(db: Db | Tx, targetId: string, from: Date, to: Date): Promise<string> {
+  const [row] = await db.$queryRaw<{ rows: bigint | number; requests: bigint | number | null }[]>`
+    SELECT COUNT(*) AS "rows", SUM("requestCount") AS "requests" FROM "MetricBucket"
+    WHERE "targetId" = ${targetId} AND "start" >= ${from} AND "start" < ${to}`;
+  return `${Number(row?.rows ?? 0)}:${Number(row?.requests ?? 0)}`;
+}
+
+/** The rollup rows of `buckets`: for each width, each window's rows per dimension, merged. */
+function rollUp(buckets: readonly RollupRow[], widthsMs: readonly number[]) {
+  const rollups = new Map<string, { row: RollupRow; widthSeconds: number; totals: MetricTotals }>();
+  for (const widthMs of widthsMs) {
+    for (const bucket of buckets) {
+      const start = bucketStart(bucket.start.getTime(), widthMs);
+      const { provider, model, snapshotVersion, flagKey, flagOn } = bucket;
+      const key = [widthMs, start, provider, model, Number(snapshotVersion), flagKey, Boolean(flagOn)].join("\u0000");
+      const existing = rollups.get(key);
+      const totals = toTotals(bucket);
+      rollups.set(key, {
+        row: { ...bucket, start: new Date(start) },
+        widthSeconds: widthMs / 1000,
+        totals: existing ? combineTotals(existing.totals, totals) : totals,
+      });
+    }
+  }
+  return [...rollups.values()];
+}
+
+/** Attempts at a rebuild while batches keep landing in its windows. */
+const REBUILD_ATTEMPTS = 10;
+
 /**
- * Recomputes one target's rollups over [from, to), widened to whole 10-minute windows, from its buckets: the rows
- * of those windows are deleted and written again in one transaction (SERIALIZABLE on PostgreSQL, like ingest, so
- * a batch merging into the same windows meanwhile makes one of the two retry rather than be lost).
+ * Recomputes one target's rollups over [from, to), widened to whole 10-minute windows, from its buckets. The
+ * buckets are read and merged outside any transaction; then one short transaction checks that they have not
+ * changed meanwhile (bucketsFingerprint) and replaces the windows' rollups. A batch landing in those windows in
+ * between makes the rebuild read again, so none is lost, and the write transaction stays short beside a busy
+ * server (a long one on SQLite would keep failing to take the write lock).
  */
 export async function rebuildRollups(
   db: Db,
   options: { targetId: string; from: number; to: number; bucketWidthMs: number },
 ): Promise<number> {
-  const widths = rollupWidths(options.bucketWidthMs);
+  const { targetId } = options;
   const outer = Math.max(...ROLLUP_WIDTHS_MS);
   const from = new Date(bucketStart(options.from, outer));
   const to = new Date(Math.ceil(options.to / outer) * outer);
-  return retryOnConflict(() =>
-    db.$transaction(
-      async (tx) => {
-        const buckets = await tx.$queryRaw<RollupRow[]>`
-          SELECT ${ROW_COLUMNS} FROM "MetricBucket"
-          WHERE "targetId" = ${options.targetId} AND "start" >= ${from} AND "start" < ${to}`;
-        const rollups = new Map<string, { row: RollupRow; widthSeconds: number; totals: MetricTotals }>();
-        for (const widthMs of widths) {
-          for (const bucket of buckets) {
-            const start = bucketStart(bucket.start.getTime(), widthMs);
-            const { provider, model, snapshotVersion, flagKey, flagOn } = bucket;
-            const key = [widthMs, start, provider, model, Number(snapshotVersion), flagKey, Boolean(flagOn)].join(
-              "\u0000",
-            );
-            const existing = rollups.get(key);
-            const totals = toTotals(bucket);
-            rollups.set(key, {
-              row: { ...bucket, start: new Date(start) },
-              widthSeconds: widthMs / 1000,
-              totals: existing ? combineTotals(existing.totals, totals) : totals,
-            });
-          }
-        }
-        await tx.metricRollup.deleteMany({ where: { targetId: options.targetId, start: { gte: from, lt: to } } });
-        const rows = [...rollups.values()];
-        if (rows.length > 0) {
+  for (let attempt = 1; attempt <= REBUILD_ATTEMPTS; attempt++) {
+    const read = await bucketsFingerprint(db, targetId, from, to);
+    const buckets = await db.$queryRaw<RollupRow[]>`
+      SELECT ${ROW_COLUMNS} FROM "MetricBucket"
+      WHERE "targetId" = ${targetId} AND "start" >= ${from} AND "start" < ${to}`;
+    const rows = rollUp(buckets, rollupWidths(options.bucketWidthMs));
+    const written = await retryOnConflict(() =>
+      db.$transaction(
+        async (tx) => {
+          if ((await bucketsFingerprint(tx, targetId, from, to)) !== read) return null;
+          await tx.metricRollup.deleteMany({ where: { targetId, start: { gte: from, lt: to } } });
           await tx.metricRollup.createMany({
             data: rows.map(({ row, widthSeconds, totals }) => ({
-              targetId: options.targetId,
+              targetId,
               widthSeconds,
               start: row.start,
               provider: row.provider,
@@ -119,11 +138,16 @@ export async function rebuildRollups(
               ...toColumns(totals),
             })),
           });
-        }
-        return rows.length;
-      },
-      { isolationLevel: Prisma.TransactionIsolationLevel.Serializable, maxWait: 10_000, timeout: 60_000 },
-    ),
+          return rows.length;
+        },
+        { isolationLevel: Prisma.TransactionIsolationLevel.Serializable, maxWait: 10_000, timeout: 60_000 },
+      ),
+    );
+    if (written !== null) return written;
+  }
+  throw new AppError(
+    "CONFLICT",
+    `Batches kept arriving while rebuilding rollups (${REBUILD_ATTEMPTS} attempts): try again`,
   );
 }
 

@@ -51,7 +51,13 @@ export interface CycleLeaseSeams {
  */
 export async function runCycleUnderLease(
   db: Db,
-  options: { trigger: CycleTrigger; now: () => Date; bucketWidthMs: number; retentionMs: number },
+  options: {
+    trigger: CycleTrigger;
+    now: () => Date;
+    bucketWidthMs: number;
+    retentionMs: number;
+    rawRetentionMs?: number;
+  },
   seams: Partial<CycleLeaseSeams> = {},
 ): Promise<CycleRunResult> {
   const name = seams.leaseName ?? CYCLE_LEASE;
@@ -76,7 +82,12 @@ export async function runCycleUnderLease(
   try {
     const summary = await (seams.cycle ?? runMonitoringCycle)(
       db,
-      { now: startedAt, bucketWidthMs: options.bucketWidthMs, retentionMs: options.retentionMs },
+      {
+        now: startedAt,
+        bucketWidthMs: options.bucketWidthMs,
+        retentionMs: options.retentionMs,
+        ...(options.rawRetentionMs !== undefined && { rawRetentionMs: options.rawRetentionMs }),
+      },
       { beforeStep: (step) => lease.ensureHeld(step) },
     );
     await lease.ensureHeld("recording the cycle");

@@ -31,6 +31,7 @@ const cycleOptionsSchema = z.object({
   now: z.date(),
   bucketWidthMs: z.number().int().positive(),
   retentionMs: z.number().int().positive(),
+  rawRetentionMs: z.number().int().positive().optional(),
 });
 
 export interface MonitoringCycleSummary extends Omit<EvaluationCounts, "errors"> {
@@ -86,7 +87,7 @@ export async function runMonitoringCycle(
 ): Promise<MonitoringCycleSummary> {
   const beforeStep = hooks.beforeStep ?? (() => Promise.resolve());
   const startedAt = performance.now();
-  const { now, bucketWidthMs, retentionMs } = parseInput(cycleOptionsSchema, input);
+  const { now, bucketWidthMs, retentionMs, rawRetentionMs } = parseInput(cycleOptionsSchema, input);
   const system = await getSystemState(db);
   const summary: MonitoringCycleSummary = {
     now,
@@ -194,7 +195,11 @@ export async function runMonitoringCycle(
     summary.auditCheckpoint = (await checkpointAuditChainIfDue(db, { now }))?.sequence ?? null;
   });
   await step("retention", async () => {
-    summary.pruned = await runRetention(db, { now, metricRetentionMs: retentionMs });
+    summary.pruned = await runRetention(db, {
+      now,
+      metricRetentionMs: retentionMs,
+      ...(rawRetentionMs !== undefined && { rawMetricRetentionMs: rawRetentionMs }),
+    });
   });
   summary.durationMs = Math.round(performance.now() - startedAt);
   return summary;

@@ -4,6 +4,7 @@
 import "server-only";
 import { z } from "zod";
 import type { Db } from "../../db";
+import { ROLLUP_WIDTHS_MS } from "../../domain/rollups";
 import { SIGN_IN_FAILURE_WINDOW_MS } from "../../domain/sign-in-throttle";
 
 const HOUR_MS = 3_600_000;
@@ -14,7 +15,10 @@ export const VERDICT_HISTORY_LIMIT = 1_000;
 /** How long an Idempotency-Key's first response is replayed (machine/replay-protection.ts). */
 export const IDEMPOTENCY_RETENTION_MS = DAY_MS;
 
-/** How much of each kind is kept. Metric buckets keep METRIC_RETENTION_DAYS, the cycle's `metricRetentionMs`. */
+/**
+ * How much of each kind is kept. Metric rollups keep METRIC_RETENTION_DAYS (the cycle's `metricRetentionMs`), and
+ * buckets METRIC_RAW_RETENTION_DAYS (`rawMetricRetentionMs`, the same unless set lower).
+ */
 export const RETENTION = {
   /** Per target: what verdict periods, streaks and evidence read; about a day at the 10 s cycle. */
   verdictsPerTarget: VERDICT_HISTORY_LIMIT,
@@ -44,6 +48,7 @@ export const MAX_BATCHES = 100;
 
 export interface PrunedCounts {
   metricBuckets: number;
+  metricRollups: number;
   verdicts: number;
   seenSignatures: number;
   idempotencyRecords: number;
@@ -74,7 +79,7 @@ async function inBatches(budget: { batches: number }, deleteBatch: (take: number
 
 const ids = (rows: { id: string }[]) => rows.map((row) => row.id);
 
-/** Buckets older than the metric retention, target by target (the unique index leads with targetId, start). */
+/** Buckets older than the raw metric retention, target by target (the unique index leads with targetId, start). */
 async function pruneMetricBuckets(db: Db, targetIds: string[], before: Date, maxBatches: number): Promise<number> {
   const budget = { batches: maxBatches };
   let deleted = 0;
@@ -87,6 +92,24 @@ async function pruneMetricBuckets(db: Db, targetIds: string[], before: Date, max
       });
       if (rows.length === 0) return 0;
       return (await db.metricBucket.deleteMany({ where: { id: { in: ids(rows) } } })).count;
+    });
+  }
+  return deleted;
+}
+
+/** Rollups older than the metric retention, target by target (the unique index leads with targetId, widthSeconds). */
+async function pruneMetricRollups(db: Db, targetIds: string[], before: Date, maxBatches: number): Promise<number> {
+  const budget = { batches: maxBatches };
+  let deleted = 0;
+  for (const targetId of targetIds) {
+    deleted += await inBatches(budget, async (take) => {
+      const rows = await db.metricRollup.findMany({
+        where: { targetId, widthSeconds: { in: ROLLUP_WIDTHS_MS.map((ms) => ms / 1000) }, start: { lt: before } },
+        select: { id: true },
+        take,
+      });
+      if (rows.length === 0) return 0;
+      return (await db.metricRollup.deleteMany({ where: { id: { in: ids(rows) } } })).count;
     });
   }
   return deleted;
@@ -207,16 +230,20 @@ function pruneOtlpMetricStreams(db: Db, now: Date, maxBatches: number): Promise<
 interface RetentionOptions {
   now: Date;
   metricRetentionMs: number;
+  /** The buckets' own retention; `metricRetentionMs` when not given. */
+  rawMetricRetentionMs?: number;
   /** Batches per kind in this run (MAX_BATCHES; tests make a backlog with fewer). */
   maxBatches?: number;
 }
 
 /** Prunes every kind at `now`, whatever ran before. */
 export async function pruneExpiredRows(db: Db, options: RetentionOptions): Promise<PrunedCounts> {
-  const { now, metricRetentionMs, maxBatches = MAX_BATCHES } = options;
+  const { now, metricRetentionMs, rawMetricRetentionMs = metricRetentionMs, maxBatches = MAX_BATCHES } = options;
   const targetIds = ids(await db.target.findMany({ select: { id: true }, orderBy: { id: "asc" } }));
+  const before = (ms: number) => new Date(now.getTime() - ms);
   const counts = {
-    metricBuckets: await pruneMetricBuckets(db, targetIds, new Date(now.getTime() - metricRetentionMs), maxBatches),
+    metricBuckets: await pruneMetricBuckets(db, targetIds, before(rawMetricRetentionMs), maxBatches),
+    metricRollups: await pruneMetricRollups(db, targetIds, before(metricRetentionMs), maxBatches),
     verdicts: await pruneVerdicts(db, targetIds, maxBatches),
     seenSignatures: await pruneSeenSignatures(db, now, maxBatches),
     idempotencyRecords: await pruneIdempotencyRecords(db, now, maxBatches),

@@ -9,7 +9,8 @@ import {
   RETENTION,
   runRetention,
 } from "@/server/services/platform/retention";
-import { BUCKET_MS, makeTarget, testDb, traffic } from "../helpers";
+import { bucketStart } from "@/server/domain/metrics";
+import { BUCKET_MS, callerFor, makeTarget, makeUser, testDb, traffic } from "../helpers";
 
 const db = testDb();
 const HOUR = 3_600_000;
@@ -85,6 +86,35 @@ describe("retention", () => {
       NOW.getTime() - HOUR,
     ]);
     expect(pruned.metricBuckets).toBeGreaterThanOrEqual(before - 3);
+  });
+
+  it("keeps rollups for METRIC_RETENTION_DAYS and buckets for METRIC_RAW_RETENTION_DAYS when it is lower", async () => {
+    const target = await makeTarget(db);
+    const rawRetentionMs = 7 * DAY;
+    const options = { bucketWidthMs: BUCKET_MS, now: NOW };
+    // Twenty minutes each: past both retentions, between them, and recent.
+    const starts = [metricRetentionMs + HOUR, 10 * DAY, HOUR].map((ms) => bucketStart(ago(ms).getTime(), 600_000));
+    await recordMetrics(db, { targetId: target.id, events: starts.flatMap((start) => traffic(start, 1_200)) }, options);
+    const rollupsBefore = await db.metricRollup.count({ where: { targetId: target.id } });
+    expect(rollupsBefore).toBe(3 * (20 + 2));
+
+    const pruned = await pruneExpiredRows(db, { now: NOW, metricRetentionMs, rawMetricRetentionMs: rawRetentionMs });
+
+    const oldest = async (rows: Promise<{ start: Date }[]>) =>
+      Math.min(...(await rows).map((row) => row.start.getTime()));
+    // Buckets: only the recent part. Rollups: the part between the retentions too.
+    expect(await oldest(db.metricBucket.findMany({ where: { targetId: target.id }, select: { start: true } }))).toBe(
+      starts[2],
+    );
+    expect(await oldest(db.metricRollup.findMany({ where: { targetId: target.id }, select: { start: true } }))).toBe(
+      starts[1],
+    );
+    expect(await db.metricRollup.count({ where: { targetId: target.id } })).toBe(2 * (20 + 2));
+    expect(pruned.metricRollups).toBeGreaterThanOrEqual(20 + 2);
+    // The ten-day-old traffic is still charted, from its rollups.
+    const caller = await callerFor(db, (await makeUser(db, "VIEWER")).id);
+    const month = await caller.metrics.series({ targetId: target.id, from: ago(metricRetentionMs), to: NOW });
+    expect(month.points.reduce((sum, point) => sum + point.requestCount, 0)).toBe(2 * 1_200);
   });
 
   it(`keeps each target's newest ${RETENTION.verdictsPerTarget} verdicts, over several batches`, async () => {
@@ -239,6 +269,7 @@ describe("retention", () => {
     expect(summary.errors.filter((error) => error.message.startsWith("retention"))).toEqual([]);
     expect(summary.pruned).toMatchObject({
       metricBuckets: expect.any(Number) as unknown,
+      metricRollups: expect.any(Number) as unknown,
       verdicts: expect.any(Number) as unknown,
       seenSignatures: expect.any(Number) as unknown,
       idempotencyRecords: expect.any(Number) as unknown,
