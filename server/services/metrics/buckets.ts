@@ -186,11 +186,10 @@ export async function recordCheckedMetrics(
     await retryOnConflict(() =>
       db.$transaction(
         async (tx) => {
-          await mergeRows(tx, "MetricBucket", targetId, pending, options.now, (merged, bucket) =>
+          // The batch's rollups in the same transaction: a range read through them always equals its buckets.
+          await mergeRows(tx, targetId, new Map([...pending, ...rollups]), options.now, (merged, bucket) =>
             assertBucketFits(merged, bucket.start, { events, windows, bucketWidthMs }),
           );
-          // The batch's rollups in the same transaction: a range read through them always equals its buckets.
-          await mergeRows(tx, "MetricRollup", targetId, rollups, options.now);
           await options.inTransaction?.(tx, result);
         },
         { isolationLevel: Prisma.TransactionIsolationLevel.Serializable, maxWait: 10_000, timeout: 20_000 },
@@ -219,9 +218,13 @@ function rollUpPending(pending: ReadonlyMap<string, PendingRow>, widthsMs: reado
   return rollups;
 }
 
+type CreatedRow = ReturnType<typeof rowDimensions> & ReturnType<typeof toColumns>;
+type Update = { id: string; totals: MetricTotals };
+
 /**
- * Merges pending rows into a target's stored ones: MetricBucket rows (`widthSeconds` 0) or MetricRollup rows.
- * One read of the rows the batch touches, one createMany for new ones, one update per existing one.
+ * Merges pending rows into a target's stored ones: MetricBucket rows (`widthSeconds` 0) and MetricRollup rows
+ * alike. One read of the rows the batch touches in both tables, then per table one createMany for new rows and
+ * one UPDATE for the existing ones. `check` sees each merged bucket row (not rollups) before anything is written.
  *
  * Raw SQL on this path, which every ingested batch takes: Prisma 6's client engine compiles each model query in
  * Wasm on the event loop, which cost more CPU than the merge itself (docs/PERFORMANCE.md). The SQL is the same on
@@ -230,20 +233,25 @@ function rollUpPending(pending: ReadonlyMap<string, PendingRow>, widthsMs: reado
  */
 async function mergeRows(
   tx: Tx,
-  table: "MetricBucket" | "MetricRollup",
   targetId: string,
   pending: ReadonlyMap<string, PendingRow>,
   now: Date,
-  check?: (merged: MetricTotals, row: PendingRow) => void,
+  check: (merged: MetricTotals, row: PendingRow) => void,
 ): Promise<void> {
-  if (pending.size === 0) return;
-  const rollups = table === "MetricRollup";
-  const starts = [...new Set([...pending.values()].map((row) => row.start))].map((start) => new Date(start));
-  const existing = await tx.$queryRaw<(StoredRow & { widthSeconds?: number | bigint })[]>`
-    SELECT "id", "start", "provider", "model", "snapshotVersion", "flagKey", "flagOn", "requestCount",
-      "errorCount", "costMicros", "inputTokens", "outputTokens", "sketch", "ttftSketch"
-      ${rollups ? Prisma.sql`, "widthSeconds"` : Prisma.empty}
-    FROM ${Prisma.raw(`"${table}"`)} WHERE "targetId" = ${targetId} AND "start" IN (${Prisma.join(starts)})`;
+  const startsOf = (rollups: boolean) => {
+    const starts = new Set<number>();
+    for (const row of pending.values()) if (row.widthSeconds > 0 === rollups) starts.add(row.start);
+    // No row starts at the epoch's first millisecond, so an empty list still makes valid SQL.
+    return Prisma.join([...(starts.size > 0 ? starts : [-1])].map((start) => new Date(start)));
+  };
+  const columns = Prisma.sql`"id", "start", "provider", "model", "snapshotVersion", "flagKey", "flagOn", "requestCount",
+    "errorCount", "costMicros", "inputTokens", "outputTokens", "sketch", "ttftSketch"`;
+  const existing = await tx.$queryRaw<(StoredRow & { widthSeconds: number | bigint })[]>`
+    SELECT ${columns}, 0 AS "widthSeconds" FROM "MetricBucket"
+    WHERE "targetId" = ${targetId} AND "start" IN (${startsOf(false)})
+    UNION ALL
+    SELECT ${columns}, "widthSeconds" FROM "MetricRollup"
+    WHERE "targetId" = ${targetId} AND "start" IN (${startsOf(true)})`;
   const existingByKey = new Map(
     existing.map((row) => [
       rowKey({
@@ -254,34 +262,52 @@ async function mergeRows(
         flagKey: row.flagKey ?? "",
         // SQLite hands booleans back as 0/1 through raw queries.
         flagOn: Boolean(row.flagOn),
-        widthSeconds: Number(row.widthSeconds ?? 0),
+        widthSeconds: Number(row.widthSeconds),
       }),
       row,
     ]),
   );
-  const created: (ReturnType<typeof rowDimensions> & ReturnType<typeof toColumns>)[] = [];
-  const updates: { id: string; totals: MetricTotals }[] = [];
+  const bucketWrites = { created: [] as CreatedRow[], updates: [] as Update[] };
+  const rollupWrites = { created: [] as CreatedRow[], updates: [] as Update[] };
   for (const [key, row] of pending) {
     const stored = existingByKey.get(key);
     const merged = stored ? combineTotals(toTotals(stored), row) : row;
-    check?.(merged, row);
-    if (stored) updates.push({ id: stored.id, totals: merged });
-    else created.push({ ...rowDimensions(row), ...toColumns(row) });
+    if (row.widthSeconds === 0) check(merged, row);
+    const into = row.widthSeconds === 0 ? bucketWrites : rollupWrites;
+    if (stored) into.updates.push({ id: stored.id, totals: merged });
+    else into.created.push({ ...rowDimensions(row), ...toColumns(row) });
   }
-  if (created.length > 0) {
-    const rows = created.map(({ start, ...rest }) => ({ targetId, start: new Date(start), ...rest }));
-    if (rollups) await tx.metricRollup.createMany({ data: rows });
-    else await tx.metricBucket.createMany({ data: rows.map(({ widthSeconds: _bucket, ...bucket }) => bucket) });
+  const data = (created: CreatedRow[]) =>
+    created.map(({ start, ...rest }) => ({ targetId, start: new Date(start), ...rest }));
+  if (bucketWrites.created.length > 0) {
+    await tx.metricBucket.createMany({
+      data: data(bucketWrites.created).map(({ widthSeconds: _bucket, ...bucket }) => bucket),
+    });
   }
-  for (const { id, totals } of updates) {
+  if (rollupWrites.created.length > 0) await tx.metricRollup.createMany({ data: data(rollupWrites.created) });
+  await updateRows(tx, "MetricBucket", bucketWrites.updates, now);
+  await updateRows(tx, "MetricRollup", rollupWrites.updates, now);
+}
+
+/**
+ * Writes merged totals back in one statement for every row: UPDATE … FROM (VALUES …), which SQLite (3.33+) and
+ * PostgreSQL both take, with VALUES' default column names (column1, column2…): SQLite has no column list for it.
+ */
+async function updateRows(tx: Tx, table: "MetricBucket" | "MetricRollup", updates: Update[], now: Date) {
+  if (updates.length === 0) return;
+  const values = updates.map(({ id, totals }) => {
     const columns = toColumns(totals);
-    await tx.$executeRaw`
-      UPDATE ${Prisma.raw(`"${table}"`)} SET "requestCount" = ${columns.requestCount}, "errorCount" = ${columns.errorCount},
-        "costMicros" = ${columns.costMicros}, "inputTokens" = ${columns.inputTokens},
-        "outputTokens" = ${columns.outputTokens}, "sketch" = ${columns.sketch},
-        "ttftSketch" = ${columns.ttftSketch}, "updatedAt" = ${now}
-      WHERE "id" = ${id}`;
-  }
+    return Prisma.sql`(${id}, CAST(${columns.requestCount} AS BIGINT), CAST(${columns.errorCount} AS BIGINT),
+      CAST(${columns.costMicros} AS BIGINT), CAST(${columns.inputTokens} AS BIGINT),
+      CAST(${columns.outputTokens} AS BIGINT), CAST(${columns.sketch} AS TEXT), CAST(${columns.ttftSketch} AS TEXT))`;
+  });
+  const name = Prisma.raw(`"${table}"`);
+  await tx.$executeRaw`
+    UPDATE ${name} SET "requestCount" = "v"."column2", "errorCount" = "v"."column3", "costMicros" = "v"."column4",
+      "inputTokens" = "v"."column5", "outputTokens" = "v"."column6", "sketch" = "v"."column7",
+      "ttftSketch" = "v"."column8", "updatedAt" = ${now}
+    FROM (VALUES ${Prisma.join(values)}) AS "v"
+    WHERE ${name}."id" = "v"."column1"`;
 }
 
 function rowDimensions(row: Omit<PendingRow, keyof MetricTotals>) {
