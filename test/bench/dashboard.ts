@@ -1,6 +1,8 @@
 // The dashboard's server responses at the size the issue names: 50 targets with 7 days of 10 s buckets each
-// (~3 M rows) and a full verdict history. Times the overview, a 7-day chart series and the target page's
-// bundle of queries through tRPC callers, as the console calls them; prints figures, asserts nothing.
+// (~3 M rows), 30 days of 1-minute and 10-minute rollups (the 23 days before the buckets stand for a database
+// whose raw buckets are pruned after 7 days) and a full verdict history. Times the overview, 7-day and 30-day
+// chart series and the target page's bundle of queries through tRPC callers, as the console calls them; prints
+// figures, asserts nothing on time (it does refuse to time rollups that disagree with the buckets).
 import Database from "better-sqlite3";
 import { loadavg } from "node:os";
 import pg from "pg";
@@ -10,40 +12,32 @@ import { createContext } from "@/server/api/trpc";
 import type { Db } from "@/server/db";
 import { sqliteFilePath } from "@/server/db/url";
 import type { Verdict } from "@/server/domain/evaluation";
+import type { MetricBucket } from "@/server/domain/metrics";
 import { defaultPolicy } from "@/server/domain/policy";
 import { systemActor } from "@/server/services/audit/audit-log";
 import { createUser } from "@/server/services/access/users";
 import { freshDatabases, type BenchDatabase } from "./databases";
 import { hourOfBuckets } from "./domain";
-import { percentile, type Figure } from "./lib";
+import { percentile, timeRuns, type Figure } from "./lib";
+import { assertSeededHistory, seedMetricHistory, sqliteTime, type HistoryLayout } from "./metric-history";
 
 const TARGETS = 50;
 const DAYS = 7;
+/** The chart's longest range (MAX_CHART_RANGE_DAYS): rollups reach this far back, buckets only `DAYS`. */
+const ROLLUP_DAYS = 30;
 const BUCKET_MS = 10_000;
-const BUCKETS_PER_TARGET = (DAYS * 86_400_000) / BUCKET_MS;
 const VERDICTS_PER_TARGET = 1_000;
 const RUNS = 20;
 const WARMUP = 3;
 export const NOW = Date.UTC(2026, 0, 8);
-
-interface BucketTemplate {
-  requestCount: number;
-  errorCount: number;
-  costMicros: number;
-  sketch: string;
-}
+const LAYOUT: HistoryLayout = { now: NOW, bucketMs: BUCKET_MS, bucketDays: DAYS, rollupDays: ROLLUP_DAYS };
 
 /**
  * 720 realistic buckets (~20 requests each, log-normal latencies, 1% errors) from two simulated hours, reused
  * round-robin: every stored sketch is a real one, and a series merges many different ones.
  */
-function bucketTemplates(): BucketTemplate[] {
-  return [...hourOfBuckets(NOW, 21), ...hourOfBuckets(NOW, 22)].map((bucket) => ({
-    requestCount: bucket.requestCount,
-    errorCount: bucket.errorCount,
-    costMicros: bucket.costMicros,
-    sketch: bucket.latency.encode(),
-  }));
+export function bucketTemplates(): MetricBucket[] {
+  return [...hourOfBuckets(NOW, 21), ...hourOfBuckets(NOW, 22)];
 }
 
 const healthyVerdict: Verdict = {
@@ -117,45 +111,23 @@ async function seedRows(db: Db) {
   return { targets, userId: user.id };
 }
 
-/** Timestamps as the SQLite adapter writes DateTime columns. */
-const sqliteTime = (ms: number) => new Date(ms).toISOString().replace("Z", "+00:00");
-
-/** Prisma's createMany takes ~100 s per 360k rows here: the buckets and verdicts go in as raw SQL. */
-async function seedBulk(database: BenchDatabase, targetIds: readonly string[]) {
-  const templates = bucketTemplates();
-  const firstStart = NOW - BUCKETS_PER_TARGET * BUCKET_MS;
+/** Prisma's createMany takes ~100 s per 360k rows here: the verdicts go in as raw SQL, like the buckets. */
+async function seedVerdicts(database: BenchDatabase, targetIds: readonly string[]) {
   const verdict = JSON.stringify(healthyVerdict);
   if (database.name === "SQLite") {
     const sqlite = new Database(sqliteFilePath(database.url));
     try {
-      const insertBucket = sqlite.prepare(
-        `INSERT INTO "MetricBucket" ("id","targetId","start","provider","model","requestCount","errorCount",` +
-          `"costMicros","inputTokens","outputTokens","sketch","updatedAt") VALUES (?,?,?,'','',?,?,?,0,0,?,?)`,
-      );
       const insertVerdict = sqlite.prepare(
         `INSERT INTO "VerdictRecord" ("id","targetId","evaluatedAt","status","severity","consecutiveCount",` +
           `"details","policyVersion") VALUES (?,?,?,'HEALTHY',NULL,0,?,1)`,
       );
-      const seedTarget = sqlite.transaction((targetId: string, t: number) => {
-        const updatedAt = sqliteTime(NOW);
-        for (let i = 0; i < BUCKETS_PER_TARGET; i++) {
-          const template = templates[(i + t) % templates.length] as BucketTemplate;
-          insertBucket.run(
-            `b${t}_${i}`,
-            targetId,
-            sqliteTime(firstStart + i * BUCKET_MS),
-            template.requestCount,
-            template.errorCount,
-            template.costMicros,
-            template.sketch,
-            updatedAt,
-          );
-        }
-        for (let i = 0; i < VERDICTS_PER_TARGET; i++) {
-          insertVerdict.run(`v${t}_${i}`, targetId, sqliteTime(NOW - i * BUCKET_MS), verdict);
-        }
-      });
-      targetIds.forEach((targetId, t) => seedTarget(targetId, t));
+      sqlite.transaction(() => {
+        targetIds.forEach((targetId, t) => {
+          for (let i = 0; i < VERDICTS_PER_TARGET; i++) {
+            insertVerdict.run(`v${t}_${i}`, targetId, sqliteTime(NOW - i * BUCKET_MS), verdict);
+          }
+        });
+      })();
     } finally {
       sqlite.close();
     }
@@ -165,28 +137,6 @@ async function seedBulk(database: BenchDatabase, targetIds: readonly string[]) {
   await client.connect();
   try {
     for (const [t, targetId] of targetIds.entries()) {
-      // generate_series in the server: one statement per target, the templates passed once as arrays.
-      await client.query(
-        `INSERT INTO "MetricBucket" ("id","targetId","start","provider","model","requestCount","errorCount",
-           "costMicros","inputTokens","outputTokens","sketch","updatedAt")
-         SELECT 'b' || $1::int || '_' || g, $2, timestamp '1970-01-01' + ($3::bigint + g * $4::bigint) * interval '1 millisecond',
-           '', '', ($5::int[])[1 + (g + $1) % $8], ($6::int[])[1 + (g + $1) % $8], ($7::bigint[])[1 + (g + $1) % $8], 0, 0,
-           ($9::text[])[1 + (g + $1) % $8], timestamp '1970-01-01' + $10::bigint * interval '1 millisecond'
-         FROM generate_series(0, $11::int - 1) AS g`,
-        [
-          t,
-          targetId,
-          firstStart,
-          BUCKET_MS,
-          templates.map((template) => template.requestCount),
-          templates.map((template) => template.errorCount),
-          templates.map((template) => template.costMicros),
-          templates.length,
-          templates.map((template) => template.sketch),
-          NOW,
-          BUCKETS_PER_TARGET,
-        ],
-      );
       await client.query(
         `INSERT INTO "VerdictRecord" ("id","targetId","evaluatedAt","status","severity","consecutiveCount","details","policyVersion")
          SELECT 'v' || $1::int || '_' || g, $2, timestamp '1970-01-01' + ($3::bigint - g * $4::bigint) * interval '1 millisecond',
@@ -195,44 +145,27 @@ async function seedBulk(database: BenchDatabase, targetIds: readonly string[]) {
         [t, targetId, NOW, BUCKET_MS, verdict, VERDICTS_PER_TARGET],
       );
     }
-    // As autovacuum would have by then: the planner needs the tables' statistics.
-    await client.query(`ANALYZE "MetricBucket"; ANALYZE "VerdictRecord"`);
+    await client.query(`ANALYZE "VerdictRecord"`);
   } finally {
     await client.end();
   }
 }
 
-/**
- * Wall-clock and CPU milliseconds per run of `fn`, each sorted, after `WARMUP` unmeasured runs. The CPU time is
- * this process's (on SQLite the database's work too, on PostgreSQL not the server's): on a machine shared
- * with other work it approximates what the wall time would be on an idle one.
- */
-async function timeRuns(fn: () => Promise<unknown>): Promise<{ wall: number[]; cpu: number[] }> {
-  for (let i = 0; i < WARMUP; i++) await fn();
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const started = performance.now();
-    const usage = process.cpuUsage();
-    await fn();
-    const used = process.cpuUsage(usage);
-    wall.push(performance.now() - started);
-    cpu.push((used.user + used.system) / 1_000);
-  }
-  return { wall: wall.sort((a, b) => a - b), cpu: cpu.sort((a, b) => a - b) };
-}
-
 /** The serialized response, as the console receives it (superjson, before compression). */
 const responseBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(superjson.serialize(value)));
 
-/** The benchmark's data set on a migrated, empty database; exported to profile queries against it. */
+/**
+ * The benchmark's data set on a migrated, empty database, checked (rollups against buckets) before anything is
+ * timed; exported to profile queries against it.
+ */
 export async function seedDashboardBench(database: BenchDatabase) {
   const seeded = await seedRows(database.db);
-  await seedBulk(
-    database,
-    seeded.targets.map((target) => target.id),
-  );
-  return seeded;
+  const targetIds = seeded.targets.map((target) => target.id);
+  const templates = bucketTemplates();
+  const rows = await seedMetricHistory(database, targetIds, templates, LAYOUT);
+  await seedVerdicts(database, targetIds);
+  await assertSeededHistory(database.db, { id: targetIds[0] ?? "", index: 0 }, templates, LAYOUT);
+  return { ...seeded, rows };
 }
 
 export async function dashboard(): Promise<Figure[]> {
@@ -240,9 +173,10 @@ export async function dashboard(): Promise<Figure[]> {
   for (const database of await freshDatabases()) {
     try {
       const seedStart = performance.now();
-      const { targets, userId } = await seedDashboardBench(database);
-      const rows = await database.db.metricBucket.count();
-      console.error(`  ${database.name}: seeded ${rows} buckets in ${Math.round(performance.now() - seedStart)} ms`);
+      const { targets, userId, rows } = await seedDashboardBench(database);
+      console.error(
+        `  ${database.name}: seeded ${rows.buckets} buckets and ${rows.rollups} rollups in ${Math.round(performance.now() - seedStart)} ms`,
+      );
 
       // A caller per request, as the route handler builds one (it re-reads the user every time).
       const caller = async () =>
@@ -254,9 +188,10 @@ export async function dashboard(): Promise<Figure[]> {
             clock: { now: () => new Date(NOW) },
           }),
         );
-      const name = (what: string) => `${what}, ${TARGETS} targets × ${DAYS} d of 10 s buckets, ${database.name}`;
+      const name = (what: string) =>
+        `${what}, ${TARGETS} targets × ${DAYS} d of 10 s buckets + ${ROLLUP_DAYS} d of rollups, ${database.name}`;
       const timed = async (what: string, fn: () => Promise<unknown>, extra: Figure[] = []) => {
-        const { wall, cpu } = await timeRuns(fn);
+        const { wall, cpu } = await timeRuns(fn, { runs: RUNS, warmup: WARMUP });
         figures.push(
           { benchmark: name(what), metric: "median", value: percentile(wall, 0.5), unit: "ms" },
           { benchmark: name(what), metric: "p95", value: percentile(wall, 0.95), unit: "ms", note: "goal < 300 ms" },
@@ -283,17 +218,15 @@ export async function dashboard(): Promise<Figure[]> {
       ]);
 
       const target = targets[0] as { id: string; slug: string };
-      const week = { targetId: target.id, from: new Date(NOW - DAYS * 86_400_000), to: new Date(NOW) };
-      const series = await (await caller()).metrics.series(week);
-      await timed("metrics.series, 7-day window", async () => (await caller()).metrics.series(week), [
-        { benchmark: name("metrics.series, 7-day window"), metric: "points", value: series.points.length, unit: "" },
-        {
-          benchmark: name("metrics.series, 7-day window"),
-          metric: "response",
-          value: responseBytes(series) / 1024,
-          unit: "KiB",
-        },
-      ]);
+      for (const days of [DAYS, ROLLUP_DAYS]) {
+        const what = `metrics.series, ${days}-day window`;
+        const range = { targetId: target.id, from: new Date(NOW - days * 86_400_000), to: new Date(NOW) };
+        const series = await (await caller()).metrics.series(range);
+        await timed(what, async () => (await caller()).metrics.series(range), [
+          { benchmark: name(what), metric: "points", value: series.points.length, unit: "" },
+          { benchmark: name(what), metric: "response", value: responseBytes(series) / 1024, unit: "KiB" },
+        ]);
+      }
 
       // The target page (components/use-performance-rollback.ts): the target by slug, then the rest at once.
       for (const [label, windowMs] of [

@@ -1,17 +1,21 @@
-// Full evaluation passes over 1,000 and 10,000 targets with an hour of 10 s buckets each, read from the database,
-// with the time per target printed so that growth with the number of targets shows.
+// Full evaluation passes over 1,000 and 10,000 targets with an hour of 10 s buckets (and their rollups) each, read
+// from the database, with the time per target printed so that growth with the number of targets shows.
 import type { Db } from "@/server/db";
+import { rebuildRollups } from "@/server/services/metrics/rollups";
 import { runEvaluationPass } from "@/server/services/monitoring/evaluation";
 import { freshDatabases } from "./databases";
 import { hourOfBuckets } from "./domain";
 import type { Figure } from "./lib";
+import { assertRollupsMatchBuckets } from "./metric-history";
 
 const SIZES = [1_000, 10_000];
 const BUCKET_MS = 10_000;
+const HOUR_MS = 3_600_000;
 
 /**
- * `count` targets with the same hour of realistic buckets: the first target's 360 rows through Prisma, then copied
- * to the others by the database itself (INSERT … SELECT), which seeds 3.6 M rows in a minute instead of an hour.
+ * `count` targets with the same hour of realistic buckets and their rollups: the first target's 360 bucket rows
+ * through Prisma and its rollups by `rebuildRollups`, then both copied to the others by the database itself
+ * (INSERT … SELECT), which seeds 3.6 M rows in a minute instead of an hour.
  */
 async function seed(db: Db, now: number, count: number): Promise<void> {
   await db.target.createMany({
@@ -38,6 +42,19 @@ async function seed(db: Db, now: number, count: number): Promise<void> {
       "b"."flagKey", "b"."flagOn", "b"."updatedAt"
     FROM "Target" AS "t" CROSS JOIN "MetricBucket" AS "b"
     WHERE "b"."targetId" = ${first.id} AND "t"."id" <> ${first.id}`;
+  await rebuildRollups(db, { targetId: first.id, from: now - HOUR_MS, to: now, bucketWidthMs: BUCKET_MS });
+  await db.$executeRaw`
+    INSERT INTO "MetricRollup" ("id", "targetId", "widthSeconds", "start", "provider", "model", "requestCount",
+      "errorCount", "costMicros", "inputTokens", "outputTokens", "sketch", "ttftSketch", "snapshotVersion", "flagKey",
+      "flagOn", "updatedAt")
+    SELECT "t"."id" || '-' || "r"."id", "t"."id", "r"."widthSeconds", "r"."start", "r"."provider", "r"."model",
+      "r"."requestCount", "r"."errorCount", "r"."costMicros", "r"."inputTokens", "r"."outputTokens", "r"."sketch",
+      "r"."ttftSketch", "r"."snapshotVersion", "r"."flagKey", "r"."flagOn", "r"."updatedAt"
+    FROM "Target" AS "t" CROSS JOIN "MetricRollup" AS "r"
+    WHERE "r"."targetId" = ${first.id} AND "t"."id" <> ${first.id}`;
+  // A copied target: the first one's rollups were computed from its buckets by the code under test.
+  const last = await db.target.findFirstOrThrow({ where: { slug: `bench-${count - 1}` }, select: { id: true } });
+  await assertRollupsMatchBuckets(db, { targetId: last.id, from: now - HOUR_MS, to: now, bucketWidthMs: BUCKET_MS });
 }
 
 export async function evaluationPass(): Promise<Figure[]> {

@@ -26,6 +26,29 @@ export function timeMicros(fn: () => void, runs: number, warmup = Math.min(100, 
   return samples.sort((a, b) => a - b);
 }
 
+/**
+ * Wall-clock and CPU milliseconds per run of `fn`, each sorted, after `warmup` unmeasured runs. The CPU time is
+ * this process's (on SQLite the database's work too, on PostgreSQL not the server's): on a machine shared with
+ * other work it approximates what the wall time would be on an idle one.
+ */
+export async function timeRuns(
+  fn: () => Promise<unknown>,
+  options: { runs: number; warmup: number },
+): Promise<{ wall: number[]; cpu: number[] }> {
+  for (let i = 0; i < options.warmup; i++) await fn();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < options.runs; i++) {
+    const started = performance.now();
+    const usage = process.cpuUsage();
+    await fn();
+    const used = process.cpuUsage(usage);
+    wall.push(performance.now() - started);
+    cpu.push((used.user + used.system) / 1_000);
+  }
+  return { wall: wall.sort((a, b) => a - b), cpu: cpu.sort((a, b) => a - b) };
+}
+
 export function printTable(figures: readonly Figure[]): void {
   const rows = figures.map((f) => [f.benchmark, f.metric, formatValue(f.value), f.unit, f.note ?? ""]);
   const header = ["benchmark", "metric", "value", "unit", "note"];

@@ -2,6 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { parseOptions, usageError } from "../../scripts/lib/cli";
 import { auditExport } from "./audit-export";
+import { backtestBench } from "./backtest";
 import { dashboard } from "./dashboard";
 import { decisionLatency, sketchAccuracy } from "./domain";
 import { evaluationPass } from "./evaluation-pass";
@@ -32,6 +33,7 @@ const suites: Record<string, () => Figure[] | Promise<Figure[]>> = {
   "multi-instance": multiInstance,
   "audit-export": auditExport,
   overview: overviewBench,
+  backtest: backtestBench,
 };
 
 const usage = `Usage: npm run bench [-- --only NAME ...] [--json FILE]

@@ -1,4 +1,4 @@
-// Compile-time only: each response schema in schemas.ts still describes the DTO its service returns, so a field
+// Compile-time only: each response schema (schemas.ts, schemas-ofrep.ts, schemas-pulled-sources.ts) still describes the DTO its service returns, so a field
 // added to a DTO and not to its schema fails `tsc`, as does a field in a schema that the DTO lacks.
 import "server-only";
 import type { z } from "zod";
