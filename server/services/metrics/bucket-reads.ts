@@ -82,32 +82,6 @@ export async function loadJudgedSeries(
   return series;
 }
 
-/** The all-traffic series of every target matching `where`, in one query: target id → buckets by start. */
-export async function loadSeriesByTarget(
-  db: Db,
-  where: Prisma.MetricBucketWhereInput,
-  range: TimeRange,
-): Promise<Map<string, MetricBucket[]>> {
-  const rows = await db.metricBucket.findMany({
-    where: {
-      ...where,
-      provider: ALL,
-      model: ALL,
-      snapshotVersion: ALL_VERSIONS,
-      start: { gte: range.from, lt: range.to },
-    },
-    select: bucketSelect,
-    orderBy: [{ targetId: "asc" }, { start: "asc" }],
-  });
-  const series = new Map<string, MetricBucket[]>();
-  for (const row of rows) {
-    const buckets = series.get(row.targetId) ?? [];
-    if (buckets.length === 0) series.set(row.targetId, buckets);
-    buckets.push(toBucket(row));
-  }
-  return series;
-}
-
 /** A target's all-traffic series and each snapshot version's rows over one range (evaluation's bulk read). */
 export interface JudgedSeries {
   all: MetricBucket[];
@@ -115,40 +89,38 @@ export interface JudgedSeries {
 }
 
 /**
- * The all-traffic series AND every snapshot version's rows (not the provider/model breakdown) of every target
- * matching `where`, in one query: the evaluation pass judges a target's current version by its own rows when it
- * has some, else the all-traffic series clipped at the configuration change.
+ * The all-traffic series AND every snapshot version's rows (not the provider/model breakdown) of `targetIds` over
+ * [from, to), in one query: the evaluation pass judges a target's current version by its own rows when it has some,
+ * else the all-traffic series clipped at the configuration change. With `maxWidthMs`, whole windows are read as
+ * rollups (planRange): only for ranges judged whole, since a cut inside a rollup's window cannot be made.
  */
 export async function loadJudgedSeriesByTarget(
   db: Db,
-  where: Prisma.MetricBucketWhereInput,
+  targetIds: readonly string[],
   range: TimeRange,
+  options: { bucketWidthMs: number; maxWidthMs: number },
 ): Promise<Map<string, JudgedSeries>> {
-  const rows = await db.metricBucket.findMany({
-    where: {
-      ...where,
-      provider: ALL,
-      model: ALL,
-      snapshotVersion: { gte: ALL_VERSIONS },
-      start: { gte: range.from, lt: range.to },
-    },
-    select: { ...bucketSelect, snapshotVersion: true },
-    orderBy: [{ targetId: "asc" }, { start: "asc" }],
-  });
   const series = new Map<string, JudgedSeries>();
+  if (targetIds.length === 0) return series;
+  const pieces = await planStoredRange(db, range, options);
+  const where = Prisma.sql`${columnIn(db, "targetId", targetIds)} AND "provider" = ${ALL} AND "model" = ${ALL}
+    AND "snapshotVersion" >= ${ALL_VERSIONS}`;
+  const rows = await db.$queryRaw<(Omit<StoredRow, "id"> & { targetId: string })[]>`
+    SELECT * FROM ${rangeRows(pieces, where)} AS "r" ORDER BY "targetId", "start"`;
   for (const row of rows) {
     let entry = series.get(row.targetId);
     if (!entry) {
       entry = { all: [], versions: new Map() };
       series.set(row.targetId, entry);
     }
-    if (row.snapshotVersion === ALL_VERSIONS) {
+    const version = Number(row.snapshotVersion ?? ALL_VERSIONS);
+    if (version === ALL_VERSIONS) {
       entry.all.push(toBucket(row));
       continue;
     }
-    const buckets = entry.versions.get(row.snapshotVersion);
+    const buckets = entry.versions.get(version);
     if (buckets) buckets.push(toBucket(row));
-    else entry.versions.set(row.snapshotVersion, [toBucket(row)]);
+    else entry.versions.set(version, [toBucket(row)]);
   }
   return series;
 }

@@ -195,9 +195,65 @@ export type EvaluationOutcome =
   { target: EvaluatedTarget; result: TargetEvaluationResult } | { target: EvaluatedTarget; error: unknown };
 
 /**
- * Evaluates targets with their data loaded in bulk: one query for the latest policies, one for the
- * evaluation windows' buckets (with sketches), one sum per distinct burn-rate window length (counts
- * only, summed by the database), the rollback state `decide` needs (loadDecisionTargets) and every target's
+ * Every target's evaluation window (all traffic and version rows), in bulk. A target whose windows no configuration
+ * change cuts (`cut`) reads exactly its window through rollups: one query per distinct window length, at most 10
+ * rows a series for 5 minutes instead of 30. The others read buckets from the longest window on, as `judgedWindows`
+ * cuts them at bucket starts.
+ */
+async function loadEvaluationWindows(
+  db: Db,
+  input: {
+    policies: ReadonlyMap<string, { policy: Policy } | { error: unknown }>;
+    targets: readonly EvaluatedTarget[];
+    end: number;
+    evaluationFrom: number;
+    bucketWidthMs: number;
+    cut: (target: EvaluatedTarget, policy: Policy) => boolean;
+  },
+): Promise<Map<string, JudgedSeries>> {
+  const { end, bucketWidthMs } = input;
+  const cutIds: string[] = [];
+  const byLength = new Map<number, string[]>();
+  for (const target of input.targets) {
+    const entry = input.policies.get(target.id);
+    if (!entry || !("policy" in entry)) continue;
+    if (input.cut(target, entry.policy)) {
+      cutIds.push(target.id);
+      continue;
+    }
+    const ids = byLength.get(entry.policy.evaluationWindowSeconds);
+    if (ids) ids.push(target.id);
+    else byLength.set(entry.policy.evaluationWindowSeconds, [target.id]);
+  }
+  const reads = [
+    loadJudgedSeriesByTarget(
+      db,
+      cutIds,
+      { from: new Date(input.evaluationFrom), to: new Date(end) },
+      {
+        bucketWidthMs,
+        maxWidthMs: 0,
+      },
+    ),
+    ...[...byLength].map(([seconds, ids]) =>
+      loadJudgedSeriesByTarget(
+        db,
+        ids,
+        { from: new Date(end - seconds * 1000), to: new Date(end) },
+        {
+          bucketWidthMs,
+          maxWidthMs: Infinity,
+        },
+      ),
+    ),
+  ];
+  return new Map((await Promise.all(reads)).flatMap((series) => [...series]));
+}
+
+/**
+ * Evaluates targets with their data loaded in bulk: one query for the latest policies, the evaluation windows
+ * with their sketches (loadEvaluationWindows: one query per distinct window length, rollups where no cut falls),
+ * one sum per distinct burn-rate window length (counts only, summed by the database over rollups), the rollback state `decide` needs (loadDecisionTargets) and every target's
  * recent verdicts for its streak (loadRecentVerdicts): a fixed number of queries however many targets. Each
  * target is then evaluated and decided; a failure there, or an invalid stored policy, fails that target only.
  * The verdicts are recorded together (recordVerdicts).
@@ -243,7 +299,6 @@ async function evaluateTargets(
     const cut = judgedRange(longest, epochOf(target, entry.policy));
     if (cut.clipped && cut.from < evaluationFrom) countsFrom.set(target.id, cut.from);
   }
-  const bucketWhere = { target: where };
   const targetIds = targets.map((target) => target.id);
   const range = (seconds: number) => ({ from: new Date(end - seconds * 1000), to: new Date(end) });
   const currentIds = targets.flatMap((target) => (target.currentSnapshotId ? [target.currentSnapshotId] : []));
@@ -262,7 +317,15 @@ async function evaluateTargets(
     loadDecisionTargets(db, where, now),
     loadRecentVerdicts(db, targetIds, { now, limit: Math.max(0, ...valid.map(recentVerdictLimit)) }),
     loadSnapshotVersions(db, currentIds),
-    loadJudgedSeriesByTarget(db, bucketWhere, { from: new Date(evaluationFrom), to: new Date(end) }),
+    loadEvaluationWindows(db, {
+      policies,
+      targets,
+      end,
+      evaluationFrom,
+      bucketWidthMs,
+      cut: (target, policy) =>
+        judgedRange({ from: end - lookbackMs(policy), to: end }, epochOf(target, policy)).clipped,
+    }),
     loadCountSeriesByTarget(db, [...countsFrom.keys()], {
       from: new Date(Math.min(end, ...countsFrom.values())),
       to: new Date(end),

@@ -1,10 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Db } from "@/server/db";
-import { bucketStart, downsampleSeries } from "@/server/domain/metrics";
+import { bucketStart, downsampleSeries, mergeWindow } from "@/server/domain/metrics";
 import { LatencySketch } from "@/server/domain/sketch";
 import { recordMetrics } from "@/server/services/metrics/buckets";
-import { loadBuckets, sumRequestsByTargetAndVersion } from "@/server/services/metrics/bucket-reads";
+import {
+  loadBuckets,
+  loadJudgedSeriesByTarget,
+  sumRequestsByTargetAndVersion,
+} from "@/server/services/metrics/bucket-reads";
 import { loadStepSeries } from "@/server/services/metrics/chart-series";
 import {
   rebuildRollupHistory,
@@ -150,6 +154,20 @@ describe("rollups", () => {
           expect(sums).toEqual(await rawSums(ids, dates));
           const { viaRollups, viaBuckets } = await chartsBothWays(first.id, range, stepMs);
           expect(viaRollups).toEqual(viaBuckets);
+          // The evaluation pass's windows: all traffic and each version, merged over the range, both ways.
+          const judged = async (maxWidthMs: number) => {
+            const series = await loadJudgedSeriesByTarget(db, ids, dates, { bucketWidthMs: BUCKET_MS, maxWidthMs });
+            return ids.map((id) => {
+              const entry = series.get(id);
+              return [
+                mergeWindow(entry?.all ?? [], range),
+                [...(entry?.versions ?? [])]
+                  .sort(([a], [b]) => a - b)
+                  .map(([version, rows]) => [version, mergeWindow(rows, range)]),
+              ];
+            });
+          };
+          expect(await judged(Infinity)).toEqual(await judged(0));
         },
       ),
       { numRuns: 40 },
