@@ -5,7 +5,7 @@ import type { ReactNode } from "react";
 import { breachColors } from "@/server/domain/slo";
 import { formatDateTime } from "../format";
 import { LABEL_LINE_PX, type LimitLabelSide, type MarkerPlacement } from "./labels";
-import type { ChartMarker, ChartPeriod, ChartThreshold } from "./metric-chart";
+import type { ChartMarker, ChartPeriod, ChartThreshold } from "./chart-types";
 
 /** Lanes of marker labels above the plot. */
 export const MARKER_LANES = 2;

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { DataTable } from "../data-table";
 import { formatDateTime } from "../format";
 import { periodLabel } from "./chart-annotations";
-import type { ChartMarker, ChartPeriod } from "./metric-chart";
+import type { ChartMarker, ChartPeriod } from "./chart-types";
 
 /** One point as the chart draws it: `t` is its start in epoch ms. */
 export interface Datum {

@@ -34,6 +34,7 @@ import { niceAxis } from "./axis";
 import { Legend, LimitLabel, MARKER_LANES, MarkerKey, MarkerLabels, markerColors } from "./chart-annotations";
 import { ChartData, type Datum } from "./chart-data";
 import { placeLimitLabels, placeMarkerLabels } from "./labels";
+import type { ChartMarker, ChartPeriod, ChartThreshold } from "./chart-types";
 import { tickFormatter, timeTicks } from "./time-axis";
 
 /** A point covers [start, start + stepMs); a null (or missing) reading is a step without traffic. */
@@ -47,30 +48,7 @@ export function shownSlos(rows: readonly { [K in SloReading]?: number | null }[]
   return slos.filter((slo) => slo.shownWithoutData || rows.some((row) => row[slo.reading] != null));
 }
 
-export interface ChartThreshold {
-  value: number;
-  /** Shown on the line with the formatted value, e.g. "Limit" → "Limit 5%". */
-  label: string;
-  /** "limit" (default): a dashed line in the breach colour; "emergency": a dotted one in the emergency colour. */
-  tone?: "limit" | "emergency";
-}
-
-/** Same shape as a backtest's periods: [from, to) at the worst level reached. */
-export interface ChartPeriod {
-  from: Date;
-  to: Date;
-  level: "VIOLATION" | "BREACH" | "EMERGENCY";
-}
-
-export interface ChartMarker {
-  at: Date;
-  /** Short: it is drawn above the plot over its line, e.g. "Requested", "Step 50%". */
-  label: string;
-  /** Where the marker leads, e.g. /rollbacks/<id>; a link in the chart and in the data list. */
-  href?: string;
-  /** "good" (a verified rollback) and "bad" (an ineffective or failed one) colour the line; a step's is dashed. */
-  tone?: "neutral" | "good" | "bad" | "step";
-}
+export type { ChartMarker, ChartPeriod, ChartThreshold } from "./chart-types";
 
 export interface MetricChartProps {
   slo: Slo;

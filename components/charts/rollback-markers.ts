@@ -3,7 +3,7 @@
 // all traffic in one go) merged into one; or, on a wide chart, one marker per rollback.
 import type { RollbackStatus, RollbackTrigger } from "@/server/domain/rollback";
 import type { TimelineEvent } from "@/server/domain/rollback-timeline";
-import type { ChartMarker } from "./metric-chart";
+import type { ChartMarker } from "./chart-types";
 
 export interface MarkedRollback {
   id: string;

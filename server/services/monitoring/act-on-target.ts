@@ -7,7 +7,8 @@ import { decide, type Decision, type DecisionKind } from "../../domain/decision"
 import { evaluate, type Verdict } from "../../domain/evaluation";
 import { bucketStart } from "../../domain/metrics";
 import type { Policy } from "../../domain/policy";
-import { evaluateTarget, judgedWindows, loadDecisionTargets } from "./evaluation";
+import { evaluateTarget, loadDecisionTargets } from "./evaluation";
+import { judgedWindows } from "./evaluation-windows";
 import { loadJudgedSeries } from "../metrics/bucket-reads";
 import { enqueueNotification } from "../platform/outbox";
 import { getPolicy } from "../config/policies";

@@ -26,7 +26,8 @@ import { loadLatestPolicies, parseStoredPolicy } from "../config/policies";
 import { loadSeriesThroughRollups } from "../metrics/bucket-reads";
 import { metricSeries, seriesPoint, type MetricSeries } from "../metrics/buckets";
 import { parseInput } from "../platform/validation";
-import { evaluatedTargetSelect, loadDecisionTargets, lookbackMs, recentVerdictLimit } from "./evaluation";
+import { evaluatedTargetSelect, loadDecisionTargets } from "./evaluation";
+import { lookbackMs, recentVerdictLimit } from "./evaluation-windows";
 
 /** At most this many non-trivial ticks (and rollbacks) are returned; the counts cover every tick. */
 const BACKTEST_EVENT_LIMIT = 500;
