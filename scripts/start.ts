@@ -19,6 +19,7 @@ import {
   generateClients,
   generatedClientExists,
   loadEnvironment,
+  rollupHistoryLines,
   root,
 } from "./lib/setup";
 
@@ -135,6 +136,7 @@ async function main() {
   const applied = await applyPendingMigrations(databaseUrl, step);
   if (applied === 0) step(`Database is up to date (${describeDatabase(databaseUrl)})`);
   const adminLines = await bootstrapFirstAdmin();
+  const rollupLines = await rollupHistoryLines();
   if (!options["no-build"]) buildIfStale();
   else if (!existsSync(path.join(buildDir, "BUILD_ID"))) {
     throw new CliError(`--no-build: there is no build in ${buildDir} (run \`npm run build\`, or start without it)`);
@@ -157,6 +159,7 @@ async function main() {
     `Listening: ${env.HOST}:${port}${isLoopback(env.HOST) ? " (this machine only; set HOST to serve others)" : ""}`,
     `Database:  ${describeDatabase(databaseUrl)}`,
     ...(adminLines.length ? adminLines : [`Sign in:   ${admin} (or any user you created)`]),
+    ...(rollupLines.length ? ["", ...rollupLines] : []),
     "",
     "Stop it with Ctrl+C.",
   ];

@@ -113,6 +113,19 @@ function enableWal(databaseUrl: string): void {
 }
 
 /** Creates the first admin if there are no users; returns a line for the banner. */
+/** While metrics stored before rollups existed have none, the banner says how to fill them in (docs/METRICS.md). */
+export async function rollupHistoryLines(): Promise<string[]> {
+  const { getDb } = await import("../../server/db");
+  const { rollupsCompleteFrom } = await import("../../server/services/metrics/rollups");
+  const from = await rollupsCompleteFrom(getDb());
+  if (from === -Infinity) return [];
+  const before = new Date(from).toISOString().slice(0, 16).replace("T", " ");
+  return [
+    `Charts read metrics before ${before} UTC from 10 s buckets (slower):`,
+    "run `npm run rollups:rebuild` beside the server to fill in their rollups.",
+  ];
+}
+
 export async function bootstrapFirstAdmin(): Promise<string[]> {
   const { getDb } = await import("../../server/db");
   const { ensureFirstAdmin } = await import("../../server/services/access/users");
