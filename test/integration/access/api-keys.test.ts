@@ -56,20 +56,80 @@ describe("API keys", () => {
   });
 
   it("authenticate by scope and target allow-list", async () => {
-    const { key } = await create({ targetSlugs: ["chat"] });
+    const { apiKey, key } = await create({ targetSlugs: ["chat"] });
     await expect(authenticateApiKey(db, key, { scope: "ingest", targetSlug: "chat" }, now)).resolves.toMatchObject({
       scopes: ["ingest", "config:read"],
+      targetSlugs: ["chat"],
     });
-    expect(await refusal(authenticateApiKey(db, key, { scope: "policies:write" }, now))).toMatch(
-      /^FORBIDDEN: .* lacks the policies:write scope/,
+    expect(await refusal(authenticateApiKey(db, key, { scope: "policies:write" }, now))).toBe(
+      `FORBIDDEN: API key ${apiKey.prefix}… lacks the policies:write scope`,
     );
-    expect(await refusal(authenticateApiKey(db, key, { scope: "ingest", targetSlug: "embeddings" }, now))).toMatch(
-      /^FORBIDDEN: .* may not use target embeddings/,
+    expect(await refusal(authenticateApiKey(db, key, { scope: "ingest", targetSlug: "embeddings" }, now))).toBe(
+      `FORBIDDEN: API key ${apiKey.prefix}… may not use target embeddings`,
     );
-    expect(await refusal(authenticateApiKey(db, null, { scope: "ingest" }, now))).toMatch(/^UNAUTHORIZED/);
+    expect(await refusal(authenticateApiKey(db, null, { scope: "ingest" }, now))).toBe(
+      "UNAUTHORIZED: Send an API key: Authorization: Bearer <key>",
+    );
     expect(await refusal(authenticateApiKey(db, `${key}x`, { scope: "ingest" }, now))).toBe(
       "UNAUTHORIZED: Unknown API key",
     );
+    expect(await refusal(authenticateApiKey(db, key.slice(4), { scope: "ingest" }, now))).toBe(
+      "UNAUTHORIZED: Unknown API key",
+    );
+  });
+
+  it("authenticate to the key as the model reads it: column types, scopes, targets (null: all), secret", async () => {
+    const admin = await makeUser(db, "ADMIN");
+    const everyTarget = await create({ scopes: ["snapshots:write", "ingest"], targetSlugs: null });
+    const twoTargets = await createApiKey(
+      db,
+      { actor: userActor(admin.id), name: "ci", scopes: ["policies:write"], targetSlugs: ["chat", "search"] },
+      { now, encryptionKey },
+    );
+    const unsigned = await create({ scopes: ["config:read"], signingRequired: false });
+    const cases = [
+      { created: everyTarget, scope: "snapshots:write", targetSlug: "anything" },
+      { created: twoTargets, scope: "policies:write", targetSlug: "search" },
+      { created: unsigned, scope: "config:read", targetSlug: undefined },
+    ] as const;
+    for (const { created, scope, targetSlug } of cases) {
+      const stored = await db.apiKey.findUniqueOrThrow({ where: { id: created.apiKey.id } });
+      const principal = await authenticateApiKey(db, created.key, { scope, targetSlug }, now);
+      expect(principal).toStrictEqual({ ...created.apiKey, signingSecretEncrypted: stored.signingSecretEncrypted });
+      expect(principal.createdAt).toBeInstanceOf(Date);
+      expect(signingSecretOf(principal, encryptionKey)).toBe(created.signingSecret);
+    }
+    expect(everyTarget.apiKey).toMatchObject({
+      scopes: ["snapshots:write", "ingest"],
+      targetSlugs: null,
+      signingRequired: true,
+      createdById: null,
+    });
+    expect(twoTargets.apiKey).toMatchObject({ targetSlugs: ["chat", "search"], createdById: admin.id });
+    expect(unsigned.apiKey.signingRequired).toBe(false);
+
+    // Read again a minute later: the last use written above comes back as a Date.
+    const later = new Date(now.getTime() + 60_000);
+    const again = await authenticateApiKey(db, everyTarget.key, { scope: "ingest", targetSlug: "other" }, later);
+    expect(again.lastUsedAt).toEqual(now);
+    expect(again.lastUsedAt).toBeInstanceOf(Date);
+    expect(
+      await refusal(authenticateApiKey(db, twoTargets.key, { scope: "policies:write", targetSlug: "chat2" }, now)),
+    ).toBe(`FORBIDDEN: API key ${twoTargets.apiKey.prefix}… may not use target chat2`);
+    expect(await refusal(authenticateApiKey(db, unsigned.key, { scope: "ingest" }, now))).toBe(
+      `FORBIDDEN: API key ${unsigned.apiKey.prefix}… lacks the ingest scope`,
+    );
+  });
+
+  it("refuse a revoked key before checking its scope, and do not record its use", async () => {
+    const { apiKey, key } = await create();
+    await revokeApiKey(db, { actor: systemActor, id: apiKey.id }, now);
+    for (const scope of ["ingest", "policies:write"] as const) {
+      expect(await refusal(authenticateApiKey(db, key, { scope }, now))).toBe(
+        `UNAUTHORIZED: API key ${apiKey.prefix}… was revoked`,
+      );
+    }
+    expect((await db.apiKey.findUniqueOrThrow({ where: { id: apiKey.id } })).lastUsedAt).toBeNull();
   });
 
   it("record the last use at most once a minute", async () => {
