@@ -305,7 +305,10 @@ describe("the monitoring cycle", () => {
     if (again.status !== "ran") throw new Error(`expected the cycle to run, got ${again.status}`);
     expect(again.summary.actions).toMatchObject({ proposed: 0, notified: 0 });
     const status = await operator.cycle.status();
-    expect(status.runs[0]).toMatchObject({ trigger: "manual", startedAt: new Date(T + MINUTE) });
+    // Among the newest runs (other files' cycles, some dated years ahead, share the table while they run).
+    expect(status.runs).toContainEqual(
+      expect.objectContaining({ trigger: "manual", startedAt: new Date(T + MINUTE) }) as unknown,
+    );
     expect(status.lease?.expiresAt).toEqual(new Date(T + MINUTE + 1_000));
     // Within a second of the last start, another call is refused instead of running a second cycle.
     expect(await operator.cycle.run()).toMatchObject({ status: "busy" });
