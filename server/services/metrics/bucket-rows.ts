@@ -79,3 +79,27 @@ export const bucketSelect = {
 export function toBucket(row: Omit<StoredRow, "id">): MetricBucket {
   return { start: row.start.getTime(), provider: row.provider || null, model: row.model || null, ...toTotals(row) };
 }
+
+/** A bucket row (`widthSeconds` 0) or a rollup row, as the write paths build it: its dimensions and its totals. */
+export interface PendingRow extends MetricTotals {
+  widthSeconds: number;
+  /** Epoch ms. */
+  start: number;
+  provider: string;
+  model: string;
+  snapshotVersion: number;
+  flagKey: string;
+  flagOn: boolean;
+}
+
+export function rowDimensions(row: Omit<PendingRow, keyof MetricTotals>) {
+  const { start, provider, model, snapshotVersion, flagKey, flagOn, widthSeconds } = row;
+  return { start, provider, model, snapshotVersion, flagKey, flagOn, widthSeconds };
+}
+
+/** What makes a row unique in its table (the unique index), as one string. */
+export function rowKey(row: Omit<PendingRow, keyof MetricTotals>): string {
+  return [row.widthSeconds, row.start, row.provider, row.model, row.snapshotVersion, row.flagKey, row.flagOn].join(
+    "\u0000",
+  );
+}

@@ -26,7 +26,18 @@ import {
 } from "../../domain/metrics";
 import { LatencySketch } from "../../domain/sketch";
 import { pickReadings, type SloReadings } from "../../domain/slo";
-import { ALL, ALL_VERSIONS, FLAG_ARM_ROWS, toColumns, toTotals, type StoredRow } from "./bucket-rows";
+import {
+  ALL,
+  ALL_VERSIONS,
+  FLAG_ARM_ROWS,
+  rowDimensions,
+  rowKey,
+  toColumns,
+  toTotals,
+  type PendingRow,
+  type StoredRow,
+} from "./bucket-rows";
+import { rollUpRows } from "./rollups";
 import { loadBreakdown, loadBuckets } from "./bucket-reads";
 import { loadStepSeries } from "./chart-series";
 import { rollupWidths } from "../../domain/rollups";
@@ -40,17 +51,6 @@ export interface RecordMetricsResult {
   windows: number;
   /** Buckets created or updated: all-traffic, breakdown, snapshot version and flag-arm rows alike. */
   buckets: number;
-}
-
-/** A bucket row (`widthSeconds` 0) or a rollup row to merge into storage. */
-interface PendingRow extends MetricTotals {
-  widthSeconds: number;
-  start: number;
-  provider: string;
-  model: string;
-  snapshotVersion: number;
-  flagKey: string;
-  flagOn: boolean;
 }
 
 /** The dimensions of a row beyond provider and model (bucket-rows.ts). */
@@ -180,7 +180,7 @@ export async function recordCheckedMetrics(
   if (pending.size === 0) return { events: 0, windows: 0, buckets: 0 };
 
   const result = { events: events.length, windows: windows.length, buckets: pending.size };
-  const rollups = rollUpPending(pending, rollupWidths(bucketWidthMs));
+  const rollups = rollUpRows(pending.values(), rollupWidths(bucketWidthMs));
   // No separate existence check: the foreign key refuses a missing target (P2003) at no extra query.
   try {
     await retryOnConflict(() =>
@@ -202,20 +202,6 @@ export async function recordCheckedMetrics(
     throw error;
   }
   return result;
-}
-
-/** The batch's rows merged per rollup window: a 1-minute and a 10-minute row for each bucket row's dimensions. */
-function rollUpPending(pending: ReadonlyMap<string, PendingRow>, widthsMs: readonly number[]): Map<string, PendingRow> {
-  const rollups = new Map<string, PendingRow>();
-  for (const widthMs of widthsMs) {
-    for (const bucket of pending.values()) {
-      const row = { ...bucket, start: bucketStart(bucket.start, widthMs), widthSeconds: widthMs / 1000 };
-      const key = rowKey(row);
-      const existing = rollups.get(key);
-      rollups.set(key, existing ? { ...combineTotals(existing, row), ...rowDimensions(row) } : row);
-    }
-  }
-  return rollups;
 }
 
 type CreatedRow = ReturnType<typeof rowDimensions> & ReturnType<typeof toColumns>;
@@ -308,17 +294,6 @@ async function updateRows(tx: Tx, table: "MetricBucket" | "MetricRollup", update
       "ttftSketch" = "v"."column8", "updatedAt" = ${now}
     FROM (VALUES ${Prisma.join(values)}) AS "v"
     WHERE ${name}."id" = "v"."column1"`;
-}
-
-function rowDimensions(row: Omit<PendingRow, keyof MetricTotals>) {
-  const { start, provider, model, snapshotVersion, flagKey, flagOn, widthSeconds } = row;
-  return { start, provider, model, snapshotVersion, flagKey, flagOn, widthSeconds };
-}
-
-function rowKey(row: Omit<PendingRow, keyof MetricTotals>): string {
-  return [row.widthSeconds, row.start, row.provider, row.model, row.snapshotVersion, row.flagKey, row.flagOn].join(
-    "\u0000",
-  );
 }
 
 /**

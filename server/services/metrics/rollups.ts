@@ -4,9 +4,9 @@
 import "server-only";
 import { Prisma, type Db, type Tx } from "../../db";
 import { AppError } from "../../domain/errors";
-import { bucketStart, combineTotals, type MetricTotals } from "../../domain/metrics";
+import { bucketStart, combineTotals } from "../../domain/metrics";
 import { planRange, rollupWidths, ROLLUP_WIDTHS_MS, type RangePiece } from "../../domain/rollups";
-import { toColumns, toTotals, type StoredRow } from "./bucket-rows";
+import { rowDimensions, rowKey, toColumns, toTotals, type PendingRow, type StoredRow } from "./bucket-rows";
 import { retryOnConflict } from "../platform/retry";
 
 /**
@@ -76,24 +76,33 @@ async function bucketsFingerprint(db: Db | Tx, targetId: string, from: Date, to:
   return `${Number(row?.rows ?? 0)}:${Number(row?.requests ?? 0)}`;
 }
 
-/** The rollup rows of `buckets`: for each width, each window's rows per dimension, merged. */
-function rollUp(buckets: readonly RollupRow[], widthsMs: readonly number[]) {
-  const rollups = new Map<string, { row: RollupRow; widthSeconds: number; totals: MetricTotals }>();
-  for (const widthMs of widthsMs) {
-    for (const bucket of buckets) {
-      const start = bucketStart(bucket.start.getTime(), widthMs);
-      const { provider, model, snapshotVersion, flagKey, flagOn } = bucket;
-      const key = [widthMs, start, provider, model, Number(snapshotVersion), flagKey, Boolean(flagOn)].join("\u0000");
+/** The rollup rows of bucket rows: for each width, each window's rows of one dimension, merged. */
+export function rollUpRows(buckets: Iterable<PendingRow>, widthsMs: readonly number[]): Map<string, PendingRow> {
+  const rollups = new Map<string, PendingRow>();
+  for (const bucket of buckets) {
+    for (const widthMs of widthsMs) {
+      const row = { ...bucket, start: bucketStart(bucket.start, widthMs), widthSeconds: widthMs / 1000 };
+      const key = rowKey(row);
       const existing = rollups.get(key);
-      const totals = toTotals(bucket);
-      rollups.set(key, {
-        row: { ...bucket, start: new Date(start) },
-        widthSeconds: widthMs / 1000,
-        totals: existing ? combineTotals(existing.totals, totals) : totals,
-      });
+      rollups.set(key, existing ? { ...combineTotals(existing, row), ...rowDimensions(row) } : row);
     }
   }
-  return [...rollups.values()];
+  return rollups;
+}
+
+/** A stored bucket row as the write paths hold it. */
+function pendingBucket(row: RollupRow): PendingRow {
+  return {
+    widthSeconds: 0,
+    start: row.start.getTime(),
+    provider: row.provider,
+    model: row.model,
+    snapshotVersion: Number(row.snapshotVersion ?? 0),
+    flagKey: row.flagKey ?? "",
+    // SQLite hands booleans back as 0/1 through raw queries.
+    flagOn: Boolean(row.flagOn),
+    ...toTotals(row),
+  };
 }
 
 /** Attempts at a rebuild while batches keep landing in its windows. */
@@ -119,23 +128,18 @@ export async function rebuildRollups(
     const buckets = await db.$queryRaw<RollupRow[]>`
       SELECT ${ROW_COLUMNS} FROM "MetricBucket"
       WHERE "targetId" = ${targetId} AND "start" >= ${from} AND "start" < ${to}`;
-    const rows = rollUp(buckets, rollupWidths(options.bucketWidthMs));
+    const rows = [...rollUpRows(buckets.map(pendingBucket), rollupWidths(options.bucketWidthMs)).values()];
     const written = await retryOnConflict(() =>
       db.$transaction(
         async (tx) => {
           if ((await bucketsFingerprint(tx, targetId, from, to)) !== read) return null;
           await tx.metricRollup.deleteMany({ where: { targetId, start: { gte: from, lt: to } } });
           await tx.metricRollup.createMany({
-            data: rows.map(({ row, widthSeconds, totals }) => ({
+            data: rows.map((row) => ({
               targetId,
-              widthSeconds,
-              start: row.start,
-              provider: row.provider,
-              model: row.model,
-              snapshotVersion: Number(row.snapshotVersion ?? 0),
-              flagKey: row.flagKey ?? "",
-              flagOn: Boolean(row.flagOn),
-              ...toColumns(totals),
+              ...rowDimensions(row),
+              start: new Date(row.start),
+              ...toColumns(row),
             })),
           });
           return rows.length;
