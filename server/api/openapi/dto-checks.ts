@@ -13,7 +13,7 @@ import type { SnsSettings } from "../../domain/intake/sns";
 import type { EffectiveConfig, TargetStatus } from "../../services/machine/config-delivery";
 import type { IngestResult } from "../../services/machine/ingest";
 import type { OfrepBulkEvaluation, OfrepFailure, OfrepSuccess } from "../../services/machine/ofrep";
-import type { RollbackApiDetail, RollbackApiSummary } from "../../services/machine/rollbacks-api";
+import type { RollbackApiDetail, RollbackApiSummary } from "../../services/machine/rollbacks-api-dto";
 import type {
   alertmanagerResultSchema,
   apiKeySchema,
