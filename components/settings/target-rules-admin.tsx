@@ -34,6 +34,18 @@ function readRule(form: FormData): TargetRuleInput {
   };
 }
 
+/** The submitted form's rule, checked as the server will check it; null (its issues shown) when it does not pass. */
+function submittedRule(
+  event: FormEvent<HTMLFormElement>,
+  showIssues: (issues: Issues) => void,
+): TargetRuleInput | null {
+  event.preventDefault();
+  const parsed = targetRuleSchema.safeParse(readRule(new FormData(event.currentTarget)));
+  if (parsed.success) return parsed.data;
+  showIssues(byField(parsed.error.issues));
+  return null;
+}
+
 /** Zod's and the server's issues by field; anything without a field under "_". */
 function byField(issues: readonly { path: readonly PropertyKey[]; message: string }[]): Issues {
   const next: Issues = {};
@@ -304,15 +316,11 @@ function EditRuleForm({
   const [issues, setIssues] = useState<Issues>({});
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const parsed = targetRuleSchema.safeParse(readRule(new FormData(event.currentTarget)));
-    if (!parsed.success) {
-      setIssues(byField(parsed.error.issues));
-      return;
-    }
+    const input = submittedRule(event, setIssues);
+    if (!input) return;
     try {
-      await update.mutateAsync({ id: rule.id, ...parsed.data });
-      toast(`Saved the rule for ${parsed.data.serviceName}`);
+      await update.mutateAsync({ id: rule.id, ...input });
+      toast(`Saved the rule for ${input.serviceName}`);
       await onDone(true);
     } catch (error) {
       setIssues(serverIssues(error));
@@ -358,17 +366,13 @@ function CreateRuleForm({
   const [formKey, setFormKey] = useState(0);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const parsed = targetRuleSchema.safeParse(readRule(new FormData(event.currentTarget)));
-    if (!parsed.success) {
-      setIssues(byField(parsed.error.issues));
-      return;
-    }
+    const input = submittedRule(event, setIssues);
+    if (!input) return;
     try {
-      await create.mutateAsync(parsed.data);
+      await create.mutateAsync(input);
       setIssues({});
       setFormKey((key) => key + 1);
-      toast(`Added a rule for ${parsed.data.serviceName}`);
+      toast(`Added a rule for ${input.serviceName}`);
       await onCreated();
     } catch (error) {
       setIssues(serverIssues(error));
