@@ -1,26 +1,10 @@
 // Importing the environment module validates every variable at build and start.
 import "./server/env.js";
 
-// Headers every response gets: pages, route handlers and static files. Pages also get a per-request
-// Content-Security-Policy with a nonce from proxy.ts; machine and auth routes under /api (and /ofrep) get the strict one
-// below (JSON needs nothing; next-auth's built-in sign-out page needs its inline styles and its form).
-const everyResponse = [
-  { key: "X-Content-Type-Options", value: "nosniff" },
-  { key: "X-Frame-Options", value: "DENY" },
-  // Stricter than the browsers' default: links out of the console do not tell other sites its host name.
-  { key: "Referrer-Policy", value: "same-origin" },
-  {
-    key: "Permissions-Policy",
-    value:
-      "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()",
-  },
-];
-const apiPolicy =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-// `next start` speaks plain HTTP: HTTPS ends at a proxy, which says so in X-Forwarded-Proto. Browsers ignore
-// Strict-Transport-Security received over HTTP, so it is sent only when the visitor came over HTTPS. No
-// includeSubDomains: Rewind is one host in someone else's domain and must not decide for its siblings.
-const overHttps = [{ type: "header", key: "x-forwarded-proto", value: "(?:https|HTTPS)(?:,.*)?" }];
+import { apiPolicy, everyResponse, forwardedHttps, strictTransportSecurity } from "./server/response-headers.js";
+
+// Headers that do not change per request (server/response-headers.js, shared with scripts/serve.ts).
+const overHttps = [{ type: "header", key: "x-forwarded-proto", value: forwardedHttps }];
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
@@ -43,7 +27,7 @@ const nextConfig = {
       {
         source: "/:path*",
         has: overHttps,
-        headers: [{ key: "Strict-Transport-Security", value: "max-age=31536000" }],
+        headers: [strictTransportSecurity],
       },
     ];
   },

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { serverProcess } from "../scripts/lib/listen-address";
 import { buildDir, migrateDeploy, root } from "../scripts/lib/setup";
 import { ADMIN, e2eStateFile, SEEDED_USERS, type E2eState } from "./fixtures";
 
@@ -74,9 +75,10 @@ try {
 }
 
 console.log(`e2e: serving ${baseUrl} with database ${databaseUrl}`);
-const next = spawn(path.join(root, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+const server = serverProcess(String(port), "127.0.0.1");
+const next = spawn(server.command, server.args, {
   cwd: root,
-  env: process.env,
+  env: { ...process.env, ...server.env },
   stdio: "inherit",
 });
 

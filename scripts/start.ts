@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { describeDatabase, providerOf } from "../server/db/url";
 import { CliError, describeFailure, parseOptions } from "./lib/cli";
-import { isLoopback, nextStartArgs, reachableHost } from "./lib/listen-address";
+import { isLoopback, reachableHost, serverProcess } from "./lib/listen-address";
 import { applyPendingMigrations } from "./lib/migrations";
 import { claimDatabase } from "./lib/server-record";
 import {
@@ -101,7 +101,7 @@ async function waitForHealth(url: string, child: ReturnType<typeof spawn>): Prom
   throw new Error("the server did not become healthy within 60 s");
 }
 
-/** Whether something already listens on the port, so that `next start` does not fail with a stack trace. */
+/** Whether something already listens on the port, so that the server does not fail with a stack trace. */
 function portInUse(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = createServer();
@@ -142,10 +142,11 @@ async function main() {
     throw new CliError(`--no-build: there is no build in ${buildDir} (run \`npm run build\`, or start without it)`);
   }
 
-  const child = spawn(path.join(root, "node_modules", ".bin", "next"), nextStartArgs(port, env.HOST), {
+  const server = serverProcess(port, env.HOST);
+  const child = spawn(server.command, server.args, {
     cwd: root,
     stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, NODE_ENV: "production" },
+    env: { ...process.env, ...server.env },
   });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
   child.on("exit", (code) => process.exit(code ?? 0));

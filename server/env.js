@@ -102,6 +102,9 @@ const schema = z
     METRICS_TOKEN: z.string().min(16, { message: "expected at least 16 characters" }).optional(),
     // "true" serves GET /api/metrics without a token (still without the lease holder's host and pid).
     METRICS_PUBLIC: z.stringbool({ error: 'expected "true" or "false"' }).default(false),
+    // "off" sends the machine intake through Next.js's route handlers too (the same handlers, slower): for
+    // comparing the two, or ruling the fast path out (scripts/serve.ts).
+    INTAKE_FAST_PATH: z.enum(["on", "off"], { message: 'expected "on" or "off"' }).default("on"),
     // "off" when an external cron drives the cycle through /api/cron/monitor.
     MONITOR_SCHEDULER: z.enum(["on", "off"], { message: 'expected "on" or "off"' }).default("on"),
     // Slack incoming webhook for notifications; a URL saved in Settings takes precedence.

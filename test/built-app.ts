@@ -1,16 +1,18 @@
-// The production build (NEXT_DIST_DIR or `.next`) served by `next start` on a free port against a given
-// database, with the secrets a production server needs: the http tests' server and the HTTP benchmarks'.
+// The production build (NEXT_DIST_DIR or `.next`) served by scripts/serve.ts, as `npm start` serves it, on a free
+// port against a given database, with the secrets a production server needs: the http tests' server and the HTTP
+// benchmarks'.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import { serverProcess } from "../scripts/lib/listen-address";
 import { buildDir, root } from "../scripts/lib/setup";
 import { TEST_AUDIT_CHAIN_KEY } from "../server/env.js";
 
 export interface BuiltApp {
   baseUrl: string;
-  /** The server process (the one `next start` turns into, `next-server`), for /proc readings. */
+  /** The server process, for /proc readings. */
   pid: number;
   /** API_KEY_ENCRYPTION_KEY of the server (base64), so callers can create keys it can read. */
   apiKeyEncryptionKey: string;
@@ -57,31 +59,28 @@ export async function startBuiltApp(options: {
   const apiKeyEncryptionKey = options.env?.API_KEY_ENCRYPTION_KEY ?? randomBytes(32).toString("base64");
   const cronSecret = randomBytes(32).toString("base64url");
   const metricsToken = randomBytes(24).toString("base64url");
-  const server = spawn(
-    path.join(root, "node_modules", ".bin", "next"),
-    ["start", "-p", String(port), "-H", "127.0.0.1"],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        NODE_ENV: "production",
-        NEXT_TELEMETRY_DISABLED: "1",
-        DATABASE_URL: options.databaseUrl,
-        NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
-        NEXTAUTH_URL: baseUrl,
-        APP_URL: baseUrl,
-        API_KEY_ENCRYPTION_KEY: apiKeyEncryptionKey,
-        // The key this test process appends under too (server/services/audit/audit-chain-key.ts), so both agree.
-        AUDIT_CHAIN_KEY: process.env.AUDIT_CHAIN_KEY || TEST_AUDIT_CHAIN_KEY,
-        CRON_SECRET: cronSecret,
-        METRICS_TOKEN: metricsToken,
-        MONITOR_SCHEDULER: "off",
-        METRIC_BUCKET_SECONDS: "10",
-        ...options.env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+  const command = serverProcess(String(port), "127.0.0.1");
+  const server = spawn(command.command, command.args, {
+    cwd: root,
+    env: {
+      ...process.env,
+      ...command.env,
+      NEXT_TELEMETRY_DISABLED: "1",
+      DATABASE_URL: options.databaseUrl,
+      NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+      NEXTAUTH_URL: baseUrl,
+      APP_URL: baseUrl,
+      API_KEY_ENCRYPTION_KEY: apiKeyEncryptionKey,
+      // The key this test process appends under too (server/services/audit/audit-chain-key.ts), so both agree.
+      AUDIT_CHAIN_KEY: process.env.AUDIT_CHAIN_KEY || TEST_AUDIT_CHAIN_KEY,
+      CRON_SECRET: cronSecret,
+      METRICS_TOKEN: metricsToken,
+      MONITOR_SCHEDULER: "off",
+      METRIC_BUCKET_SECONDS: "10",
+      ...options.env,
     },
-  );
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const output: string[] = [];
   const keeper = () => {
     let partial = Buffer.alloc(0);
@@ -108,7 +107,7 @@ export async function startBuiltApp(options: {
 
   try {
     for (let attempt = 0; ; attempt++) {
-      if (server.exitCode !== null) throw new Error(`next start exited with code ${server.exitCode}`);
+      if (server.exitCode !== null) throw new Error(`the server exited with code ${server.exitCode}`);
       if (attempt >= 600) throw new Error("the server did not become healthy within 60 s");
       const healthy = await fetch(`${baseUrl}/api/health`).then(
         (response) => response.ok,
@@ -123,7 +122,7 @@ export async function startBuiltApp(options: {
   }
   return {
     baseUrl,
-    pid: serverPid(server.pid as number),
+    pid: server.pid as number,
     apiKeyEncryptionKey,
     cronSecret,
     metricsToken,
@@ -133,26 +132,16 @@ export async function startBuiltApp(options: {
   };
 }
 
-/** `next start` serves from its own process today; should it ever fork, the listening child is the server. */
-function serverPid(pid: number): number {
-  const name = (id: number | string) => readFileSync(`/proc/${id}/comm`, "utf8").trim();
-  try {
-    if (name(pid).startsWith("next-server")) return pid;
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (parent === pid && name(entry).startsWith("next-server")) return Number(entry);
-    }
-  } catch {
-    // No /proc (not Linux): the spawned process is the best answer.
-  }
-  return pid;
-}
-
 /** Resident memory of a process in MiB, from /proc/<pid>/status (Linux). */
 export function residentMemoryMiB(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   if (!match) throw new Error(`No VmRSS for process ${pid}`);
   return Number(match[1]) / 1024;
+}
+
+/** CPU seconds a process has used (utime + stime of /proc/<pid>/stat, in Linux's fixed 100 ticks a second). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

@@ -1,8 +1,20 @@
-// The address `npm start` binds (HOST, validated in server/env.js) and how the start script reaches it.
+// The address `npm start` binds (HOST, validated in server/env.js), the server process it starts there, and how
+// the start script reaches it.
+import path from "node:path";
 
-/** Arguments of `next start` for a port and a bind address. */
-export function nextStartArgs(port: string, host: string): string[] {
-  return ["start", "-p", port, "-H", host];
+/**
+ * The production server process (scripts/serve.ts: Next.js plus the intake fast path) listening on `port` and
+ * `host`: what `npm start`, the e2e run and the http tests' built app all spawn, with `cwd` the checkout's root.
+ */
+export function serverProcess(
+  port: string,
+  host: string,
+): { command: string; args: string[]; env: Record<string, string> } {
+  return {
+    command: process.execPath,
+    args: ["--conditions=react-server", "--import", "tsx", path.join(import.meta.dirname, "..", "serve.ts")],
+    env: { PORT: port, HOST: host, NODE_ENV: "production" },
+  };
 }
 
 /** Where this machine reaches a server bound to `host`: the loopback for the wildcard addresses. */

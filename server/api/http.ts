@@ -20,6 +20,7 @@ import { intakeAdapters, type IntakeAdapterName } from "../services/intake/adapt
 import { isTransientFailure, mediaTypeOf, receiveIntake } from "../services/intake/receive";
 import { IntakeError, type IntakeRefusal, type IntakeReply } from "../services/intake/types";
 import { addLogContext, currentRequestId, log, withRequestLog } from "../services/platform/log";
+import { processWide } from "../services/platform/process-wide";
 import { metricSettings } from "../settings";
 
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -148,7 +149,8 @@ function parseJson(raw: Buffer): unknown {
   }
 }
 
-const buckets = new Map<string, TokenBucket>();
+// One map for the process, shared by Next's copy of this module and the intake fast path's.
+const buckets = processWide("rateLimitBuckets", () => new Map<string, TokenBucket>());
 
 /** The per-key token bucket of every API key route (machine API and OFREP): THROTTLED with retryAt when empty. */
 export function rateLimit(keyId: string, now: Date): void {
@@ -187,16 +189,19 @@ export interface MachineRequest<Params> {
   /** The parsed JSON body (undefined for requests without one). */
   body: unknown;
   /**
-   * With an Idempotency-Key: stores `result` as the response inside the transaction `tx` that applies the request,
-   * so a crash after the commit leaves a response to replay, never a change to apply twice. Null without one.
+   * On `idempotent` routes, for the handler to call inside the transaction `tx` that applies the request: spends
+   * the request's signature there (a replay is refused from the commit on, and a retry of a request that failed
+   * is not) and, with an Idempotency-Key, stores `result` as the response (a crash after the commit leaves a
+   * response to replay, never a change to apply twice). Null when there is neither to record.
    */
-  recordResponse: ((tx: Tx, result: MachineResult) => Promise<void>) | null;
+  recordRequest: ((tx: Tx, result: MachineResult) => Promise<void>) | null;
 }
 
 /**
  * Wraps a route handler. A `{ slug }` path parameter is checked against the key's target allow-list. For
  * requests with a body (`body: true`), a key with signing on must sign it (X-Rewind-Signature), and with
- * `idempotent` an Idempotency-Key makes retries replay the first response. `body: "optional"` is for changes
+ * `idempotent` an Idempotency-Key makes retries replay the first response; such routes record the request in their
+ * change's transaction (`recordRequest`), and a signature not spent there is spent before answering. `body: "optional"` is for changes
  * without a body (DELETE): a key with signing on still signs, over the empty body, and JSON is parsed if sent.
  */
 export function machineRoute<Params extends Record<string, string> = Record<string, never>>(
@@ -219,22 +224,29 @@ export function machineRoute<Params extends Record<string, string> = Record<stri
       rateLimit(key.id, now);
       let raw: Buffer = Buffer.alloc(0);
       let body: unknown;
+      // A verified signature to spend: before the handler, or on idempotent routes in the change's transaction.
+      let unspent: { signature: string; timestampSeconds: number } | null = null;
       if (options.body) {
         raw = await readBody(request);
         if (key.signingRequired) {
           const secret = signingSecretOf(key, apiKeyEncryptionKey());
           const { pathname, search } = new URL(request.url);
-          const verified = verifySignature(request.headers.get(SIGNATURE_HEADER), {
+          unspent = verifySignature(request.headers.get(SIGNATURE_HEADER), {
             secret,
             rawBody: raw,
             now,
             method: request.method,
             path: `${pathname}${search}`,
           });
-          await acceptSignature(db, verified);
+          if (!options.idempotent) {
+            await acceptSignature(db, unspent);
+            unspent = null;
+          }
         }
         body = options.body === "optional" && raw.length === 0 ? undefined : parseJson(raw);
       }
+      // Set once the handler's transaction has spent it; a transaction retried after a conflict spends it again.
+      let spentInTransaction = false;
       const run = (record: RecordResponse | null) =>
         handler({
           request,
@@ -243,25 +255,39 @@ export function machineRoute<Params extends Record<string, string> = Record<stri
           now,
           params,
           body,
-          recordResponse: record && ((tx, result) => record(tx, storedResponse(result))),
+          recordRequest:
+            record || unspent
+              ? async (tx, result) => {
+                  if (unspent) await acceptSignature(tx, unspent);
+                  spentInTransaction = true;
+                  if (record) await record(tx, storedResponse(result));
+                }
+              : null,
         });
       const idempotencyKey = options.idempotent ? request.headers.get("idempotency-key") : null;
-      if (idempotencyKey === null) return json(await run(null));
-      if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
-        throw new AppError("VALIDATION", "Idempotency-Key must be 1–255 printable ASCII characters", {
-          issues: { "Idempotency-Key": "1–255 printable ASCII characters, e.g. a UUID" },
-        });
+      let answer: MachineResult;
+      if (idempotencyKey === null) answer = await run(null);
+      else {
+        if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
+          throw new AppError("VALIDATION", "Idempotency-Key must be 1–255 printable ASCII characters", {
+            issues: { "Idempotency-Key": "1–255 printable ASCII characters, e.g. a UUID" },
+          });
+        }
+        const result = await withIdempotency(
+          db,
+          { apiKeyId: key.id, key: idempotencyKey, requestHash: requestHash(raw), now },
+          async (record) => storedResponse(await run(record)),
+        );
+        answer = {
+          status: result.status,
+          body: result.body,
+          headers: result.replayed ? { "Idempotent-Replayed": "true" } : {},
+        };
       }
-      const result = await withIdempotency(
-        db,
-        { apiKeyId: key.id, key: idempotencyKey, requestHash: requestHash(raw), now },
-        async (record) => storedResponse(await run(record)),
-      );
-      return json({
-        status: result.status,
-        body: result.body,
-        headers: result.replayed ? { "Idempotent-Replayed": "true" } : {},
-      });
+      // The handler wrote nothing (e.g. an empty batch) or answered from the Idempotency-Key's record: the
+      // signature is spent now, so it still works once only.
+      if (unspent && !spentInTransaction) await acceptSignature(db, unspent);
+      return json(answer);
     } catch (error) {
       return errorResponse(error, now, `${request.method} ${new URL(request.url).pathname}`);
     }

@@ -2,7 +2,6 @@
 // the live instances, retrying a batch elsewhere with its Idempotency-Key when an instance dies under it; and
 // what the load cost: the instances' CPU time and the database's transactions and row writes.
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import type { Db } from "@/server/db";
 import { signRequestV2 } from "@/server/domain/api-keys";
 import { seededRandom } from "../../scripts/lib/traffic";
@@ -29,13 +28,6 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** CPU seconds a process has used (utime + stime of /proc/<pid>/stat, in Linux's fixed 100 ticks a second). */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 export interface DatabaseWrites {

@@ -18,7 +18,7 @@ import { systemActor, userActor } from "@/server/services/audit/audit-log";
 import { CYCLE_LEASE_TIMING } from "@/server/services/monitoring/cycle-lease";
 import { CYCLE_LEASE } from "@/server/services/platform/lease";
 import { approveRollback } from "@/server/services/rollbacks/commands";
-import { startBuiltApp } from "../built-app";
+import { cpuSeconds, startBuiltApp } from "../built-app";
 import { createTestDatabase } from "../test-database";
 import { percentile, type Figure } from "./lib";
 import {
@@ -26,7 +26,6 @@ import {
   BREACH_ERROR_RATE,
   call,
   CLIENTS,
-  cpuSeconds,
   databaseWrites,
   HEALTHY_ERROR_RATE,
   Load,

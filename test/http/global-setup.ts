@@ -1,4 +1,4 @@
-// The http project's server: the production build served by `next start` (test/built-app.ts) against a
+// The http project's server: the production build served as `npm start` serves it (test/built-app.ts) against a
 // fresh database (test/test-database.ts). Tests reach it over real HTTP and set up data through the services
 // on the same database.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -64,7 +64,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     // The server's own log is shown only when something went wrong on its side.
     const log = app.output();
-    if (/"level":"error"|^(?!\{).*Error:/m.test(log)) console.error(`next start output:\n${log}`);
+    if (/"level":"error"|^(?!\{).*Error:/m.test(log)) console.error(`server output:\n${log}`);
     await app.stop();
     rmSync(logDir, { recursive: true, force: true });
     await database.drop();

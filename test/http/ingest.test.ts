@@ -66,6 +66,33 @@ describe("ingest: signatures", () => {
     expect(await totals(target.id)).toEqual({ requests: 4, errors: 0 });
   });
 
+  it("stores concurrent replays of one signed batch once: the signature is spent in the batch's transaction", async () => {
+    const target = await makeTarget(db);
+    const raw = JSON.stringify({ target: target.slug, events: recentEvents(6) });
+    const signature = signRequest(key.secret, Math.floor(Date.now() / 1000), raw);
+    const statuses = await Promise.all(
+      Array.from(
+        { length: 5 },
+        async () => (await api("POST", "/api/v1/ingest", { key, body: raw, signature })).status,
+      ),
+    );
+    expect(statuses.sort()).toEqual([202, 401, 401, 401, 401]);
+    expect(await totals(target.id)).toEqual({ requests: 6, errors: 0 });
+  });
+
+  it("does not spend the signature of a batch that was refused: the same signed request works once it can", async () => {
+    // A sender that retries the very same bytes after a failure (its target not created yet, here) is not told
+    // its signature was used: only a stored batch spends it.
+    const slug = uniqueSlug();
+    const raw = JSON.stringify({ target: slug, events: recentEvents(3) });
+    const signature = signRequest(key.secret, Math.floor(Date.now() / 1000), raw);
+    expect((await api("POST", "/api/v1/ingest", { key, body: raw, signature })).status).toBe(404);
+    const target = await db.target.create({ data: { slug, name: `Target ${slug}` } });
+    expect((await api("POST", "/api/v1/ingest", { key, body: raw, signature })).status).toBe(202);
+    expect((await api("POST", "/api/v1/ingest", { key, body: raw, signature })).status).toBe(401);
+    expect(await totals(target.id)).toEqual({ requests: 3, errors: 0 });
+  });
+
   it("binds a signature to its method and path: one v1-signed body for two targets is two requests", async () => {
     // A config-as-code job applying one policy to several targets within a second (the same body, the same
     // v1 signature): not a replay, since each was sent to its own path.

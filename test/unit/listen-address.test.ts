@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "@/server/env.js";
-import { isLoopback, nextStartArgs, reachableHost } from "../../scripts/lib/listen-address";
+import { isLoopback, reachableHost, serverProcess } from "../../scripts/lib/listen-address";
 
 describe("HOST, the address npm start listens on", () => {
   it("is this machine only unless set, and any interface or address when set", () => {
     expect(parseEnv({}).HOST).toBe("127.0.0.1");
-    expect(nextStartArgs("3000", parseEnv({}).HOST)).toEqual(["start", "-p", "3000", "-H", "127.0.0.1"]);
+    expect(serverProcess("3000", parseEnv({}).HOST).env).toMatchObject({ PORT: "3000", HOST: "127.0.0.1" });
     for (const host of ["0.0.0.0", "::", "10.1.2.3", "fd00::1", "rewind.internal"]) {
       expect(parseEnv({ HOST: host }).HOST).toBe(host);
     }

@@ -21,7 +21,7 @@ function isUniqueViolation(error: unknown): boolean {
 
 /** Records a verified signature; a second request with it is a replay and refused. */
 export async function acceptSignature(
-  db: Db,
+  db: Db | Tx,
   { signature, timestampSeconds }: { signature: string; timestampSeconds: number },
 ): Promise<void> {
   // Kept until the timestamp itself would be refused as stale.

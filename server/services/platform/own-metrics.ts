@@ -1,16 +1,16 @@
 // Rewind's own metrics in the Prometheus text format (GET /api/metrics). Everything but the ingestion
 // counter is read from the database, so every instance reports the same cluster-wide state; the counter
-// is per process, as Prometheus counters are.
+// is per process, as Prometheus counters are (one for both copies of this module: process-wide.ts).
 import "server-only";
 import type { Db } from "../../db";
 import { CYCLE_LEASE } from "./lease";
+import { processWide } from "./process-wide";
 
-let ingestedEvents = 0;
-let ingestedWindows = 0;
+const ingested = processWide("ingestedCounters", () => ({ events: 0, windows: 0 }));
 
 export function countIngested(stored: { events: number; windows: number }): void {
-  ingestedEvents += stored.events;
-  ingestedWindows += stored.windows;
+  ingested.events += stored.events;
+  ingested.windows += stored.windows;
 }
 
 type Sample = { labels?: Record<string, string>; value: number };
@@ -61,10 +61,10 @@ export async function renderOwnMetrics(
         runs.map((row) => ({ labels: { trigger: row.trigger }, value: row._count._all })),
       ),
       family("rewind_ingested_events_total", "counter", "Events ingested by this process.", [
-        { value: ingestedEvents },
+        { value: ingested.events },
       ]),
       family("rewind_ingested_windows_total", "counter", "Pre-aggregated windows ingested by this process.", [
-        { value: ingestedWindows },
+        { value: ingested.windows },
       ]),
       family(
         "rewind_verdicts",

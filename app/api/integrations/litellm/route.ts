@@ -1,8 +1,8 @@
 // POST /api/integrations/litellm (scope ingest, unsigned): LiteLLM's generic_api callback, batches of
 // StandardLoggingPayload written as metric events. /api/v1/intake/litellm is the same handler, kept for deployed
 // proxies. docs/INTEGRATIONS.md
-import { intakeRoute } from "@/server/api/http";
+import { litellmRoute } from "@/server/api/intake-routes";
 
 export const dynamic = "force-dynamic";
 
-export const POST = intakeRoute("litellm");
+export const POST = litellmRoute;

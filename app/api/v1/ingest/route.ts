@@ -1,25 +1,7 @@
 // POST /api/v1/ingest (scope ingest): a batch of request events and/or pre-aggregated windows. docs/API.md
-import { machineRoute } from "@/server/api/http";
-import { ingestMetrics } from "@/server/services/machine/ingest";
-import { metricSettings } from "@/server/settings";
+// Defined in server/api/intake-routes.ts, where the production server also calls it ahead of Next.js.
+import { ingestRoute } from "@/server/api/intake-routes";
 
 export const dynamic = "force-dynamic";
 
-export const POST = machineRoute(
-  { scope: "ingest", body: true, idempotent: true },
-  async ({ db, key, body, now, recordResponse }) => ({
-    status: 202,
-    body: await ingestMetrics(
-      db,
-      { key, body },
-      {
-        now,
-        ...metricSettings,
-        // With an Idempotency-Key, the response is stored with the batch: a retry after a crash replays it.
-        ...(recordResponse && {
-          inTransaction: (tx, committed) => recordResponse(tx, { status: 202, body: committed }),
-        }),
-      },
-    ),
-  }),
-);
+export const POST = ingestRoute;

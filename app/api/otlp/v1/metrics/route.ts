@@ -2,8 +2,8 @@
 // metrics' histograms become metric windows. An OTel exporter's endpoint (OTEL_EXPORTER_OTLP_ENDPOINT) is
 // https://<host>/api/otlp. /api/v1/otlp/v1/metrics is the same handler, kept for deployed collectors.
 // docs/INTEGRATIONS.md
-import { intakeRoute } from "@/server/api/http";
+import { otlpMetricsRoute } from "@/server/api/intake-routes";
 
 export const dynamic = "force-dynamic";
 
-export const POST = intakeRoute("otlp-metrics");
+export const POST = otlpMetricsRoute;

@@ -7,12 +7,12 @@ export const dynamic = "force-dynamic";
 
 export const POST = machineRoute<{ id: string }>(
   { scope: "rollbacks:write", body: true, idempotent: true },
-  async ({ db, key, params, body, now, recordResponse }) => ({
+  async ({ db, key, params, body, now, recordRequest }) => ({
     status: 200,
     body: await endRollbackForKey(db, { key, rollbackId: params.id, action: "cancel", body }, now, {
-      // With an Idempotency-Key, the response is stored with the cancellation: a retry after a crash replays it.
-      ...(recordResponse && {
-        inTransaction: (tx, committed) => recordResponse(tx, { status: 200, body: committed }),
+      // The signature is spent, and the Idempotency-Key response stored, in the cancellation's transaction.
+      ...(recordRequest && {
+        inTransaction: (tx, committed) => recordRequest(tx, { status: 200, body: committed }),
       }),
     }),
   }),

@@ -7,12 +7,12 @@ export const dynamic = "force-dynamic";
 
 export const POST = machineRoute<{ slug: string }>(
   { scope: "rollbacks:write", body: true, idempotent: true },
-  async ({ db, key, params, body, now, recordResponse }) => ({
+  async ({ db, key, params, body, now, recordRequest }) => ({
     status: 201,
     body: await requestRollbackForKey(db, { key, slug: params.slug, body }, now, {
-      // With an Idempotency-Key, the response is stored with the request: a retry after a crash replays it.
-      ...(recordResponse && {
-        inTransaction: (tx, committed) => recordResponse(tx, { status: 201, body: committed }),
+      // The signature is spent, and the Idempotency-Key response stored, in the request's transaction.
+      ...(recordRequest && {
+        inTransaction: (tx, committed) => recordRequest(tx, { status: 201, body: committed }),
       }),
     }),
   }),

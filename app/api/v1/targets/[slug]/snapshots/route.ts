@@ -13,11 +13,11 @@ function response({ snapshot, created }: PublishedSnapshot) {
 
 export const POST = machineRoute<{ slug: string }>(
   { scope: "snapshots:write", body: true, idempotent: true },
-  async ({ db, key, params, body, now, recordResponse }) =>
+  async ({ db, key, params, body, now, recordRequest }) =>
     response(
       await publishConfig(db, { actor: apiKeyActor(key), slug: params.slug, body }, now, {
-        // With an Idempotency-Key, the response is stored with the snapshot: a retry after a crash replays it.
-        ...(recordResponse && { inTransaction: (tx, committed) => recordResponse(tx, response(committed)) }),
+        // The signature is spent, and the Idempotency-Key response stored, in the snapshot's transaction.
+        ...(recordRequest && { inTransaction: (tx, committed) => recordRequest(tx, response(committed)) }),
       }),
     ),
 );
