@@ -52,10 +52,42 @@ export interface MachineResult {
   headers?: Record<string, string>;
 }
 
-function json(result: MachineResult): Response {
+/**
+ * What the machine API reads of a request: a fetch Request is one (route handlers, through `callOf`), and the
+ * production server's fast path makes one from Node's request without building a Request (intake-fast-path.ts).
+ */
+export interface MachineCall {
+  method: string;
+  /** Absolute. */
+  url: string;
+  headers: { get(name: string): string | null };
+  /** The raw body, refused (413) past MAX_BODY_BYTES, announced by Content-Length or not. */
+  body(): Promise<Buffer>;
+}
+
+/** A response before it is a fetch Response: the fast path writes it to Node's response as it is. */
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Uint8Array | null;
+}
+
+export function callOf(request: Request): MachineCall {
+  return { method: request.method, url: request.url, headers: request.headers, body: () => readBody(request) };
+}
+
+export function responseOf({ status, headers, body }: Answer): Response {
+  return new Response(body === null || typeof body === "string" ? body : new Uint8Array(body), { status, headers });
+}
+
+function json(result: MachineResult): Answer {
   const headers = { "Cache-Control": "no-store", ...result.headers };
-  if (result.body === undefined) return new Response(null, { status: result.status, headers });
-  return Response.json(result.body, { status: result.status, headers });
+  if (result.body === undefined) return { status: result.status, headers, body: null };
+  return {
+    status: result.status,
+    headers: { ...headers, "Content-Type": "application/json" },
+    body: JSON.stringify(result.body),
+  };
 }
 
 /**
@@ -64,6 +96,10 @@ function json(result: MachineResult): Response {
  * log under that id, never to the client.
  */
 export function errorResponse(error: unknown, now: Date, context = ""): Response {
+  return responseOf(errorAnswer(error, now, context));
+}
+
+export function errorAnswer(error: unknown, now: Date, context = ""): Answer {
   if (error instanceof AppError) {
     log.at(warnedRefusals.has(error.code) ? "warn" : "debug", "request.refused", {
       ...(context && { context }),
@@ -101,19 +137,19 @@ export function errorResponse(error: unknown, now: Date, context = ""): Response
   });
 }
 
-export function bearerToken(request: Request): string | null {
+export function bearerToken(request: Pick<MachineCall, "headers">): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
   return match?.[1] ?? null;
 }
 
 /** Whether the request's bearer token is `secret`, compared in constant time (no hint of a near guess). */
-export function bearerMatches(request: Request, secret: string): boolean {
+export function bearerMatches(request: Pick<MachineCall, "headers">, secret: string): boolean {
   const given = Buffer.from(bearerToken(request) ?? "");
   const expected = Buffer.from(secret);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-function tooLarge(): AppError {
+export function tooLarge(): AppError {
   return new AppError(
     "PAYLOAD_TOO_LARGE",
     `Request body exceeds the ${MAX_BODY_BYTES / 1024 / 1024} MB limit: split it`,
@@ -181,7 +217,7 @@ function storedResponse({ status, body }: MachineResult): StoredResponse {
 }
 
 export interface MachineRequest<Params> {
-  request: Request;
+  request: MachineCall;
   db: Db;
   key: ApiKeyPrincipal;
   now: Date;
@@ -208,7 +244,7 @@ export function machineRoute<Params extends Record<string, string> = Record<stri
   options: { scope: ApiKeyScope; body?: boolean | "optional"; idempotent?: boolean },
   handler: (input: MachineRequest<Params>) => Promise<MachineResult>,
 ) {
-  const handle = async (request: Request, context?: { params: Promise<Params> }): Promise<Response> => {
+  const answer = async (request: MachineCall, context?: { params: Promise<Params> }): Promise<Answer> => {
     const now = new Date();
     try {
       const db = getDb();
@@ -227,7 +263,7 @@ export function machineRoute<Params extends Record<string, string> = Record<stri
       // A verified signature to spend: before the handler, or on idempotent routes in the change's transaction.
       let unspent: { signature: string; timestampSeconds: number } | null = null;
       if (options.body) {
-        raw = await readBody(request);
+        raw = await request.body();
         if (key.signingRequired) {
           const secret = signingSecretOf(key, apiKeyEncryptionKey());
           const { pathname, search } = new URL(request.url);
@@ -265,35 +301,46 @@ export function machineRoute<Params extends Record<string, string> = Record<stri
               : null,
         });
       const idempotencyKey = options.idempotent ? request.headers.get("idempotency-key") : null;
-      let answer: MachineResult;
-      if (idempotencyKey === null) answer = await run(null);
+      let result: MachineResult;
+      if (idempotencyKey === null) result = await run(null);
       else {
         if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
           throw new AppError("VALIDATION", "Idempotency-Key must be 1–255 printable ASCII characters", {
             issues: { "Idempotency-Key": "1–255 printable ASCII characters, e.g. a UUID" },
           });
         }
-        const result = await withIdempotency(
+        const stored = await withIdempotency(
           db,
           { apiKeyId: key.id, key: idempotencyKey, requestHash: requestHash(raw), now },
           async (record) => storedResponse(await run(record)),
         );
-        answer = {
-          status: result.status,
-          body: result.body,
-          headers: result.replayed ? { "Idempotent-Replayed": "true" } : {},
+        result = {
+          status: stored.status,
+          body: stored.body,
+          headers: stored.replayed ? { "Idempotent-Replayed": "true" } : {},
         };
       }
       // The handler wrote nothing (e.g. an empty batch) or answered from the Idempotency-Key's record: the
       // signature is spent now, so it still works once only.
       if (unspent && !spentInTransaction) await acceptSignature(db, unspent);
-      return json(answer);
+      return json(result);
     } catch (error) {
-      return errorResponse(error, now, `${request.method} ${new URL(request.url).pathname}`);
+      return errorAnswer(error, now, `${request.method} ${new URL(request.url).pathname}`);
     }
   };
-  return (request: Request, context?: { params: Promise<Params> }): Promise<Response> =>
-    withRequestLog(request, () => handle(request, context));
+  return routeAnswering((call, context?: { params: Promise<Params> }) => answer(call, context));
+}
+
+/**
+ * A route handler for Next (a fetch Request in, a Response out) with `answer` beside it, the same handling for a
+ * MachineCall, which the fast path calls. Both run in a request's log context.
+ */
+function routeAnswering<Context>(answer: (call: MachineCall, context?: Context) => Promise<Answer>) {
+  const route = async (request: Request, context?: Context): Promise<Response> =>
+    responseOf(await withRequestLog(request, () => answer(callOf(request), context)));
+  return Object.assign(route, {
+    answer: (call: MachineCall): Promise<Answer> => withRequestLog(call, () => answer(call)),
+  });
 }
 
 /** A strong ETag over the canonical JSON of a body: equal content, equal tag, whatever the key order. */
@@ -302,7 +349,7 @@ export function etagOf(body: unknown): string {
 }
 
 /** If-None-Match holds the tag (or `*`): the client's copy is current. Weak comparison, as RFC 9110 says. */
-export function notModified(request: Request, etag: string): boolean {
+export function notModified(request: Pick<MachineCall, "headers">, etag: string): boolean {
   const header = request.headers.get("if-none-match");
   if (!header) return false;
   return header
@@ -312,7 +359,7 @@ export function notModified(request: Request, etag: string): boolean {
 }
 
 /** An intake failure as the adapter's format will say it: the statuses and messages of `errorResponse`, plus 400/415/503. */
-async function intakeRefusalOf(error: unknown, request: Request, now: Date): Promise<IntakeRefusal> {
+function intakeRefusalOf(error: unknown, request: MachineCall, now: Date): IntakeRefusal {
   const context = `${request.method} ${new URL(request.url).pathname}`;
   if (error instanceof IntakeError) {
     const code = error.status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : "BAD_REQUEST";
@@ -324,11 +371,10 @@ async function intakeRefusalOf(error: unknown, request: Request, now: Date): Pro
     const message = "Rewind cannot store this now (busy or its database unreachable): retry after the delay";
     return { status: 503, code: "UNAVAILABLE", message, headers: { "Retry-After": "5" } };
   }
-  const response = errorResponse(error, now, context);
-  const { error: body } = (await response.json()) as { error: Omit<IntakeRefusal, "status" | "headers"> };
-  const headers = Object.fromEntries(response.headers);
-  for (const name of ["content-type", "content-length", "cache-control"]) delete headers[name];
-  return { status: response.status, ...body, headers };
+  const refusal = errorAnswer(error, now, context);
+  const { error: body } = JSON.parse(refusal.body as string) as { error: Omit<IntakeRefusal, "status" | "headers"> };
+  const { "Content-Type": _type, "Cache-Control": _cache, ...headers } = refusal.headers;
+  return { status: refusal.status, ...body, headers };
 }
 
 /**
@@ -338,7 +384,7 @@ async function intakeRefusalOf(error: unknown, request: Request, now: Date): Pro
  */
 export function intakeRoute(name: IntakeAdapterName) {
   const adapter = intakeAdapters[name];
-  const handle = async (request: Request): Promise<Response> => {
+  const answer = async (request: MachineCall): Promise<Answer> => {
     const now = new Date();
     let reply: IntakeReply;
     try {
@@ -347,7 +393,7 @@ export function intakeRoute(name: IntakeAdapterName) {
       const key = await authenticateApiKey(db, apiKey, { scope: "ingest" }, now);
       addLogContext({ caller: `api_key:${key.id}` });
       rateLimit(key.id, now);
-      const body = await readBody(request);
+      const body = await request.body();
       reply = await receiveIntake(
         db,
         adapter,
@@ -363,13 +409,13 @@ export function intakeRoute(name: IntakeAdapterName) {
     } catch (error) {
       const contentType = mediaTypeOf(request.headers.get("content-type"));
       const taken = contentType !== null && adapter.contentTypes.includes(contentType) ? contentType : null;
-      reply = adapter.refusal(await intakeRefusalOf(error, request, now), taken);
+      reply = adapter.refusal(intakeRefusalOf(error, request, now), taken);
     }
-    const body = typeof reply.body === "string" ? reply.body : new Uint8Array(reply.body);
-    return new Response(body, {
+    return {
       status: reply.status,
       headers: { "Cache-Control": "no-store", "Content-Type": reply.contentType, ...reply.headers },
-    });
+      body: reply.body,
+    };
   };
-  return (request: Request): Promise<Response> => withRequestLog(request, () => handle(request));
+  return routeAnswering(answer);
 }

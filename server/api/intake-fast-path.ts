@@ -1,16 +1,17 @@
 // The production server's fast path (scripts/serve.ts): the machine intake's POSTs answered by their route
-// handlers (intake-routes.ts) straight from Node's request, before Next.js. The handler is the one Next would
-// call, so API key, rate limit, body limit, signature, Idempotency-Key and error bodies are the same by
-// construction; this file only turns Node's request into a fetch Request and the Response back, adding the
-// headers next.config.js gives every /api response. docs/ARCHITECTURE.md, "The intake fast path".
+// handlers (intake-routes.ts) straight from Node's request, before Next.js. The handling is the one Next calls
+// (`answer` beside each route), so API key, rate limit, body limit, signature, Idempotency-Key and error bodies
+// are the same by construction; this file only reads Node's request as a MachineCall, without building a fetch
+// Request, and writes the Answer with the headers next.config.js gives every /api response.
+// docs/ARCHITECTURE.md, "The intake fast path".
 import "server-only";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { apiResponseHeaders } from "../response-headers.js";
 import { log } from "../services/platform/log";
-import { errorResponse, MAX_BODY_BYTES } from "./http";
+import { errorAnswer, MAX_BODY_BYTES, tooLarge, type Answer, type MachineCall } from "./http";
 import { intakeFastPaths } from "./intake-routes";
 
-type IntakeHandler = (request: Request) => Promise<Response>;
+type IntakeHandler = (call: MachineCall) => Promise<Answer>;
 
 /** The handler for a request the fast path answers: a POST to one of the intake paths exactly; else undefined. */
 export function intakeHandlerFor(request: IncomingMessage): IntakeHandler | undefined {
@@ -20,8 +21,8 @@ export function intakeHandlerFor(request: IncomingMessage): IntakeHandler | unde
 }
 
 /**
- * The body, read no further than one byte past `limit`: the handler's own readBody then refuses it with the
- * route's 413 body, as it does in Next. An announced length past the limit is not read at all.
+ * The body, read no further than one byte past `limit` (an announced length past it is not read at all), so an
+ * oversized body costs no more than the limit.
  */
 function readNodeBody(request: IncomingMessage, limit: number): Promise<{ body: Buffer; overLimit: boolean }> {
   if (Number(request.headers["content-length"] ?? 0) > limit) {
@@ -35,50 +36,70 @@ function readNodeBody(request: IncomingMessage, limit: number): Promise<{ body: 
       size += chunk.length;
       if (size > limit) {
         request.off("data", onData).off("end", onEnd);
-        resolve({ body: Buffer.concat(chunks).subarray(0, limit + 1), overLimit: true });
+        resolve({ body: Buffer.alloc(0), overLimit: true });
       }
     };
-    const onEnd = () => resolve({ body: Buffer.concat(chunks, size), overLimit: false });
-    request.on("data", onData).once("end", onEnd).once("error", reject);
+    const onEnd = () =>
+      resolve({ body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size), overLimit: false });
+    // A client gone mid-body closes the request without an end (after the end, rejecting changes nothing).
+    const onClose = () => reject(new Error("The client closed the request before its body ended"));
+    request.on("data", onData).once("end", onEnd).once("error", reject).once("close", onClose);
   });
 }
 
-function fetchRequest(request: IncomingMessage, body: Buffer): Request {
-  const headers = new Headers();
+/**
+ * Node's request as the handlers read a fetch Request: a header's values joined with ", " as `Headers.get` joins
+ * them (Node keeps only the first of some, e.g. Authorization), and a URL that a malformed Host cannot break
+ * (the signature covers the path and query only).
+ */
+function callOf(request: IncomingMessage, read: { body: Buffer; overLimit: boolean }): MachineCall {
   const raw = request.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
-  // The host only names the URL (the signature covers path and query): a malformed one must not fail the request.
-  let url: URL;
+  let url: string;
   try {
-    url = new URL(request.url as string, `http://${request.headers.host ?? "localhost"}`);
+    url = new URL(request.url as string, `http://${request.headers.host ?? "localhost"}`).href;
   } catch {
-    url = new URL(request.url as string, "http://localhost");
+    url = new URL(request.url as string, "http://localhost").href;
   }
-  const bytes = body.length > 0 ? new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.length) : null;
-  return new Request(url, { method: "POST", headers, body: bytes });
+  return {
+    method: "POST",
+    url,
+    headers: {
+      get(name: string) {
+        const wanted = name.toLowerCase();
+        let value: string | null = null;
+        for (let i = 0; i < raw.length; i += 2) {
+          if ((raw[i] as string).toLowerCase() === wanted)
+            value = value === null ? (raw[i + 1] as string) : `${value}, ${raw[i + 1]}`;
+        }
+        return value;
+      },
+    },
+    body: () => (read.overLimit ? Promise.reject(tooLarge()) : Promise.resolve(read.body)),
+  };
 }
 
 /** Answers one intake request. Never rejects: a failure is the machine API's 500 body, logged with a request id. */
 export async function serveIntake(handler: IntakeHandler, request: IncomingMessage, response: ServerResponse) {
-  const forwardedProto = request.headers["x-forwarded-proto"];
-  const headers = apiResponseHeaders(Array.isArray(forwardedProto) ? forwardedProto[0] : forwardedProto);
-  let answer: Response;
+  let answer: Answer;
   let overLimit = false;
   try {
     const read = await readNodeBody(request, MAX_BODY_BYTES);
     overLimit = read.overLimit;
-    answer = await handler(fetchRequest(request, read.body));
+    answer = await handler(callOf(request, read));
   } catch (error) {
     if (request.destroyed) return; // the client went away mid-body: nobody to answer
-    answer = errorResponse(error, new Date(), `POST ${request.url}`);
+    answer = errorAnswer(error, new Date(), `POST ${request.url}`);
   }
   try {
-    const payload = Buffer.from(await answer.arrayBuffer());
-    answer.headers.forEach((value, name) => (headers[name] = value));
-    // The rest of an oversized body is not worth reading: answer, then close the connection.
-    if (overLimit) headers.connection = "close";
-    headers["content-length"] = String(payload.length);
-    response.writeHead(answer.status, headers).end(payload);
+    const forwardedProto = request.headers["x-forwarded-proto"];
+    const headers = {
+      ...apiResponseHeaders(Array.isArray(forwardedProto) ? forwardedProto[0] : forwardedProto),
+      ...answer.headers,
+      "Content-Length": String(answer.body === null ? 0 : Buffer.byteLength(answer.body)),
+      // The rest of an oversized body is not worth reading: answer, then close the connection.
+      ...(overLimit && { Connection: "close" }),
+    };
+    response.writeHead(answer.status, headers).end(answer.body ?? undefined);
   } catch (error) {
     log.error("request.failed", { context: `POST ${request.url}`, error });
     response.destroy();

@@ -5,7 +5,7 @@
 import "server-only";
 import { ingestMetrics } from "../services/machine/ingest";
 import { metricSettings } from "../settings";
-import { intakeRoute, machineRoute } from "./http";
+import { intakeRoute, machineRoute, type Answer, type MachineCall } from "./http";
 
 /** POST /api/v1/ingest (scope ingest): a batch of request events and/or pre-aggregated windows. docs/API.md */
 export const ingestRoute = machineRoute(
@@ -35,12 +35,12 @@ export const litellmRoute = intakeRoute("litellm");
  * The POST paths the production server answers itself, and their handlers. The /api/v1 aliases of the OTLP and
  * LiteLLM intakes are kept for deployed senders. Other methods on these paths go to Next (405, as before).
  */
-export const intakeFastPaths: ReadonlyMap<string, (request: Request) => Promise<Response>> = new Map([
-  ["/api/v1/ingest", (request: Request) => ingestRoute(request)],
-  ["/api/otlp/v1/metrics", otlpMetricsRoute],
-  ["/api/v1/otlp/v1/metrics", otlpMetricsRoute],
-  ["/api/otlp/v1/traces", otlpTracesRoute],
-  ["/api/v1/otlp/v1/traces", otlpTracesRoute],
-  ["/api/integrations/litellm", litellmRoute],
-  ["/api/v1/intake/litellm", litellmRoute],
+export const intakeFastPaths: ReadonlyMap<string, (call: MachineCall) => Promise<Answer>> = new Map([
+  ["/api/v1/ingest", ingestRoute.answer],
+  ["/api/otlp/v1/metrics", otlpMetricsRoute.answer],
+  ["/api/v1/otlp/v1/metrics", otlpMetricsRoute.answer],
+  ["/api/otlp/v1/traces", otlpTracesRoute.answer],
+  ["/api/v1/otlp/v1/traces", otlpTracesRoute.answer],
+  ["/api/integrations/litellm", litellmRoute.answer],
+  ["/api/v1/intake/litellm", litellmRoute.answer],
 ]);

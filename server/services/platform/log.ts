@@ -149,7 +149,7 @@ export function withLogContext<T>(fields: LogFields, work: () => T): T {
 }
 
 /** Runs a route handler with a new request id and the request's method and path on every line it logs. */
-export function withRequestLog<T>(request: Request, work: () => Promise<T>): Promise<T> {
+export function withRequestLog<T>(request: { method: string; url: string }, work: () => Promise<T>): Promise<T> {
   const { pathname } = new URL(request.url);
   return withLogContext({ requestId: randomUUID(), request: `${request.method} ${pathname}` }, work);
 }
