@@ -113,7 +113,12 @@ export function TargetCard({
               />
             ))}
           </dl>
-          {age ? <p className="mt-1 text-right text-xs text-slate-600">Figures {age}: no newer verdict</p> : null}
+          {age ? (
+            <p className="mt-1 text-right text-xs text-slate-600">
+              Figures {age}: no newer verdict
+              {verdict.status === "INSUFFICIENT_DATA" ? " (without traffic, judged again when metrics arrive)" : ""}
+            </p>
+          ) : null}
         </div>
       ) : null}
 

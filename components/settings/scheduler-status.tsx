@@ -13,6 +13,8 @@ import { Alert, Badge, Button, Card, EmptyState, ListSkeleton, Skeleton } from "
 /** What the recorded summary (MonitoringCycleSummary, stored as JSON) is read for here. */
 interface StoredSummary {
   targetsEvaluated?: number;
+  /** Targets without traffic skipped since their INSUFFICIENT_DATA verdict (absent before they were skipped). */
+  targetsIdle?: number;
   verdicts?: Record<string, number>;
   actions?: Record<string, number>;
   errors?: { targetSlug?: string; rollbackId?: string; message: string }[];
@@ -22,6 +24,11 @@ interface StoredSummary {
 
 function readSummary(summary: unknown): StoredSummary {
   return summary && typeof summary === "object" ? summary : {};
+}
+
+/** ", 40 idle (no traffic, skipped)": the targets a cycle left at their last verdict, or nothing. */
+function describeIdle(summary: StoredSummary): string {
+  return summary.targetsIdle ? `, ${summary.targetsIdle} idle (no traffic, skipped)` : "";
 }
 
 /** "2 proposed, 1 advanced": the actions a cycle took, or "no action". */
@@ -153,7 +160,8 @@ export function SchedulerStatus() {
           <Fact term="Last outcome">
             {last ? (
               <>
-                {lastSummary.targetsEvaluated ?? 0} targets evaluated; {describeActions(lastSummary.actions)}
+                {lastSummary.targetsEvaluated ?? 0} targets evaluated{describeIdle(lastSummary)};{" "}
+                {describeActions(lastSummary.actions)}
                 {lastSummary.emergencyStopActive ? " · emergency stop active" : ""}
                 {lastSummary.monitoringPaused ? " · monitoring paused" : ""}
               </>
@@ -223,7 +231,8 @@ export function SchedulerStatus() {
                     const errors = summary.errors?.length ?? 0;
                     return (
                       <>
-                        {summary.targetsEvaluated ?? 0} targets; {describeActions(summary.actions)}
+                        {summary.targetsEvaluated ?? 0} targets{describeIdle(summary)};{" "}
+                        {describeActions(summary.actions)}
                         {errors > 0 ? (
                           <>
                             {" "}

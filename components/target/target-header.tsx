@@ -88,7 +88,12 @@ export function TargetHeader({ perf, role, name }: { perf: PerformanceRollback; 
           <time dateTime={verdict.evaluatedAt.toISOString()} title={verdict.evaluatedAt.toLocaleString("en-GB")}>
             {formatRelative(verdict.evaluatedAt)}
           </time>
-          {age ? " (no newer one: monitoring has not evaluated this target since)" : ""}: {verdict.details.explanation}
+          {age
+            ? verdict.status === "INSUFFICIENT_DATA"
+              ? " (no newer one: a target without traffic is judged again when metrics arrive)"
+              : " (no newer one: monitoring has not evaluated this target since)"
+            : ""}
+          : {verdict.details.explanation}
         </p>
       ) : verdict === null ? (
         <p className="text-sm text-slate-700">

@@ -15,6 +15,8 @@ import { getPolicy } from "../config/policies";
 import { startRollbackFromDecision } from "../rollbacks/commands";
 import { getSystemState } from "../config/system-switches";
 import { log } from "../platform/log";
+import { dialectOf } from "../platform/sql-dialect";
+import { recordEvaluationStates } from "./evaluation-state";
 
 const ROLLBACK_KINDS: readonly DecisionKind[] = ["PROPOSE_ROLLBACK", "AUTO_ROLLBACK", "EMERGENCY_ROLLBACK"];
 
@@ -174,17 +176,22 @@ export async function actOnExternalVerdict(
     latestVerdict(db, target.id, now),
     loadDecisionTargets(db, { id: target.id }, now),
   ]);
-  await db.verdictRecord.create({
-    data: {
-      targetId: target.id,
-      evaluatedAt: now,
-      status: verdict.status,
-      severity: verdict.status === "BREACH" ? verdict.severity : null,
-      consecutiveCount: "consecutiveCount" in verdict ? verdict.consecutiveCount : 0,
-      details: { ...verdict, ...input.details },
-      policyVersion: version,
-    },
-    select: { id: true },
+  // With the target's evaluation state, as the cycle records its verdicts (evaluation-state.ts).
+  const dialect = dialectOf(db);
+  await db.$transaction(async (tx) => {
+    await tx.verdictRecord.create({
+      data: {
+        targetId: target.id,
+        evaluatedAt: now,
+        status: verdict.status,
+        severity: verdict.status === "BREACH" ? verdict.severity : null,
+        consecutiveCount: "consecutiveCount" in verdict ? verdict.consecutiveCount : 0,
+        details: { ...verdict, ...input.details },
+        policyVersion: version,
+      },
+      select: { id: true },
+    });
+    await recordEvaluationStates(tx, dialect, [{ targetId: target.id, verdict, policyVersion: version }], now);
   });
   const decision = decide({ verdict, policy, now, target: decisionTarget(target) });
   return act(db, { target, verdict, decision, policy, policyVersion: version, previous }, now);

@@ -134,6 +134,7 @@ function logCycle(trigger: CycleTrigger, summary: MonitoringCycleSummary): void 
     trigger,
     durationMs: summary.durationMs,
     targetsEvaluated: summary.targetsEvaluated,
+    targetsIdle: summary.targetsIdle,
     verdicts: nonZero(verdicts),
     decisions: nonZero(decisions),
     actions: nonZero(actions),

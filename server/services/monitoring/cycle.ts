@@ -32,6 +32,8 @@ const cycleOptionsSchema = z.object({
   bucketWidthMs: z.number().int().positive(),
   retentionMs: z.number().int().positive(),
   rawRetentionMs: z.number().int().positive().optional(),
+  /** False judges idle targets too, every cycle, as the cycle did before it skipped them (tests compare the two). */
+  skipIdleTargets: z.boolean().default(true),
 });
 
 export interface MonitoringCycleSummary extends Omit<EvaluationCounts, "errors"> {
@@ -87,7 +89,7 @@ export async function runMonitoringCycle(
 ): Promise<MonitoringCycleSummary> {
   const beforeStep = hooks.beforeStep ?? (() => Promise.resolve());
   const startedAt = performance.now();
-  const { now, bucketWidthMs, retentionMs, rawRetentionMs } = parseInput(cycleOptionsSchema, input);
+  const { now, bucketWidthMs, retentionMs, rawRetentionMs, skipIdleTargets } = parseInput(cycleOptionsSchema, input);
   const system = await getSystemState(db);
   const summary: MonitoringCycleSummary = {
     now,
@@ -132,12 +134,12 @@ export async function runMonitoringCycle(
   // snapshot; promotion and verification, which read verdicts, wait too.
   if (!system.monitoringPaused) {
     await step("evaluation", async () => {
-      const outcomes = await evaluateMonitoredTargets(db, { now, bucketWidthMs });
+      const outcomes = await evaluateMonitoredTargets(db, { now, bucketWidthMs, skipIdle: skipIdleTargets });
       const { errors: evaluationErrors, ...counts } = countEvaluations(outcomes);
       Object.assign(summary, counts);
       errors.push(...evaluationErrors);
       for (const outcome of outcomes) {
-        if ("error" in outcome || !outcome.result.recorded) continue;
+        if (!("result" in outcome) || !outcome.result.recorded) continue;
         await beforeStep(`acting on ${outcome.target.slug}`);
         try {
           await act(db, outcome, now, actions);

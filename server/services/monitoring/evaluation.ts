@@ -18,6 +18,7 @@ import { retryOnConflict } from "../platform/retry";
 import { dialectOf } from "../platform/sql-dialect";
 import { judgedWindows, loadEvaluationWindows, lookbackMs, recentVerdictLimit } from "./evaluation-windows";
 import { loadRecentVerdicts } from "./recent-verdicts";
+import { findIdleTargets, recordEvaluationStates } from "./evaluation-state";
 import { VERDICT_HISTORY_LIMIT } from "../platform/retention";
 import { parseInput } from "../platform/validation";
 
@@ -103,8 +104,18 @@ export interface TargetEvaluationResult extends TargetEvaluation {
   recorded: boolean;
 }
 
+/**
+ * A target skipped as idle (evaluation-state.ts findIdleTargets): no traffic to judge and nothing to act on since its
+ * newest verdict, INSUFFICIENT_DATA at `lastVerdictAt`, which stands. No verdict is recorded and nothing is decided.
+ */
+export interface IdleTarget {
+  lastVerdictAt: Date;
+}
+
 export type EvaluationOutcome =
-  { target: EvaluatedTarget; result: TargetEvaluationResult } | { target: EvaluatedTarget; error: unknown };
+  | { target: EvaluatedTarget; result: TargetEvaluationResult }
+  | { target: EvaluatedTarget; error: unknown }
+  | { target: EvaluatedTarget; idle: IdleTarget };
 
 /**
  * Evaluates targets with their data loaded in bulk: one query for the latest policies, the evaluation windows
@@ -116,17 +127,21 @@ export type EvaluationOutcome =
  *
  * Windows end at the start of the current bucket: [end − window, end) holds only complete buckets.
  * Only verdicts before `now` feed the streak, so evaluating twice at one instant gives the same verdict.
+ *
+ * With `skipIdle`, idle targets (findIdleTargets) are left out of every read after the policies and come back as
+ * `idle` outcomes after the others; the others are read, judged and recorded exactly as without it.
  */
 async function evaluateTargets(
   db: Db,
-  targets: readonly EvaluatedTarget[],
+  candidates: readonly EvaluatedTarget[],
   where: Prisma.TargetWhereInput,
   { now, bucketWidthMs, encryptionKey }: EvaluationOptions,
+  { skipIdle = false }: { skipIdle?: boolean } = {},
 ): Promise<EvaluationOutcome[]> {
   const end = bucketStart(now.getTime(), bucketWidthMs);
   const rows = await loadLatestPolicies(db, where);
   const policies = new Map<string, { version: number | null; policy: Policy } | { error: unknown }>(
-    targets.map((target) => {
+    candidates.map((target) => {
       const row = rows.get(target.id);
       try {
         return [target.id, { version: row?.version ?? null, policy: row ? parseStoredPolicy(row) : defaultPolicy }];
@@ -135,6 +150,16 @@ async function evaluateTargets(
       }
     }),
   );
+  const idle = skipIdle
+    ? await findIdleTargets(db, { candidates, where, policies, end, now })
+    : new Map<string, Date>();
+  const targets = idle.size === 0 ? candidates : candidates.filter((target) => !idle.has(target.id));
+  const idleOutcomes = candidates.flatMap((target): EvaluationOutcome[] => {
+    const lastVerdictAt = idle.get(target.id);
+    return lastVerdictAt ? [{ target, idle: { lastVerdictAt } }] : [];
+  });
+  // Over every candidate's policy, idle ones included: the judged targets' reads are then exactly those of a pass
+  // without skipping.
   const valid = [...policies.values()].flatMap((entry) => ("policy" in entry ? [entry.policy] : []));
   const evaluationFrom = end - Math.max(0, ...valid.map((policy) => policy.evaluationWindowSeconds * 1000));
   const burnLengths = new Set(
@@ -237,16 +262,23 @@ async function evaluateTargets(
   try {
     recorded = await recordVerdicts(db, results, { now, where });
   } catch (error) {
-    return evaluated.map((outcome) => ("error" in outcome ? outcome : { target: outcome.target, error }));
+    return [
+      ...evaluated.map((outcome) => ("error" in outcome ? outcome : { target: outcome.target, error })),
+      ...idleOutcomes,
+    ];
   }
-  return evaluated.map((outcome): EvaluationOutcome => {
-    if ("error" in outcome || !recorded.has(outcome.target.id)) return outcome;
-    return { target: outcome.target, result: { ...outcome.result, recorded: true } };
-  });
+  return [
+    ...evaluated.map((outcome): EvaluationOutcome => {
+      if (!("result" in outcome) || !recorded.has(outcome.target.id)) return outcome;
+      return { target: outcome.target, result: { ...outcome.result, recorded: true } };
+    }),
+    ...idleOutcomes,
+  ];
 }
 
 /**
- * Records the pass's verdicts in one transaction, skipping targets that already have a verdict at `now`,
+ * Records the pass's verdicts in one transaction, with each target's evaluation state (the newest verdict, kept in
+ * TargetEvaluationState: evaluation-state.ts), skipping targets that already have a verdict at `now`,
  * and returns the ids of the targets it recorded for: a cycle run again at the same instant records, and
  * so acts, only once. There is no unique key on (target, time) to lean on, so two passes racing at one
  * instant are serialized by locking the targets' rows (`SET "id" = "id"` changes nothing, on both
@@ -281,7 +313,8 @@ async function recordVerdicts(
       const pending = await unrecorded();
       // Raw multi-row INSERTs: with 10,000 targets, Prisma's createMany spent ~2 s of a pass preparing the rows
       // (docs/PERFORMANCE.md). The enum and JSON columns need PostgreSQL's types named; SQLite stores text.
-      const postgres = dialectOf(db) === "postgresql";
+      const dialect = dialectOf(db);
+      const postgres = dialect === "postgresql";
       const typed = (value: string | null, type: string) =>
         postgres ? Prisma.sql`CAST(${value} AS ${Prisma.raw(type)})` : Prisma.sql`${value}`;
       for (let i = 0; i < pending.length; i += VERDICT_INSERT_SLICE) {
@@ -297,6 +330,12 @@ async function recordVerdicts(
             "details", "policyVersion")
           VALUES ${Prisma.join(rows)}`;
       }
+      await recordEvaluationStates(
+        tx,
+        dialect,
+        pending.map(({ target, verdict, policyVersion }) => ({ targetId: target.id, verdict, policyVersion })),
+        now,
+      );
       return new Set(pending.map((result) => result.target.id));
     }),
   );
@@ -318,24 +357,36 @@ async function loadSnapshotVersions(db: Db, ids: readonly string[]): Promise<Map
   return new Map(rows.flat().map((row) => [row.id, row.version]));
 }
 
-/** Evaluates one target now: records its verdict and returns it with the decision. */
+/**
+ * Evaluates one target now: records its verdict and returns it with the decision. Never skipped as idle: a caller
+ * asking for one target (ingest's emergency check) wants it judged.
+ */
 export async function evaluateTarget(db: Db, targetId: string, options: EvaluationOptions): Promise<TargetEvaluation> {
   const target = await db.target.findUnique({ where: { id: targetId }, select: evaluatedTargetSelect });
   if (!target) throw new AppError("NOT_FOUND", "No such target");
   const [outcome] = await evaluateTargets(db, [target], { id: targetId }, options);
-  if (!outcome || "error" in outcome) throw outcome?.error;
+  if (!outcome || !("result" in outcome)) throw outcome && "error" in outcome ? outcome.error : new Error("Not judged");
   return { verdict: outcome.result.verdict, decision: outcome.result.decision };
 }
 
-/** Evaluates every target with `monitoringEnabled`, each independently (records verdicts, decides). */
-export async function evaluateMonitoredTargets(db: Db, options: EvaluationOptions): Promise<EvaluationOutcome[]> {
+/**
+ * Evaluates every target with `monitoringEnabled`, each independently (records verdicts, decides), except idle ones
+ * (`idle` outcomes, last): `skipIdle: false` judges every target, as the pass did before idle targets were skipped.
+ */
+export async function evaluateMonitoredTargets(
+  db: Db,
+  options: EvaluationOptions & { skipIdle?: boolean },
+): Promise<EvaluationOutcome[]> {
   const where = { monitoringEnabled: true } satisfies Prisma.TargetWhereInput;
   const targets = await db.target.findMany({ where, select: evaluatedTargetSelect, orderBy: { slug: "asc" } });
-  return evaluateTargets(db, targets, where, options);
+  return evaluateTargets(db, targets, where, options, { skipIdle: options.skipIdle ?? true });
 }
 
 export interface EvaluationCounts {
+  /** Targets judged (a verdict and a decision; `verdicts` and `decisions` count them), idle ones not included. */
   targetsEvaluated: number;
+  /** Idle targets skipped: no traffic to judge since their INSUFFICIENT_DATA verdict, which stands. */
+  targetsIdle: number;
   verdicts: Record<VerdictStatus, number>;
   decisions: Record<DecisionKind, number>;
   errors: { targetSlug: string; message: string }[];
@@ -348,11 +399,16 @@ export function errorMessage(error: unknown): string {
 export function countEvaluations(outcomes: readonly EvaluationOutcome[]): EvaluationCounts {
   const counts: EvaluationCounts = {
     targetsEvaluated: 0,
+    targetsIdle: 0,
     verdicts: { INSUFFICIENT_DATA: 0, HEALTHY: 0, VIOLATION: 0, BREACH: 0 },
     decisions: Object.fromEntries(decisionKinds.map((kind) => [kind, 0])) as Record<DecisionKind, number>,
     errors: [],
   };
   for (const outcome of outcomes) {
+    if ("idle" in outcome) {
+      counts.targetsIdle += 1;
+      continue;
+    }
     if ("error" in outcome) {
       counts.errors.push({ targetSlug: outcome.target.slug, message: errorMessage(outcome.error) });
       continue;
@@ -372,7 +428,10 @@ export interface EvaluationPassSummary extends EvaluationCounts {
  * Evaluates every monitored target independently (one failing target is reported, never stops the
  * others). Deleting old rows is the cycle's retention step (platform/retention.ts).
  */
-export async function runEvaluationPass(db: Db, options: EvaluationOptions): Promise<EvaluationPassSummary> {
+export async function runEvaluationPass(
+  db: Db,
+  options: EvaluationOptions & { skipIdle?: boolean },
+): Promise<EvaluationPassSummary> {
   const startedAt = performance.now();
   const counts = countEvaluations(await evaluateMonitoredTargets(db, options));
   return { ...counts, durationMs: Math.round(performance.now() - startedAt) };
