@@ -12,6 +12,7 @@ const db = testDb();
 let throughNext: BuiltApp;
 let signed: TestKey;
 let unsigned: TestKey;
+let signedSends = 0;
 
 beforeAll(async () => {
   throughNext = await startBuiltApp({
@@ -43,14 +44,14 @@ interface Sent {
   body?: string | Uint8Array<ArrayBuffer>;
   /** Sends the body as a stream, without Content-Length (chunked). */
   streamed?: boolean;
-  /** Signs the body for `signed` at send time (each server gets its own signature, as a sender's retry would). */
+  /** Signs the body for `signed` at send time, a second earlier each time: each server gets a signature of its own. */
   sign?: boolean;
 }
 
 async function send(baseUrl: string, { path, method = "POST", headers = {}, body, sign, streamed }: Sent) {
   const all = { ...headers };
   if (sign && typeof body === "string") {
-    all["x-rewind-signature"] = signRequestV2(signed.secret, Math.floor(Date.now() / 1000), {
+    all["x-rewind-signature"] = signRequestV2(signed.secret, Math.floor(Date.now() / 1000) - signedSends++, {
       method,
       path,
       rawBody: body,
