@@ -26,9 +26,9 @@ function readSummary(summary: unknown): StoredSummary {
   return summary && typeof summary === "object" ? summary : {};
 }
 
-/** ", 40 idle (no traffic, skipped)": the targets a cycle left at their last verdict, or nothing. */
+/** " + 40 idle (no traffic, skipped)": the targets a cycle left at their last verdict besides those it judged, or nothing. */
 function describeIdle(summary: StoredSummary): string {
-  return summary.targetsIdle ? `, ${summary.targetsIdle} idle (no traffic, skipped)` : "";
+  return summary.targetsIdle ? ` + ${summary.targetsIdle} idle (no traffic, skipped)` : "";
 }
 
 /** "2 proposed, 1 advanced": the actions a cycle took, or "no action". */
