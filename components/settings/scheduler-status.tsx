@@ -26,7 +26,7 @@ function readSummary(summary: unknown): StoredSummary {
   return summary && typeof summary === "object" ? summary : {};
 }
 
-/** " + 40 idle (no traffic, skipped)": the targets a cycle left at their last verdict besides those it judged, or nothing. */
+/** " + 40 idle (no traffic, skipped)": the targets a cycle left at their last verdict besides those it judged. */
 function describeIdle(summary: StoredSummary): string {
   return summary.targetsIdle ? ` + ${summary.targetsIdle} idle (no traffic, skipped)` : "";
 }

@@ -237,8 +237,9 @@ export interface MachineRequest<Params> {
  * Wraps a route handler. A `{ slug }` path parameter is checked against the key's target allow-list. For
  * requests with a body (`body: true`), a key with signing on must sign it (X-Rewind-Signature), and with
  * `idempotent` an Idempotency-Key makes retries replay the first response; such routes record the request in their
- * change's transaction (`recordRequest`), and a signature not spent there is spent before answering. `body: "optional"` is for changes
- * without a body (DELETE): a key with signing on still signs, over the empty body, and JSON is parsed if sent.
+ * change's transaction (`recordRequest`), and a signature not spent there is spent before answering.
+ * `body: "optional"` is for changes without a body (DELETE): a key with signing on still signs, over the empty
+ * body, and JSON is parsed if sent.
  */
 export function machineRoute<Params extends Record<string, string> = Record<string, never>>(
   options: { scope: ApiKeyScope; body?: boolean | "optional"; idempotent?: boolean },
@@ -328,7 +329,7 @@ export function machineRoute<Params extends Record<string, string> = Record<stri
       return errorAnswer(error, now, `${request.method} ${new URL(request.url).pathname}`);
     }
   };
-  return routeAnswering((call, context?: { params: Promise<Params> }) => answer(call, context));
+  return routeAnswering(answer);
 }
 
 /**
